@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto'
+import formbody from '@fastify/formbody'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
+import pino, { type DestinationStream } from 'pino'
+import { errorHandler, notFoundHandler } from './http/error-handler.js'
+import { loggerOptions, logResponse } from './http/logger.js'
+import { securityHeaders } from './http/security-headers.js'
+import { registerDocs, registerOpenApi } from './routes/docs.js'
+import { healthRoutes } from './routes/health.js'
+import { jwksRoutes } from './routes/jwks.js'
+import { registerRoutes } from './routes/register.js'
+import { rootRoutes } from './routes/root.js'
+import { tokenRoutes } from './routes/token.js'
+import { userRoutes } from './routes/users.js'
+import type { Services } from './services.js'
+
+export interface AppOptions {
+  /** Where log lines go; default stdout. */
+  logStream?: DestinationStream
+}
+
+/**
+ * Builds the Fastify app from the services, without listening: the server and the tests both
+ * use it. Closing the app closes the store.
+ */
+export async function buildApp(
+  services: Services,
+  options: AppOptions = {},
+): Promise<FastifyInstance> {
+  const { config } = services
+  const logger = pino(loggerOptions(config.logLevel), options.logStream ?? pino.destination(1))
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: () => randomUUID(),
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.requestTimeoutMs,
+    trustProxy: config.trustProxy,
+    return503OnClosing: true,
+    ajv: {
+      // Fastify's defaults silently drop unknown fields and coerce types; an auth API must refuse.
+      customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.setErrorHandler(errorHandler)
+  app.setNotFoundHandler(notFoundHandler)
+  app.addHook('onRequest', securityHeaders)
+  app.addHook('onResponse', logResponse)
+  app.removeContentTypeParser('text/plain')
+  await app.register(formbody, { bodyLimit: 16 * 1024 })
+  await registerOpenApi(app, config)
+
+  await app.register(rootRoutes())
+  await app.register(registerRoutes(services))
+  await app.register(tokenRoutes(services))
+  await app.register(userRoutes(services))
+  await app.register(jwksRoutes(services))
+  await app.register(healthRoutes(services))
+  await registerDocs(app, config)
+
+  app.addHook('onClose', () => services.store.close())
+  return app
+}

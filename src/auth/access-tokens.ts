@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto'
+import { decodeProtectedHeader, errors, type JWTPayload, jwtVerify, SignJWT } from 'jose'
+import type { Clock } from '../clock.js'
+import { ApiError } from '../errors.js'
+import type { Keyring } from './keys.js'
+import { BoundedCache } from './token-cache.js'
+
+/** The claims of an access token (RFC 9068 §2.2). */
+export interface AccessClaims {
+  iss: string
+  sub: string
+  aud: string
+  exp: number
+  iat: number
+  jti: string
+  client_id: string
+  scope: string
+}
+
+export interface AccessTokenOptions {
+  issuer: string
+  audience: string
+  ttlSeconds: number
+  cacheSize: number
+}
+
+export interface IssuedToken {
+  token: string
+  expiresIn: number
+}
+
+// RFC 8725 §3.10 / RFC 7515 §4.1: headers that would let a token choose its own key are refused.
+const forbiddenHeaders = ['jku', 'x5u', 'jwk', 'x5c', 'x5t', 'x5t#S256'] as const
+const kidPattern = /^[A-Za-z0-9_-]{43}$/
+
+const invalidToken = (description: string) => new ApiError('invalid_token', description)
+
+/**
+ * Issues and verifies RFC 9068 access tokens (`typ: at+jwt`). Verification pins the
+ * algorithms of the held keys (one alg per key), issuer, audience and typ, and refuses
+ * key-carrying headers and unknown kids. Verified tokens are cached by their full string;
+ * a cache hit still re-checks `exp` against the clock.
+ */
+export class AccessTokens {
+  private readonly cache: BoundedCache<AccessClaims>
+
+  constructor(
+    private readonly keyring: Keyring,
+    private readonly clock: Clock,
+    private readonly options: AccessTokenOptions,
+  ) {
+    this.cache = new BoundedCache(options.cacheSize)
+  }
+
+  async issue(subject: string, clientId: string, scope: string): Promise<IssuedToken> {
+    const key = this.keyring.signingKey()
+    const now = Math.floor(this.clock.now() / 1000)
+    const token = await new SignJWT({ client_id: clientId, scope })
+      .setProtectedHeader({ alg: key.alg, typ: 'at+jwt', kid: key.kid })
+      .setIssuer(this.options.issuer)
+      .setSubject(subject)
+      .setAudience(this.options.audience)
+      .setIssuedAt(now)
+      .setExpirationTime(now + this.options.ttlSeconds)
+      .setJti(randomUUID())
+      .sign(key.privateKey)
+    return { token, expiresIn: this.options.ttlSeconds }
+  }
+
+  /** Returns the claims of a valid token; throws 401 invalid_token otherwise. */
+  async verify(token: string): Promise<AccessClaims> {
+    const nowSeconds = this.clock.now() / 1000
+    const cached = this.cache.get(token)
+    if (cached) {
+      if (cached.exp > nowSeconds) return cached
+      this.cache.delete(token)
+      throw invalidToken('the access token expired')
+    }
+    const claims = await this.verifySignedToken(token)
+    this.cache.set(token, claims)
+    return claims
+  }
+
+  /** Forgets every cached verification, e.g. after a key is retired. */
+  clearCache(): void {
+    this.cache.clear()
+  }
+
+  private async verifySignedToken(token: string): Promise<AccessClaims> {
+    let header: ReturnType<typeof decodeProtectedHeader>
+    try {
+      header = decodeProtectedHeader(token)
+    } catch {
+      throw invalidToken('the access token is malformed')
+    }
+    for (const name of forbiddenHeaders) {
+      if (name in header) throw invalidToken(`the access token header must not carry ${name}`)
+    }
+    const kid = header.kid
+    const key = typeof kid === 'string' && kidPattern.test(kid) ? this.keyring.find(kid) : undefined
+    if (!key) throw invalidToken('the access token was not signed by a key of this server')
+    if (header.alg !== key.alg)
+      throw invalidToken('the access token algorithm does not match its key')
+    let payload: JWTPayload
+    try {
+      const result = await jwtVerify(token, key.publicKey, {
+        algorithms: [key.alg],
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        typ: 'at+jwt',
+        currentDate: new Date(this.clock.now()),
+        requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti'],
+      })
+      payload = result.payload
+    } catch (error) {
+      if (error instanceof errors.JWTExpired) throw invalidToken('the access token expired')
+      throw invalidToken('the access token is invalid')
+    }
+    if (typeof payload.client_id !== 'string' || typeof payload.scope !== 'string') {
+      throw invalidToken('the access token is invalid')
+    }
+    return payload as unknown as AccessClaims
+  }
+}

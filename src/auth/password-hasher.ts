@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto'
+import * as argon2 from '@node-rs/argon2'
+import * as bcrypt from '@node-rs/bcrypt'
+import type { WorkLimiter } from './work-limiter.js'
+
+export interface Argon2Params {
+  memoryKib: number
+  iterations: number
+  parallelism: number
+}
+
+export interface VerifyResult {
+  ok: boolean
+  /** The stored hash is bcrypt, or argon2 weaker than the configured parameters. */
+  needsRehash: boolean
+}
+
+// @node-rs/argon2 declares Algorithm as an ambient const enum, which isolated transpilers cannot inline.
+const ARGON2ID = 2
+const legacyBcrypt = /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/
+
+/**
+ * Hashes and verifies passwords with argon2id (PHC strings) on libuv's thread pool, never on
+ * the event loop. Every hash and verify goes through the WorkLimiter, so a flood of logins gets
+ * 503 instead of an unbounded queue. Legacy bcrypt hashes (passlib's `$2a$`/`$2b$`/`$2y$`)
+ * verify but report `needsRehash`.
+ */
+export class PasswordHasher {
+  private dummyHash = ''
+
+  constructor(
+    private readonly params: Argon2Params,
+    private readonly limiter: WorkLimiter,
+  ) {}
+
+  /** Computes the dummy hash that unknown users are verified against (equal timing). */
+  async init(): Promise<void> {
+    this.dummyHash = await this.hash(randomBytes(32).toString('base64url'))
+  }
+
+  hash(password: string): Promise<string> {
+    return this.limiter.run(() =>
+      argon2.hash(password, {
+        algorithm: ARGON2ID,
+        memoryCost: this.params.memoryKib,
+        timeCost: this.params.iterations,
+        parallelism: this.params.parallelism,
+      }),
+    )
+  }
+
+  /** Verifies `password` against `stored`; a malformed stored hash verifies false. */
+  async verify(stored: string, password: string): Promise<VerifyResult> {
+    if (legacyBcrypt.test(stored)) {
+      const ok = await this.limiter.run(() => bcrypt.verify(password, stored)).catch(() => false)
+      return { ok, needsRehash: true }
+    }
+    let options: argon2.ParsedHashOptions
+    try {
+      options = argon2.parseOptions(stored)
+    } catch {
+      return { ok: false, needsRehash: false }
+    }
+    const ok = await this.limiter.run(() => argon2.verify(stored, password)).catch(() => false)
+    return { ok, needsRehash: this.isWeaker(options) }
+  }
+
+  /** Spends the same work as a real verify, for a user that does not exist. Always false. */
+  async verifyDummy(password: string): Promise<false> {
+    await this.verify(this.dummyHash, password)
+    return false
+  }
+
+  private isWeaker(o: argon2.ParsedHashOptions): boolean {
+    return (
+      o.algorithm !== ARGON2ID ||
+      o.memoryCost < this.params.memoryKib ||
+      o.timeCost < this.params.iterations ||
+      o.parallelism < this.params.parallelism
+    )
+  }
+}

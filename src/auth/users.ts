@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto'
+import type { Clock } from '../clock.js'
+import { ApiError, invalidRequest } from '../errors.js'
+import { type Store, UniqueViolationError, type UserRecord } from '../store/store.js'
+import type { PasswordHasher } from './password-hasher.js'
+import { checkNewPassword, normalizePassword, type PasswordPolicy } from './password-policy.js'
+import { canonicalEmail, canonicalUsername, usernameRule } from './usernames.js'
+
+export interface Registration {
+  username: string
+  password: string
+  email?: string | undefined
+  full_name?: string | undefined
+}
+
+/** The user as the API shows it; never the hash. */
+export interface PublicUser {
+  id: string
+  username: string
+  email: string | null
+  full_name: string | null
+  created_at: string
+}
+
+export const toPublicUser = (u: UserRecord): PublicUser => ({
+  id: u.id,
+  username: u.username,
+  email: u.email,
+  full_name: u.fullName,
+  created_at: u.createdAt,
+})
+
+const taken = (field: 'username' | 'email') =>
+  new ApiError(`${field}_taken`, `that ${field} is already registered`)
+
+/**
+ * Registration and password authentication. Unknown users and wrong passwords take the same
+ * path and the same time (a dummy hash is verified), and both return null.
+ */
+export class UserService {
+  constructor(
+    private readonly store: Store,
+    private readonly hasher: PasswordHasher,
+    private readonly policy: PasswordPolicy,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Creates a user; throws 400 naming the failed rule, or 409 when username/email is taken. */
+  async register(input: Registration): Promise<UserRecord> {
+    const username = canonicalUsername(input.username)
+    if (!username) throw invalidRequest(usernameRule)
+    let emailCanonical: string | null = null
+    if (input.email !== undefined) {
+      emailCanonical = canonicalEmail(input.email)
+      if (!emailCanonical) throw invalidRequest('email is not a valid email address')
+    }
+    const password = checkNewPassword(input.password, username, this.policy)
+    // Checked before hashing so a taken name costs no hash; the unique index still decides races.
+    if (await this.store.users.findByUsername(username)) throw taken('username')
+    if (emailCanonical && (await this.store.users.findByEmail(emailCanonical))) throw taken('email')
+    const passwordHash = await this.hasher.hash(password)
+    try {
+      return await this.store.users.create({
+        id: randomUUID(),
+        username,
+        email: input.email ?? null,
+        emailCanonical,
+        fullName: input.full_name ?? null,
+        passwordHash,
+        createdAt: new Date(this.clock.now()).toISOString(),
+      })
+    } catch (error) {
+      if (error instanceof UniqueViolationError && error.field !== 'id') throw taken(error.field)
+      throw error
+    }
+  }
+
+  /**
+   * Returns the active user whose username (any form that canonicalizes to it) or email and
+   * password match, else null. Re-hashes bcrypt and weaker argon2 hashes on success.
+   */
+  async authenticate(login: string, password: string): Promise<UserRecord | null> {
+    const user = await this.findByLogin(login)
+    const normalized = normalizePassword(password)
+    if (!user) return this.hasher.verifyDummy(normalized).then(() => null)
+    let result = await this.hasher.verify(user.passwordHash, normalized)
+    if (!result.ok && normalized !== password && user.passwordHash.startsWith('$2')) {
+      // passlib hashed the raw password; NFKC may have changed it.
+      result = await this.hasher.verify(user.passwordHash, password)
+    }
+    if (!result.ok || user.disabled) return null
+    if (result.needsRehash) await this.rehash(user, normalized)
+    return user
+  }
+
+  findById(id: string): Promise<UserRecord | null> {
+    return this.store.users.findById(id)
+  }
+
+  private findByLogin(login: string): Promise<UserRecord | null> {
+    if (login.includes('@')) {
+      const email = canonicalEmail(login)
+      return email ? this.store.users.findByEmail(email) : Promise.resolve(null)
+    }
+    const username = canonicalUsername(login)
+    return username ? this.store.users.findByUsername(username) : Promise.resolve(null)
+  }
+
+  private async rehash(user: UserRecord, password: string): Promise<void> {
+    const next = await this.hasher.hash(password)
+    const at = new Date(this.clock.now()).toISOString()
+    await this.store.users.replacePasswordHash(user.id, user.passwordHash, next, at)
+  }
+}

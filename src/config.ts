@@ -1,0 +1,158 @@
+import { availableParallelism } from 'node:os'
+import { resolve } from 'node:path'
+
+/** Everything the server reads from its environment, validated. */
+export interface Config {
+  env: 'development' | 'production' | 'test'
+  host: string
+  port: number
+  dataDir: string
+  databaseUrl: string
+  issuer: string
+  audience: string
+  realm: string
+  signingAlg: 'ES256' | 'EdDSA'
+  accessTokenTtlSeconds: number
+  tokenCacheSize: number
+  scopes: string[]
+  defaultScopes: string[]
+  clientId: string
+  argon2: { memoryKib: number; iterations: number; parallelism: number }
+  hashConcurrency: number
+  hashQueueLimit: number
+  passwordMinLength: number
+  passwordMaxLength: number
+  requestTimeoutMs: number
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  trustProxy: boolean
+}
+
+/** A configuration value that cannot be used; the message names the variable and what it accepts. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+type Env = Record<string, string | undefined>
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got "${raw}")`)
+  }
+  return value
+}
+
+function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (!allowed.includes(raw as T)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`)
+  }
+  return raw as T
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (raw === 'true' || raw === '1') return true
+  if (raw === 'false' || raw === '0') return false
+  throw new ConfigError(`${name} must be true or false (got "${raw}")`)
+}
+
+function url(name: string, raw: string): string {
+  let parsed: URL
+  try {
+    parsed = new URL(raw)
+  } catch {
+    throw new ConfigError(`${name} must be an absolute http(s) URL (got "${raw}")`)
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new ConfigError(`${name} must be an absolute http(s) URL (got "${raw}")`)
+  }
+  return raw.replace(/\/+$/, '')
+}
+
+const scopePattern = /^[\x21\x23-\x5b\x5d-\x7e]+$/ // RFC 6749 §3.3 scope-token
+
+function scopeList(env: Env, name: string, fallback: string[]): string[] {
+  const raw = env[name]
+  if (raw === undefined || raw.trim() === '') return fallback
+  const list = raw.trim().split(/\s+/)
+  for (const scope of list) {
+    if (!scopePattern.test(scope)) {
+      throw new ConfigError(`${name} must be space-separated RFC 6749 scope tokens (got "${raw}")`)
+    }
+  }
+  return list
+}
+
+/**
+ * Reads and validates the configuration. Throws ConfigError with one line naming the bad
+ * variable. Production refuses to start without an explicit public issuer URL.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = oneOf(env, 'NODE_ENV', 'development', ['development', 'production', 'test'])
+  const host = env.PORTCULLIS_HOST || '127.0.0.1'
+  const port = int(env, 'PORTCULLIS_PORT', 8000, 0, 65535)
+  if (nodeEnv === 'production' && !env.PORTCULLIS_ISSUER) {
+    throw new ConfigError(
+      'PORTCULLIS_ISSUER must be set to the public https URL of this server when NODE_ENV=production',
+    )
+  }
+  const issuer = url('PORTCULLIS_ISSUER', env.PORTCULLIS_ISSUER || `http://${host}:${port}`)
+  const dataDir = resolve(env.PORTCULLIS_DATA_DIR || 'data')
+  const databaseUrl = env.PORTCULLIS_DATABASE_URL || `sqlite:${resolve(dataDir, 'portcullis.db')}`
+  if (!databaseUrl.startsWith('sqlite:')) {
+    throw new ConfigError(
+      `PORTCULLIS_DATABASE_URL must be sqlite:<path> or sqlite::memory: (got "${databaseUrl}")`,
+    )
+  }
+  const scopes = scopeList(env, 'PORTCULLIS_SCOPES', ['profile', 'email'])
+  const defaultScopes = scopeList(env, 'PORTCULLIS_DEFAULT_SCOPES', scopes)
+  for (const scope of defaultScopes) {
+    if (!scopes.includes(scope)) {
+      throw new ConfigError(`PORTCULLIS_DEFAULT_SCOPES must be a subset of PORTCULLIS_SCOPES`)
+    }
+  }
+  const passwordMinLength = int(env, 'PORTCULLIS_PASSWORD_MIN_LENGTH', 15, 8, 64)
+  const passwordMaxLength = int(env, 'PORTCULLIS_PASSWORD_MAX_LENGTH', 256, 64, 256)
+  const cpus = availableParallelism()
+  return {
+    env: nodeEnv,
+    host,
+    port,
+    dataDir,
+    databaseUrl,
+    issuer,
+    audience: env.PORTCULLIS_AUDIENCE || issuer,
+    realm: env.PORTCULLIS_REALM || 'portcullis',
+    signingAlg: oneOf(env, 'PORTCULLIS_SIGNING_ALG', 'ES256', ['ES256', 'EdDSA']),
+    accessTokenTtlSeconds: int(env, 'PORTCULLIS_ACCESS_TOKEN_TTL', 900, 60, 86400),
+    tokenCacheSize: int(env, 'PORTCULLIS_TOKEN_CACHE_SIZE', 10000, 0, 1_000_000),
+    scopes,
+    defaultScopes,
+    clientId: env.PORTCULLIS_CLIENT_ID || 'portcullis',
+    argon2: {
+      memoryKib: int(env, 'PORTCULLIS_ARGON2_MEMORY_KIB', 19456, 8, 4_194_304),
+      iterations: int(env, 'PORTCULLIS_ARGON2_ITERATIONS', 2, 1, 100),
+      parallelism: int(env, 'PORTCULLIS_ARGON2_PARALLELISM', 1, 1, 16),
+    },
+    hashConcurrency: int(env, 'PORTCULLIS_HASH_CONCURRENCY', cpus, 1, 256),
+    hashQueueLimit: int(env, 'PORTCULLIS_HASH_QUEUE_LIMIT', 64, 0, 100_000),
+    passwordMinLength,
+    passwordMaxLength,
+    requestTimeoutMs: int(env, 'PORTCULLIS_REQUEST_TIMEOUT_MS', 10_000, 1000, 600_000),
+    logLevel: oneOf(env, 'PORTCULLIS_LOG_LEVEL', 'info', [
+      'fatal',
+      'error',
+      'warn',
+      'info',
+      'debug',
+      'trace',
+      'silent',
+    ]),
+    trustProxy: bool(env, 'PORTCULLIS_TRUST_PROXY', false),
+  }
+}

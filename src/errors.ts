@@ -1,0 +1,58 @@
+/**
+ * The one catalogue of error codes. Every error body is `{error, error_description}` with `error`
+ * taken from here: the OAuth codes of RFC 6749 §5.2 and RFC 6750 §3.1, plus a few for the
+ * non-OAuth endpoints.
+ */
+export const errorStatus = {
+  invalid_request: 400,
+  invalid_client: 401,
+  invalid_grant: 400,
+  unauthorized_client: 400,
+  unsupported_grant_type: 400,
+  invalid_scope: 400,
+  invalid_token: 401,
+  insufficient_scope: 403,
+  unauthorized: 401,
+  not_found: 404,
+  username_taken: 409,
+  email_taken: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  too_many_requests: 429,
+  server_error: 500,
+  temporarily_unavailable: 503,
+} as const
+
+export type ErrorCode = keyof typeof errorStatus
+
+/**
+ * An error meant for the client: its code, status and description are safe to send.
+ * Anything thrown that is not an ApiError becomes a generic 500.
+ */
+export class ApiError extends Error {
+  readonly status: number
+  constructor(
+    readonly code: ErrorCode,
+    readonly description: string,
+    readonly headers: Record<string, string> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(description, options)
+    this.name = 'ApiError'
+    this.status = errorStatus[code]
+  }
+}
+
+/** The wire shape of every error response. */
+export interface ErrorBody {
+  error: ErrorCode
+  error_description: string
+}
+
+export const invalidRequest = (description: string) => new ApiError('invalid_request', description)
+export const invalidGrant = (description: string) => new ApiError('invalid_grant', description)
+export const invalidScope = (description: string) => new ApiError('invalid_scope', description)
+
+/** 503 with Retry-After: the server is busy or a dependency is down; the client may retry. */
+export const temporarilyUnavailable = (description: string, retryAfterSeconds = 1) =>
+  new ApiError('temporarily_unavailable', description, { 'retry-after': String(retryAfterSeconds) })

@@ -1,0 +1,44 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { temporarilyUnavailable } from '../errors.js'
+import { errorResponses } from '../http/schemas.js'
+import type { Services } from '../services.js'
+
+const Status = Type.Object({ status: Type.String() })
+
+/** GET /healthz (the process is up) and GET /readyz (the database answers). */
+export function healthRoutes(services: Services): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      '/healthz',
+      {
+        schema: {
+          tags: ['meta'],
+          summary: 'Liveness',
+          description: 'Always 200 while the process serves HTTP.',
+          response: { 200: Status },
+        },
+      },
+      async () => ({ status: 'ok' }),
+    )
+    app.get(
+      '/readyz',
+      {
+        schema: {
+          tags: ['meta'],
+          summary: 'Readiness',
+          description: '200 when the database answers; 503 `temporarily_unavailable` otherwise.',
+          response: { 200: Status, ...errorResponses(503) },
+        },
+      },
+      async () => {
+        try {
+          await services.store.ping()
+        } catch {
+          throw temporarilyUnavailable('the database is not reachable', 2)
+        }
+        return { status: 'ready' }
+      },
+    )
+  }
+}

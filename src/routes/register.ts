@@ -1,0 +1,51 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { toPublicUser } from '../auth/users.js'
+import { requireContentType } from '../http/content-type.js'
+import { errorResponses, PublicUserSchema } from '../http/schemas.js'
+import type { Services } from '../services.js'
+
+const RegisterBody = Type.Object(
+  {
+    username: Type.String({
+      maxLength: 64,
+      description:
+        '3 to 32 characters of a-z 0-9 . _ - (after NFKC and lowercasing), starting and ending alphanumeric',
+    }),
+    password: Type.String({
+      maxLength: 1024,
+      description:
+        'The plain password (TLS protects it in transit). At least 15 characters by default, counted in Unicode code points after NFKC; not a common password; must not contain the username. No composition rules.',
+    }),
+    email: Type.Optional(
+      Type.String({ maxLength: 254, description: 'Optional; unique case-insensitively' }),
+    ),
+    full_name: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+)
+
+/** POST /register: create an account. */
+export function registerRoutes(services: Services): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post(
+      '/register',
+      {
+        bodyLimit: 16 * 1024,
+        preValidation: requireContentType('application/json'),
+        schema: {
+          tags: ['users'],
+          summary: 'Register a user',
+          description:
+            'Creates a user from a JSON body. Unknown fields are rejected with 400 (never silently dropped): `role`, `is_admin` and `hashed_password` cannot be set. A taken username or email is 409 (the answer reveals that the name exists, as any sign-up form must without email verification).',
+          body: RegisterBody,
+          response: { 201: PublicUserSchema, ...errorResponses(400, 409, 413, 415, 503) },
+        },
+      },
+      async (request, reply) => {
+        const user = await services.users.register(request.body)
+        return reply.code(201).send(toPublicUser(user))
+      },
+    )
+  }
+}

@@ -1,0 +1,31 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+
+/** GET /: a welcome and where to go next. */
+export function rootRoutes(): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      '/',
+      {
+        schema: {
+          tags: ['meta'],
+          summary: 'Welcome',
+          description:
+            'A welcome message and links to the interactive docs and the OpenAPI document.',
+          response: {
+            200: Type.Object({
+              message: Type.String(),
+              docs: Type.String(),
+              openapi: Type.String(),
+            }),
+          },
+        },
+      },
+      async () => ({
+        message: 'Welcome to Portcullis, a secure authentication API.',
+        docs: '/docs',
+        openapi: '/openapi.json',
+      }),
+    )
+  }
+}

@@ -1,0 +1,50 @@
+import { existsSync } from 'node:fs'
+import { buildApp } from './app.js'
+import { systemClock } from './clock.js'
+import { ConfigError, loadConfig } from './config.js'
+import { createServices } from './services.js'
+import { openStore } from './store/open-store.js'
+
+/** Loads `.env` from the working directory when present (real environment variables win). */
+function loadDotEnv(): void {
+  if (!existsSync('.env')) return
+  const before = { ...process.env }
+  process.loadEnvFile('.env')
+  Object.assign(process.env, before)
+}
+
+async function main(): Promise<void> {
+  loadDotEnv()
+  const config = loadConfig()
+  const store = openStore(config.databaseUrl)
+  const services = await createServices(config, store, systemClock)
+  const app = await buildApp(services)
+  let closing = false
+  const shutdown = (signal: string) => {
+    if (closing) return
+    closing = true
+    app.log.info({ signal }, 'shutting down')
+    const force = setTimeout(() => process.exit(1), 10_000)
+    force.unref()
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    )
+  }
+  process.on('SIGINT', () => shutdown('SIGINT'))
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+  await app.listen({ host: config.host, port: config.port })
+  app.log.info(
+    { issuer: config.issuer, store: store.engine, alg: config.signingAlg },
+    'portcullis ready',
+  )
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(`portcullis: configuration error: ${error.message}`)
+  } else {
+    console.error('portcullis: failed to start:', error)
+  }
+  process.exit(1)
+})

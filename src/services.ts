@@ -1,0 +1,45 @@
+import { AccessTokens } from './auth/access-tokens.js'
+import { Keyring } from './auth/keys.js'
+import { PasswordHasher } from './auth/password-hasher.js'
+import { UserService } from './auth/users.js'
+import { WorkLimiter } from './auth/work-limiter.js'
+import type { Clock } from './clock.js'
+import type { Config } from './config.js'
+import type { Store } from './store/store.js'
+
+/** Everything the routes and the CLI use, built once from config, store and clock. */
+export interface Services {
+  config: Config
+  store: Store
+  clock: Clock
+  limiter: WorkLimiter
+  hasher: PasswordHasher
+  keyring: Keyring
+  tokens: AccessTokens
+  users: UserService
+}
+
+/** Builds the services: loads (or creates) the signing key and computes the dummy hash. */
+export async function createServices(
+  config: Config,
+  store: Store,
+  clock: Clock,
+): Promise<Services> {
+  const limiter = new WorkLimiter(config.hashConcurrency, config.hashQueueLimit)
+  const hasher = new PasswordHasher(config.argon2, limiter)
+  const keyring = new Keyring(store, config.signingAlg, clock)
+  await Promise.all([keyring.load(), hasher.init()])
+  const tokens = new AccessTokens(keyring, clock, {
+    issuer: config.issuer,
+    audience: config.audience,
+    ttlSeconds: config.accessTokenTtlSeconds,
+    cacheSize: config.tokenCacheSize,
+  })
+  const users = new UserService(
+    store,
+    hasher,
+    { minLength: config.passwordMinLength, maxLength: config.passwordMaxLength },
+    clock,
+  )
+  return { config, store, clock, limiter, hasher, keyring, tokens, users }
+}
