@@ -56,3 +56,6 @@ export const invalidScope = (description: string) => new ApiError('invalid_scope
 /** 503 with Retry-After: the server is busy or a dependency is down; the client may retry. */
 export const temporarilyUnavailable = (description: string, retryAfterSeconds = 1) =>
   new ApiError('temporarily_unavailable', description, { 'retry-after': String(retryAfterSeconds) })
+
+export const hashedPasswordHint =
+  'unknown field "hashed_password": send the plain password in "password"; the server hashes it'

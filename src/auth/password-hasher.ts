@@ -52,7 +52,7 @@ export class PasswordHasher {
   /** Verifies `password` against `stored`; a malformed stored hash verifies false. */
   async verify(stored: string, password: string): Promise<VerifyResult> {
     if (legacyBcrypt.test(stored)) {
-      const ok = await this.limiter.run(() => bcrypt.verify(password, stored)).catch(() => false)
+      const ok = await this.limiter.run(() => bcrypt.verify(password, stored).catch(() => false))
       return { ok, needsRehash: true }
     }
     let options: argon2.ParsedHashOptions
@@ -61,7 +61,7 @@ export class PasswordHasher {
     } catch {
       return { ok: false, needsRehash: false }
     }
-    const ok = await this.limiter.run(() => argon2.verify(stored, password)).catch(() => false)
+    const ok = await this.limiter.run(() => argon2.verify(stored, password).catch(() => false))
     return { ok, needsRehash: this.isWeaker(options) }
   }
 

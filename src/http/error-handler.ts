@@ -1,5 +1,11 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { ApiError, type ErrorBody, type ErrorCode, errorStatus } from '../errors.js'
+import {
+  ApiError,
+  type ErrorBody,
+  type ErrorCode,
+  errorStatus,
+  hashedPasswordHint,
+} from '../errors.js'
 import { StoreUnavailableError } from '../store/store.js'
 
 interface ValidationIssue {
@@ -16,10 +22,7 @@ function describeValidation(context: string, issue: ValidationIssue | undefined)
   const params = issue.params ?? {}
   if (issue.keyword === 'additionalProperties') {
     const field = String(params.additionalProperty)
-    if (field === 'hashed_password') {
-      return 'unknown field "hashed_password": send the plain password in "password"; the server hashes it'
-    }
-    return `unknown field "${field}"`
+    return field === 'hashed_password' ? hashedPasswordHint : `unknown field "${field}"`
   }
   if (issue.keyword === 'required') return `"${String(params.missingProperty)}" is required`
   const field = path || context

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { Type } from 'typebox'
 import { toPublicUser } from '../auth/users.js'
+import { hashedPasswordHint, invalidRequest } from '../errors.js'
 import { requireContentType } from '../http/content-type.js'
 import { errorResponses, PublicUserSchema } from '../http/schemas.js'
 import type { Services } from '../services.js'
@@ -25,6 +27,22 @@ const RegisterBody = Type.Object(
   { additionalProperties: false },
 )
 
+/**
+ * The tutorial's clients send `hashed_password`; say what to do instead, before the schema
+ * reports the missing `password`.
+ */
+function refuseHashedPassword(
+  request: FastifyRequest,
+  _reply: FastifyReply,
+  done: HookHandlerDoneFunction,
+) {
+  const body = request.body
+  if (body && typeof body === 'object' && Object.hasOwn(body, 'hashed_password')) {
+    return done(invalidRequest(hashedPasswordHint))
+  }
+  done()
+}
+
 /** POST /register: create an account. */
 export function registerRoutes(services: Services): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -32,7 +50,7 @@ export function registerRoutes(services: Services): FastifyPluginAsyncTypebox {
       '/register',
       {
         bodyLimit: 16 * 1024,
-        preValidation: requireContentType('application/json'),
+        preValidation: [requireContentType('application/json'), refuseHashedPassword],
         schema: {
           tags: ['users'],
           summary: 'Register a user',

@@ -1,0 +1,92 @@
+import type { TestContext } from 'node:test'
+import type { FastifyInstance } from 'fastify'
+import type { DestinationStream } from 'pino'
+import { buildApp } from '../src/app.js'
+import { ManualClock } from '../src/clock.js'
+import { type Config, loadConfig } from '../src/config.js'
+import { createServices, type Services } from '../src/services.js'
+import { openStore } from '../src/store/open-store.js'
+
+export const ISSUER = 'http://portcullis.test'
+export const PASSWORD = 'correct horse battery staple'
+
+/** Test configuration: in-memory SQLite, cheap argon2 (tests only), silent logs. */
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    PORTCULLIS_DATABASE_URL: 'sqlite::memory:',
+    PORTCULLIS_ISSUER: ISSUER,
+    PORTCULLIS_ARGON2_MEMORY_KIB: '256',
+    PORTCULLIS_ARGON2_ITERATIONS: '1',
+    PORTCULLIS_LOG_LEVEL: 'silent',
+    ...env,
+  })
+}
+
+export interface TestApp {
+  app: FastifyInstance
+  services: Services
+  clock: ManualClock
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>
+  logStream?: DestinationStream
+  clock?: ManualClock
+}
+
+/** A ready app on a fresh store with a manual clock; closed after the test. */
+export async function buildTestApp(t: TestContext, options: TestAppOptions = {}): Promise<TestApp> {
+  const config = testConfig(options.env)
+  const clock = options.clock ?? new ManualClock(Date.parse('2026-06-01T12:00:00Z'))
+  const services = await createServices(config, openStore(config.databaseUrl), clock)
+  const app = await buildApp(services, options.logStream ? { logStream: options.logStream } : {})
+  await app.ready()
+  t.after(() => app.close())
+  return { app, services, clock }
+}
+
+/** Registers a user over HTTP and asserts it worked. */
+export async function registerUser(
+  app: FastifyInstance,
+  username: string,
+  password = PASSWORD,
+  extra: Record<string, string> = {},
+) {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/register',
+    payload: { username, password, ...extra },
+  })
+  if (res.statusCode !== 201) throw new Error(`register ${username}: ${res.statusCode} ${res.body}`)
+  return res.json() as { id: string; username: string }
+}
+
+/** POSTs an x-www-form-urlencoded body to /token. */
+export function postToken(
+  app: FastifyInstance,
+  form: Record<string, string> | string,
+  headers = {},
+) {
+  return app.inject({
+    method: 'POST',
+    url: '/token',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    payload: typeof form === 'string' ? form : new URLSearchParams(form).toString(),
+  })
+}
+
+/** Logs in and returns the access token. */
+export async function login(app: FastifyInstance, username: string, password = PASSWORD) {
+  const res = await postToken(app, { username, password })
+  if (res.statusCode !== 200) throw new Error(`login ${username}: ${res.statusCode} ${res.body}`)
+  return (res.json() as { access_token: string }).access_token
+}
+
+/** GET /users/me with the given Authorization header value. */
+export function getMe(app: FastifyInstance, authorization?: string) {
+  return app.inject({
+    method: 'GET',
+    url: '/users/me',
+    headers: authorization === undefined ? {} : { authorization },
+  })
+}
