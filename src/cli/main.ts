@@ -1,0 +1,79 @@
+import { text } from 'node:stream/consumers'
+import { parseArgs } from 'node:util'
+import { canonicalUsername } from '../auth/usernames.js'
+import { systemClock } from '../clock.js'
+import { loadConfig } from '../config.js'
+import { createServices } from '../services.js'
+import { openStore } from '../store/open-store.js'
+
+const usage = `usage: portcullis <command> [options]
+
+commands:
+  migrate                                 apply pending database migrations
+  create-user --username NAME [--email E] [--full-name N]
+                                          create a user; the password is read from standard input
+  disable-user --username NAME            refuse logins and invalidate the user's tokens
+  enable-user --username NAME             allow the user again
+
+The database and settings come from the same PORTCULLIS_* variables as the server.`
+
+/** Runs one CLI command; returns the process exit code (0 ok, 1 failure, 2 usage). */
+export async function runCli(argv: string[], stdin: NodeJS.ReadableStream): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      username: { type: 'string' },
+      email: { type: 'string' },
+      'full-name': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  const command = positionals[0]
+  if (values.help || !command) {
+    console.log(usage)
+    return command || values.help ? 0 : 2
+  }
+  const config = loadConfig()
+  const store = openStore(config.databaseUrl)
+  try {
+    if (command === 'migrate') {
+      const applied = await store.migrate()
+      console.log(
+        applied.length ? `applied migrations: ${applied.join(', ')}` : 'database is up to date',
+      )
+      return 0
+    }
+    if (!values.username) {
+      console.error(`portcullis ${command}: --username is required\n\n${usage}`)
+      return 2
+    }
+    if (command === 'create-user') {
+      const services = await createServices(config, store, systemClock)
+      // The password comes from stdin, never argv: argv leaks through shell history and `ps`.
+      const password = (await text(stdin)).replace(/\r?\n$/, '')
+      const user = await services.users.register({
+        username: values.username,
+        password,
+        email: values.email,
+        full_name: values['full-name'],
+      })
+      console.log(`created user ${user.username} (${user.id})`)
+      return 0
+    }
+    if (command === 'disable-user' || command === 'enable-user') {
+      const user = await store.users.findByUsername(canonicalUsername(values.username) ?? '')
+      if (!user) {
+        console.error(`portcullis ${command}: no user ${values.username}`)
+        return 1
+      }
+      await store.users.setDisabled(user.id, command === 'disable-user', new Date().toISOString())
+      console.log(`${command === 'disable-user' ? 'disabled' : 'enabled'} ${user.username}`)
+      return 0
+    }
+    console.error(`portcullis: unknown command "${command}"\n\n${usage}`)
+    return 2
+  } finally {
+    await store.close()
+  }
+}
