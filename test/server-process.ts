@@ -1,0 +1,68 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+
+const serverEntry = fileURLToPath(new URL('../src/server.ts', import.meta.url))
+const tsxLoader = import.meta.resolve('tsx')
+
+export interface RunningServer {
+  url: string
+  child: ChildProcess
+  output: () => string
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>
+}
+
+/** Spawns `src/server.ts` as a real process and waits until it listens. */
+export async function startServer(
+  env: Record<string, string>,
+  cwd?: string,
+): Promise<RunningServer> {
+  const child = spawn(process.execPath, ['--import', tsxLoader, serverEntry], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', PORTCULLIS_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout?.on('data', (d) => {
+    output += d
+  })
+  child.stderr?.on('data', (d) => {
+    output += d
+  })
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000)
+    const check = () => {
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
+      if (match?.[1]) {
+        clearTimeout(timer)
+        resolve(match[1])
+      }
+    }
+    child.stdout?.on('data', check)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`server exited with ${code}:\n${output}`))
+    })
+  })
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode !== null) return child.exitCode
+    child.kill(signal)
+    const [code] = await once(child, 'exit')
+    return code as number | null
+  }
+  return { url, child, output: () => output, stop }
+}
+
+/** Runs `src/server.ts` expecting it to exit; returns its exit code and output. */
+export async function runServerToExit(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', tsxLoader, serverEntry], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr?.on('data', (d) => {
+    stderr += d
+  })
+  const [code] = await once(child, 'exit')
+  return { code: code as number | null, stderr }
+}

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it, type TestContext } from 'node:test'
+import { PASSWORD } from './helpers.js'
+import { runServerToExit, startServer } from './server-process.js'
+
+const cheap = {
+  PORTCULLIS_ARGON2_MEMORY_KIB: '256',
+  PORTCULLIS_ARGON2_ITERATIONS: '1',
+  PORTCULLIS_ISSUER: 'http://portcullis.test',
+}
+
+function tempDir(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** Sends raw bytes and resolves with the raw response (or what arrived before close). */
+function rawRequest(url: string, request: string): Promise<string> {
+  const { hostname, port } = new URL(url)
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(request))
+    let data = ''
+    socket.on('data', (d) => {
+      data += d
+    })
+    socket.on('end', () => resolve(data))
+    socket.on('close', () => resolve(data))
+    socket.on('error', reject)
+    socket.setTimeout(15_000, () => socket.destroy(new Error('timeout')))
+  })
+}
+
+async function registerAndLogin(url: string, username: string) {
+  const reg = await fetch(`${url}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: PASSWORD }),
+  })
+  assert.equal(reg.status, 201)
+  const tok = await fetch(`${url}/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ username, password: PASSWORD }),
+  })
+  assert.equal(tok.status, 200)
+  assert.equal(tok.headers.get('cache-control'), 'no-store')
+  return ((await tok.json()) as { access_token: string }).access_token
+}
+
+describe('the server process', () => {
+  it('serves register → token → users/me over real HTTP and stores under the data dir', async (t) => {
+    const dataDir = tempDir(t)
+    const server = await startServer({ ...cheap, PORTCULLIS_DATA_DIR: dataDir })
+    t.after(() => server.stop())
+    const token = await registerAndLogin(server.url, 'alice')
+    const me = await fetch(`${server.url}/users/me`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
+    assert.equal(me.status, 200)
+    assert.equal(((await me.json()) as { username: string }).username, 'alice')
+    assert.ok(existsSync(join(dataDir, 'portcullis.db')))
+    assert.ok(!server.output().includes(PASSWORD))
+    assert.ok(!server.output().includes(token))
+  })
+
+  it('keeps its signing key across restarts: old tokens stay valid', async (t) => {
+    const dataDir = tempDir(t)
+    const first = await startServer({ ...cheap, PORTCULLIS_DATA_DIR: dataDir })
+    const token = await registerAndLogin(first.url, 'alice')
+    const jwks = await (await fetch(`${first.url}/.well-known/jwks.json`)).json()
+    assert.equal(await first.stop(), 0)
+    const second = await startServer({ ...cheap, PORTCULLIS_DATA_DIR: dataDir })
+    t.after(() => second.stop())
+    assert.deepEqual(await (await fetch(`${second.url}/.well-known/jwks.json`)).json(), jwks)
+    const me = await fetch(`${second.url}/users/me`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
+    assert.equal(me.status, 200)
+  })
+
+  it('answers two Authorization headers with 400 invalid_request', async (t) => {
+    const server = await startServer({ ...cheap, PORTCULLIS_DATA_DIR: tempDir(t) })
+    t.after(() => server.stop())
+    const token = await registerAndLogin(server.url, 'alice')
+    const response = await rawRequest(
+      server.url,
+      `GET /users/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nAuthorization: Bearer other\r\nConnection: close\r\n\r\n`,
+    )
+    assert.match(response, /^HTTP\/1\.1 400 /)
+    assert.match(response, /"error":"invalid_request"/)
+  })
+
+  it('refuses an oversized Authorization header with 431', async (t) => {
+    const server = await startServer({ ...cheap, PORTCULLIS_DATA_DIR: tempDir(t) })
+    t.after(() => server.stop())
+    const res = await fetch(`${server.url}/users/me`, {
+      headers: { authorization: `Bearer ${'a'.repeat(20_000)}` },
+    })
+    assert.equal(res.status, 431)
+  })
+
+  it('times out a request whose body never finishes', async (t) => {
+    const server = await startServer({
+      ...cheap,
+      PORTCULLIS_DATA_DIR: tempDir(t),
+      PORTCULLIS_REQUEST_TIMEOUT_MS: '1000',
+    })
+    t.after(() => server.stop())
+    const started = Date.now()
+    const response = await rawRequest(
+      server.url,
+      'POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nusername=a',
+    )
+    assert.ok(Date.now() - started < 10_000, 'the server gave up on the slow body')
+    assert.ok(response === '' || /^HTTP\/1\.1 408 /.test(response), response)
+  })
+
+  it('reads settings from .env in its working directory', async (t) => {
+    const dir = tempDir(t)
+    writeFileSync(join(dir, '.env'), 'PORTCULLIS_REALM=from-dotenv\n')
+    const server = await startServer({ ...cheap }, dir)
+    t.after(() => server.stop())
+    const res = await fetch(`${server.url}/users/me`)
+    assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="from-dotenv"')
+    assert.ok(existsSync(join(dir, 'data', 'portcullis.db')), 'default data dir is ./data')
+  })
+
+  it('shuts down gracefully on SIGTERM with exit code 0', async (t) => {
+    const server = await startServer({ ...cheap, PORTCULLIS_DATA_DIR: tempDir(t) })
+    assert.equal(await server.stop('SIGTERM'), 0)
+    assert.match(server.output(), /shutting down/)
+  })
+
+  for (const [env, pattern] of [
+    [
+      { PORTCULLIS_PORT: 'eighty' },
+      /^portcullis: configuration error: PORTCULLIS_PORT must be an integer from 0 to 65535 \(got "eighty"\)\n$/,
+    ],
+    [{ PORTCULLIS_SIGNING_ALG: 'HS256' }, /PORTCULLIS_SIGNING_ALG must be one of ES256, EdDSA/],
+    [
+      { PORTCULLIS_PASSWORD_MIN_LENGTH: '6' },
+      /PORTCULLIS_PASSWORD_MIN_LENGTH must be an integer from 8 to 64/,
+    ],
+    [{ NODE_ENV: 'production' }, /PORTCULLIS_ISSUER must be set/],
+  ] as const) {
+    it(`refuses to start with ${JSON.stringify(env)}, in one clear line`, async () => {
+      const { code, stderr } = await runServerToExit(env)
+      assert.equal(code, 1)
+      assert.match(stderr, pattern)
+      assert.equal(stderr.trim().split('\n').length, 1)
+    })
+  }
+})
