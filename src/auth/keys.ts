@@ -80,9 +80,8 @@ export class Keyring {
   async load(): Promise<void> {
     let records = await this.store.signingKeys.list()
     if (!records.some((r) => r.alg === this.alg && r.retiredAt === null)) {
-      await this.store.signingKeys.insert(
-        await generateRecord(this.alg, new Date(this.clock.now()).toISOString()),
-      )
+      const created = new Date(this.clock.now()).toISOString()
+      await this.store.signingKeys.insertFirst(await generateRecord(this.alg, created))
       records = await this.store.signingKeys.list()
     }
     const held = await Promise.all(records.filter((r) => r.retiredAt === null).map(importRecord))

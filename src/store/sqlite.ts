@@ -7,6 +7,8 @@ import {
   type SigningKeyRecord,
   type Store,
   StoreUnavailableError,
+  type TableName,
+  tableNames,
   UniqueViolationError,
   type UserRecord,
 } from './store.js'
@@ -126,7 +128,14 @@ export function openSqliteStore(path: string): Store {
     setDisabled: db.prepare('UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?'),
     deleteUser: db.prepare('DELETE FROM users WHERE id = ?'),
     keys: db.prepare<[], KeyRow>('SELECT * FROM signing_keys ORDER BY created_at DESC, kid'),
-    insertKey: db.prepare('INSERT INTO signing_keys VALUES (?, ?, ?, ?, ?, NULL)'),
+    insertKey: db.prepare('INSERT INTO signing_keys VALUES (?, ?, ?, ?, ?, ?)'),
+    insertFirstKey: db.prepare(`INSERT INTO signing_keys SELECT ?, ?, ?, ?, ?, NULL
+      WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE alg = ? AND retired_at IS NULL)`),
+    page: db.prepare<[string, number], UserRow>(
+      'SELECT * FROM users WHERE id > ? ORDER BY id LIMIT ?',
+    ),
+    insertRecord: db.prepare(`INSERT INTO users (id, username, email, email_canonical, full_name,
+      password_hash, disabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     retireKey: db.prepare(
       'UPDATE signing_keys SET retired_at = ? WHERE kid = ? AND retired_at IS NULL',
     ),
@@ -158,15 +167,52 @@ export function openSqliteStore(path: string): Store {
       setDisabled: (id, disabled, at) =>
         guard(() => q.setDisabled.run(disabled ? 1 : 0, at, id).changes === 1),
       delete: (id) => guard(() => q.deleteUser.run(id).changes === 1),
+      page: (afterId, limit) => guard(() => q.page.all(afterId ?? '', limit).map(toUser)),
+      insertRecord: (u) =>
+        guard(() => {
+          q.insertRecord.run(
+            u.id,
+            u.username,
+            u.email,
+            u.emailCanonical,
+            u.fullName,
+            u.passwordHash,
+            u.disabled ? 1 : 0,
+            u.createdAt,
+            u.updatedAt,
+          )
+        }),
     },
     signingKeys: {
       list: () => guard(() => q.keys.all().map(toKey)),
       insert: (k: SigningKeyRecord) =>
         guard(() => {
-          q.insertKey.run(k.kid, k.alg, k.publicJwk, k.privateJwk, k.createdAt)
+          q.insertKey.run(k.kid, k.alg, k.publicJwk, k.privateJwk, k.createdAt, k.retiredAt)
         }),
+      insertFirst: (k: SigningKeyRecord) =>
+        guard(
+          () =>
+            q.insertFirstKey.run(k.kid, k.alg, k.publicJwk, k.privateJwk, k.createdAt, k.alg)
+              .changes === 1,
+        ),
       retire: (kid, at) => guard(() => q.retireKey.run(at, kid).changes === 1),
     },
+    counts: () =>
+      guard(
+        () =>
+          Object.fromEntries(
+            tableNames.map((t) => [
+              t,
+              Number(db.prepare(`SELECT count(*) FROM ${t}`).pluck().get()),
+            ]),
+          ) as Record<TableName, number>,
+      ),
+    clear: () =>
+      guard(() => {
+        db.transaction(() => {
+          for (const t of [...tableNames].reverse()) db.exec(`DELETE FROM ${t}`)
+        })()
+      }),
     ping: () => guard(() => void db.prepare('SELECT 1').get()),
     migrate: () => guard(migrate),
     close: async () => {

@@ -51,14 +51,27 @@ export interface UserStore {
   replacePasswordHash(id: string, expected: string, next: string, at: string): Promise<boolean>
   setDisabled(id: string, disabled: boolean, at: string): Promise<boolean>
   delete(id: string): Promise<boolean>
+  /** Up to `limit` users with id greater than `afterId`, in id order; for copying. */
+  page(afterId: string | null, limit: number): Promise<UserRecord[]>
+  /** Inserts a complete row as it is (disabled flag and timestamps included); for copying. */
+  insertRecord(user: UserRecord): Promise<void>
 }
 
 export interface SigningKeyStore {
   /** Every key, newest first. */
   list(): Promise<SigningKeyRecord[]>
   insert(key: SigningKeyRecord): Promise<void>
+  /**
+   * Inserts `key` only if no unretired key of its alg exists, atomically, so instances starting
+   * together create one key between them. Returns whether it was inserted.
+   */
+  insertFirst(key: SigningKeyRecord): Promise<boolean>
   retire(kid: string, at: string): Promise<boolean>
 }
+
+/** The tables, in an order that respects references (copy in this order, clear in reverse). */
+export const tableNames = ['users', 'signing_keys'] as const
+export type TableName = (typeof tableNames)[number]
 
 export interface Store {
   readonly engine: string
@@ -66,6 +79,10 @@ export interface Store {
   readonly signingKeys: SigningKeyStore
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>
+  /** Row counts of every table, for verifying a copy. */
+  counts(): Promise<Record<TableName, number>>
+  /** Deletes every row of every table (schema kept); only for `db copy --force`. */
+  clear(): Promise<void>
   /** Applies pending migrations; returns the versions applied. */
   migrate(): Promise<number[]>
   close(): Promise<void>

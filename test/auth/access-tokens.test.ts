@@ -1,0 +1,239 @@
+import assert from 'node:assert/strict'
+import { describe, it, type TestContext } from 'node:test'
+import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose'
+import {
+  type AccessClaims,
+  type AccessTokenOptions,
+  AccessTokens,
+} from '../../src/auth/access-tokens.js'
+import { Keyring, type SigningAlg } from '../../src/auth/keys.js'
+import { BoundedCache } from '../../src/auth/token-cache.js'
+import { ManualClock } from '../../src/clock.js'
+import { ApiError } from '../../src/errors.js'
+import { openSqliteStore } from '../../src/store/sqlite.js'
+
+const ISSUER = 'http://portcullis.test'
+const NOW = Date.parse('2026-06-01T12:00:00Z')
+
+const defaults: AccessTokenOptions = {
+  issuer: ISSUER,
+  audience: ISSUER,
+  ttlSeconds: 900,
+  cacheSize: 100,
+}
+
+async function setup(
+  t: TestContext,
+  options: Partial<AccessTokenOptions> = {},
+  alg: SigningAlg = 'ES256',
+) {
+  const store = openSqliteStore(':memory:')
+  t.after(() => store.close())
+  const clock = new ManualClock(NOW)
+  const keyring = new Keyring(store, alg, clock)
+  await keyring.load()
+  const tokens = new AccessTokens(keyring, clock, { ...defaults, ...options })
+  return { store, clock, keyring, tokens }
+}
+
+/** Asserts a 401 invalid_token whose description matches `why`. */
+function invalidToken(why: RegExp) {
+  return (error: unknown) => {
+    assert.ok(error instanceof ApiError, `expected ApiError, got ${String(error)}`)
+    assert.equal(error.code, 'invalid_token')
+    assert.equal(error.status, 401)
+    assert.match(error.description, why)
+    return true
+  }
+}
+
+describe('AccessTokens', () => {
+  for (const alg of ['ES256', 'EdDSA'] as const) {
+    it(`issues an ${alg} at+jwt that verifies back to its claims`, async (t) => {
+      const { tokens, keyring } = await setup(t, {}, alg)
+      const { token, expiresIn } = await tokens.issue('user-123', 'portcullis', 'profile email')
+      assert.equal(expiresIn, 900)
+
+      const header = decodeProtectedHeader(token)
+      assert.deepEqual(header, { alg, typ: 'at+jwt', kid: keyring.signingKey().kid })
+
+      const claims = await tokens.verify(token)
+      const now = NOW / 1000
+      assert.equal(claims.iss, ISSUER)
+      assert.equal(claims.sub, 'user-123')
+      assert.equal(claims.aud, ISSUER)
+      assert.equal(claims.iat, now)
+      assert.equal(claims.exp, now + 900)
+      assert.match(
+        claims.jti,
+        /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      )
+      assert.equal(claims.client_id, 'portcullis')
+      assert.equal(claims.scope, 'profile email')
+      assert.deepEqual(decodeJwt(token), claims)
+    })
+  }
+
+  it('gives every token its own jti', async (t) => {
+    const { tokens } = await setup(t)
+    const jtis = new Set<string>()
+    for (let i = 0; i < 5; i++)
+      jtis.add(decodeJwt((await tokens.issue('u', 'c', 's')).token).jti ?? '')
+    assert.equal(jtis.size, 5)
+  })
+
+  it('uses the configured audience and rejects tokens for another audience', async (t) => {
+    const { tokens, keyring, clock } = await setup(t, { audience: 'https://api.example' })
+    const { token } = await tokens.issue('u', 'c', 's')
+    assert.equal((await tokens.verify(token)).aud, 'https://api.example')
+    const other = new AccessTokens(keyring, clock, {
+      ...defaults,
+      audience: 'https://other.example',
+    })
+    await assert.rejects(other.verify(token), invalidToken(/invalid/))
+  })
+
+  it('rejects a token once the clock reaches exp', async (t) => {
+    const { tokens, clock } = await setup(t, { cacheSize: 0 })
+    const { token } = await tokens.issue('u', 'c', 's')
+    clock.advance(899_000)
+    assert.equal((await tokens.verify(token)).sub, 'u')
+    clock.advance(1_000)
+    await assert.rejects(tokens.verify(token), invalidToken(/expired/))
+  })
+
+  it('still rejects an expired token that was served from the cache', async (t) => {
+    const { tokens, clock, keyring } = await setup(t)
+    const { token } = await tokens.issue('u', 'c', 's')
+    const find = t.mock.method(keyring, 'find')
+    await tokens.verify(token)
+    assert.equal(find.mock.callCount(), 1, 'the first verify checks the signature')
+    clock.advance(600_000)
+    await tokens.verify(token)
+    assert.equal(find.mock.callCount(), 1, 'the second verify is a cache hit')
+    clock.advance(300_000)
+    await assert.rejects(tokens.verify(token), invalidToken(/expired/))
+    clock.advance(60_000)
+    await assert.rejects(tokens.verify(token), invalidToken(/expired/))
+  })
+
+  it('keeps at most cacheSize verified tokens and evicts the oldest', async (t) => {
+    const { tokens, keyring } = await setup(t, { cacheSize: 3 })
+    const issued = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => tokens.issue(`user-${i}`, 'c', 's')),
+    )
+    const find = t.mock.method(keyring, 'find')
+    for (const { token } of issued) await tokens.verify(token)
+    assert.equal(find.mock.callCount(), 10)
+    // The last three are cached; the first was evicted long ago and needs a full check again.
+    for (const { token } of issued.slice(-3)) await tokens.verify(token)
+    assert.equal(find.mock.callCount(), 10)
+    const first = issued[0]
+    assert.ok(first)
+    await tokens.verify(first.token)
+    assert.equal(find.mock.callCount(), 11)
+  })
+
+  it('caches nothing when cacheSize is 0', async (t) => {
+    const { tokens, keyring } = await setup(t, { cacheSize: 0 })
+    const { token } = await tokens.issue('u', 'c', 's')
+    const find = t.mock.method(keyring, 'find')
+    await tokens.verify(token)
+    await tokens.verify(token)
+    assert.equal(find.mock.callCount(), 2)
+  })
+
+  it('verifies again after clearCache', async (t) => {
+    const { tokens, keyring } = await setup(t)
+    const { token } = await tokens.issue('u', 'c', 's')
+    const find = t.mock.method(keyring, 'find')
+    await tokens.verify(token)
+    tokens.clearCache()
+    await tokens.verify(token)
+    assert.equal(find.mock.callCount(), 2)
+  })
+
+  it('rejects a token with a tampered payload', async (t) => {
+    const { tokens } = await setup(t, { cacheSize: 0 })
+    const { token } = await tokens.issue('u', 'c', 'profile')
+    const [h, , s] = token.split('.')
+    const payload = Buffer.from(JSON.stringify({ ...decodeJwt(token), scope: 'admin' })).toString(
+      'base64url',
+    )
+    await assert.rejects(tokens.verify(`${h}.${payload}.${s}`), invalidToken(/invalid/))
+  })
+
+  it('rejects a malformed token', async (t) => {
+    const { tokens } = await setup(t)
+    await assert.rejects(tokens.verify('not.a.jwt'), invalidToken(/malformed/))
+    await assert.rejects(tokens.verify(''), invalidToken(/malformed/))
+  })
+
+  it('rejects a token signed by a key this server does not hold', async (t) => {
+    const a = await setup(t)
+    const b = await setup(t)
+    const { token } = await a.tokens.issue('u', 'c', 's')
+    await assert.rejects(b.tokens.verify(token), invalidToken(/not signed by a key of this server/))
+  })
+
+  it('rejects a token without typ at+jwt even when signed by a held key', async (t) => {
+    const { tokens, keyring } = await setup(t)
+    const key = keyring.signingKey()
+    const now = NOW / 1000
+    const token = await new SignJWT({ client_id: 'c', scope: 's' })
+      .setProtectedHeader({ alg: key.alg, typ: 'JWT', kid: key.kid })
+      .setIssuer(ISSUER)
+      .setSubject('u')
+      .setAudience(ISSUER)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 60)
+      .setJti('j')
+      .sign(key.privateKey)
+    await assert.rejects(tokens.verify(token), invalidToken(/invalid/))
+  })
+})
+
+describe('BoundedCache', () => {
+  it('never holds more entries than its limit while many distinct keys are set', () => {
+    const cache = new BoundedCache<number>(5)
+    for (let i = 0; i < 100; i++) {
+      cache.set(`k${i}`, i)
+      assert.ok(cache.size <= 5, `size ${cache.size} after ${i + 1} sets`)
+    }
+    assert.equal(cache.size, 5)
+    assert.deepEqual(
+      [95, 96, 97, 98, 99].map((i) => cache.get(`k${i}`)),
+      [95, 96, 97, 98, 99],
+    )
+    assert.equal(cache.get('k94'), undefined)
+  })
+
+  it('evicts the entry inserted first', () => {
+    const cache = new BoundedCache<string>(2)
+    cache.set('a', 'A')
+    cache.set('b', 'B')
+    cache.get('a')
+    cache.set('c', 'C')
+    assert.equal(cache.get('a'), undefined)
+    assert.equal(cache.get('b'), 'B')
+    assert.equal(cache.get('c'), 'C')
+  })
+
+  it('stores nothing with a limit of 0', () => {
+    const cache = new BoundedCache<AccessClaims>(0)
+    cache.set('a', {} as AccessClaims)
+    assert.equal(cache.size, 0)
+    assert.equal(cache.get('a'), undefined)
+  })
+
+  it('deletes and clears entries', () => {
+    const cache = new BoundedCache<number>(3)
+    cache.set('a', 1)
+    cache.set('b', 2)
+    cache.delete('a')
+    assert.equal(cache.get('a'), undefined)
+    assert.equal(cache.size, 1)
+    cache.clear()
+    assert.equal(cache.size, 0)
+  })
+})

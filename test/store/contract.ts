@@ -1,0 +1,428 @@
+/**
+ * The storage contract: every Store engine runs this same suite (SQLite now, PostgreSQL later).
+ * Only the Store interface of src/store/store.ts is used here, never an engine's specifics.
+ */
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { describe, it, type TestContext } from 'node:test'
+import {
+  type NewUser,
+  type SigningKeyRecord,
+  type Store,
+  StoreUnavailableError,
+  UniqueViolationError,
+} from '../../src/store/store.js'
+
+const T0 = '2026-06-01T12:00:00.000Z'
+const T1 = '2026-06-01T12:05:00.000Z'
+const T2 = '2026-06-01T12:10:00.000Z'
+
+function newUser(overrides: Partial<NewUser> = {}): NewUser {
+  const id = randomUUID()
+  const username = `user-${id.slice(0, 8)}`
+  return {
+    id,
+    username,
+    email: `${username}@Example.com`,
+    emailCanonical: `${username}@example.com`,
+    fullName: 'Test User',
+    passwordHash: '$argon2id$v=19$m=256,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA',
+    createdAt: T0,
+    ...overrides,
+  }
+}
+
+function newKey(kid: string, createdAt: string, alg = 'ES256'): SigningKeyRecord {
+  return {
+    kid,
+    alg,
+    publicJwk: JSON.stringify({ kty: 'EC', crv: 'P-256', x: `x-${kid}`, y: `y-${kid}`, kid }),
+    privateJwk: JSON.stringify({ kty: 'EC', crv: 'P-256', d: `d-${kid}` }),
+    createdAt,
+    retiredAt: null,
+  }
+}
+
+/** Asserts that `promise` rejects with UniqueViolationError naming `field`. */
+async function rejectsUnique(promise: Promise<unknown>, field: 'username' | 'email' | 'id') {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof UniqueViolationError, `expected UniqueViolationError, got ${error}`)
+    assert.equal(error.field, field)
+    return true
+  })
+}
+
+/**
+ * Runs the Store contract against the engine that `open` creates. `open` must return a fresh,
+ * empty store each time it is called; every test opens its own and closes it.
+ */
+export function storeContract(name: string, open: () => Promise<Store> | Store): void {
+  /** A fresh, migrated store that is closed when the test ends. */
+  async function fresh(t: TestContext): Promise<Store> {
+    const store = await open()
+    t.after(() => store.close())
+    await store.migrate()
+    return store
+  }
+
+  describe(`Store contract: ${name}`, () => {
+    describe('users', () => {
+      it('creates a user that is active with updatedAt equal to createdAt', async (t) => {
+        const store = await fresh(t)
+        const input = newUser()
+        const created = await store.users.create(input)
+        assert.deepEqual(created, { ...input, disabled: false, updatedAt: input.createdAt })
+      })
+
+      it('finds a created user by id, by username and by canonical email', async (t) => {
+        const store = await fresh(t)
+        const input = newUser()
+        const created = await store.users.create(input)
+        assert.deepEqual(await store.users.findById(input.id), created)
+        assert.deepEqual(await store.users.findByUsername(input.username), created)
+        assert.ok(input.emailCanonical)
+        assert.deepEqual(await store.users.findByEmail(input.emailCanonical), created)
+      })
+
+      it('returns null for an id, username or email that does not exist', async (t) => {
+        const store = await fresh(t)
+        await store.users.create(newUser())
+        assert.equal(await store.users.findById(randomUUID()), null)
+        assert.equal(await store.users.findByUsername('nobody-here'), null)
+        assert.equal(await store.users.findByEmail('nobody@example.com'), null)
+      })
+
+      it('keeps optional email and full name as null', async (t) => {
+        const store = await fresh(t)
+        const input = newUser({ email: null, emailCanonical: null, fullName: null })
+        await store.users.create(input)
+        const found = await store.users.findById(input.id)
+        assert.ok(found)
+        assert.equal(found.email, null)
+        assert.equal(found.emailCanonical, null)
+        assert.equal(found.fullName, null)
+      })
+
+      it('allows many users without an email', async (t) => {
+        const store = await fresh(t)
+        const a = newUser({ email: null, emailCanonical: null })
+        const b = newUser({ email: null, emailCanonical: null })
+        await store.users.create(a)
+        await store.users.create(b)
+        assert.equal((await store.users.findById(a.id))?.username, a.username)
+        assert.equal((await store.users.findById(b.id))?.username, b.username)
+      })
+
+      it('rejects a taken username with UniqueViolationError naming username', async (t) => {
+        const store = await fresh(t)
+        const first = newUser()
+        await store.users.create(first)
+        await rejectsUnique(store.users.create(newUser({ username: first.username })), 'username')
+        assert.equal((await store.users.findByUsername(first.username))?.id, first.id)
+      })
+
+      it('rejects a taken canonical email with UniqueViolationError naming email', async (t) => {
+        const store = await fresh(t)
+        const first = newUser()
+        await store.users.create(first)
+        const second = newUser({ email: first.email, emailCanonical: first.emailCanonical })
+        await rejectsUnique(store.users.create(second), 'email')
+        assert.equal(await store.users.findById(second.id), null)
+      })
+
+      it('rejects a taken id with UniqueViolationError naming id', async (t) => {
+        const store = await fresh(t)
+        const first = newUser()
+        await store.users.create(first)
+        const second = newUser({ id: first.id })
+        await rejectsUnique(store.users.create(second), 'id')
+        assert.equal(await store.users.findByUsername(second.username), null)
+        assert.equal((await store.users.findById(first.id))?.username, first.username)
+      })
+
+      it('replaces the password hash when the expected hash is still current', async (t) => {
+        const store = await fresh(t)
+        const input = newUser()
+        await store.users.create(input)
+        const replaced = await store.users.replacePasswordHash(
+          input.id,
+          input.passwordHash,
+          'next-hash',
+          T1,
+        )
+        assert.equal(replaced, true)
+        const found = await store.users.findById(input.id)
+        assert.equal(found?.passwordHash, 'next-hash')
+        assert.equal(found?.updatedAt, T1)
+        assert.equal(found?.createdAt, T0)
+      })
+
+      it('does not replace the password hash when the expected hash is stale', async (t) => {
+        const store = await fresh(t)
+        const input = newUser()
+        await store.users.create(input)
+        assert.equal(
+          await store.users.replacePasswordHash(input.id, input.passwordHash, 'a', T1),
+          true,
+        )
+        // A second rehash that read the old hash must lose, not overwrite the first.
+        assert.equal(
+          await store.users.replacePasswordHash(input.id, input.passwordHash, 'b', T2),
+          false,
+        )
+        const found = await store.users.findById(input.id)
+        assert.equal(found?.passwordHash, 'a')
+        assert.equal(found?.updatedAt, T1)
+      })
+
+      it('reports false when replacing the hash of a user that does not exist', async (t) => {
+        const store = await fresh(t)
+        const input = newUser()
+        await store.users.create(input)
+        const replaced = await store.users.replacePasswordHash(
+          randomUUID(),
+          input.passwordHash,
+          'x',
+          T1,
+        )
+        assert.equal(replaced, false)
+        assert.equal((await store.users.findById(input.id))?.passwordHash, input.passwordHash)
+      })
+
+      it('lets exactly one of many concurrent rehashes from the same hash win', async (t) => {
+        const store = await fresh(t)
+        const input = newUser()
+        await store.users.create(input)
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            store.users.replacePasswordHash(input.id, input.passwordHash, `next-${i}`, T1),
+          ),
+        )
+        const winners = results.flatMap((ok, i) => (ok ? [i] : []))
+        assert.equal(winners.length, 1)
+        assert.equal((await store.users.findById(input.id))?.passwordHash, `next-${winners[0]}`)
+      })
+
+      it('disables and re-enables a user, updating updatedAt', async (t) => {
+        const store = await fresh(t)
+        const input = newUser()
+        await store.users.create(input)
+        assert.equal(await store.users.setDisabled(input.id, true, T1), true)
+        let found = await store.users.findById(input.id)
+        assert.equal(found?.disabled, true)
+        assert.equal(found?.updatedAt, T1)
+        assert.equal(await store.users.setDisabled(input.id, false, T2), true)
+        found = await store.users.findById(input.id)
+        assert.equal(found?.disabled, false)
+        assert.equal(found?.updatedAt, T2)
+      })
+
+      it('reports false when disabling a user that does not exist', async (t) => {
+        const store = await fresh(t)
+        assert.equal(await store.users.setDisabled(randomUUID(), true, T1), false)
+      })
+
+      it('deletes a user once, after which the user and the username are gone', async (t) => {
+        const store = await fresh(t)
+        const input = newUser()
+        const other = newUser()
+        await store.users.create(input)
+        await store.users.create(other)
+        assert.equal(await store.users.delete(input.id), true)
+        assert.equal(await store.users.findById(input.id), null)
+        assert.equal(await store.users.findByUsername(input.username), null)
+        assert.equal(await store.users.delete(input.id), false)
+        assert.equal((await store.users.findById(other.id))?.username, other.username)
+        // The username and email can be registered again.
+        const again = newUser({
+          username: input.username,
+          email: input.email,
+          emailCanonical: input.emailCanonical,
+        })
+        await store.users.create(again)
+        assert.equal((await store.users.findByUsername(input.username))?.id, again.id)
+      })
+
+      it('lets exactly one of 50 concurrent creates of the same username succeed, repeatedly', async (t) => {
+        const store = await fresh(t)
+        for (let round = 0; round < 5; round++) {
+          const username = `race-${round}`
+          const attempts = Array.from({ length: 50 }, () => newUser({ username }))
+          const results = await Promise.allSettled(attempts.map((u) => store.users.create(u)))
+          const won = results.flatMap((r, i) => (r.status === 'fulfilled' ? [attempts[i]] : []))
+          assert.equal(won.length, 1, `round ${round}: exactly one create succeeds`)
+          for (const r of results) {
+            if (r.status === 'rejected') {
+              assert.ok(r.reason instanceof UniqueViolationError, `round ${round}: ${r.reason}`)
+              assert.equal(r.reason.field, 'username')
+            }
+          }
+          assert.equal((await store.users.findByUsername(username))?.id, won[0]?.id)
+        }
+      })
+
+      it('creates 50 concurrent users with distinct names, all findable', async (t) => {
+        const store = await fresh(t)
+        const inputs = Array.from({ length: 50 }, () => newUser())
+        await Promise.all(inputs.map((u) => store.users.create(u)))
+        const found = await Promise.all(inputs.map((u) => store.users.findByUsername(u.username)))
+        assert.deepEqual(
+          found.map((u) => u?.id),
+          inputs.map((u) => u.id),
+        )
+      })
+    })
+
+    describe('signing keys', () => {
+      it('lists no keys in a fresh store', async (t) => {
+        const store = await fresh(t)
+        assert.deepEqual(await store.signingKeys.list(), [])
+      })
+
+      it('lists inserted keys newest first, with every field intact', async (t) => {
+        const store = await fresh(t)
+        const middle = newKey('kid-middle', T1)
+        const oldest = newKey('kid-oldest', T0, 'EdDSA')
+        const newest = newKey('kid-newest', T2)
+        await store.signingKeys.insert(middle)
+        await store.signingKeys.insert(oldest)
+        await store.signingKeys.insert(newest)
+        assert.deepEqual(await store.signingKeys.list(), [newest, middle, oldest])
+      })
+
+      it('retires a key once: the second retire reports false', async (t) => {
+        const store = await fresh(t)
+        await store.signingKeys.insert(newKey('kid-a', T0))
+        await store.signingKeys.insert(newKey('kid-b', T1))
+        assert.equal(await store.signingKeys.retire('kid-a', T2), true)
+        assert.equal(await store.signingKeys.retire('kid-a', '2026-06-02T00:00:00.000Z'), false)
+        const keys = await store.signingKeys.list()
+        assert.deepEqual(
+          keys.map((k) => [k.kid, k.retiredAt]),
+          [
+            ['kid-b', null],
+            ['kid-a', T2],
+          ],
+        )
+      })
+
+      it('reports false when retiring a key that does not exist', async (t) => {
+        const store = await fresh(t)
+        assert.equal(await store.signingKeys.retire('kid-missing', T1), false)
+      })
+    })
+
+    describe('copying', () => {
+      it('pages users in id order and re-inserts complete rows as they are', async (t) => {
+        const store = await fresh(t)
+        const inputs = Array.from({ length: 7 }, () => newUser())
+        for (const input of inputs) await store.users.create(input)
+        await store.users.setDisabled(inputs[0]?.id ?? '', true, T1)
+        const seen: string[] = []
+        let after: string | null = null
+        for (;;) {
+          const page = await store.users.page(after, 3)
+          if (page.length === 0) break
+          assert.ok(page.length <= 3)
+          seen.push(...page.map((u) => u.id))
+          after = page.at(-1)?.id ?? null
+        }
+        assert.deepEqual(seen, inputs.map((u) => u.id).sort())
+        const target = await fresh(t)
+        const original = await store.users.findById(inputs[0]?.id ?? '')
+        assert.ok(original)
+        await target.users.insertRecord(original)
+        assert.deepEqual(await target.users.findById(original.id), original)
+        assert.equal(original.disabled, true)
+        assert.equal(original.updatedAt, T1)
+        await rejectsUnique(
+          target.users.insertRecord({ ...original, username: 'other-name', emailCanonical: null }),
+          'id',
+        )
+      })
+
+      it('counts the rows of every table and clears them all', async (t) => {
+        const store = await fresh(t)
+        await store.users.create(newUser())
+        await store.users.create(newUser())
+        await store.signingKeys.insert(newKey('k1', T0))
+        assert.deepEqual(await store.counts(), { users: 2, signing_keys: 1 })
+        await store.clear()
+        assert.deepEqual(await store.counts(), { users: 0, signing_keys: 0 })
+      })
+
+      it('keeps a retired key retired when inserting it', async (t) => {
+        const store = await fresh(t)
+        await store.signingKeys.insert({ ...newKey('old', T0), retiredAt: T1 })
+        const [key] = await store.signingKeys.list()
+        assert.equal(key?.retiredAt, T1)
+      })
+    })
+
+    describe('first signing key', () => {
+      it('inserts a key only when no unretired key of that alg exists', async (t) => {
+        const store = await fresh(t)
+        assert.equal(await store.signingKeys.insertFirst(newKey('a', T0)), true)
+        assert.equal(await store.signingKeys.insertFirst(newKey('b', T1)), false)
+        assert.equal(await store.signingKeys.insertFirst(newKey('c', T1, 'EdDSA')), true)
+        await store.signingKeys.retire('a', T2)
+        assert.equal(await store.signingKeys.insertFirst(newKey('d', T2)), true)
+        const kids = (await store.signingKeys.list()).map((k) => k.kid).sort()
+        assert.deepEqual(kids, ['a', 'c', 'd'])
+      })
+
+      it('lets exactly one of many concurrent first inserts win', async (t) => {
+        const store = await fresh(t)
+        for (let round = 0; round < 5; round++) {
+          const alg = `alg-${round}`
+          const results = await Promise.all(
+            Array.from({ length: 20 }, (_, i) =>
+              store.signingKeys.insertFirst(newKey(`r${round}-${i}`, T0, alg)),
+            ),
+          )
+          assert.equal(results.filter(Boolean).length, 1)
+        }
+      })
+    })
+
+    describe('lifecycle', () => {
+      it('names its engine', async (t) => {
+        const store = await fresh(t)
+        assert.equal(typeof store.engine, 'string')
+        assert.notEqual(store.engine, '')
+      })
+
+      it('answers ping', async (t) => {
+        const store = await fresh(t)
+        await store.ping()
+      })
+
+      it('migrates idempotently: the second migrate applies nothing and keeps data', async () => {
+        const store = await open()
+        try {
+          const first = await store.migrate()
+          for (const version of first) assert.ok(Number.isInteger(version) && version > 0)
+          assert.deepEqual(
+            first,
+            [...first].sort((a, b) => a - b),
+            'versions are applied in order',
+          )
+          const input = newUser()
+          await store.users.create(input)
+          assert.deepEqual(await store.migrate(), [])
+          assert.equal((await store.users.findById(input.id))?.username, input.username)
+        } finally {
+          await store.close()
+        }
+      })
+
+      it('rejects calls after close with StoreUnavailableError', async () => {
+        const store = await open()
+        await store.migrate()
+        await store.close()
+        await assert.rejects(store.ping(), StoreUnavailableError)
+        await assert.rejects(store.users.findById(randomUUID()), StoreUnavailableError)
+      })
+    })
+  })
+}

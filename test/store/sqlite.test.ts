@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, it } from 'node:test'
+import Database from 'better-sqlite3'
+import { openSqliteStore } from '../../src/store/sqlite.js'
+import { type NewUser, type Store, StoreUnavailableError } from '../../src/store/store.js'
+import { storeContract } from './contract.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'portcullis-sqlite-'))
+after(() => rmSync(dir, { recursive: true, force: true }))
+
+let files = 0
+/** A path for a new database file inside the temporary directory (in a subfolder it creates). */
+const newPath = () => join(dir, `db-${++files}`, 'portcullis.db')
+
+storeContract('sqlite :memory:', () => openSqliteStore(':memory:'))
+storeContract('sqlite file', () => openSqliteStore(newPath()))
+
+const user = (): NewUser => ({
+  id: randomUUID(),
+  username: 'alice',
+  email: 'Alice@Example.com',
+  emailCanonical: 'alice@example.com',
+  fullName: null,
+  passwordHash: 'hash-1',
+  createdAt: '2026-06-01T12:00:00.000Z',
+})
+
+describe('SQLite store', () => {
+  it('puts a file database in WAL journal mode', async (t) => {
+    const path = newPath()
+    const store = openSqliteStore(path)
+    t.after(() => store.close())
+    await store.ping()
+    const db = new Database(path, { readonly: true })
+    t.after(() => db.close())
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal')
+  })
+
+  it('keeps users and keys across close and reopen of the same file', async () => {
+    const path = newPath()
+    const first = openSqliteStore(path)
+    const input = user()
+    await first.users.create(input)
+    await first.users.setDisabled(input.id, true, '2026-06-01T12:01:00.000Z')
+    await first.signingKeys.insert({
+      kid: 'kid-1',
+      alg: 'ES256',
+      publicJwk: '{}',
+      privateJwk: '{}',
+      createdAt: '2026-06-01T12:00:00.000Z',
+      retiredAt: null,
+    })
+    await first.close()
+
+    const second = openSqliteStore(path)
+    try {
+      const found = await second.users.findByUsername('alice')
+      assert.equal(found?.id, input.id)
+      assert.equal(found?.disabled, true)
+      assert.equal(found?.updatedAt, '2026-06-01T12:01:00.000Z')
+      assert.deepEqual(
+        (await second.signingKeys.list()).map((k) => k.kid),
+        ['kid-1'],
+      )
+      assert.deepEqual(await second.migrate(), [], 'reopening applies no migration again')
+    } finally {
+      await second.close()
+    }
+  })
+
+  it('does not share data between two in-memory stores', async (t) => {
+    const a = openSqliteStore(':memory:')
+    const b = openSqliteStore(':memory:')
+    t.after(() => Promise.all([a.close(), b.close()]))
+    await a.users.create(user())
+    assert.equal(await b.users.findByUsername('alice'), null)
+  })
+
+  it('closes idempotently', async () => {
+    const store = openSqliteStore(newPath())
+    await store.close()
+    await store.close()
+  })
+
+  it('fails every call on a closed store with StoreUnavailableError, not a driver error', async () => {
+    const store: Store = openSqliteStore(newPath())
+    await store.close()
+    const calls: Array<[string, () => Promise<unknown>]> = [
+      ['ping', () => store.ping()],
+      ['migrate', () => store.migrate()],
+      ['users.create', () => store.users.create(user())],
+      ['users.findById', () => store.users.findById('x')],
+      ['users.findByUsername', () => store.users.findByUsername('alice')],
+      ['users.findByEmail', () => store.users.findByEmail('alice@example.com')],
+      ['users.replacePasswordHash', () => store.users.replacePasswordHash('x', 'a', 'b', 'now')],
+      ['users.setDisabled', () => store.users.setDisabled('x', true, 'now')],
+      ['users.delete', () => store.users.delete('x')],
+      ['signingKeys.list', () => store.signingKeys.list()],
+      [
+        'signingKeys.insert',
+        () =>
+          store.signingKeys.insert({
+            kid: 'kid',
+            alg: 'ES256',
+            publicJwk: '{}',
+            privateJwk: '{}',
+            createdAt: 'now',
+            retiredAt: null,
+          }),
+      ],
+      ['signingKeys.retire', () => store.signingKeys.retire('kid', 'now')],
+    ]
+    for (const [name, call] of calls) {
+      await assert.rejects(call(), (error: unknown) => {
+        assert.ok(error instanceof StoreUnavailableError, `${name}: got ${String(error)}`)
+        assert.equal(error.name, 'StoreUnavailableError')
+        assert.ok(error.cause, `${name}: keeps the driver error as cause`)
+        return true
+      })
+    }
+  })
+})
