@@ -8,6 +8,8 @@ export interface Config {
   port: number
   dataDir: string
   databaseUrl: string
+  /** PostgreSQL pool size and the bound on waiting for a connection or a statement. */
+  db: { poolSize: number; timeoutMs: number }
   issuer: string
   audience: string
   realm: string
@@ -104,9 +106,9 @@ export function loadConfig(env: Env = process.env): Config {
   const issuer = url('PORTCULLIS_ISSUER', env.PORTCULLIS_ISSUER || `http://${host}:${port}`)
   const dataDir = resolve(env.PORTCULLIS_DATA_DIR || 'data')
   const databaseUrl = env.PORTCULLIS_DATABASE_URL || `sqlite:${resolve(dataDir, 'portcullis.db')}`
-  if (!databaseUrl.startsWith('sqlite:')) {
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
     throw new ConfigError(
-      `PORTCULLIS_DATABASE_URL must be sqlite:<path> or sqlite::memory: (got "${databaseUrl}")`,
+      `PORTCULLIS_DATABASE_URL must be sqlite:<path>, sqlite::memory: or postgres://… (got "${databaseUrl.replace(/:[^:@/]*@/, ':***@')}")`,
     )
   }
   const scopes = scopeList(env, 'PORTCULLIS_SCOPES', ['profile', 'email'])
@@ -125,6 +127,10 @@ export function loadConfig(env: Env = process.env): Config {
     port,
     dataDir,
     databaseUrl,
+    db: {
+      poolSize: int(env, 'PORTCULLIS_DB_POOL_SIZE', 10, 1, 1000),
+      timeoutMs: int(env, 'PORTCULLIS_DB_TIMEOUT_MS', 2000, 100, 60_000),
+    },
     issuer,
     audience: env.PORTCULLIS_AUDIENCE || issuer,
     realm: env.PORTCULLIS_REALM || 'portcullis',

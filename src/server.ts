@@ -16,7 +16,7 @@ function loadDotEnv(): void {
 async function main(): Promise<void> {
   loadDotEnv()
   const config = loadConfig()
-  const store = openStore(config.databaseUrl)
+  const store = await openStore(config.databaseUrl, config.db)
   const services = await createServices(config, store, systemClock)
   const app = await buildApp(services)
   let closing = false

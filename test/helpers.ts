@@ -6,6 +6,7 @@ import { ManualClock } from '../src/clock.js'
 import { type Config, loadConfig } from '../src/config.js'
 import { createServices, type Services } from '../src/services.js'
 import { openStore } from '../src/store/open-store.js'
+import { freshDatabaseUrl } from './support/engines.js'
 
 export const ISSUER = 'http://portcullis.test'
 export const PASSWORD = 'correct horse battery staple'
@@ -36,9 +37,13 @@ export interface TestAppOptions {
 
 /** A ready app on a fresh store with a manual clock; closed after the test. */
 export async function buildTestApp(t: TestContext, options: TestAppOptions = {}): Promise<TestApp> {
-  const config = testConfig(options.env)
+  const config = testConfig({ PORTCULLIS_DATABASE_URL: await freshDatabaseUrl(t), ...options.env })
   const clock = options.clock ?? new ManualClock(Date.parse('2026-06-01T12:00:00Z'))
-  const services = await createServices(config, openStore(config.databaseUrl), clock)
+  const services = await createServices(
+    config,
+    await openStore(config.databaseUrl, config.db),
+    clock,
+  )
   const app = await buildApp(services, options.logStream ? { logStream: options.logStream } : {})
   await app.ready()
   t.after(() => app.close())

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it, type TestContext } from 'node:test'
 import { PASSWORD } from './helpers.js'
-import { runServerToExit, startServer } from './server-process.js'
+import { runServerToExit, startServer } from './support/server-process.js'
 
 const cheap = {
   PORTCULLIS_ARGON2_MEMORY_KIB: '256',

@@ -35,7 +35,7 @@ export async function runCli(argv: string[], stdin: NodeJS.ReadableStream): Prom
     return command || values.help ? 0 : 2
   }
   const config = loadConfig()
-  const store = openStore(config.databaseUrl)
+  const store = await openStore(config.databaseUrl, config.db)
   try {
     if (command === 'migrate') {
       const applied = await store.migrate()

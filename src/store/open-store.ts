@@ -1,8 +1,27 @@
+import { openPostgresStore } from './postgres.js'
 import { openSqliteStore } from './sqlite.js'
 import type { Store } from './store.js'
 
-/** Opens the store named by a database URL (`sqlite:<path>` or `sqlite::memory:`), migrated. */
-export function openStore(databaseUrl: string): Store {
+export interface OpenStoreOptions {
+  poolSize: number
+  timeoutMs: number
+}
+
+/**
+ * Opens and migrates the store named by a database URL: `sqlite:<path>`, `sqlite::memory:`,
+ * or `postgres://…` / `postgresql://…`.
+ */
+export async function openStore(databaseUrl: string, options: OpenStoreOptions): Promise<Store> {
   if (databaseUrl.startsWith('sqlite:')) return openSqliteStore(databaseUrl.slice('sqlite:'.length))
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    const store = openPostgresStore(databaseUrl, options)
+    try {
+      await store.migrate()
+    } catch (error) {
+      await store.close()
+      throw error
+    }
+    return store
+  }
   throw new Error(`unsupported database URL scheme: ${databaseUrl.split(':')[0]}`)
 }

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 
-const serverEntry = fileURLToPath(new URL('../src/server.ts', import.meta.url))
+const serverEntry = fileURLToPath(new URL('../../src/server.ts', import.meta.url))
 const tsxLoader = import.meta.resolve('tsx')
 
 export interface RunningServer {

