@@ -21,9 +21,7 @@ const all = testFiles('test').filter(
   (f) => filter.length === 0 || filter.some((p) => f.includes(p)),
 )
 // Files whose behaviour depends on the engine: they build the app or open a store.
-const engineDependent = all.filter((f) =>
-  /buildTestApp\(|freshDatabaseUrl\(/.test(readFileSync(f, 'utf8')),
-)
+const engineDependent = all.filter((f) => /buildTestApp\(/.test(readFileSync(f, 'utf8')))
 
 interface PassResult {
   passed: number

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { decodeProtectedHeader, errors, type JWTPayload, jwtVerify, SignJWT } from 'jose'
 import type { Clock } from '../clock.js'
 import { ApiError } from '../errors.js'
-import type { Keyring } from './keys.js'
+import type { HeldKey, Keyring } from './keys.js'
 import { BoundedCache } from './token-cache.js'
 
 /** The claims of an access token (RFC 9068 §2.2). */
@@ -32,6 +32,8 @@ export interface IssuedToken {
 // RFC 8725 §3.10 / RFC 7515 §4.1: headers that would let a token choose its own key are refused.
 const forbiddenHeaders = ['jku', 'x5u', 'jwk', 'x5c', 'x5t', 'x5t#S256'] as const
 const kidPattern = /^[A-Za-z0-9_-]{43}$/
+// How stale the key list may be before an unknown kid makes this instance look again.
+const keyReloadIntervalMs = 5000
 
 const invalidToken = (description: string) => new ApiError('invalid_token', description)
 
@@ -86,6 +88,16 @@ export class AccessTokens {
     this.cache.clear()
   }
 
+  /** The held key with this kid; an unknown well-formed kid triggers a rate-limited reload. */
+  private async findKey(kid: unknown): Promise<HeldKey | undefined> {
+    if (typeof kid !== 'string' || !kidPattern.test(kid)) return undefined
+    const key = this.keyring.find(kid)
+    if (key) return key
+    return (await this.keyring.reloadIfOlderThan(keyReloadIntervalMs))
+      ? this.keyring.find(kid)
+      : undefined
+  }
+
   private async verifySignedToken(token: string): Promise<AccessClaims> {
     let header: ReturnType<typeof decodeProtectedHeader>
     try {
@@ -96,8 +108,7 @@ export class AccessTokens {
     for (const name of forbiddenHeaders) {
       if (name in header) throw invalidToken(`the access token header must not carry ${name}`)
     }
-    const kid = header.kid
-    const key = typeof kid === 'string' && kidPattern.test(kid) ? this.keyring.find(kid) : undefined
+    const key = await this.findKey(header.kid)
     if (!key) throw invalidToken('the access token was not signed by a key of this server')
     if (header.alg !== key.alg)
       throw invalidToken('the access token algorithm does not match its key')

@@ -69,6 +69,8 @@ export class Keyring {
   private keys = new Map<string, HeldKey>()
   private active: HeldKey | undefined
   private jwks: PublicJwks = { keys: [] }
+  private loadedAt = Number.NEGATIVE_INFINITY
+  private reloading: Promise<void> | undefined
 
   constructor(
     private readonly store: Store,
@@ -88,6 +90,22 @@ export class Keyring {
     this.keys = new Map(held.map((k) => [k.kid, k]))
     this.active = held.find((k) => k.alg === this.alg)
     this.jwks = { keys: held.map((k) => k.publicJwk) }
+    this.loadedAt = this.clock.now()
+  }
+
+  /**
+   * Reloads the keys if the last load is older than `minAgeMs`, for a kid that another instance
+   * may have created. Concurrent callers share one reload; a flood of unknown kids costs at most
+   * one query per `minAgeMs`. Resolves whether a reload happened.
+   */
+  async reloadIfOlderThan(minAgeMs: number): Promise<boolean> {
+    if (this.reloading) return this.reloading.then(() => true)
+    if (this.clock.now() - this.loadedAt < minAgeMs) return false
+    this.reloading = this.load().finally(() => {
+      this.reloading = undefined
+    })
+    await this.reloading
+    return true
   }
 
   /** The key that signs new tokens. */

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it, type TestContext } from 'node:test'
+import { PASSWORD } from './helpers.js'
+import { freshDatabaseUrl } from './support/engines.js'
+import { findNginx, startNginx } from './support/nginx.js'
+import { type RunningServer, startServer } from './support/server-process.js'
+
+const cheap = {
+  PORTCULLIS_ARGON2_MEMORY_KIB: '256',
+  PORTCULLIS_ARGON2_ITERATIONS: '1',
+  PORTCULLIS_ISSUER: 'http://portcullis.test',
+}
+
+/** Two Portcullis processes on one fresh PostgreSQL schema. */
+async function twoInstances(t: TestContext): Promise<[RunningServer, RunningServer]> {
+  const env = { ...cheap, PORTCULLIS_DATABASE_URL: await freshDatabaseUrl(t, 'postgres') }
+  const [a, b] = await Promise.all([startServer(env), startServer(env)])
+  t.after(() => Promise.all([a.stop(), b.stop()]))
+  return [a, b]
+}
+
+async function register(url: string, username: string) {
+  const res = await fetch(`${url}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: PASSWORD }),
+  })
+  assert.equal(res.status, 201, await res.clone().text())
+  return (await res.json()) as { id: string }
+}
+
+async function token(url: string, username: string) {
+  const res = await fetch(`${url}/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ username, password: PASSWORD }),
+  })
+  assert.equal(res.status, 200, await res.clone().text())
+  return ((await res.json()) as { access_token: string }).access_token
+}
+
+async function me(url: string, accessToken: string) {
+  const res = await fetch(`${url}/users/me`, {
+    headers: { authorization: `Bearer ${accessToken}` },
+  })
+  return { status: res.status, body: (await res.json()) as { id?: string } }
+}
+
+describe('several instances on one PostgreSQL', () => {
+  it('share users, tokens and keys: register on A, log in on B, use the token on both', async (t) => {
+    const [a, b] = await twoInstances(t)
+    const user = await register(a.url, 'alice')
+    const fromB = await token(b.url, 'ALICE')
+    const fromA = await token(a.url, 'alice')
+    for (const [url, accessToken] of [
+      [a.url, fromB],
+      [b.url, fromA],
+      [b.url, fromB],
+    ] as const) {
+      const res = await me(url, accessToken)
+      assert.equal(res.status, 200)
+      assert.equal(res.body.id, user.id)
+    }
+    const [jwksA, jwksB] = await Promise.all(
+      [a.url, b.url].map(async (u) => (await fetch(`${u}/.well-known/jwks.json`)).json()),
+    )
+    assert.deepEqual(jwksA, jwksB)
+    assert.equal(
+      (jwksA as { keys: unknown[] }).keys.length,
+      1,
+      'instances started together made one key',
+    )
+  })
+
+  it('see a registration race between instances end with exactly one winner', async (t) => {
+    const [a, b] = await twoInstances(t)
+    for (let round = 0; round < 5; round++) {
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          fetch(`${i % 2 ? a.url : b.url}/register`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ username: `race${round}`, password: PASSWORD }),
+          }).then((r) => r.status),
+        ),
+      )
+      assert.deepEqual(results.sort(), [201, 409, 409, 409, 409, 409, 409, 409])
+    }
+  })
+
+  it('serve behind nginx with deploy/nginx.conf', async (t) => {
+    const nginx = findNginx()
+    if (!nginx) {
+      t.skip('nginx is not installed (.ci/run installs it)')
+      return
+    }
+    const [a, b] = await twoInstances(t)
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-nginx-'))
+    t.after(() => rmSync(dir, { recursive: true, force: true }))
+    const lb = await startNginx(nginx, dir, [a.url, b.url])
+    t.after(() => lb.stop())
+    const user = await register(lb.url, 'bob')
+    const tokens = await Promise.all(Array.from({ length: 6 }, () => token(lb.url, 'bob')))
+    for (const accessToken of tokens) {
+      for (const url of [lb.url, a.url, b.url]) {
+        const res = await me(url, accessToken)
+        assert.equal(res.status, 200)
+        assert.equal(res.body.id, user.id)
+      }
+    }
+    const jwks = await (await fetch(`${lb.url}/.well-known/jwks.json`)).json()
+    assert.deepEqual(jwks, await (await fetch(`${a.url}/.well-known/jwks.json`)).json())
+  })
+})
