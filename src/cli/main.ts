@@ -5,6 +5,7 @@ import { systemClock } from '../clock.js'
 import { loadConfig } from '../config.js'
 import { createServices } from '../services.js'
 import { openStore } from '../store/open-store.js'
+import { CopyMismatchError, copyDatabase, TargetNotEmptyError } from './db-copy.js'
 
 const usage = `usage: portcullis <command> [options]
 
@@ -14,6 +15,9 @@ commands:
                                           create a user; the password is read from standard input
   disable-user --username NAME            refuse logins and invalidate the user's tokens
   enable-user --username NAME             allow the user again
+  db copy --from SOURCE --to TARGET [--force] [--batch-size N]
+                                          copy every table between databases (SQLite file
+                                          path or sqlite:/postgres:// URL), verifying row counts
 
 The database and settings come from the same PORTCULLIS_* variables as the server.`
 
@@ -27,6 +31,10 @@ export async function runCli(argv: string[], stdin: NodeJS.ReadableStream): Prom
       email: { type: 'string' },
       'full-name': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      force: { type: 'boolean' },
+      'batch-size': { type: 'string' },
     },
   })
   const command = positionals[0]
@@ -34,6 +42,7 @@ export async function runCli(argv: string[], stdin: NodeJS.ReadableStream): Prom
     console.log(usage)
     return command || values.help ? 0 : 2
   }
+  if (command === 'db') return dbCommand(positionals.slice(1), values)
   const config = loadConfig()
   const store = await openStore(config.databaseUrl, config.db)
   try {
@@ -75,5 +84,66 @@ export async function runCli(argv: string[], stdin: NodeJS.ReadableStream): Prom
     return 2
   } finally {
     await store.close()
+  }
+}
+
+interface DbValues {
+  from?: string | undefined
+  to?: string | undefined
+  force?: boolean | undefined
+  'batch-size'?: string | undefined
+}
+
+/** A bare path means a SQLite file. */
+const toUrl = (location: string) =>
+  /^(sqlite:|postgres(ql)?:\/\/)/.test(location) ? location : `sqlite:${location}`
+
+async function dbCommand(args: string[], values: DbValues): Promise<number> {
+  if (args[0] !== 'copy' || !values.from || !values.to) {
+    console.error(`portcullis db: usage: db copy --from SOURCE --to TARGET [--force]\n\n${usage}`)
+    return 2
+  }
+  const batchSize = Number(values['batch-size'] ?? 500)
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    console.error('portcullis db copy: --batch-size must be a positive integer')
+    return 2
+  }
+  const { db } = loadConfig()
+  const from = await openStore(toUrl(values.from), db)
+  try {
+    const to = await openStore(toUrl(values.to), db)
+    try {
+      const counts = await copyDatabase(from, to, {
+        batchSize,
+        force: values.force ?? false,
+        onProgress: progressPrinter(),
+      })
+      console.log(
+        `copied ${Object.entries(counts)
+          .map(([t, n]) => `${t}: ${n}`)
+          .join(', ')}; row counts verified`,
+      )
+      return 0
+    } finally {
+      await to.close()
+    }
+  } catch (error) {
+    if (error instanceof TargetNotEmptyError || error instanceof CopyMismatchError) {
+      console.error(`portcullis db copy: ${error.message}`)
+      return 1
+    }
+    throw error
+  } finally {
+    await from.close()
+  }
+}
+
+/** Progress on one rewritten line on a terminal; a line per table otherwise. */
+function progressPrinter() {
+  const tty = process.stderr.isTTY
+  return (table: string, copied: number, total: number) => {
+    const line = `${table}: ${copied}/${total}`
+    if (tty) process.stderr.write(`\r${line}${copied === total ? '\n' : ''}`)
+    else if (copied === total) process.stderr.write(`${line}\n`)
   }
 }

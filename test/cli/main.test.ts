@@ -1,36 +1,14 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it, type TestContext } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { openSqliteStore } from '../../src/store/sqlite.js'
 import { PASSWORD } from '../helpers.js'
+import { runCli } from '../support/cli.js'
 
-const bin = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url))
-
-async function cli(dataDir: string, args: string[], stdin = '') {
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), bin, ...args], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORTCULLIS_DATA_DIR: dataDir,
-      PORTCULLIS_ARGON2_MEMORY_KIB: '256',
-      PORTCULLIS_ARGON2_ITERATIONS: '1',
-    },
-  })
-  let out = ''
-  child.stdout.on('data', (d) => {
-    out += d
-  })
-  child.stderr.on('data', (d) => {
-    out += d
-  })
-  child.stdin.end(stdin)
-  const [code] = await once(child, 'exit')
-  return { code: code as number, out }
-}
+const cli = (dataDir: string, args: string[], stdin = '') =>
+  runCli(args, { PORTCULLIS_DATA_DIR: dataDir }, stdin)
 
 function tempDir(t: TestContext) {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-cli-'))

@@ -1,0 +1,63 @@
+import type { Store, TableName } from '../store/store.js'
+
+export interface CopyOptions {
+  batchSize: number
+  /** Replace the target's rows when it is not empty. */
+  force: boolean
+  onProgress?: (table: TableName, copied: number, total: number) => void
+}
+
+/** Thrown when the target holds rows and `force` was not given. */
+export class TargetNotEmptyError extends Error {
+  override name = 'TargetNotEmptyError'
+}
+
+/** Thrown when the row counts differ after the copy. */
+export class CopyMismatchError extends Error {
+  override name = 'CopyMismatchError'
+}
+
+/**
+ * Copies every table from one store to another (either engine to either engine), users in
+ * batches, and verifies the row counts. Refuses a non-empty target unless `force`, which first
+ * deletes the target's rows. Stop writers to the source first: rows written during the copy
+ * may be missed, and the count check then fails.
+ */
+export async function copyDatabase(from: Store, to: Store, options: CopyOptions) {
+  const expected = await from.counts()
+  const existing = await to.counts()
+  const occupied = Object.entries(existing).filter(([, n]) => n > 0)
+  if (occupied.length > 0) {
+    if (!options.force) {
+      const detail = occupied.map(([t, n]) => `${t}: ${n}`).join(', ')
+      throw new TargetNotEmptyError(
+        `the target is not empty (${detail}); pass --force to replace its rows`,
+      )
+    }
+    await to.clear()
+  }
+  const keys = await from.signingKeys.list()
+  for (const key of keys) await to.signingKeys.insert(key)
+  options.onProgress?.('signing_keys', keys.length, expected.signing_keys)
+
+  let copied = 0
+  let after: string | null = null
+  for (;;) {
+    const batch = await from.users.page(after, options.batchSize)
+    if (batch.length === 0) break
+    await Promise.all(batch.map((user) => to.users.insertRecord(user)))
+    copied += batch.length
+    after = batch.at(-1)?.id ?? null
+    options.onProgress?.('users', copied, expected.users)
+  }
+
+  const actual = await to.counts()
+  for (const table of Object.keys(expected) as TableName[]) {
+    if (actual[table] !== expected[table]) {
+      throw new CopyMismatchError(
+        `${table}: copied ${actual[table]} rows, source has ${expected[table]}`,
+      )
+    }
+  }
+  return actual
+}

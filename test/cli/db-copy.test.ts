@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it, type TestContext } from 'node:test'
+import { openStore } from '../../src/store/open-store.js'
+import type { Store } from '../../src/store/store.js'
+import { runCli } from '../support/cli.js'
+import { freshDatabaseUrl } from '../support/engines.js'
+
+const dbOptions = { poolSize: 4, timeoutMs: 5000 }
+
+async function open(t: TestContext, url: string): Promise<Store> {
+  const store = await openStore(url, dbOptions)
+  t.after(() => store.close())
+  return store
+}
+
+/** A SQLite file with `n` users (one disabled) and two signing keys, one retired. */
+async function seededSqlite(t: TestContext, n: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-copy-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const path = join(dir, 'source.db')
+  const store = await openStore(`sqlite:${path}`, dbOptions)
+  for (let i = 0; i < n; i++) {
+    await store.users.create({
+      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      username: `user${i}`,
+      email: i % 3 ? `user${i}@example.com` : null,
+      emailCanonical: i % 3 ? `user${i}@example.com` : null,
+      fullName: i % 2 ? `User ${i}` : null,
+      passwordHash: `$argon2id$v=19$m=256,t=1,p=1$c2FsdA$hash${i}`,
+      createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+    })
+  }
+  await store.users.setDisabled(
+    '00000000-0000-4000-8000-000000000001',
+    true,
+    '2026-02-01T00:00:00.000Z',
+  )
+  for (const [kid, retiredAt] of [
+    ['k-old', '2026-01-02T00:00:00.000Z'],
+    ['k-new', null],
+  ] as const) {
+    await store.signingKeys.insert({
+      kid,
+      alg: 'ES256',
+      publicJwk: `{"kid":"${kid}"}`,
+      privateJwk: `{"d":"${kid}"}`,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      retiredAt,
+    })
+  }
+  await store.close()
+  return path
+}
+
+async function dump(store: Store) {
+  const users = await store.users.page(null, 100_000)
+  const keys = await store.signingKeys.list()
+  return { users, keys }
+}
+
+describe('portcullis db copy', () => {
+  it('copies SQLite to PostgreSQL exactly, in batches, and verifies the counts', async (t) => {
+    const source = await seededSqlite(t, 1234)
+    const target = await freshDatabaseUrl(t, 'postgres')
+    const res = await runCli(
+      ['db', 'copy', '--from', source, '--to', target, '--batch-size', '100'],
+      {},
+    )
+    assert.equal(res.code, 0, res.out)
+    assert.match(res.out, /users: 1234\/1234/)
+    assert.match(res.out, /row counts verified/)
+    const [from, to] = [await open(t, `sqlite:${source}`), await open(t, target)]
+    assert.deepEqual(await dump(to), await dump(from))
+  })
+
+  it('refuses a non-empty target unless --force, and then replaces its rows', async (t) => {
+    const source = await seededSqlite(t, 10)
+    const target = await freshDatabaseUrl(t, 'postgres')
+    const other = await open(t, target)
+    await other.users.create({
+      id: 'ffffffff-0000-4000-8000-000000000000',
+      username: 'stranger',
+      email: null,
+      emailCanonical: null,
+      fullName: null,
+      passwordHash: 'x',
+      createdAt: '2026-01-01T00:00:00.000Z',
+    })
+    const refused = await runCli(['db', 'copy', '--from', source, '--to', target], {})
+    assert.equal(refused.code, 1)
+    assert.match(refused.out, /target is not empty \(users: 1\); pass --force/)
+    assert.equal((await other.counts()).users, 1, 'nothing was written')
+    const forced = await runCli(['db', 'copy', '--from', source, '--to', target, '--force'], {})
+    assert.equal(forced.code, 0, forced.out)
+    assert.equal(await other.users.findByUsername('stranger'), null)
+    assert.deepEqual(await other.counts(), { users: 10, signing_keys: 2 })
+  })
+
+  it('copies PostgreSQL back to a new SQLite file', async (t) => {
+    const source = await seededSqlite(t, 25)
+    const middle = await freshDatabaseUrl(t, 'postgres')
+    assert.equal((await runCli(['db', 'copy', '--from', source, '--to', middle], {})).code, 0)
+    const back = join(mkdtempSync(join(tmpdir(), 'portcullis-back-')), 'back.db')
+    t.after(() => rmSync(back, { force: true }))
+    const res = await runCli(['db', 'copy', '--from', middle, '--to', `sqlite:${back}`], {})
+    assert.equal(res.code, 0, res.out)
+    assert.deepEqual(
+      await dump(await open(t, `sqlite:${back}`)),
+      await dump(await open(t, `sqlite:${source}`)),
+    )
+  })
+
+  it('exits 2 with usage when --from or --to is missing', async () => {
+    const res = await runCli(['db', 'copy', '--from', 'x.db'], {})
+    assert.equal(res.code, 2)
+    assert.match(res.out, /usage/)
+  })
+})
