@@ -1,0 +1,162 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import type { JobMessage, LoadJob, LoadSummary, ResultMessage } from './load-job.js'
+
+const children = new Set<ChildProcess>()
+
+/** The repository root: children run from here so `--import tsx` resolves. */
+export const root = new URL('..', import.meta.url).pathname
+
+export interface SpawnOptions {
+  env?: Record<string, string>
+  /** Adds an IPC channel (for the load clients). */
+  ipc?: boolean
+}
+
+/**
+ * Starts `node --import tsx <entry>` with stdout discarded and stderr kept (last 8 KiB, for
+ * error messages). Every child is tracked until it exits, so `stopAll` can end it.
+ */
+export function spawnNode(entry: string, options: SpawnOptions = {}): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: root,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'ignore', 'pipe', ...(options.ipc ? ['ipc' as const] : [])],
+  })
+  let stderr = ''
+  child.stderr?.setEncoding('utf8')
+  child.stderr?.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-8192)
+  })
+  children.add(child)
+  child.on('exit', (code, signal) => {
+    children.delete(child)
+    if (!stopping && code !== 0) {
+      console.error(`bench: ${entry} exited (${signal ?? code})${stderr ? `:\n${stderr}` : ''}`)
+    }
+  })
+  return child
+}
+
+let stopping = false
+
+/** Ends every child still running: SIGTERM, then SIGKILL after 3 s. */
+export async function stopAll(): Promise<void> {
+  stopping = true
+  await Promise.all(
+    [...children].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve()
+          const force = setTimeout(() => child.kill('SIGKILL'), 3000)
+          child.once('exit', () => {
+            clearTimeout(force)
+            resolve()
+          })
+          child.kill('SIGTERM')
+        }),
+    ),
+  )
+}
+
+/** Last resort on process exit (synchronous): SIGKILL whatever is left. */
+export function killAllNow(): void {
+  for (const child of children) child.kill('SIGKILL')
+}
+
+/** A TCP port free on loopback right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      )
+    })
+  })
+}
+
+/** Polls `url` until it answers 200; fails if `child` exits first or after `timeoutMs`. */
+export async function waitForHttp(url: string, child: ChildProcess, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`the server for ${url} exited before it was ready`)
+    }
+    const ok = await fetch(url).then(
+      (response) => response.ok,
+      () => false,
+    )
+    if (ok) return
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`${url} was not ready within ${timeoutMs} ms`)
+}
+
+/**
+ * The environment for a Portcullis child: no inherited PORTCULLIS_* variables, and those a
+ * `.env` in the repository would set are blanked (the server treats empty as unset), so the
+ * server runs on its defaults plus `overrides`.
+ */
+export function portcullisEnv(overrides: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const name of Object.keys(process.env)) {
+    if (name.startsWith('PORTCULLIS_')) env[name] = ''
+  }
+  const dotEnv = `${root}.env`
+  if (existsSync(dotEnv)) {
+    for (const match of readFileSync(dotEnv, 'utf8').matchAll(/^\s*(?:export\s+)?(\w+)\s*=/gm)) {
+      const name = match[1]
+      if (name?.startsWith('PORTCULLIS_')) env[name] = ''
+    }
+  }
+  return { ...env, ...overrides }
+}
+
+/** The parent side of a load-client child: sends jobs, resolves with their summaries. */
+export class LoadClient {
+  private nextId = 0
+  private readonly pending = new Map<
+    number,
+    { resolve: (s: LoadSummary) => void; reject: (e: Error) => void }
+  >()
+  private readonly ready: Promise<void>
+
+  constructor(private readonly child: ChildProcess) {
+    this.ready = new Promise((resolve, reject) => {
+      child.on('message', (message: ResultMessage) => {
+        if ('ready' in message) return resolve()
+        const waiter = this.pending.get(message.id)
+        this.pending.delete(message.id)
+        if ('error' in message) waiter?.reject(new Error(message.error))
+        else waiter?.resolve(message.summary)
+      })
+      child.on('exit', () => {
+        const error = new Error('the load client exited')
+        reject(error)
+        for (const waiter of this.pending.values()) waiter.reject(error)
+        this.pending.clear()
+      })
+    })
+  }
+
+  /** Starts a load-client child process. */
+  static start(): LoadClient {
+    return new LoadClient(spawnNode('bench/load-client.ts', { ipc: true }))
+  }
+
+  /** Runs one load to completion in the child. */
+  async run(job: LoadJob): Promise<LoadSummary> {
+    await this.ready
+    const id = this.nextId++
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject })
+      this.child.send({ id, job } satisfies JobMessage)
+    })
+  }
+}

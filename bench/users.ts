@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto'
+
+/** A registered benchmark user and a valid access token of theirs. */
+export interface BenchUser {
+  username: string
+  password: string
+  token: string
+}
+
+async function expectOk(response: Response, what: string): Promise<unknown> {
+  const body: unknown = await response.json().catch(() => null)
+  if (!response.ok) throw new Error(`${what}: HTTP ${response.status} ${JSON.stringify(body)}`)
+  return body
+}
+
+/** The form body of a password-grant login, as /token expects it. */
+export const loginForm = (user: Pick<BenchUser, 'username' | 'password'>) =>
+  new URLSearchParams({ username: user.username, password: user.password }).toString()
+
+async function createUser(baseUrl: string, index: number): Promise<BenchUser> {
+  const username = `bench_user_${String(index).padStart(3, '0')}`
+  const password = `pw-${randomBytes(18).toString('base64url')}`
+  await expectOk(
+    await fetch(`${baseUrl}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password, email: `${username}@example.com` }),
+    }),
+    `register ${username}`,
+  )
+  const login = (await expectOk(
+    await fetch(`${baseUrl}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: loginForm({ username, password }),
+    }),
+    `log in ${username}`,
+  )) as { access_token: string }
+  return { username, password, token: login.access_token }
+}
+
+/**
+ * Registers `count` users and logs each in, a few at a time (each step is an argon2 hash, and
+ * the server's hash queue answers 503 when flooded).
+ */
+export async function createUsers(baseUrl: string, count: number): Promise<BenchUser[]> {
+  const users: BenchUser[] = []
+  const inFlight = 4
+  for (let start = 0; start < count; start += inFlight) {
+    const batch = Array.from({ length: Math.min(inFlight, count - start) }, (_, i) =>
+      createUser(baseUrl, start + i),
+    )
+    users.push(...(await Promise.all(batch)))
+  }
+  return users
+}
+
+/** GET /users/me with `token`; returns the parsed body. */
+export async function fetchMe(baseUrl: string, token: string): Promise<unknown> {
+  return expectOk(
+    await fetch(`${baseUrl}/users/me`, { headers: { authorization: `Bearer ${token}` } }),
+    'GET /users/me',
+  )
+}
