@@ -29,7 +29,10 @@ export async function buildApp(
   options: AppOptions = {},
 ): Promise<FastifyInstance> {
   const { config } = services
-  const logger = pino(loggerOptions(config.logLevel), options.logStream ?? pino.destination(1))
+  // Asynchronous writes: a slow stdout must not stall requests (flushed at exit by pino).
+  const destination = options.logStream ?? pino.destination({ dest: 1, sync: false })
+  const logger = pino(loggerOptions(config.logLevel), destination)
+  const access = pino({ level: config.logLevel }, destination)
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -47,7 +50,7 @@ export async function buildApp(
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler(notFoundHandler)
   app.addHook('onRequest', securityHeaders)
-  app.addHook('onResponse', logResponse)
+  app.addHook('onResponse', logResponse(access))
   app.removeContentTypeParser('text/plain')
   await app.register(formbody, { bodyLimit: 16 * 1024 })
   await registerOpenApi(app, config)

@@ -16,6 +16,8 @@ export interface Config {
   signingAlg: 'ES256' | 'EdDSA'
   accessTokenTtlSeconds: number
   tokenCacheSize: number
+  /** How long a user's status may be served from memory; the bound on disable/delete lag. */
+  userCacheMs: number
   scopes: string[]
   defaultScopes: string[]
   clientId: string
@@ -137,6 +139,7 @@ export function loadConfig(env: Env = process.env): Config {
     signingAlg: oneOf(env, 'PORTCULLIS_SIGNING_ALG', 'ES256', ['ES256', 'EdDSA']),
     accessTokenTtlSeconds: int(env, 'PORTCULLIS_ACCESS_TOKEN_TTL', 900, 60, 86400),
     tokenCacheSize: int(env, 'PORTCULLIS_TOKEN_CACHE_SIZE', 10000, 0, 1_000_000),
+    userCacheMs: int(env, 'PORTCULLIS_USER_CACHE_MS', 1000, 0, 60_000),
     scopes,
     defaultScopes,
     clientId: env.PORTCULLIS_CLIENT_ID || 'portcullis',

@@ -6,6 +6,7 @@ import { WorkLimiter } from './auth/work-limiter.js'
 import type { Clock } from './clock.js'
 import type { Config } from './config.js'
 import type { Store } from './store/store.js'
+import { withUserCache } from './store/user-cache.js'
 
 /** Everything the routes and the CLI use, built once from config, store and clock. */
 export interface Services {
@@ -22,9 +23,10 @@ export interface Services {
 /** Builds the services: loads (or creates) the signing key and computes the dummy hash. */
 export async function createServices(
   config: Config,
-  store: Store,
+  rawStore: Store,
   clock: Clock,
 ): Promise<Services> {
+  const store = withUserCache(rawStore, clock, config.userCacheMs)
   const limiter = new WorkLimiter(config.hashConcurrency, config.hashQueueLimit)
   const hasher = new PasswordHasher(config.argon2, limiter)
   const keyring = new Keyring(store, config.signingAlg, clock)

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
-import type { LoggerOptions } from 'pino'
+import type { Logger, LoggerOptions } from 'pino'
 
 /**
  * pino options: JSON lines; secrets redacted wherever they could appear (headers, bodies,
@@ -25,22 +25,25 @@ export function loggerOptions(level: string): LoggerOptions {
 }
 
 /**
- * onResponse hook: one lean log line per request (Fastify's own logging writes two with full
- * request objects, which costs about 40% of throughput on a fast route).
+ * onResponse hook factory: one lean access line per request, written through `access`, a logger
+ * without redaction. Fastify's own request logging writes two lines with full request objects,
+ * and running redaction over lines that by construction hold no secrets (method, path without
+ * query, status, time, request id) cost a quarter of /users/me throughput (npm run bench).
  */
-export function logResponse(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  done: HookHandlerDoneFunction,
-) {
-  request.log.info(
-    {
+export function logResponse(access: Logger) {
+  return function logLine(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: HookHandlerDoneFunction,
+  ) {
+    access.info({
+      reqId: request.id,
       method: request.method,
       path: request.url.split('?', 1)[0],
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 10) / 10,
-    },
-    'request',
-  )
-  done()
+      msg: 'request',
+    })
+    done()
+  }
 }

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { ManualClock } from '../../src/clock.js'
+import { openSqliteStore } from '../../src/store/sqlite.js'
+import type { NewUser } from '../../src/store/store.js'
+import { withUserCache } from '../../src/store/user-cache.js'
+
+const alice: NewUser = {
+  id: '00000000-0000-4000-8000-000000000001',
+  username: 'alice',
+  email: null,
+  emailCanonical: null,
+  fullName: null,
+  passwordHash: 'h1',
+  createdAt: '2026-01-01T00:00:00.000Z',
+}
+
+function setup(ttlMs = 1000) {
+  const raw = openSqliteStore(':memory:')
+  const clock = new ManualClock()
+  return { raw, clock, cached: withUserCache(raw, clock, ttlMs) }
+}
+
+describe('the user cache', () => {
+  it('sees its own writes at once: disable, delete, re-hash', async (t) => {
+    const { raw, cached } = setup()
+    t.after(() => raw.close())
+    await cached.users.create(alice)
+    assert.equal((await cached.users.findById(alice.id))?.disabled, false)
+    await cached.users.setDisabled(alice.id, true, 'now')
+    assert.equal((await cached.users.findById(alice.id))?.disabled, true)
+    await cached.users.replacePasswordHash(alice.id, 'h1', 'h2', 'now')
+    assert.equal((await cached.users.findById(alice.id))?.passwordHash, 'h2')
+    await cached.users.delete(alice.id)
+    assert.equal(await cached.users.findById(alice.id), null)
+  })
+
+  it('sees a write made elsewhere within the TTL, and not before', async (t) => {
+    const { raw, clock, cached } = setup(1000)
+    t.after(() => raw.close())
+    await raw.users.create(alice)
+    assert.equal((await cached.users.findById(alice.id))?.disabled, false)
+    await raw.users.setDisabled(alice.id, true, 'now')
+    clock.advance(999)
+    assert.equal((await cached.users.findById(alice.id))?.disabled, false, 'within the bound')
+    clock.advance(1)
+    assert.equal((await cached.users.findById(alice.id))?.disabled, true, 'at the bound')
+  })
+
+  it('does not cache a read that overlapped a write', async (t) => {
+    const { raw, cached } = setup()
+    t.after(() => raw.close())
+    await cached.users.create(alice)
+    const slowRead = raw.users.findById.bind(raw.users)
+    let release = () => {}
+    raw.users.findById = async (id) => {
+      const before = await slowRead(id)
+      await new Promise<void>((resolve) => {
+        release = resolve
+      })
+      return before
+    }
+    const read = cached.users.findById(alice.id)
+    await new Promise((r) => setImmediate(r))
+    await cached.users.setDisabled(alice.id, true, 'now')
+    release()
+    assert.equal((await read)?.disabled, false, 'the overlapping read saw the old row')
+    raw.users.findById = slowRead
+    assert.equal((await cached.users.findById(alice.id))?.disabled, true, 'but did not cache it')
+  })
+
+  it('is off when the TTL is 0', async (t) => {
+    const { raw } = setup()
+    t.after(() => raw.close())
+    assert.equal(withUserCache(raw, new ManualClock(), 0), raw)
+  })
+})
