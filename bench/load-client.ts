@@ -7,6 +7,7 @@ import { quantile } from './stats.js'
 function runLoad(job: LoadJob): Promise<LoadSummary> {
   const { variants } = job
   let next = 0
+  const runId = `${process.pid}x${Date.now().toString(36)}`
   const request: Request = {
     method: job.method,
     setupRequest: (req) => {
@@ -14,7 +15,9 @@ function runLoad(job: LoadJob): Promise<LoadSummary> {
       return {
         ...req,
         headers: { ...req.headers, ...variant.headers },
-        ...(variant.body === undefined ? {} : { body: variant.body }),
+        ...(variant.body === undefined
+          ? {}
+          : { body: variant.body.replaceAll('{n}', `${runId}x${next}`) }),
       }
     },
   }

@@ -1,6 +1,7 @@
 /** One request shape of a load; the client cycles through the variants, one per request. */
 export interface RequestVariant {
   headers?: Record<string, string>
+  /** `{n}` in the body is replaced by a number unique within the run (for registrations). */
   body?: string
 }
 

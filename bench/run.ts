@@ -6,6 +6,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { medianHashMs, parallelHashesPerSecond } from './argon2-timing.js'
 import { killAllNow, LoadClient, root, stopAll } from './children.js'
+import { measureEngines } from './engines.js'
 import type { LoadJob, LoadSummary, RequestVariant } from './load-job.js'
 import {
   type Aggregate,
@@ -120,6 +121,9 @@ async function main(temp: string): Promise<void> {
     loadB.run({ ...meJob, connections: MIXED_ME_CONNECTIONS }),
   ])
 
+  log('the same endpoints on SQLite and on PostgreSQL')
+  const engineRows = await measureEngines(temp, loadA)
+
   const ceiling = aggregate(runs.ceiling)
   const meInfo = aggregate(runs.meInfo)
   const meSilent = aggregate(runs.meSilent)
@@ -180,6 +184,14 @@ async function main(temp: string): Promise<void> {
       '',
       `The /users/me ratios are medians of per-round ratios (each round's run over that round's ceiling run); latencies are of 2xx responses.`,
       '',
+      'Engines (one 5 s run each, log level info):',
+      '',
+      textTable(engineRows),
+      '',
+      'Markdown:',
+      '',
+      markdownTable(engineRows),
+      '',
     ].join('\n'),
   )
   const results = join(root, 'bench/results/latest.json')
@@ -189,6 +201,7 @@ async function main(temp: string): Promise<void> {
     argon2: { memoryKib: 19456, iterations: 2, parallelism: 1, hashMs, idealLogins, rawParallel },
     settings: { USERS, ROUNDS, ROUND_SECONDS, LOGIN_SECONDS, THROUGHPUT_CONNECTIONS },
     rows,
+    engineRows,
     runs: { ...runs, login: login.runs, mixedLogin, mixedMe },
   })
   log(`wrote ${results}`)

@@ -3,11 +3,19 @@ import { freePort, portcullisEnv, spawnNode, waitForHttp } from './children.js'
 /**
  * Starts a Portcullis server (`node --import tsx src/server.ts`) on a free loopback port with a
  * fresh data directory and default settings, except the log level when given; resolves with
- * its base URL once /healthz answers.
+ * its base URL once /healthz answers. `databaseUrl` selects another store (PostgreSQL).
  */
-export async function startPortcullis(dataDir: string, logLevel?: 'silent'): Promise<string> {
+export async function startPortcullis(
+  dataDir: string,
+  logLevel?: 'silent',
+  databaseUrl?: string,
+): Promise<string> {
   const port = await freePort()
-  const env = { PORTCULLIS_DATA_DIR: dataDir, PORTCULLIS_PORT: String(port) }
+  const env: Record<string, string> = {
+    PORTCULLIS_DATA_DIR: dataDir,
+    PORTCULLIS_PORT: String(port),
+  }
+  if (databaseUrl) env.PORTCULLIS_DATABASE_URL = databaseUrl
   const child = spawnNode('src/server.ts', {
     env: portcullisEnv(logLevel ? { ...env, PORTCULLIS_LOG_LEVEL: logLevel } : env),
   })

