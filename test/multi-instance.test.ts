@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it, type TestContext } from 'node:test'
 import { PASSWORD } from './helpers.js'
+import { runCli } from './support/cli.js'
 import { freshDatabaseUrl } from './support/engines.js'
 import { findNginx, startNginx } from './support/nginx.js'
 import { type RunningServer, startServer } from './support/server-process.js'
@@ -72,6 +73,23 @@ describe('several instances on one PostgreSQL', () => {
       1,
       'instances started together made one key',
     )
+  })
+
+  it('refuse a user disabled through the CLI on every instance at once', async (t) => {
+    const url = await freshDatabaseUrl(t, 'postgres')
+    const env = { ...cheap, PORTCULLIS_DATABASE_URL: url }
+    const [a, b] = await Promise.all([startServer(env), startServer(env)])
+    t.after(() => Promise.all([a.stop(), b.stop()]))
+    await register(a.url, 'carol')
+    const accessToken = await token(b.url, 'carol')
+    assert.equal((await me(a.url, accessToken)).status, 200)
+    assert.equal((await me(b.url, accessToken)).status, 200)
+    const disabled = await runCli(['disable-user', '--username', 'carol'], {
+      PORTCULLIS_DATABASE_URL: url,
+    })
+    assert.equal(disabled.code, 0, disabled.out)
+    assert.equal((await me(a.url, accessToken)).status, 401)
+    assert.equal((await me(b.url, accessToken)).status, 401)
   })
 
   it('see a registration race between instances end with exactly one winner', async (t) => {

@@ -234,7 +234,7 @@ describe('POST /token', () => {
 
   it('verifies passlib bcrypt hashes ($2a$, $2b$, $2y$) and re-hashes them to argon2id', async (t) => {
     const { app, services } = await buildTestApp(t)
-    const base = await bcrypt.hash(PASSWORD, { cost: 4 })
+    const base = await bcrypt.hash(PASSWORD, 4)
     for (const [i, prefix] of ['$2a$', '$2b$', '$2y$'].entries()) {
       const id = `00000000-0000-4000-8000-00000000000${i}`
       await services.store.users.create({
