@@ -140,7 +140,13 @@ export function loadConfig(env: Env = process.env): Config {
     accessTokenTtlSeconds: int(env, 'PORTCULLIS_ACCESS_TOKEN_TTL', 900, 60, 86400),
     tokenCacheSize: int(env, 'PORTCULLIS_TOKEN_CACHE_SIZE', 10000, 0, 1_000_000),
     // Off on PostgreSQL: other instances write there, and revocation must reach them at once.
-    userCacheMs: int(env, 'PORTCULLIS_USER_CACHE_MS', databaseUrl.startsWith('sqlite:') ? 1000 : 0, 0, 60_000),
+    userCacheMs: int(
+      env,
+      'PORTCULLIS_USER_CACHE_MS',
+      databaseUrl.startsWith('sqlite:') ? 1000 : 0,
+      0,
+      60_000,
+    ),
     scopes,
     defaultScopes,
     clientId: env.PORTCULLIS_CLIENT_ID || 'portcullis',

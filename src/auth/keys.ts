@@ -99,7 +99,10 @@ export class Keyring {
    * one query per `minAgeMs`. Resolves whether a reload happened.
    */
   async reloadIfOlderThan(minAgeMs: number): Promise<boolean> {
-    if (this.reloading) return this.reloading.then(() => true)
+    if (this.reloading !== undefined) {
+      await this.reloading
+      return true
+    }
     if (this.clock.now() - this.loadedAt < minAgeMs) return false
     this.reloading = this.load().finally(() => {
       this.reloading = undefined
