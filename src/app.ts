@@ -3,14 +3,19 @@ import formbody from '@fastify/formbody'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import pino, { type DestinationStream } from 'pino'
+import { startPurging } from './auth/housekeeping.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
+import { authBodyLimit } from './http/limits.js'
 import { loggerOptions, logResponse } from './http/logger.js'
+import { protectedRoutes } from './http/protected.js'
 import { securityHeaders } from './http/security-headers.js'
 import { registerDocs, registerOpenApi } from './routes/docs.js'
 import { healthRoutes } from './routes/health.js'
 import { jwksRoutes } from './routes/jwks.js'
 import { registerRoutes } from './routes/register.js'
+import { revokeRoutes } from './routes/revoke.js'
 import { rootRoutes } from './routes/root.js'
+import { sessionRoutes } from './routes/sessions.js'
 import { tokenRoutes } from './routes/token.js'
 import { userRoutes } from './routes/users.js'
 import type { Services } from './services.js'
@@ -52,17 +57,29 @@ export async function buildApp(
   app.addHook('onRequest', securityHeaders)
   app.addHook('onResponse', logResponse(access))
   app.removeContentTypeParser('text/plain')
-  await app.register(formbody, { bodyLimit: 16 * 1024 })
+  await app.register(formbody, { bodyLimit: authBodyLimit })
   await registerOpenApi(app, config)
 
   await app.register(rootRoutes())
   await app.register(registerRoutes(services))
   await app.register(tokenRoutes(services))
-  await app.register(userRoutes(services))
+  await app.register(revokeRoutes(services))
+  await app.register(protectedRoutes(services, userRoutes(services), sessionRoutes(services)))
   await app.register(jwksRoutes(services))
   await app.register(healthRoutes(services))
   await registerDocs(app, config)
 
-  app.addHook('onClose', () => services.store.close())
+  services.sessions.onReuse = (event) =>
+    app.log.warn(
+      { event: 'refresh_token_reuse', ...event },
+      'refresh token reused: session revoked',
+    )
+  const purge = startPurging(services.sessions, config.purgeIntervalSeconds * 1000, (error) =>
+    app.log.error({ err: error }, 'session purge failed'),
+  )
+  app.addHook('onClose', async () => {
+    purge.stop()
+    await services.store.close()
+  })
   return app
 }

@@ -15,9 +15,11 @@ export interface Config {
   realm: string
   signingAlg: 'ES256' | 'EdDSA'
   accessTokenTtlSeconds: number
+  session: { idleTtlSeconds: number; absoluteTtlSeconds: number; graceSeconds: number }
+  purgeIntervalSeconds: number
   tokenCacheSize: number
   /** How long a user's status may be served from memory; the bound on disable/delete lag. */
-  userCacheMs: number
+  statusCacheMs: number
   scopes: string[]
   defaultScopes: string[]
   clientId: string
@@ -138,11 +140,17 @@ export function loadConfig(env: Env = process.env): Config {
     realm: env.PORTCULLIS_REALM || 'portcullis',
     signingAlg: oneOf(env, 'PORTCULLIS_SIGNING_ALG', 'ES256', ['ES256', 'EdDSA']),
     accessTokenTtlSeconds: int(env, 'PORTCULLIS_ACCESS_TOKEN_TTL', 900, 60, 86400),
+    session: {
+      idleTtlSeconds: int(env, 'PORTCULLIS_SESSION_IDLE_TTL', 14 * 86400, 60, 366 * 86400),
+      absoluteTtlSeconds: int(env, 'PORTCULLIS_SESSION_MAX_TTL', 90 * 86400, 60, 5 * 366 * 86400),
+      graceSeconds: int(env, 'PORTCULLIS_REFRESH_GRACE_SECONDS', 0, 0, 60),
+    },
+    purgeIntervalSeconds: int(env, 'PORTCULLIS_PURGE_INTERVAL', 3600, 10, 86400),
     tokenCacheSize: int(env, 'PORTCULLIS_TOKEN_CACHE_SIZE', 10000, 0, 1_000_000),
     // Off on PostgreSQL: other instances write there, and revocation must reach them at once.
-    userCacheMs: int(
+    statusCacheMs: int(
       env,
-      'PORTCULLIS_USER_CACHE_MS',
+      'PORTCULLIS_STATUS_CACHE_MS',
       databaseUrl.startsWith('sqlite:') ? 1000 : 0,
       0,
       60_000,

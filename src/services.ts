@@ -1,12 +1,14 @@
+import { randomBytes } from 'node:crypto'
 import { AccessTokens } from './auth/access-tokens.js'
 import { Keyring } from './auth/keys.js'
 import { PasswordHasher } from './auth/password-hasher.js'
+import { SessionService } from './auth/sessions.js'
 import { UserService } from './auth/users.js'
 import { WorkLimiter } from './auth/work-limiter.js'
 import type { Clock } from './clock.js'
 import type { Config } from './config.js'
+import { withStatusCache } from './store/status-cache.js'
 import type { Store } from './store/store.js'
-import { withUserCache } from './store/user-cache.js'
 
 /** Everything the routes and the CLI use, built once from config, store and clock. */
 export interface Services {
@@ -18,6 +20,7 @@ export interface Services {
   keyring: Keyring
   tokens: AccessTokens
   users: UserService
+  sessions: SessionService
 }
 
 /** Builds the services: loads (or creates) the signing key and computes the dummy hash. */
@@ -26,7 +29,7 @@ export async function createServices(
   rawStore: Store,
   clock: Clock,
 ): Promise<Services> {
-  const store = withUserCache(rawStore, clock, config.userCacheMs)
+  const store = withStatusCache(rawStore, clock, config.statusCacheMs)
   const limiter = new WorkLimiter(config.hashConcurrency, config.hashQueueLimit)
   const hasher = new PasswordHasher(config.argon2, limiter)
   const keyring = new Keyring(store, config.signingAlg, clock)
@@ -37,11 +40,17 @@ export async function createServices(
     ttlSeconds: config.accessTokenTtlSeconds,
     cacheSize: config.tokenCacheSize,
   })
+  const rotationKey = await store.secrets.getOrCreate(
+    'refresh-rotation-key',
+    randomBytes(32).toString('base64url'),
+    new Date(clock.now()).toISOString(),
+  )
+  const sessions = new SessionService(store, clock, config.session, rotationKey)
   const users = new UserService(
     store,
     hasher,
     { minLength: config.passwordMinLength, maxLength: config.passwordMaxLength },
     clock,
   )
-  return { config, store, clock, limiter, hasher, keyring, tokens, users }
+  return { config, store, clock, limiter, hasher, keyring, tokens, users, sessions }
 }

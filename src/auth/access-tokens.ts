@@ -15,6 +15,8 @@ export interface AccessClaims {
   jti: string
   client_id: string
   scope: string
+  /** The session the token belongs to; it dies with the session. */
+  sid: string
 }
 
 export interface AccessTokenOptions {
@@ -54,10 +56,15 @@ export class AccessTokens {
     this.cache = new BoundedCache(options.cacheSize)
   }
 
-  async issue(subject: string, clientId: string, scope: string): Promise<IssuedToken> {
+  async issue(
+    subject: string,
+    clientId: string,
+    scope: string,
+    sessionId: string,
+  ): Promise<IssuedToken> {
     const key = this.keyring.signingKey()
     const now = Math.floor(this.clock.now() / 1000)
-    const token = await new SignJWT({ client_id: clientId, scope })
+    const token = await new SignJWT({ client_id: clientId, scope, sid: sessionId })
       .setProtectedHeader({ alg: key.alg, typ: 'at+jwt', kid: key.kid })
       .setIssuer(this.options.issuer)
       .setSubject(subject)
@@ -83,6 +90,20 @@ export class AccessTokens {
     return claims
   }
 
+  /**
+   * The session id of a token this server signed, ignoring its expiry (revoking an expired
+   * token still ends its session); null when it is not such a token.
+   */
+  async sessionOf(token: string): Promise<string | null> {
+    if (token.split('.').length !== 3) return null
+    try {
+      const claims = await this.verifySignedToken(token, true)
+      return claims.sid
+    } catch {
+      return null
+    }
+  }
+
   /** Forgets every cached verification, e.g. after a key is retired. */
   clearCache(): void {
     this.cache.clear()
@@ -98,7 +119,7 @@ export class AccessTokens {
       : undefined
   }
 
-  private async verifySignedToken(token: string): Promise<AccessClaims> {
+  private async verifySignedToken(token: string, ignoreExpiry = false): Promise<AccessClaims> {
     let header: ReturnType<typeof decodeProtectedHeader>
     try {
       header = decodeProtectedHeader(token)
@@ -119,7 +140,8 @@ export class AccessTokens {
         issuer: this.options.issuer,
         audience: this.options.audience,
         typ: 'at+jwt',
-        currentDate: new Date(this.clock.now()),
+        // A revocation of an expired token still ends its session: check it as of its issue time.
+        currentDate: ignoreExpiry ? new Date(0) : new Date(this.clock.now()),
         requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti'],
       })
       payload = result.payload
@@ -127,7 +149,11 @@ export class AccessTokens {
       if (error instanceof errors.JWTExpired) throw invalidToken('the access token expired')
       throw invalidToken('the access token is invalid')
     }
-    if (typeof payload.client_id !== 'string' || typeof payload.scope !== 'string') {
+    if (
+      typeof payload.client_id !== 'string' ||
+      typeof payload.scope !== 'string' ||
+      typeof payload.sid !== 'string'
+    ) {
       throw invalidToken('the access token is invalid')
     }
     return payload as unknown as AccessClaims

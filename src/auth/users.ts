@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Clock } from '../clock.js'
-import { ApiError, invalidRequest } from '../errors.js'
+import { ApiError, invalidGrant, invalidRequest } from '../errors.js'
 import { type Store, UniqueViolationError, type UserRecord } from '../store/store.js'
 import type { PasswordHasher } from './password-hasher.js'
 import { checkNewPassword, normalizePassword, type PasswordPolicy } from './password-policy.js'
@@ -93,8 +93,40 @@ export class UserService {
     return user
   }
 
+  /**
+   * Replaces the password after checking the current one (400 invalid_grant when wrong) and
+   * the policy for the new one (400 invalid_request naming the rule).
+   */
+  async changePassword(user: UserRecord, current: string, next: string): Promise<void> {
+    await this.confirmPassword(user, current)
+    const normalized = checkNewPassword(next, user.username, this.policy)
+    const hash = await this.hasher.hash(normalized)
+    const at = new Date(this.clock.now()).toISOString()
+    const fresh = await this.store.users.findById(user.id)
+    if (
+      !fresh ||
+      !(await this.store.users.replacePasswordHash(user.id, fresh.passwordHash, hash, at))
+    ) {
+      throw invalidGrant('the password changed meanwhile; try again')
+    }
+  }
+
+  /** Deletes the account after checking its password; its sessions go with it (cascade). */
+  async deleteAccount(user: UserRecord, password: string): Promise<void> {
+    await this.confirmPassword(user, password)
+    await this.store.users.delete(user.id)
+  }
+
   findById(id: string): Promise<UserRecord | null> {
     return this.store.users.findById(id)
+  }
+
+  private async confirmPassword(user: UserRecord, password: string): Promise<void> {
+    const fresh = await this.store.users.findById(user.id)
+    const result = fresh
+      ? await this.hasher.verify(fresh.passwordHash, normalizePassword(password))
+      : null
+    if (!result?.ok) throw invalidGrant('the password is incorrect')
   }
 
   private findByLogin(login: string): Promise<UserRecord | null> {

@@ -39,17 +39,32 @@ export async function copyDatabase(from: Store, to: Store, options: CopyOptions)
   const keys = await from.signingKeys.list()
   for (const key of keys) await to.signingKeys.insert(key)
   options.onProgress?.('signing_keys', keys.length, expected.signing_keys)
+  const secrets = await from.secrets.list()
+  for (const secret of secrets) await to.secrets.insert(secret)
+  options.onProgress?.('server_secrets', secrets.length, expected.server_secrets)
 
-  let copied = 0
-  let after: string | null = null
-  for (;;) {
-    const batch = await from.users.page(after, options.batchSize)
-    if (batch.length === 0) break
-    await Promise.all(batch.map((user) => to.users.insertRecord(user)))
-    copied += batch.length
-    after = batch.at(-1)?.id ?? null
-    options.onProgress?.('users', copied, expected.users)
-  }
+  const batches = { size: options.batchSize, onProgress: options.onProgress, expected }
+  await copyPages(
+    'users',
+    batches,
+    (after) => from.users.page(after, options.batchSize),
+    (u) => to.users.insertRecord(u),
+    (u) => u.id,
+  )
+  await copyPages(
+    'sessions',
+    batches,
+    (after) => from.sessions.page(after, options.batchSize),
+    (s) => to.sessions.insertRecord(s),
+    (s) => s.id,
+  )
+  await copyPages(
+    'refresh_tokens',
+    batches,
+    (after) => from.sessions.pageRefreshTokens(after, options.batchSize),
+    (t) => to.sessions.insertRefreshToken(t),
+    (t) => t.hash,
+  )
 
   const actual = await to.counts()
   for (const table of Object.keys(expected) as TableName[]) {
@@ -60,4 +75,29 @@ export async function copyDatabase(from: Store, to: Store, options: CopyOptions)
     }
   }
   return actual
+}
+
+/** Copies one table in keyset-paged batches, inserting each batch concurrently. */
+async function copyPages<T>(
+  table: TableName,
+  batches: {
+    size: number
+    onProgress: CopyOptions['onProgress']
+    expected: Record<TableName, number>
+  },
+  page: (after: string | null) => Promise<T[]>,
+  insert: (row: T) => Promise<void>,
+  keyOf: (row: T) => string,
+) {
+  let copied = 0
+  let after: string | null = null
+  for (;;) {
+    const batch = await page(after)
+    if (batch.length === 0) break
+    await Promise.all(batch.map(insert))
+    copied += batch.length
+    after = keyOf(batch.at(-1) as T)
+    batches.onProgress?.(table, copied, batches.expected[table])
+  }
+  if (copied === 0) batches.onProgress?.(table, 0, batches.expected[table])
 }

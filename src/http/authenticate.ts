@@ -1,27 +1,30 @@
 import type { FastifyRequest } from 'fastify'
 import type { AccessClaims, AccessTokens } from '../auth/access-tokens.js'
+import type { SessionService } from '../auth/sessions.js'
 import type { UserService } from '../auth/users.js'
 import { ApiError } from '../errors.js'
-import type { UserRecord } from '../store/store.js'
+import type { SessionRecord, UserRecord } from '../store/store.js'
 import { bearerChallenge, extractBearerToken } from './bearer.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set by `authenticate` on protected routes. */
-    auth: { user: UserRecord; claims: AccessClaims } | null
+    auth: { user: UserRecord; claims: AccessClaims; session: SessionRecord } | null
   }
 }
 
 export interface AuthenticateDeps {
   tokens: AccessTokens
   users: UserService
+  sessions: SessionService
   realm: string
 }
 
 /**
  * preHandler hook factory for protected routes: a valid access token of an existing, enabled
- * user, or 401 invalid_token with the RFC 6750 challenge. The user is looked up on every
- * request, so disabling or deleting a user takes effect at once even for cached tokens.
+ * user whose session is live, or 401 invalid_token with the RFC 6750 challenge. User and
+ * session are looked up on every request (through the bounded cache on SQLite), so logout,
+ * revocation, disabling or deleting a user take effect at once even for cached tokens.
  */
 export function authenticate(deps: AuthenticateDeps) {
   const reject = (error: ApiError) =>
@@ -36,12 +39,18 @@ export function authenticate(deps: AuthenticateDeps) {
     } catch (error) {
       throw error instanceof ApiError ? reject(error) : error
     }
-    const user = await deps.users.findById(claims.sub)
+    const [user, session] = await Promise.all([
+      deps.users.findById(claims.sub),
+      deps.sessions.findById(claims.sid),
+    ])
     if (!user || user.disabled) {
       throw reject(
         new ApiError('invalid_token', 'the user of this token no longer exists or is disabled'),
       )
     }
-    request.auth = { user, claims }
+    if (!session || session.userId !== user.id || !deps.sessions.isLive(session)) {
+      throw reject(new ApiError('invalid_token', 'the session of this token has ended'))
+    }
+    request.auth = { user, claims, session }
   }
 }

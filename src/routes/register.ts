@@ -4,6 +4,7 @@ import { Type } from 'typebox'
 import { toPublicUser } from '../auth/users.js'
 import { hashedPasswordHint, invalidRequest } from '../errors.js'
 import { requireContentType } from '../http/content-type.js'
+import { authBodyLimit } from '../http/limits.js'
 import { errorResponses, PublicUserSchema } from '../http/schemas.js'
 import type { Services } from '../services.js'
 
@@ -49,7 +50,7 @@ export function registerRoutes(services: Services): FastifyPluginAsyncTypebox {
     app.post(
       '/register',
       {
-        bodyLimit: 16 * 1024,
+        bodyLimit: authBodyLimit,
         preValidation: [requireContentType('application/json'), refuseHashedPassword],
         schema: {
           tags: ['users'],

@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
-import { Type } from 'typebox'
+import { type Static, Type } from 'typebox'
 import { grantScopes } from '../auth/scopes.js'
 import { ApiError, invalidGrant, invalidRequest } from '../errors.js'
+import { authenticateClient } from '../http/client-auth.js'
 import { requireContentType } from '../http/content-type.js'
+import { authBodyLimit } from '../http/limits.js'
 import { errorResponses } from '../http/schemas.js'
 import { noCache } from '../http/security-headers.js'
 import type { Services } from '../services.js'
@@ -13,61 +15,94 @@ import type { Services } from '../services.js'
 const param = (description: string) => Type.Optional(Type.String({ description }))
 const TokenForm = Type.Object(
   {
-    grant_type: param("`password`; may be omitted, as FastAPI's OAuth2PasswordRequestForm allows"),
-    username: param('The username (any case or width form) or the email address'),
-    password: param('The password'),
-    scope: param('Space-separated scopes; omitted: the default scopes'),
+    grant_type: param(
+      "`password` (may be omitted, as FastAPI's OAuth2PasswordRequestForm allows) or `refresh_token`",
+    ),
+    username: param('password grant: the username (any case or width form) or the email address'),
+    password: param('password grant: the password'),
+    refresh_token: param('refresh_token grant: the refresh token'),
+    scope: param(
+      "Space-separated scopes; omitted: the default scopes (or, on refresh, the session's)",
+    ),
     client_id: param('Optional; the first-party client id'),
     client_secret: param('Not used: the first-party client is public'),
   },
   { additionalProperties: true },
 )
+type Form = Static<typeof TokenForm>
 
 const TokenResponse = Type.Object({
-  access_token: Type.String({ description: 'A JWT (RFC 9068, typ at+jwt)' }),
+  access_token: Type.String({
+    description: 'A JWT (RFC 9068, typ at+jwt) carrying the session id `sid`',
+  }),
   token_type: Type.Literal('Bearer'),
   expires_in: Type.Integer({ description: 'Seconds until the access token expires' }),
+  refresh_token: Type.String({ description: 'Opaque, single-use: each refresh returns a new one' }),
   scope: Type.String(),
 })
 
 // RFC 6749 §3.2: "Parameters sent without a value MUST be treated as if they were omitted".
 const present = (value: string | undefined) => (value === '' ? undefined : value)
 
-/** Client authentication: only the public first-party client exists (clients arrive later). */
-function checkClient(request: FastifyRequest, clientId: string | undefined, expected: string) {
-  const header = request.headers.authorization
-  if (header !== undefined) {
-    const [scheme, value] = header.split(' ')
-    const decoded =
-      scheme?.toLowerCase() === 'basic' && value ? Buffer.from(value, 'base64').toString() : ''
-    const [id, secret] = decoded.split(':')
-    // RFC 6749 §5.2: a failed Authorization-header attempt is 401 with a matching challenge.
-    if (decodeURIComponent(id ?? '') !== expected || secret) {
-      throw new ApiError('invalid_client', 'client authentication failed', {
-        'www-authenticate': 'Basic realm="token"',
-      })
-    }
-  }
-  if (clientId !== undefined && clientId !== expected) {
-    throw new ApiError('invalid_client', 'unknown client_id')
-  }
-}
+const userAgent = (request: FastifyRequest) => request.headers['user-agent']?.slice(0, 256) ?? null
 
-/** POST /token: the OAuth2 password grant (RFC 6749 §4.3), as the tutorial's clients use it. */
+/** POST /token: the password grant (RFC 6749 §4.3) and the refresh grant (§6) with rotation. */
 export function tokenRoutes(services: Services): FastifyPluginAsyncTypebox {
   const { config } = services
+
+  async function respond(userId: string, sessionId: string, scope: string, refreshToken: string) {
+    const issued = await services.tokens.issue(userId, config.clientId, scope, sessionId)
+    return {
+      access_token: issued.token,
+      token_type: 'Bearer' as const,
+      expires_in: issued.expiresIn,
+      refresh_token: refreshToken,
+      scope,
+    }
+  }
+
+  async function passwordGrant(form: Form, request: FastifyRequest, clientId: string) {
+    const username = present(form.username)
+    const password = present(form.password)
+    if (username === undefined) throw invalidRequest('"username" is required')
+    if (password === undefined) throw invalidRequest('"password" is required')
+    const scope = grantScopes(present(form.scope), config.scopes, config.defaultScopes)
+    const user = await services.users.authenticate(username, password)
+    if (!user) throw invalidGrant('invalid username or password')
+    const { session, refreshToken } = await services.sessions.start(user.id, clientId, scope, {
+      ip: request.ip,
+      userAgent: userAgent(request),
+    })
+    return respond(user.id, session.id, scope, refreshToken)
+  }
+
+  async function refreshGrant(form: Form, _request: FastifyRequest, clientId: string) {
+    const token = present(form.refresh_token)
+    if (token === undefined) throw invalidRequest('"refresh_token" is required')
+    const rotation = await services.sessions.refresh(token, clientId, present(form.scope))
+    const user = await services.users.findById(rotation.session.userId)
+    if (!user || user.disabled)
+      throw invalidGrant('the refresh token is invalid, expired or revoked')
+    return respond(user.id, rotation.session.id, rotation.scope, rotation.refreshToken)
+  }
+
+  const grants: Record<string, typeof passwordGrant> = {
+    password: passwordGrant,
+    refresh_token: refreshGrant,
+  }
+
   return async (app) => {
     app.post(
       '/token',
       {
-        bodyLimit: 16 * 1024,
+        bodyLimit: authBodyLimit,
         onRequest: noCache,
         preValidation: requireContentType('application/x-www-form-urlencoded'),
         schema: {
           tags: ['tokens'],
-          summary: 'Log in: OAuth2 password grant',
+          summary: 'Log in (password grant) or refresh (refresh_token grant)',
           description:
-            "RFC 6749 §4.3 password grant, `application/x-www-form-urlencoded`. `grant_type` may be omitted (the tutorial's clients send only username and password). Errors follow RFC 6749 §5.2: 400 `invalid_request` (missing or repeated parameter), `invalid_grant` (wrong username or password: an unknown user is indistinguishable), `unsupported_grant_type`, `invalid_scope`; 401 `invalid_client`; 503 with Retry-After when the server is saturated.",
+            "`application/x-www-form-urlencoded`. **Password grant** (RFC 6749 §4.3): `username`, `password`; `grant_type` may be omitted (the tutorial's clients send only username and password). Starts a session and returns an access token and a refresh token. **Refresh grant** (§6): `grant_type=refresh_token`, `refresh_token`; spends the refresh token and returns a new pair. A refresh token presented a second time is treated as stolen: the whole session is revoked. `scope` may narrow on refresh, never widen. Errors follow RFC 6749 §5.2: 400 `invalid_request` (missing or repeated parameter), `invalid_grant` (wrong username or password, which an unknown user cannot be told apart from; or a bad, expired, revoked or reused refresh token), `unsupported_grant_type`, `invalid_scope`; 401 `invalid_client`; 503 with Retry-After when the server is saturated.",
           consumes: ['application/x-www-form-urlencoded'],
           body: TokenForm,
           response: { 200: TokenResponse, ...errorResponses(400, 401, 413, 415, 503) },
@@ -76,24 +111,11 @@ export function tokenRoutes(services: Services): FastifyPluginAsyncTypebox {
       async (request) => {
         const form = request.body
         const grantType = present(form.grant_type) ?? 'password'
-        if (grantType !== 'password') {
+        const grant = Object.hasOwn(grants, grantType) ? grants[grantType] : undefined
+        if (!grant)
           throw new ApiError('unsupported_grant_type', `grant_type "${grantType}" is not supported`)
-        }
-        checkClient(request, present(form.client_id), config.clientId)
-        const username = present(form.username)
-        const password = present(form.password)
-        if (username === undefined) throw invalidRequest('"username" is required')
-        if (password === undefined) throw invalidRequest('"password" is required')
-        const scope = grantScopes(present(form.scope), config.scopes, config.defaultScopes)
-        const user = await services.users.authenticate(username, password)
-        if (!user) throw invalidGrant('invalid username or password')
-        const issued = await services.tokens.issue(user.id, config.clientId, scope)
-        return {
-          access_token: issued.token,
-          token_type: 'Bearer' as const,
-          expires_in: issued.expiresIn,
-          scope,
-        }
+        const clientId = authenticateClient(request, present(form.client_id), config.clientId)
+        return grant(form, request, clientId)
       },
     )
   }

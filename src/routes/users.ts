@@ -1,34 +1,86 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
 import { toPublicUser } from '../auth/users.js'
-import { authenticate } from '../http/authenticate.js'
+import { requireContentType } from '../http/content-type.js'
+import { authBodyLimit } from '../http/limits.js'
+import { authOf } from '../http/protected.js'
 import { errorResponses, PublicUserSchema } from '../http/schemas.js'
 import type { Services } from '../services.js'
 
-/** GET /users/me: the user the bearer token belongs to. */
+const bearer = [{ OAuth2PasswordBearer: [] }]
+const authErrors =
+  'No credentials: 401 with `WWW-Authenticate: Bearer realm="…"`. An expired, forged or malformed token, or the token of an ended session or of a deleted or disabled user: 401 `invalid_token`. A malformed or repeated Authorization header: 400 `invalid_request`.'
+
+/** GET /users/me, PUT /users/me/password, DELETE /users/me. Registered behind `authenticate`. */
 export function userRoutes(services: Services): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.decorateRequest('auth', null)
-    app.addHook(
-      'preHandler',
-      authenticate({
-        tokens: services.tokens,
-        users: services.users,
-        realm: services.config.realm,
-      }),
-    )
     app.get(
       '/users/me',
       {
         schema: {
           tags: ['users'],
           summary: 'The current user',
-          description:
-            'Requires `Authorization: Bearer <access token>`. No credentials: 401 with `WWW-Authenticate: Bearer realm="…"`. A bad, expired or revoked token, or the token of a deleted or disabled user: 401 `invalid_token`. A malformed or repeated Authorization header: 400 `invalid_request`.',
-          security: [{ OAuth2PasswordBearer: [] }],
+          description: `The user the access token belongs to. ${authErrors}`,
+          security: bearer,
           response: { 200: PublicUserSchema, ...errorResponses(400, 401, 503) },
         },
       },
-      async (request) => toPublicUser((request.auth as NonNullable<typeof request.auth>).user),
+      async (request) => toPublicUser(authOf(request).user),
+    )
+
+    app.put(
+      '/users/me/password',
+      {
+        bodyLimit: authBodyLimit,
+        preValidation: requireContentType('application/json'),
+        schema: {
+          tags: ['users'],
+          summary: 'Change the password',
+          description: `JSON \`{current_password, new_password}\`. A wrong current password is 400 \`invalid_grant\`; the new one must meet the password policy (400 \`invalid_request\` naming the rule). Every other session of the user ends; the current one stays. 204 on success. ${authErrors}`,
+          security: bearer,
+          body: Type.Object(
+            {
+              current_password: Type.String({ maxLength: 1024 }),
+              new_password: Type.String({ maxLength: 1024 }),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 204: Type.Null(), ...errorResponses(400, 401, 413, 415, 503) },
+        },
+      },
+      async (request, reply) => {
+        const { user, session } = authOf(request)
+        await services.users.changePassword(
+          user,
+          request.body.current_password,
+          request.body.new_password,
+        )
+        await services.sessions.revokeAll(user.id, session.id)
+        return reply.code(204).send(null)
+      },
+    )
+
+    app.delete(
+      '/users/me',
+      {
+        bodyLimit: authBodyLimit,
+        preValidation: requireContentType('application/json'),
+        schema: {
+          tags: ['users'],
+          summary: 'Delete the account',
+          description: `JSON \`{password}\`. Deletes the user; every session ends and every token of the user stops working at once. A wrong password is 400 \`invalid_grant\`. 204 on success. ${authErrors}`,
+          security: bearer,
+          body: Type.Object(
+            { password: Type.String({ maxLength: 1024 }) },
+            { additionalProperties: false },
+          ),
+          response: { 204: Type.Null(), ...errorResponses(400, 401, 413, 415, 503) },
+        },
+      },
+      async (request, reply) => {
+        await services.users.deleteAccount(authOf(request).user, request.body.password)
+        return reply.code(204).send(null)
+      },
     )
   }
 }

@@ -23,7 +23,8 @@ export function isTransient(error: unknown): boolean {
   if (e.code && (transientStates.has(e.code) || e.code.startsWith('08'))) return true
   if (e.code && transientNodeCodes.has(e.code)) return true
   const message = e.message ?? ''
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(
+  // A timeout is not transient here: retrying it would multiply the documented wait.
+  return /Connection terminated unexpectedly|Client has encountered a connection error/.test(
     message,
   )
 }

@@ -1,7 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises'
-import pg from 'pg'
 import { postgresMigrations } from './migrations/postgres.js'
-import { isTransient, toStoreError } from './pg-errors.js'
+import { createPgDriver, type PostgresOptions } from './pg-driver.js'
+import { postgresSecrets, postgresSessions } from './postgres-sessions.js'
 import {
   type SigningKeyRecord,
   type Store,
@@ -10,12 +9,6 @@ import {
   UniqueViolationError,
   type UserRecord,
 } from './store.js'
-
-export interface PostgresOptions {
-  poolSize: number
-  /** Bound on waiting for a connection, and on one statement, in milliseconds. */
-  timeoutMs: number
-}
 
 interface UserRow {
   id: string
@@ -59,7 +52,6 @@ const toKey = (r: KeyRow): SigningKeyRecord => ({
   retiredAt: r.retired_at?.toISOString() ?? null,
 })
 
-const retries = 2
 // Any constant works; it only has to be the same for every instance running migrations.
 const migrationLock = 7_345_129
 
@@ -67,55 +59,12 @@ const userColumns = `id, username, email, email_canonical, full_name, password_h
   created_at, updated_at`
 
 /**
- * Opens the PostgreSQL store over a connection pool. Transient failures (connection reset or
- * refused, serialization failure, deadlock, server restarting) are retried twice with a short
- * backoff; anything else, or the last failure, becomes StoreUnavailableError (HTTP 503), except
- * unique violations, which name their column.
+ * Opens the PostgreSQL store over a connection pool. Failures follow createPgDriver: transient
+ * ones retried, the rest StoreUnavailableError (HTTP 503), unique violations naming their column.
  */
 export function openPostgresStore(url: string, options: PostgresOptions): Store {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: options.poolSize,
-    connectionTimeoutMillis: options.timeoutMs,
-    query_timeout: options.timeoutMs,
-    idleTimeoutMillis: 30_000,
-  })
-  // An idle client losing its connection (e.g. the server restarting) must not crash the process.
-  pool.on('error', () => {})
-
-  async function attempt<T>(fn: () => Promise<T>): Promise<T> {
-    for (let i = 0; ; i++) {
-      try {
-        return await fn()
-      } catch (error) {
-        if (i < retries && isTransient(error)) {
-          await sleep(50 * (i + 1))
-          continue
-        }
-        throw toStoreError(error)
-      }
-    }
-  }
-
-  const query = <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
-    attempt(() => pool.query<R>(text, values))
-
-  async function transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return attempt(async () => {
-      const client = await pool.connect()
-      try {
-        await client.query('BEGIN')
-        const result = await fn(client)
-        await client.query('COMMIT')
-        return result
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {})
-        throw error
-      } finally {
-        client.release()
-      }
-    })
-  }
+  const driver = createPgDriver(url, options)
+  const { query, transaction } = driver
 
   const oneUser = async (where: string, value: string) => {
     const { rows } = await query<UserRow>(`SELECT ${userColumns} FROM users WHERE ${where} = $1`, [
@@ -253,12 +202,12 @@ export function openPostgresStore(url: string, options: PostgresOptions): Store 
       transaction(async (client) => {
         await client.query(`TRUNCATE ${[...tableNames].reverse().join(', ')}`)
       }),
+    sessions: postgresSessions(driver),
+    secrets: postgresSecrets(driver),
     ping: async () => {
       await query('SELECT 1')
     },
     migrate,
-    close: async () => {
-      if (!pool.ended) await pool.end()
-    },
+    close: () => driver.close(),
   }
 }

@@ -2,14 +2,14 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { sqliteMigrations } from './migrations/sqlite.js'
+import { guard } from './sqlite-errors.js'
+import { sqliteSecrets, sqliteSessions } from './sqlite-sessions.js'
 import {
   type NewUser,
   type SigningKeyRecord,
   type Store,
-  StoreUnavailableError,
   type TableName,
   tableNames,
-  UniqueViolationError,
   type UserRecord,
 } from './store.js'
 
@@ -54,27 +54,6 @@ const toKey = (row: KeyRow): SigningKeyRecord => ({
   createdAt: row.created_at,
   retiredAt: row.retired_at,
 })
-
-function uniqueField(error: unknown): UniqueViolationError | null {
-  const e = error as { code?: string; message?: string }
-  if (e.code !== 'SQLITE_CONSTRAINT_UNIQUE' && e.code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-    return null
-  }
-  if (e.message?.includes('users.username')) return new UniqueViolationError('username')
-  if (e.message?.includes('users.email_canonical')) return new UniqueViolationError('email')
-  return new UniqueViolationError('id')
-}
-
-/** Wraps a driver failure (disk full, corrupt file, closed handle) as StoreUnavailableError. */
-function guard<T>(fn: () => T): Promise<T> {
-  try {
-    return Promise.resolve(fn())
-  } catch (error) {
-    const unique = uniqueField(error)
-    if (unique) return Promise.reject(unique)
-    return Promise.reject(new StoreUnavailableError('sqlite operation failed', { cause: error }))
-  }
-}
 
 /**
  * Opens the embedded SQLite store (WAL mode). `path` is a file path or ':memory:'.
@@ -213,6 +192,8 @@ export function openSqliteStore(path: string): Store {
           for (const t of [...tableNames].reverse()) db.exec(`DELETE FROM ${t}`)
         })()
       }),
+    sessions: sqliteSessions(db),
+    secrets: sqliteSecrets(db),
     ping: () => guard(() => void db.prepare('SELECT 1').get()),
     migrate: () => guard(migrate),
     close: async () => {

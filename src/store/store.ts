@@ -28,6 +28,36 @@ export interface SigningKeyRecord {
   retiredAt: string | null
 }
 
+/** A row of `sessions`: one login, and the family of refresh tokens that descend from it. */
+export interface SessionRecord {
+  id: string
+  userId: string
+  clientId: string
+  scope: string
+  ip: string | null
+  userAgent: string | null
+  createdAt: string
+  lastUsedAt: string
+  idleExpiresAt: string
+  absoluteExpiresAt: string
+  revokedAt: string | null
+}
+
+/** A row of `refresh_tokens`: only the SHA-256 of the token is stored. */
+export interface RefreshTokenRecord {
+  hash: string
+  sessionId: string
+  createdAt: string
+  spentAt: string | null
+}
+
+/** A row of `server_secrets`: secrets the instances share (e.g. the refresh-rotation key). */
+export interface SecretRecord {
+  name: string
+  value: string
+  createdAt: string
+}
+
 /** Thrown by `users.create` when a unique column is taken. */
 export class UniqueViolationError extends Error {
   override name = 'UniqueViolationError'
@@ -70,13 +100,60 @@ export interface SigningKeyStore {
 }
 
 /** The tables, in an order that respects references (copy in this order, clear in reverse). */
-export const tableNames = ['users', 'signing_keys'] as const
+export const tableNames = [
+  'users',
+  'signing_keys',
+  'server_secrets',
+  'sessions',
+  'refresh_tokens',
+] as const
 export type TableName = (typeof tableNames)[number]
+
+export interface SessionStore {
+  /** Inserts a session and its first refresh token in one transaction. */
+  create(session: SessionRecord, firstTokenHash: string): Promise<void>
+  findById(id: string): Promise<SessionRecord | null>
+  /** Every session of the user, newest first (the caller filters live ones). */
+  listForUser(userId: string): Promise<SessionRecord[]>
+  /** Marks the session revoked unless it already is; returns whether it changed. */
+  revoke(id: string, at: string): Promise<boolean>
+  /** Revokes every unrevoked session of the user except `exceptId`; returns how many. */
+  revokeAllForUser(userId: string, at: string, exceptId: string | null): Promise<number>
+  findRefreshToken(hash: string): Promise<RefreshTokenRecord | null>
+  /**
+   * Spends the refresh token `hash` only if it is unspent, inserts its successor `nextHash` in the
+   * same session, and moves the session's last use and idle expiry, in one transaction. Of any
+   * number of concurrent callers with the same `hash`, exactly one gets 'rotated'.
+   */
+  rotate(
+    hash: string,
+    nextHash: string,
+    at: string,
+    idleExpiresAt: string,
+  ): Promise<'rotated' | 'spent'>
+  /** Deletes (with their tokens) up to `limit` sessions revoked or expired before `now`. */
+  purge(now: string, limit: number): Promise<number>
+  /** For copying: sessions after `afterId` in id order, and complete rows back in. */
+  page(afterId: string | null, limit: number): Promise<SessionRecord[]>
+  insertRecord(session: SessionRecord): Promise<void>
+  /** For copying: refresh tokens after `afterHash` in hash order, and complete rows back in. */
+  pageRefreshTokens(afterHash: string | null, limit: number): Promise<RefreshTokenRecord[]>
+  insertRefreshToken(token: RefreshTokenRecord): Promise<void>
+}
+
+export interface SecretStore {
+  /** The secret named `name`, storing `candidate` first if there is none (atomic across instances). */
+  getOrCreate(name: string, candidate: string, at: string): Promise<string>
+  list(): Promise<SecretRecord[]>
+  insert(secret: SecretRecord): Promise<void>
+}
 
 export interface Store {
   readonly engine: string
   readonly users: UserStore
   readonly signingKeys: SigningKeyStore
+  readonly sessions: SessionStore
+  readonly secrets: SecretStore
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>
   /** Row counts of every table, for verifying a copy. */

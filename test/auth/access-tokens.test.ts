@@ -51,7 +51,12 @@ describe('AccessTokens', () => {
   for (const alg of ['ES256', 'EdDSA'] as const) {
     it(`issues an ${alg} at+jwt that verifies back to its claims`, async (t) => {
       const { tokens, keyring } = await setup(t, {}, alg)
-      const { token, expiresIn } = await tokens.issue('user-123', 'portcullis', 'profile email')
+      const { token, expiresIn } = await tokens.issue(
+        'user-123',
+        'portcullis',
+        'profile email',
+        'sid-1',
+      )
       assert.equal(expiresIn, 900)
 
       const header = decodeProtectedHeader(token)
@@ -70,6 +75,7 @@ describe('AccessTokens', () => {
       )
       assert.equal(claims.client_id, 'portcullis')
       assert.equal(claims.scope, 'profile email')
+      assert.equal(claims.sid, 'sid-1')
       assert.deepEqual(decodeJwt(token), claims)
     })
   }
@@ -78,13 +84,13 @@ describe('AccessTokens', () => {
     const { tokens } = await setup(t)
     const jtis = new Set<string>()
     for (let i = 0; i < 5; i++)
-      jtis.add(decodeJwt((await tokens.issue('u', 'c', 's')).token).jti ?? '')
+      jtis.add(decodeJwt((await tokens.issue('u', 'c', 's', 'sid-1')).token).jti ?? '')
     assert.equal(jtis.size, 5)
   })
 
   it('uses the configured audience and rejects tokens for another audience', async (t) => {
     const { tokens, keyring, clock } = await setup(t, { audience: 'https://api.example' })
-    const { token } = await tokens.issue('u', 'c', 's')
+    const { token } = await tokens.issue('u', 'c', 's', 'sid-1')
     assert.equal((await tokens.verify(token)).aud, 'https://api.example')
     const other = new AccessTokens(keyring, clock, {
       ...defaults,
@@ -95,7 +101,7 @@ describe('AccessTokens', () => {
 
   it('rejects a token once the clock reaches exp', async (t) => {
     const { tokens, clock } = await setup(t, { cacheSize: 0 })
-    const { token } = await tokens.issue('u', 'c', 's')
+    const { token } = await tokens.issue('u', 'c', 's', 'sid-1')
     clock.advance(899_000)
     assert.equal((await tokens.verify(token)).sub, 'u')
     clock.advance(1_000)
@@ -104,7 +110,7 @@ describe('AccessTokens', () => {
 
   it('still rejects an expired token that was served from the cache', async (t) => {
     const { tokens, clock, keyring } = await setup(t)
-    const { token } = await tokens.issue('u', 'c', 's')
+    const { token } = await tokens.issue('u', 'c', 's', 'sid-1')
     const find = t.mock.method(keyring, 'find')
     await tokens.verify(token)
     assert.equal(find.mock.callCount(), 1, 'the first verify checks the signature')
@@ -120,7 +126,7 @@ describe('AccessTokens', () => {
   it('keeps at most cacheSize verified tokens and evicts the oldest', async (t) => {
     const { tokens, keyring } = await setup(t, { cacheSize: 3 })
     const issued = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => tokens.issue(`user-${i}`, 'c', 's')),
+      Array.from({ length: 10 }, (_, i) => tokens.issue(`user-${i}`, 'c', 's', 'sid-1')),
     )
     const find = t.mock.method(keyring, 'find')
     for (const { token } of issued) await tokens.verify(token)
@@ -136,7 +142,7 @@ describe('AccessTokens', () => {
 
   it('caches nothing when cacheSize is 0', async (t) => {
     const { tokens, keyring } = await setup(t, { cacheSize: 0 })
-    const { token } = await tokens.issue('u', 'c', 's')
+    const { token } = await tokens.issue('u', 'c', 's', 'sid-1')
     const find = t.mock.method(keyring, 'find')
     await tokens.verify(token)
     await tokens.verify(token)
@@ -145,7 +151,7 @@ describe('AccessTokens', () => {
 
   it('verifies again after clearCache', async (t) => {
     const { tokens, keyring } = await setup(t)
-    const { token } = await tokens.issue('u', 'c', 's')
+    const { token } = await tokens.issue('u', 'c', 's', 'sid-1')
     const find = t.mock.method(keyring, 'find')
     await tokens.verify(token)
     tokens.clearCache()
@@ -155,7 +161,7 @@ describe('AccessTokens', () => {
 
   it('rejects a token with a tampered payload', async (t) => {
     const { tokens } = await setup(t, { cacheSize: 0 })
-    const { token } = await tokens.issue('u', 'c', 'profile')
+    const { token } = await tokens.issue('u', 'c', 'profile', 'sid-1')
     const [h, , s] = token.split('.')
     const payload = Buffer.from(JSON.stringify({ ...decodeJwt(token), scope: 'admin' })).toString(
       'base64url',
@@ -172,7 +178,7 @@ describe('AccessTokens', () => {
   it('rejects a token signed by a key this server does not hold', async (t) => {
     const a = await setup(t)
     const b = await setup(t)
-    const { token } = await a.tokens.issue('u', 'c', 's')
+    const { token } = await a.tokens.issue('u', 'c', 's', 'sid-1')
     await assert.rejects(b.tokens.verify(token), invalidToken(/not signed by a key of this server/))
   })
 

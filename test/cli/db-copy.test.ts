@@ -96,7 +96,13 @@ describe('portcullis db copy', () => {
     const forced = await runCli(['db', 'copy', '--from', source, '--to', target, '--force'], {})
     assert.equal(forced.code, 0, forced.out)
     assert.equal(await other.users.findByUsername('stranger'), null)
-    assert.deepEqual(await other.counts(), { users: 10, signing_keys: 2 })
+    assert.deepEqual(await other.counts(), {
+      users: 10,
+      signing_keys: 2,
+      server_secrets: 0,
+      sessions: 0,
+      refresh_tokens: 0,
+    })
   })
 
   it('copies PostgreSQL back to a new SQLite file', async (t) => {

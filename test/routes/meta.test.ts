@@ -27,7 +27,7 @@ describe('unknown routes', () => {
 
   it('answer a wrong method on a known path with 404 too', async (t) => {
     const { app } = await buildTestApp(t)
-    const res = await app.inject({ method: 'DELETE', url: '/users/me' })
+    const res = await app.inject({ method: 'PATCH', url: '/users/me' })
     assert.equal(res.statusCode, 404)
     assert.equal(res.json().error, 'not_found')
   })

@@ -21,6 +21,7 @@ describe('POST /token', () => {
     assert.deepEqual(Object.keys(body).sort(), [
       'access_token',
       'expires_in',
+      'refresh_token',
       'scope',
       'token_type',
     ])
@@ -40,6 +41,8 @@ describe('POST /token', () => {
     assert.equal(claims.iat, Date.parse('2026-06-01T12:00:00Z') / 1000)
     assert.equal((claims.exp ?? 0) - (claims.iat ?? 0), 900)
     assert.match(String(claims.jti), /^[0-9a-f-]{36}$/)
+    assert.match(String(claims.sid), /^[0-9a-f-]{36}$/)
+    assert.match(body.refresh_token, /^[A-Za-z0-9_-]{43}$/)
   })
 
   it('accepts the tutorial form without grant_type, and an empty grant_type as omitted', async (t) => {
@@ -101,7 +104,7 @@ describe('POST /token', () => {
     assert.equal(res.json().error, 'invalid_grant')
   })
 
-  for (const grant of ['client_credentials', 'refresh_token', 'authorization_code', 'PASSWORD']) {
+  for (const grant of ['client_credentials', 'authorization_code', 'PASSWORD', 'toString']) {
     it(`answers grant_type=${grant} with unsupported_grant_type`, async (t) => {
       const { app } = await buildTestApp(t)
       const res = await postToken(app, { grant_type: grant, username: 'a', password: 'b' })

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { base64url, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose'
+import { base64url, decodeJwt, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose'
 import { buildTestApp, getMe, ISSUER, login, registerUser, type TestApp } from '../helpers.js'
 
-/** A registered user and a valid token for it. */
+/** A registered user, a valid token for it, and that token's live session id. */
 async function withUser(testApp: TestApp) {
   const user = await registerUser(testApp.app, 'alice')
   const token = await login(testApp.app, 'alice')
-  return { user, token }
+  return { user, token, sid: String(decodeJwt(token).sid) }
 }
 
 function assertInvalidToken(res: Awaited<ReturnType<typeof getMe>>) {
@@ -22,9 +22,10 @@ function assertInvalidToken(res: Awaited<ReturnType<typeof getMe>>) {
 
 const encode = (value: object) => base64url.encode(JSON.stringify(value))
 
-/** Claims a genuine token would carry, for forging variants of it. */
-function claimsFor(sub: string, nowSeconds: number): JWTPayload {
+/** Claims a genuine token would carry (with a live session), for forging variants of it. */
+function claimsFor(sub: string, nowSeconds: number, sid: string): JWTPayload {
   return {
+    sid,
     iss: ISSUER,
     aud: ISSUER,
     sub,
@@ -144,19 +145,19 @@ describe('GET /users/me', () => {
 
     it('alg "none"', async (t) => {
       const testApp = await buildTestApp(t)
-      const { user } = await withUser(testApp)
+      const { user, sid } = await withUser(testApp)
       const kid = testApp.services.keyring.signingKey().kid
       const now = testApp.clock.now() / 1000
-      const none = `${encode({ alg: 'none', typ: 'at+jwt', kid })}.${encode(claimsFor(user.id, now))}.`
+      const none = `${encode({ alg: 'none', typ: 'at+jwt', kid })}.${encode(claimsFor(user.id, now, sid))}.`
       assertInvalidToken(await getMe(testApp.app, `Bearer ${none}`))
     })
 
     it('HS256 signed with the public key (algorithm confusion)', async (t) => {
       const testApp = await buildTestApp(t)
-      const { user } = await withUser(testApp)
+      const { user, sid } = await withUser(testApp)
       const key = testApp.services.keyring.signingKey()
       const header = encode({ alg: 'HS256', typ: 'at+jwt', kid: key.kid })
-      const body = encode(claimsFor(user.id, testApp.clock.now() / 1000))
+      const body = encode(claimsFor(user.id, testApp.clock.now() / 1000, sid))
       for (const secret of [JSON.stringify(key.publicJwk), key.publicJwk.x ?? '']) {
         const mac = createHmac('sha256', secret).update(`${header}.${body}`).digest('base64url')
         assertInvalidToken(await getMe(testApp.app, `Bearer ${header}.${body}.${mac}`))
@@ -165,10 +166,10 @@ describe('GET /users/me', () => {
 
     it('a token signed by a key this server does not hold, even with our kid', async (t) => {
       const testApp = await buildTestApp(t)
-      const { user } = await withUser(testApp)
+      const { user, sid } = await withUser(testApp)
       const { privateKey } = await generateKeyPair('ES256')
       const kid = testApp.services.keyring.signingKey().kid
-      const forged = await new SignJWT(claimsFor(user.id, testApp.clock.now() / 1000))
+      const forged = await new SignJWT(claimsFor(user.id, testApp.clock.now() / 1000, sid))
         .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid })
         .sign(privateKey)
       assertInvalidToken(await getMe(testApp.app, `Bearer ${forged}`))
@@ -177,13 +178,13 @@ describe('GET /users/me', () => {
     for (const name of ['jku', 'x5u', 'jwk', 'x5c']) {
       it(`a "${name}" header, even on an otherwise valid signature`, async (t) => {
         const testApp = await buildTestApp(t)
-        const { user } = await withUser(testApp)
+        const { user, sid } = await withUser(testApp)
         const key = testApp.services.keyring.signingKey()
         const extra =
           name === 'jwk'
             ? { jwk: await exportJWK((await generateKeyPair('ES256')).publicKey) }
             : { [name]: name === 'x5c' ? ['MIIB'] : 'https://attacker.example/keys' }
-        const forged = await new SignJWT(claimsFor(user.id, testApp.clock.now() / 1000))
+        const forged = await new SignJWT(claimsFor(user.id, testApp.clock.now() / 1000, sid))
           .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: key.kid, ...extra })
           .sign(key.privateKey)
         assertInvalidToken(await getMe(testApp.app, `Bearer ${forged}`))
@@ -192,10 +193,10 @@ describe('GET /users/me', () => {
 
     it('odd or missing kids', async (t) => {
       const testApp = await buildTestApp(t)
-      const { user } = await withUser(testApp)
+      const { user, sid } = await withUser(testApp)
       const key = testApp.services.keyring.signingKey()
       for (const kid of [undefined, '../../etc/passwd', "' OR 1=1 --", '', 'a'.repeat(43), 42]) {
-        const forged = await new SignJWT(claimsFor(user.id, testApp.clock.now() / 1000))
+        const forged = await new SignJWT(claimsFor(user.id, testApp.clock.now() / 1000, sid))
           .setProtectedHeader({
             alg: 'ES256',
             typ: 'at+jwt',
@@ -208,10 +209,10 @@ describe('GET /users/me', () => {
 
     it('our own signature over the wrong typ, issuer, audience, or missing claims', async (t) => {
       const testApp = await buildTestApp(t)
-      const { user } = await withUser(testApp)
+      const { user, sid } = await withUser(testApp)
       const key = testApp.services.keyring.signingKey()
       const now = testApp.clock.now() / 1000
-      const base = claimsFor(user.id, now)
+      const base = claimsFor(user.id, now, sid)
       const { exp: _exp, ...noExp } = base
       const { jti: _jti, ...noJti } = base
       const variants: Array<[string, JWTPayload]> = [
@@ -234,10 +235,10 @@ describe('GET /users/me', () => {
 
     it('an unknown critical header, validly signed', async (t) => {
       const testApp = await buildTestApp(t)
-      const { user } = await withUser(testApp)
+      const { user, sid } = await withUser(testApp)
       const key = testApp.services.keyring.signingKey()
       const header = encode({ alg: 'ES256', typ: 'at+jwt', kid: key.kid, crit: ['exp2'], exp2: 1 })
-      const body = encode(claimsFor(user.id, testApp.clock.now() / 1000))
+      const body = encode(claimsFor(user.id, testApp.clock.now() / 1000, sid))
       const signature = await crypto.subtle.sign(
         { name: 'ECDSA', hash: 'SHA-256' },
         key.privateKey,

@@ -27,4 +27,36 @@ export const postgresMigrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'sessions, refresh tokens and server secrets',
+    sql: `
+      CREATE TABLE sessions (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        client_id TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        ip TEXT,
+        user_agent TEXT,
+        created_at TIMESTAMPTZ NOT NULL,
+        last_used_at TIMESTAMPTZ NOT NULL,
+        idle_expires_at TIMESTAMPTZ NOT NULL,
+        absolute_expires_at TIMESTAMPTZ NOT NULL,
+        revoked_at TIMESTAMPTZ
+      );
+      CREATE INDEX sessions_user ON sessions (user_id);
+      CREATE TABLE refresh_tokens (
+        hash TEXT COLLATE "C" PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        created_at TIMESTAMPTZ NOT NULL,
+        spent_at TIMESTAMPTZ
+      );
+      CREATE INDEX refresh_tokens_session ON refresh_tokens (session_id);
+      CREATE TABLE server_secrets (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL
+      );
+    `,
+  },
 ]

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ManualClock } from '../../src/clock.js'
 import { openSqliteStore } from '../../src/store/sqlite.js'
+import { withStatusCache } from '../../src/store/status-cache.js'
 import type { NewUser } from '../../src/store/store.js'
-import { withUserCache } from '../../src/store/user-cache.js'
 
 const alice: NewUser = {
   id: '00000000-0000-4000-8000-000000000001',
@@ -18,10 +18,10 @@ const alice: NewUser = {
 function setup(ttlMs = 1000) {
   const raw = openSqliteStore(':memory:')
   const clock = new ManualClock()
-  return { raw, clock, cached: withUserCache(raw, clock, ttlMs) }
+  return { raw, clock, cached: withStatusCache(raw, clock, ttlMs) }
 }
 
-describe('the user cache', () => {
+describe('the status cache', () => {
   it('sees its own writes at once: disable, delete, re-hash', async (t) => {
     const { raw, cached } = setup()
     t.after(() => raw.close())
@@ -72,6 +72,6 @@ describe('the user cache', () => {
   it('is off when the TTL is 0', async (t) => {
     const { raw } = setup()
     t.after(() => raw.close())
-    assert.equal(withUserCache(raw, new ManualClock(), 0), raw)
+    assert.equal(withStatusCache(raw, new ManualClock(), 0), raw)
   })
 })

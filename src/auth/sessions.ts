@@ -1,0 +1,181 @@
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto'
+import type { Clock } from '../clock.js'
+import { invalidGrant, invalidScope } from '../errors.js'
+import type { SessionRecord, Store } from '../store/store.js'
+
+export interface SessionPolicy {
+  idleTtlSeconds: number
+  absoluteTtlSeconds: number
+  /** Seconds during which a just-spent refresh token gets its same successor again; 0 = off. */
+  graceSeconds: number
+}
+
+export interface SessionMeta {
+  ip: string | null
+  userAgent: string | null
+}
+
+export interface Rotation {
+  session: SessionRecord
+  refreshToken: string
+  /** The scope of the new access token: the requested narrowing, or the session's scope. */
+  scope: string
+}
+
+/** What the refresh grant logs when it sees a spent token again (RFC 9700 §4.14.2). */
+export interface ReuseEvent {
+  sessionId: string
+  userId: string
+}
+
+const digest = (token: string) => createHash('sha256').update(token).digest('base64url')
+const iso = (ms: number) => new Date(ms).toISOString()
+// 43 base64url characters: exactly what a 256-bit token encodes to.
+const tokenShape = /^[A-Za-z0-9_-]{43}$/
+
+/**
+ * Sessions and their refresh tokens (RFC 6749 §6, RFC 9700 §4.14). A refresh token is 256 random
+ * bits; only its SHA-256 is stored. Each use spends it atomically and issues the successor
+ * HMAC(rotation key, token): unpredictable without the server's key, yet the same on every
+ * retry, so a grace window can hand out the identical successor instead of a second one.
+ * Presenting a spent token outside the grace window revokes the whole session.
+ */
+export class SessionService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly policy: SessionPolicy,
+    private readonly rotationKey: string,
+  ) {}
+
+  /** Called when a spent refresh token is presented again; the app logs it. */
+  onReuse: (event: ReuseEvent) => void = () => {}
+
+  /** Starts a session for a fresh login; returns it with its first refresh token. */
+  async start(userId: string, clientId: string, scope: string, meta: SessionMeta) {
+    const now = this.clock.now()
+    const absolute = now + this.policy.absoluteTtlSeconds * 1000
+    const session: SessionRecord = {
+      id: randomUUID(),
+      userId,
+      clientId,
+      scope,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+      createdAt: iso(now),
+      lastUsedAt: iso(now),
+      idleExpiresAt: iso(Math.min(now + this.policy.idleTtlSeconds * 1000, absolute)),
+      absoluteExpiresAt: iso(absolute),
+      revokedAt: null,
+    }
+    const refreshToken = randomBytes(32).toString('base64url')
+    await this.store.sessions.create(session, digest(refreshToken))
+    return { session, refreshToken }
+  }
+
+  /** True when the session is neither revoked nor past its idle or absolute expiry. */
+  isLive(session: SessionRecord): boolean {
+    const now = iso(this.clock.now())
+    return (
+      session.revokedAt === null && now < session.idleExpiresAt && now < session.absoluteExpiresAt
+    )
+  }
+
+  /**
+   * The refresh grant: spends `token` and returns its successor. Throws invalid_grant for an
+   * unknown, expired or revoked token or one issued to another client, and for reuse (which
+   * also revokes the session); invalid_scope when `requestedScope` widens the session's scope.
+   */
+  async refresh(
+    token: string,
+    clientId: string,
+    requestedScope: string | undefined,
+  ): Promise<Rotation> {
+    const record = tokenShape.test(token)
+      ? await this.store.sessions.findRefreshToken(digest(token))
+      : null
+    const session = record ? await this.store.sessions.findById(record.sessionId) : null
+    if (!record || !session || !this.isLive(session) || session.clientId !== clientId) {
+      throw invalidGrant('the refresh token is invalid, expired or revoked')
+    }
+    const scope = this.narrow(session.scope, requestedScope)
+    const successor = createHmac('sha256', this.rotationKey).update(token).digest('base64url')
+    const now = this.clock.now()
+    const outcome =
+      record.spentAt === null
+        ? await this.store.sessions.rotate(
+            record.hash,
+            digest(successor),
+            iso(now),
+            iso(
+              Math.min(
+                now + this.policy.idleTtlSeconds * 1000,
+                Date.parse(session.absoluteExpiresAt),
+              ),
+            ),
+          )
+        : 'spent'
+    if (outcome === 'spent' && !(await this.withinGrace(record.hash, successor))) {
+      await this.store.sessions.revoke(session.id, iso(now))
+      this.onReuse({ sessionId: session.id, userId: session.userId })
+      throw invalidGrant('the refresh token was already used; the session has been revoked')
+    }
+    return { session, refreshToken: successor, scope }
+  }
+
+  /** Ends the session a refresh token belongs to; unknown tokens are ignored (RFC 7009 §2.2). */
+  async revokeByRefreshToken(token: string): Promise<void> {
+    if (!tokenShape.test(token)) return
+    const record = await this.store.sessions.findRefreshToken(digest(token))
+    if (record) await this.store.sessions.revoke(record.sessionId, iso(this.clock.now()))
+  }
+
+  revoke(sessionId: string): Promise<boolean> {
+    return this.store.sessions.revoke(sessionId, iso(this.clock.now()))
+  }
+
+  /** Ends every session of the user except `exceptId`. */
+  revokeAll(userId: string, exceptId: string | null = null): Promise<number> {
+    return this.store.sessions.revokeAllForUser(userId, iso(this.clock.now()), exceptId)
+  }
+
+  /** The user's live sessions, newest first. */
+  async listLive(userId: string): Promise<SessionRecord[]> {
+    return (await this.store.sessions.listForUser(userId)).filter((s) => this.isLive(s))
+  }
+
+  findById(id: string): Promise<SessionRecord | null> {
+    return this.store.sessions.findById(id)
+  }
+
+  /** Deletes dead sessions in small batches, yielding between them; returns how many. */
+  async purge(batch = 500): Promise<number> {
+    let total = 0
+    for (;;) {
+      const deleted = await this.store.sessions.purge(iso(this.clock.now()), batch)
+      total += deleted
+      if (deleted < batch) return total
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+  }
+
+  private narrow(granted: string, requested: string | undefined): string {
+    if (requested === undefined || requested.trim() === '') return granted
+    const allowed = new Set(granted.split(' '))
+    const wanted = [...new Set(requested.split(' ').filter((s) => s !== ''))]
+    // RFC 6749 §6: the requested scope MUST NOT include any scope not originally granted.
+    const extra = wanted.filter((s) => !allowed.has(s))
+    if (extra.length > 0)
+      throw invalidScope(`scope exceeds the session's grant: ${extra.join(' ')}`)
+    return wanted.join(' ')
+  }
+
+  /** A spent token retried within the grace window whose successor is still unspent. */
+  private async withinGrace(hash: string, successor: string): Promise<boolean> {
+    if (this.policy.graceSeconds <= 0) return false
+    const spent = await this.store.sessions.findRefreshToken(hash)
+    const next = await this.store.sessions.findRefreshToken(digest(successor))
+    if (!spent?.spentAt || !next || next.spentAt !== null) return false
+    return this.clock.now() - Date.parse(spent.spentAt) <= this.policy.graceSeconds * 1000
+  }
+}

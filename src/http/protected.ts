@@ -1,0 +1,30 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Services } from '../services.js'
+import { authenticate } from './authenticate.js'
+
+/**
+ * An encapsulated context in which every route requires a valid Bearer access token of a live
+ * session (see `authenticate`); `request.auth` holds the user, claims and session.
+ */
+export function protectedRoutes(services: Services, ...routes: FastifyPluginAsyncTypebox[]) {
+  const plugin: FastifyPluginAsyncTypebox = async (app) => {
+    app.decorateRequest('auth', null)
+    app.addHook(
+      'preHandler',
+      authenticate({
+        tokens: services.tokens,
+        users: services.users,
+        sessions: services.sessions,
+        realm: services.config.realm,
+      }),
+    )
+    for (const route of routes) await app.register(route)
+  }
+  return plugin
+}
+
+/** Narrows `request.auth` inside a protected route, where the hook has always set it. */
+export function authOf<T extends { auth: unknown }>(request: T): NonNullable<T['auth']> {
+  if (!request.auth) throw new Error('route is not behind authenticate')
+  return request.auth as NonNullable<T['auth']>
+}

@@ -1,0 +1,57 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { invalidRequest } from '../errors.js'
+import { authenticateClient } from '../http/client-auth.js'
+import { requireContentType } from '../http/content-type.js'
+import { authBodyLimit } from '../http/limits.js'
+import { errorResponses } from '../http/schemas.js'
+import type { Services } from '../services.js'
+
+const RevokeForm = Type.Object(
+  {
+    token: Type.Optional(Type.String({ description: 'A refresh token or an access token' })),
+    token_type_hint: Type.Optional(
+      Type.String({
+        description: '`refresh_token` or `access_token`; only a hint (RFC 7009 §2.1)',
+      }),
+    ),
+    client_id: Type.Optional(Type.String()),
+  },
+  { additionalProperties: true },
+)
+
+/** POST /revoke: RFC 7009 token revocation; revoking either token of a session ends the session. */
+export function revokeRoutes(services: Services): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post(
+      '/revoke',
+      {
+        bodyLimit: authBodyLimit,
+        preValidation: requireContentType('application/x-www-form-urlencoded'),
+        schema: {
+          tags: ['tokens'],
+          summary: 'Revoke a token (RFC 7009)',
+          description:
+            'Form-encoded `token` (and optional `token_type_hint`). Revoking a refresh token or an access token ends its whole session. Answers 200 with an empty body also for unknown, malformed, expired or already revoked tokens (RFC 7009 §2.2), so the answer reveals nothing. A missing `token` is 400 `invalid_request`.',
+          consumes: ['application/x-www-form-urlencoded'],
+          body: RevokeForm,
+          response: { 200: Type.Null(), ...errorResponses(400, 401, 413, 415, 503) },
+        },
+      },
+      async (request, reply) => {
+        const { token, client_id: clientId } = request.body
+        authenticateClient(
+          request,
+          clientId === '' ? undefined : clientId,
+          services.config.clientId,
+        )
+        if (!token) throw invalidRequest('"token" is required')
+        // The hint only orders the lookups; both kinds are tried (RFC 7009 §2.1).
+        const sessionId = await services.tokens.sessionOf(token)
+        if (sessionId) await services.sessions.revoke(sessionId)
+        else await services.sessions.revokeByRefreshToken(token)
+        return reply.code(200).send(null)
+      },
+    )
+  }
+}

@@ -1,0 +1,185 @@
+import type { PgDriver } from './pg-driver.js'
+import type { RefreshTokenRecord, SecretStore, SessionRecord, SessionStore } from './store.js'
+
+interface SessionRow {
+  id: string
+  user_id: string
+  client_id: string
+  scope: string
+  ip: string | null
+  user_agent: string | null
+  created_at: Date
+  last_used_at: Date
+  idle_expires_at: Date
+  absolute_expires_at: Date
+  revoked_at: Date | null
+}
+
+interface TokenRow {
+  hash: string
+  session_id: string
+  created_at: Date
+  spent_at: Date | null
+}
+
+const toSession = (r: SessionRow): SessionRecord => ({
+  id: r.id,
+  userId: r.user_id,
+  clientId: r.client_id,
+  scope: r.scope,
+  ip: r.ip,
+  userAgent: r.user_agent,
+  createdAt: r.created_at.toISOString(),
+  lastUsedAt: r.last_used_at.toISOString(),
+  idleExpiresAt: r.idle_expires_at.toISOString(),
+  absoluteExpiresAt: r.absolute_expires_at.toISOString(),
+  revokedAt: r.revoked_at?.toISOString() ?? null,
+})
+
+const toToken = (r: TokenRow): RefreshTokenRecord => ({
+  hash: r.hash,
+  sessionId: r.session_id,
+  createdAt: r.created_at.toISOString(),
+  spentAt: r.spent_at?.toISOString() ?? null,
+})
+
+const insertSession = 'INSERT INTO sessions VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)'
+const sessionValues = (s: SessionRecord) => [
+  s.id,
+  s.userId,
+  s.clientId,
+  s.scope,
+  s.ip,
+  s.userAgent,
+  s.createdAt,
+  s.lastUsedAt,
+  s.idleExpiresAt,
+  s.absoluteExpiresAt,
+  s.revokedAt,
+]
+
+/** The sessions part of the PostgreSQL store. */
+export function postgresSessions({ query, transaction }: PgDriver): SessionStore {
+  return {
+    create: (s, firstTokenHash) =>
+      transaction(async (client) => {
+        await client.query(insertSession, sessionValues(s))
+        await client.query('INSERT INTO refresh_tokens VALUES ($1, $2, $3, NULL)', [
+          firstTokenHash,
+          s.id,
+          s.createdAt,
+        ])
+      }),
+    async findById(id) {
+      const { rows } = await query<SessionRow>('SELECT * FROM sessions WHERE id = $1', [id])
+      return rows[0] ? toSession(rows[0]) : null
+    },
+    listForUser: async (userId) =>
+      (
+        await query<SessionRow>(
+          'SELECT * FROM sessions WHERE user_id = $1 ORDER BY created_at DESC, id',
+          [userId],
+        )
+      ).rows.map(toSession),
+    revoke: async (id, at) =>
+      (
+        await query('UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [
+          at,
+          id,
+        ])
+      ).rowCount === 1,
+    revokeAllForUser: async (userId, at, exceptId) =>
+      (
+        await query(
+          `UPDATE sessions SET revoked_at = $1
+           WHERE user_id = $2 AND revoked_at IS NULL AND id IS DISTINCT FROM $3`,
+          [at, userId, exceptId],
+        )
+      ).rowCount ?? 0,
+    async findRefreshToken(hash) {
+      const { rows } = await query<TokenRow>('SELECT * FROM refresh_tokens WHERE hash = $1', [hash])
+      return rows[0] ? toToken(rows[0]) : null
+    },
+    rotate: (hash, next, at, idle) =>
+      transaction(async (client) => {
+        // Row lock: a concurrent spender waits, then sees spent_at set and matches nothing.
+        const spent = await client.query<{ session_id: string }>(
+          `UPDATE refresh_tokens SET spent_at = $1 WHERE hash = $2 AND spent_at IS NULL
+           RETURNING session_id`,
+          [at, hash],
+        )
+        const sessionId = spent.rows[0]?.session_id
+        if (!sessionId) return 'spent' as const
+        await client.query('INSERT INTO refresh_tokens VALUES ($1, $2, $3, NULL)', [
+          next,
+          sessionId,
+          at,
+        ])
+        await client.query(
+          'UPDATE sessions SET last_used_at = $1, idle_expires_at = $2 WHERE id = $3',
+          [at, idle, sessionId],
+        )
+        return 'rotated' as const
+      }),
+    purge: async (now, limit) =>
+      (
+        await query(
+          `DELETE FROM sessions WHERE id IN (SELECT id FROM sessions
+           WHERE revoked_at IS NOT NULL OR idle_expires_at < $1 OR absolute_expires_at < $1 LIMIT $2)`,
+          [now, limit],
+        )
+      ).rowCount ?? 0,
+    page: async (afterId, limit) =>
+      (
+        await query<SessionRow>('SELECT * FROM sessions WHERE id > $1 ORDER BY id LIMIT $2', [
+          afterId ?? '',
+          limit,
+        ])
+      ).rows.map(toSession),
+    insertRecord: async (s) => {
+      await query(insertSession, sessionValues(s))
+    },
+    pageRefreshTokens: async (afterHash, limit) =>
+      (
+        await query<TokenRow>(
+          'SELECT * FROM refresh_tokens WHERE hash > $1 ORDER BY hash LIMIT $2',
+          [afterHash ?? '', limit],
+        )
+      ).rows.map(toToken),
+    insertRefreshToken: async (t) => {
+      await query('INSERT INTO refresh_tokens VALUES ($1, $2, $3, $4)', [
+        t.hash,
+        t.sessionId,
+        t.createdAt,
+        t.spentAt,
+      ])
+    },
+  }
+}
+
+/** The shared secrets part of the PostgreSQL store. */
+export function postgresSecrets({ query }: PgDriver): SecretStore {
+  return {
+    async getOrCreate(name, candidate, at) {
+      await query('INSERT INTO server_secrets VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING', [
+        name,
+        candidate,
+        at,
+      ])
+      const { rows } = await query<{ value: string }>(
+        'SELECT value FROM server_secrets WHERE name = $1',
+        [name],
+      )
+      return rows[0]?.value ?? candidate
+    },
+    list: async () =>
+      (
+        await query<{ name: string; value: string; created_at: Date }>(
+          'SELECT * FROM server_secrets ORDER BY name',
+        )
+      ).rows.map((r) => ({ name: r.name, value: r.value, createdAt: r.created_at.toISOString() })),
+    insert: async (s) => {
+      await query('INSERT INTO server_secrets VALUES ($1, $2, $3)', [s.name, s.value, s.createdAt])
+    },
+  }
+}

@@ -1,0 +1,100 @@
+import type { Clock } from '../clock.js'
+import type { SessionRecord, SessionStore, Store, UserRecord, UserStore } from './store.js'
+import { TtlCache } from './ttl-cache.js'
+
+/** Runs `write` with the cache entries it affects forgotten before and after it. */
+async function around<R>(forget: () => void, write: () => Promise<R>): Promise<R> {
+  forget()
+  try {
+    return await write()
+  } finally {
+    forget()
+  }
+}
+
+/**
+ * Wraps a store so the two lookups every protected request makes, `users.findById` and
+ * `sessions.findById`, are served from memory for at most `ttlMs`. Every write made through
+ * this store drops what it affects at once; a write made elsewhere (another instance, the CLI)
+ * is seen within `ttlMs`: the bound on how long a disabled user or an ended session elsewhere
+ * keeps working. `ttlMs` 0 returns the store unchanged.
+ */
+export function withStatusCache(store: Store, clock: Clock, ttlMs: number): Store {
+  if (ttlMs <= 0) return store
+  const now = () => clock.now()
+  const userCache = new TtlCache<UserRecord | null>(now, ttlMs)
+  const sessionCache = new TtlCache<SessionRecord | null>(now, ttlMs)
+  const u = store.users
+  const s = store.sessions
+  const users: UserStore = {
+    ...u,
+    findById: (id) => userCache.get(id, (key) => u.findById(key)),
+    create: (user) =>
+      around(
+        () => userCache.forget(user.id),
+        () => u.create(user),
+      ),
+    insertRecord: (user) =>
+      around(
+        () => userCache.forget(user.id),
+        () => u.insertRecord(user),
+      ),
+    replacePasswordHash: (id, expected, next, at) =>
+      around(
+        () => userCache.forget(id),
+        () => u.replacePasswordHash(id, expected, next, at),
+      ),
+    setDisabled: (id, disabled, at) =>
+      around(
+        () => userCache.forget(id),
+        () => u.setDisabled(id, disabled, at),
+      ),
+    // Deleting a user also deletes its sessions (cascade).
+    delete: (id) =>
+      around(
+        () => {
+          userCache.forget(id)
+          sessionCache.forgetAll()
+        },
+        () => u.delete(id),
+      ),
+  }
+  const sessions: SessionStore = {
+    ...s,
+    findById: (id) => sessionCache.get(id, (key) => s.findById(key)),
+    revoke: (id, at) =>
+      around(
+        () => sessionCache.forget(id),
+        () => s.revoke(id, at),
+      ),
+    revokeAllForUser: (userId, at, exceptId) =>
+      around(
+        () => sessionCache.forgetAll(),
+        () => s.revokeAllForUser(userId, at, exceptId),
+      ),
+    rotate: (hash, next, at, idle) =>
+      around(
+        () => sessionCache.forgetAll(),
+        () => s.rotate(hash, next, at, idle),
+      ),
+    insertRecord: (session) =>
+      around(
+        () => sessionCache.forget(session.id),
+        () => s.insertRecord(session),
+      ),
+    purge: (at, limit) =>
+      around(
+        () => sessionCache.forgetAll(),
+        () => s.purge(at, limit),
+      ),
+  }
+  const clear = () =>
+    around(
+      () => {
+        userCache.forgetAll()
+        sessionCache.forgetAll()
+      },
+      () => store.clear(),
+    )
+  return { ...store, users, sessions, clear }
+}
