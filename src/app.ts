@@ -46,6 +46,8 @@ export async function buildApp(
     connectionTimeout: config.requestTimeoutMs,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
+    // Errors Fastify raises before routing (a malformed URL, say) take the one error shape too.
+    frameworkErrors: errorHandler,
     ajv: {
       // Fastify's defaults silently drop unknown fields and coerce types; an auth API must refuse.
       customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false },

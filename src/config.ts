@@ -67,6 +67,27 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false (got "${raw}")`)
 }
 
+/** Printable ASCII without quote or backslash: safe inside a quoted header parameter. */
+function headerSafe(env: Env, name: string, fallback: string): string {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (!/^[\x20\x21\x23-\x5b\x5d-\x7e]+$/.test(raw) || raw.trim() === '') {
+    throw new ConfigError(`${name} must be printable ASCII without " or \\ (got "${raw}")`)
+  }
+  return raw
+}
+
+/** A database URL with its password masked, for messages. */
+function masked(raw: string): string {
+  try {
+    const parsed = new URL(raw)
+    if (parsed.password) parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return raw.replace(/\/\/.*@/, '//***@')
+  }
+}
+
 function url(name: string, raw: string): string {
   let parsed: URL
   try {
@@ -94,6 +115,21 @@ function scopeList(env: Env, name: string, fallback: string[]): string[] {
   return list
 }
 
+function argon2Params(env: Env) {
+  const params = {
+    memoryKib: int(env, 'PORTCULLIS_ARGON2_MEMORY_KIB', 19456, 8, 4_194_304),
+    iterations: int(env, 'PORTCULLIS_ARGON2_ITERATIONS', 2, 1, 100),
+    parallelism: int(env, 'PORTCULLIS_ARGON2_PARALLELISM', 1, 1, 16),
+  }
+  // argon2 needs at least 8 KiB per lane.
+  if (params.memoryKib < 8 * params.parallelism) {
+    throw new ConfigError(
+      `PORTCULLIS_ARGON2_MEMORY_KIB must be at least 8 × PORTCULLIS_ARGON2_PARALLELISM (${8 * params.parallelism})`,
+    )
+  }
+  return params
+}
+
 /**
  * Reads and validates the configuration. Throws ConfigError with one line naming the bad
  * variable. Production refuses to start without an explicit public issuer URL.
@@ -108,11 +144,16 @@ export function loadConfig(env: Env = process.env): Config {
     )
   }
   const issuer = url('PORTCULLIS_ISSUER', env.PORTCULLIS_ISSUER || `http://${host}:${port}`)
+  if (nodeEnv === 'production' && !issuer.startsWith('https://')) {
+    throw new ConfigError(
+      `PORTCULLIS_ISSUER must be an https URL when NODE_ENV=production (got "${issuer}")`,
+    )
+  }
   const dataDir = resolve(env.PORTCULLIS_DATA_DIR || 'data')
   const databaseUrl = env.PORTCULLIS_DATABASE_URL || `sqlite:${resolve(dataDir, 'portcullis.db')}`
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
     throw new ConfigError(
-      `PORTCULLIS_DATABASE_URL must be sqlite:<path>, sqlite::memory: or postgres://… (got "${databaseUrl.replace(/:[^:@/]*@/, ':***@')}")`,
+      `PORTCULLIS_DATABASE_URL must be sqlite:<path>, sqlite::memory: or postgres://… (got "${masked(databaseUrl)}")`,
     )
   }
   const scopes = scopeList(env, 'PORTCULLIS_SCOPES', ['profile', 'email'])
@@ -136,8 +177,8 @@ export function loadConfig(env: Env = process.env): Config {
       timeoutMs: int(env, 'PORTCULLIS_DB_TIMEOUT_MS', 2000, 100, 60_000),
     },
     issuer,
-    audience: env.PORTCULLIS_AUDIENCE || issuer,
-    realm: env.PORTCULLIS_REALM || 'portcullis',
+    audience: headerSafe(env, 'PORTCULLIS_AUDIENCE', issuer),
+    realm: headerSafe(env, 'PORTCULLIS_REALM', 'portcullis'),
     signingAlg: oneOf(env, 'PORTCULLIS_SIGNING_ALG', 'ES256', ['ES256', 'EdDSA']),
     accessTokenTtlSeconds: int(env, 'PORTCULLIS_ACCESS_TOKEN_TTL', 900, 60, 86400),
     session: {
@@ -157,12 +198,8 @@ export function loadConfig(env: Env = process.env): Config {
     ),
     scopes,
     defaultScopes,
-    clientId: env.PORTCULLIS_CLIENT_ID || 'portcullis',
-    argon2: {
-      memoryKib: int(env, 'PORTCULLIS_ARGON2_MEMORY_KIB', 19456, 8, 4_194_304),
-      iterations: int(env, 'PORTCULLIS_ARGON2_ITERATIONS', 2, 1, 100),
-      parallelism: int(env, 'PORTCULLIS_ARGON2_PARALLELISM', 1, 1, 16),
-    },
+    clientId: headerSafe(env, 'PORTCULLIS_CLIENT_ID', 'portcullis'),
+    argon2: argon2Params(env),
     hashConcurrency: int(env, 'PORTCULLIS_HASH_CONCURRENCY', cpus, 1, 256),
     hashQueueLimit: int(env, 'PORTCULLIS_HASH_QUEUE_LIMIT', 64, 0, 100_000),
     passwordMinLength,

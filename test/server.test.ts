@@ -146,6 +146,13 @@ describe('the server process', () => {
       /PORTCULLIS_PASSWORD_MIN_LENGTH must be an integer from 8 to 64/,
     ],
     [{ NODE_ENV: 'production' }, /PORTCULLIS_ISSUER must be set/],
+    [{ NODE_ENV: 'production', PORTCULLIS_ISSUER: 'http://auth.example' }, /must be an https URL/],
+    [{ PORTCULLIS_REALM: 'a"b, error="x' }, /PORTCULLIS_REALM must be printable ASCII without "/],
+    [
+      { PORTCULLIS_ARGON2_MEMORY_KIB: '8', PORTCULLIS_ARGON2_PARALLELISM: '4' },
+      /PORTCULLIS_ARGON2_MEMORY_KIB must be at least 8 × PORTCULLIS_ARGON2_PARALLELISM/,
+    ],
+    [{ PORTCULLIS_DATABASE_URL: 'mysql://u:p/w@h/db' }, /PORTCULLIS_DATABASE_URL must be .*\*\*\*/],
   ] as const) {
     it(`refuses to start with ${JSON.stringify(env)}, in one clear line`, async () => {
       const { code, stderr } = await runServerToExit(env)

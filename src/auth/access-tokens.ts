@@ -46,7 +46,7 @@ const invalidToken = (description: string) => new ApiError('invalid_token', desc
  * a cache hit still re-checks `exp` against the clock.
  */
 export class AccessTokens {
-  private readonly cache: BoundedCache<AccessClaims>
+  private readonly cache: BoundedCache<{ claims: AccessClaims; kid: string }>
 
   constructor(
     private readonly keyring: Keyring,
@@ -80,13 +80,14 @@ export class AccessTokens {
   async verify(token: string): Promise<AccessClaims> {
     const nowSeconds = this.clock.now() / 1000
     const cached = this.cache.get(token)
-    if (cached) {
-      if (cached.exp > nowSeconds) return cached
+    // A hit skips only the signature: expiry and the key being still held are checked again.
+    if (cached && this.keyring.find(cached.kid)) {
+      if (cached.claims.exp > nowSeconds) return cached.claims
       this.cache.delete(token)
       throw invalidToken('the access token expired')
     }
-    const claims = await this.verifySignedToken(token)
-    this.cache.set(token, claims)
+    const { claims, kid } = await this.verifySignedToken(token)
+    this.cache.set(token, { claims, kid })
     return claims
   }
 
@@ -97,8 +98,7 @@ export class AccessTokens {
   async sessionOf(token: string): Promise<string | null> {
     if (token.split('.').length !== 3) return null
     try {
-      const claims = await this.verifySignedToken(token, true)
-      return claims.sid
+      return (await this.verifySignedToken(token, true)).claims.sid
     } catch {
       return null
     }
@@ -119,7 +119,10 @@ export class AccessTokens {
       : undefined
   }
 
-  private async verifySignedToken(token: string, ignoreExpiry = false): Promise<AccessClaims> {
+  private async verifySignedToken(
+    token: string,
+    ignoreExpiry = false,
+  ): Promise<{ claims: AccessClaims; kid: string }> {
     let header: ReturnType<typeof decodeProtectedHeader>
     try {
       header = decodeProtectedHeader(token)
@@ -156,6 +159,6 @@ export class AccessTokens {
     ) {
       throw invalidToken('the access token is invalid')
     }
-    return payload as unknown as AccessClaims
+    return { claims: payload as unknown as AccessClaims, kid: key.kid }
   }
 }

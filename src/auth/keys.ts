@@ -122,11 +122,6 @@ export class Keyring {
     return this.keys.get(kid)
   }
 
-  /** The algorithms of the held keys: the verifier's allowlist. */
-  algorithms(): SigningAlg[] {
-    return [...new Set([...this.keys.values()].map((k) => k.alg))]
-  }
-
   publicJwks(): PublicJwks {
     return this.jwks
   }

@@ -6,6 +6,13 @@ export interface PasswordPolicy {
   maxLength: number
 }
 
+// A lone UTF-16 surrogate: JSON and form decoding let them through, and every one of them
+// would be hashed as the same U+FFFD.
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** True when the password is well-formed Unicode (no lone surrogates). */
+export const isWellFormedPassword = (password: string) => !loneSurrogate.test(password)
+
 /** NFKC form of a password; what is hashed and verified (NIST SP 800-63B-4 §3.1.1.2). */
 export const normalizePassword = (password: string) => password.normalize('NFKC')
 
@@ -15,6 +22,9 @@ export const normalizePassword = (password: string) => password.normalize('NFKC'
  * password; throws 400 invalid_request naming the rule that failed.
  */
 export function checkNewPassword(password: string, username: string, policy: PasswordPolicy) {
+  if (!isWellFormedPassword(password)) {
+    throw invalidRequest('password must be valid Unicode text (it contains a lone surrogate)')
+  }
   const normalized = normalizePassword(password)
   const length = [...normalized].length
   if (length < policy.minLength) {

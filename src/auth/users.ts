@@ -3,7 +3,12 @@ import type { Clock } from '../clock.js'
 import { ApiError, invalidGrant, invalidRequest } from '../errors.js'
 import { type Store, UniqueViolationError, type UserRecord } from '../store/store.js'
 import type { PasswordHasher } from './password-hasher.js'
-import { checkNewPassword, normalizePassword, type PasswordPolicy } from './password-policy.js'
+import {
+  checkNewPassword,
+  isWellFormedPassword,
+  normalizePassword,
+  type PasswordPolicy,
+} from './password-policy.js'
 import { canonicalEmail, canonicalUsername, usernameRule } from './usernames.js'
 
 export interface Registration {
@@ -80,7 +85,9 @@ export class UserService {
    * password match, else null. Re-hashes bcrypt and weaker argon2 hashes on success.
    */
   async authenticate(login: string, password: string): Promise<UserRecord | null> {
-    const user = await this.findByLogin(login)
+    const found = await this.findByLogin(login)
+    // A malformed password cannot match any stored one; it takes the unknown-user path.
+    const user = isWellFormedPassword(password) ? found : null
     const normalized = normalizePassword(password)
     if (!user) return this.hasher.verifyDummy(normalized).then(() => null)
     let result = await this.hasher.verify(user.passwordHash, normalized)

@@ -25,6 +25,14 @@ describe('unknown routes', () => {
     assert.equal(res.headers['x-content-type-options'], 'nosniff')
   })
 
+  it('answer a malformed URL with 400 in the one error shape', async (t) => {
+    const { app } = await buildTestApp(t)
+    const res = await app.inject('/users/me%zz')
+    assert.equal(res.statusCode, 400)
+    assert.equal(res.json().error, 'invalid_request')
+    assert.deepEqual(Object.keys(res.json()), ['error', 'error_description'])
+  })
+
   it('answer a wrong method on a known path with 404 too', async (t) => {
     const { app } = await buildTestApp(t)
     const res = await app.inject({ method: 'PATCH', url: '/users/me' })

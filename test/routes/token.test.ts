@@ -178,6 +178,31 @@ describe('POST /token', () => {
     assert.equal(ok.statusCode, 200)
   })
 
+  it('answers malformed Basic client credentials with 401 invalid_client, not 500', async (t) => {
+    const { app } = await buildTestApp(t)
+    for (const credentials of ['JQ==', '!!!', Buffer.from('%E0%A4%A:').toString('base64')]) {
+      const res = await postToken(
+        app,
+        { username: 'a', password: 'b' },
+        { authorization: `Basic ${credentials}` },
+      )
+      assert.equal(res.statusCode, 401, credentials)
+      assert.equal(res.json().error, 'invalid_client')
+    }
+  })
+
+  it('refuses to register a password with lone surrogates (JSON can carry them; they would all hash as U+FFFD)', async (t) => {
+    const { app } = await buildTestApp(t)
+    const lone = '\ud800'.repeat(16)
+    const reg = await app.inject({
+      method: 'POST',
+      url: '/register',
+      payload: { username: 'sur', password: lone },
+    })
+    assert.equal(reg.statusCode, 400)
+    assert.match(reg.json().error_description, /lone surrogate/)
+  })
+
   it('accepts only application/x-www-form-urlencoded (415 otherwise)', async (t) => {
     const { app } = await buildTestApp(t)
     const res = await app.inject({

@@ -249,6 +249,16 @@ describe('GET /users/me', () => {
     })
   })
 
+  it('rejects a cached token once its signing key is retired', async (t) => {
+    const testApp = await buildTestApp(t)
+    const { token } = await withUser(testApp)
+    assert.equal((await getMe(testApp.app, `Bearer ${token}`)).statusCode, 200)
+    const { keyring, store } = testApp.services
+    await store.signingKeys.retire(keyring.signingKey().kid, new Date().toISOString())
+    await keyring.load()
+    assertInvalidToken(await getMe(testApp.app, `Bearer ${token}`))
+  })
+
   it('works with EdDSA (Ed25519) keys when configured', async (t) => {
     const testApp = await buildTestApp(t, { env: { PORTCULLIS_SIGNING_ALG: 'EdDSA' } })
     const { token } = await withUser(testApp)
