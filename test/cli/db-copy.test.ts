@@ -51,14 +51,47 @@ async function seededSqlite(t: TestContext, n: number) {
       retiredAt,
     })
   }
+  for (const i of [0, 1]) {
+    await store.sessions.create(
+      {
+        id: `s${i}`,
+        userId: '00000000-0000-4000-8000-000000000000',
+        clientId: 'portcullis',
+        scope: 'profile',
+        ip: '127.0.0.1',
+        userAgent: `agent ${i}`,
+        createdAt: '2026-01-01T00:00:00.000Z',
+        lastUsedAt: '2026-01-01T00:00:00.000Z',
+        idleExpiresAt: '2026-02-01T00:00:00.000Z',
+        absoluteExpiresAt: '2026-04-01T00:00:00.000Z',
+        revokedAt: null,
+      },
+      `hash-${i}`,
+    )
+  }
+  await store.sessions.rotate(
+    'hash-0',
+    'hash-0b',
+    '2026-01-02T00:00:00.000Z',
+    '2026-02-02T00:00:00.000Z',
+  )
+  await store.secrets.getOrCreate(
+    'refresh-rotation-key',
+    'secret-value',
+    '2026-01-01T00:00:00.000Z',
+  )
   await store.close()
   return path
 }
 
 async function dump(store: Store) {
-  const users = await store.users.page(null, 100_000)
-  const keys = await store.signingKeys.list()
-  return { users, keys }
+  return {
+    users: await store.users.page(null, 100_000),
+    keys: await store.signingKeys.list(),
+    secrets: await store.secrets.list(),
+    sessions: await store.sessions.page(null, 100_000),
+    tokens: await store.sessions.pageRefreshTokens(null, 100_000),
+  }
 }
 
 describe('portcullis db copy', () => {
@@ -99,9 +132,9 @@ describe('portcullis db copy', () => {
     assert.deepEqual(await other.counts(), {
       users: 10,
       signing_keys: 2,
-      server_secrets: 0,
-      sessions: 0,
-      refresh_tokens: 0,
+      server_secrets: 1,
+      sessions: 2,
+      refresh_tokens: 3,
     })
   })
 

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { describe, it, type TestContext } from 'node:test'
 import {
   type NewUser,
+  type SessionRecord,
   type SigningKeyRecord,
   type Store,
   StoreUnavailableError,
@@ -309,6 +310,129 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
       it('reports false when retiring a key that does not exist', async (t) => {
         const store = await fresh(t)
         assert.equal(await store.signingKeys.retire('kid-missing', T1), false)
+      })
+    })
+
+    describe('sessions', () => {
+      const session = (userId: string, overrides: Partial<SessionRecord> = {}): SessionRecord => ({
+        id: randomUUID(),
+        userId,
+        clientId: 'portcullis',
+        scope: 'profile',
+        ip: '127.0.0.1',
+        userAgent: 'test',
+        createdAt: T0,
+        lastUsedAt: T0,
+        idleExpiresAt: T2,
+        absoluteExpiresAt: T2,
+        revokedAt: null,
+        ...overrides,
+      })
+
+      it('creates a session with its first refresh token, and finds both', async (t) => {
+        const store = await fresh(t)
+        const user = await store.users.create(newUser())
+        const s = session(user.id)
+        await store.sessions.create(s, 'hash-0')
+        assert.deepEqual(await store.sessions.findById(s.id), s)
+        assert.deepEqual(await store.sessions.findRefreshToken('hash-0'), {
+          hash: 'hash-0',
+          sessionId: s.id,
+          createdAt: T0,
+          spentAt: null,
+        })
+        assert.equal(await store.sessions.findRefreshToken('nope'), null)
+      })
+
+      it('rotates: spends the token, adds its successor, moves last use and idle expiry', async (t) => {
+        const store = await fresh(t)
+        const user = await store.users.create(newUser())
+        const s = session(user.id)
+        await store.sessions.create(s, 'hash-0')
+        assert.equal(await store.sessions.rotate('hash-0', 'hash-1', T1, T2), 'rotated')
+        assert.equal((await store.sessions.findRefreshToken('hash-0'))?.spentAt, T1)
+        assert.equal((await store.sessions.findRefreshToken('hash-1'))?.sessionId, s.id)
+        assert.equal((await store.sessions.findById(s.id))?.lastUsedAt, T1)
+        assert.equal(await store.sessions.rotate('hash-0', 'hash-x', T2, T2), 'spent')
+        assert.equal(await store.sessions.findRefreshToken('hash-x'), null)
+      })
+
+      it('lets exactly one of many concurrent rotations of one token win, every time', async (t) => {
+        const store = await fresh(t)
+        const user = await store.users.create(newUser())
+        for (let round = 0; round < 20; round++) {
+          const s = session(user.id)
+          await store.sessions.create(s, `r${round}`)
+          const outcomes = await Promise.all(
+            Array.from({ length: 10 }, (_, i) =>
+              store.sessions.rotate(`r${round}`, `r${round}-${i}`, T1, T2),
+            ),
+          )
+          assert.equal(outcomes.filter((o) => o === 'rotated').length, 1)
+          const successors = await Promise.all(
+            Array.from({ length: 10 }, (_, i) => store.sessions.findRefreshToken(`r${round}-${i}`)),
+          )
+          assert.equal(successors.filter(Boolean).length, 1, 'only the winner inserted a successor')
+        }
+      })
+
+      it('revokes one session, or all of a user except one', async (t) => {
+        const store = await fresh(t)
+        const user = await store.users.create(newUser())
+        const other = await store.users.create(newUser())
+        const [a, b, c] = [session(user.id), session(user.id), session(user.id)]
+        const theirs = session(other.id)
+        for (const [i, s] of [a, b, c, theirs].entries()) await store.sessions.create(s, `h${i}`)
+        assert.equal(await store.sessions.revoke(a.id, T1), true)
+        assert.equal(await store.sessions.revoke(a.id, T2), false)
+        assert.equal(await store.sessions.revokeAllForUser(user.id, T1, c.id), 1)
+        assert.equal((await store.sessions.findById(b.id))?.revokedAt, T1)
+        assert.equal((await store.sessions.findById(c.id))?.revokedAt, null)
+        assert.equal((await store.sessions.findById(theirs.id))?.revokedAt, null)
+        assert.equal(await store.sessions.revokeAllForUser(user.id, T2, null), 1)
+        assert.equal((await store.sessions.listForUser(user.id)).length, 3)
+      })
+
+      it('purges revoked and expired sessions with their tokens, in batches, keeping live ones', async (t) => {
+        const store = await fresh(t)
+        const user = await store.users.create(newUser())
+        const live = session(user.id, { idleExpiresAt: T2, absoluteExpiresAt: T2 })
+        const idle = session(user.id, { idleExpiresAt: T0 })
+        const old = session(user.id, { absoluteExpiresAt: T0 })
+        const revoked = session(user.id, { revokedAt: T0 })
+        for (const [i, s] of [live, idle, old, revoked].entries())
+          await store.sessions.create(s, `p${i}`)
+        assert.equal(await store.sessions.purge(T1, 2), 2)
+        assert.equal(await store.sessions.purge(T1, 2), 1)
+        assert.equal(await store.sessions.purge(T1, 2), 0)
+        assert.deepEqual(
+          (await store.sessions.listForUser(user.id)).map((s) => s.id),
+          [live.id],
+        )
+        assert.equal(await store.sessions.findRefreshToken('p1'), null)
+        assert.ok(await store.sessions.findRefreshToken('p0'))
+      })
+
+      it('deletes a user with its sessions and tokens', async (t) => {
+        const store = await fresh(t)
+        const user = await store.users.create(newUser())
+        const s = session(user.id)
+        await store.sessions.create(s, 'd0')
+        await store.users.delete(user.id)
+        assert.equal(await store.sessions.findById(s.id), null)
+        assert.equal(await store.sessions.findRefreshToken('d0'), null)
+      })
+
+      it('stores a shared secret once, whoever asks first', async (t) => {
+        const store = await fresh(t)
+        const values = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => store.secrets.getOrCreate('k', `v${i}`, T0)),
+        )
+        assert.equal(new Set(values).size, 1)
+        assert.equal(await store.secrets.getOrCreate('k', 'other', T1), values[0])
+        assert.deepEqual(await store.secrets.list(), [
+          { name: 'k', value: values[0], createdAt: T0 },
+        ])
       })
     })
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
+import { type AddressInfo, createServer, type Socket } from 'node:net'
 import { after, describe, it } from 'node:test'
 import pg from 'pg'
 import { openPostgresStore } from '../../src/store/postgres.js'
@@ -59,6 +60,26 @@ describe('PostgreSQL store specifics', () => {
     const started = Date.now()
     await assert.rejects(store.ping(), StoreUnavailableError)
     assert.ok(Date.now() - started < 3000)
+    await store.close()
+  })
+
+  it('gives up on a server that accepts connections but never answers, without retrying the timeout', async (t) => {
+    const sockets: Socket[] = []
+    const blackhole = createServer((socket) => sockets.push(socket))
+    await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve))
+    t.after(() => {
+      for (const socket of sockets) socket.destroy()
+      blackhole.close()
+    })
+    const { port } = blackhole.address() as AddressInfo
+    const store = openPostgresStore(`postgres://postgres:x@127.0.0.1:${port}/postgres`, {
+      poolSize: 1,
+      timeoutMs: 400,
+    })
+    const started = Date.now()
+    await assert.rejects(store.ping(), StoreUnavailableError)
+    const elapsed = Date.now() - started
+    assert.ok(elapsed >= 350 && elapsed < 1200, `gave up after ${elapsed} ms`)
     await store.close()
   })
 
