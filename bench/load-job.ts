@@ -12,6 +12,11 @@ export interface LoadJob {
   connections: number
   durationSeconds: number
   variants: RequestVariant[]
+  /**
+   * Refresh-grant mode: each request spends one of these refresh tokens and the one it gets
+   * back joins the pool, so every request presents a live, unspent token.
+   */
+  refreshTokens?: string[]
 }
 
 /** What a load measured. Latencies are of 2xx responses only, in milliseconds. */

@@ -5,6 +5,7 @@ export interface BenchUser {
   username: string
   password: string
   token: string
+  refreshToken: string
 }
 
 async function expectOk(response: Response, what: string): Promise<unknown> {
@@ -35,8 +36,8 @@ async function createUser(baseUrl: string, index: number): Promise<BenchUser> {
       body: loginForm({ username, password }),
     }),
     `log in ${username}`,
-  )) as { access_token: string }
-  return { username, password, token: login.access_token }
+  )) as { access_token: string; refresh_token: string }
+  return { username, password, token: login.access_token, refreshToken: login.refresh_token }
 }
 
 /**

@@ -92,6 +92,50 @@ describe('several instances on one PostgreSQL', () => {
     assert.equal((await me(b.url, accessToken)).status, 401)
   })
 
+  it('share sessions: logout on A ends the token on B; refresh on B; reuse on A revokes everywhere', async (t) => {
+    const [a, b] = await twoInstances(t)
+    await register(a.url, 'dora')
+    const login = async (url: string) => {
+      const res = await fetch(`${url}/token`, {
+        method: 'POST',
+        body: new URLSearchParams({ username: 'dora', password: PASSWORD }),
+      })
+      return (await res.json()) as { access_token: string; refresh_token: string }
+    }
+    const refresh = (url: string, refreshToken: string) =>
+      fetch(`${url}/token`, {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+      })
+
+    const first = await login(a.url)
+    assert.equal((await me(b.url, first.access_token)).status, 200)
+    const out = await fetch(`${a.url}/logout`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${first.access_token}` },
+    })
+    assert.equal(out.status, 204)
+    assert.equal((await me(b.url, first.access_token)).status, 401, 'ended on B at once')
+
+    const second = await login(a.url)
+    const rotated = await refresh(b.url, second.refresh_token)
+    assert.equal(rotated.status, 200, 'a refresh token from A rotates on B')
+    const next = (await rotated.json()) as { access_token: string; refresh_token: string }
+    assert.equal((await me(a.url, next.access_token)).status, 200)
+
+    const reused = await refresh(a.url, second.refresh_token)
+    assert.equal(reused.status, 400)
+    assert.equal(((await reused.json()) as { error: string }).error, 'invalid_grant')
+    for (const url of [a.url, b.url]) {
+      assert.equal(
+        (await me(url, next.access_token)).status,
+        401,
+        'the family is revoked everywhere',
+      )
+      assert.equal((await refresh(url, next.refresh_token)).status, 400)
+    }
+  })
+
   it('see a registration race between instances end with exactly one winner', async (t) => {
     const [a, b] = await twoInstances(t)
     for (let round = 0; round < 5; round++) {

@@ -83,8 +83,9 @@ export class SessionService {
 
   /**
    * The refresh grant: spends `token` and returns its successor. Throws invalid_grant for an
-   * unknown, expired or revoked token or one issued to another client, and for reuse (which
-   * also revokes the session); invalid_scope when `requestedScope` widens the session's scope.
+   * unknown, expired or revoked token, one issued to another client or to a disabled or deleted
+   * user, and for reuse (which also revokes the session); invalid_scope when `requestedScope`
+   * widens the session's scope.
    */
   async refresh(
     token: string,
@@ -95,7 +96,16 @@ export class SessionService {
       ? await this.store.sessions.findRefreshToken(digest(token))
       : null
     const session = record ? await this.store.sessions.findById(record.sessionId) : null
-    if (!record || !session || !this.isLive(session) || session.clientId !== clientId) {
+    const user = session ? await this.store.users.findById(session.userId) : null
+    // Checked before spending, so a refused attempt leaves the token as it was.
+    if (
+      !record ||
+      !session ||
+      !this.isLive(session) ||
+      session.clientId !== clientId ||
+      !user ||
+      user.disabled
+    ) {
       throw invalidGrant('the refresh token is invalid, expired or revoked')
     }
     const scope = this.narrow(session.scope, requestedScope)

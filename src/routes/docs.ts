@@ -15,7 +15,7 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
         title: 'Portcullis',
         version: '0.1.0',
         description:
-          'A secure authentication API: register, log in with the OAuth2 password form at `/token`, and call `/users/me` with the Bearer JWT. Use **Authorize** to log in from this page.',
+          'A secure authentication API: register, log in with the OAuth2 password form at `/token`, and call `/users/me` with the Bearer JWT. Use **Authorize** to log in from this page.\n\n**Token lifecycle.** A login starts a session and returns an access token (a JWT, 15 minutes, carrying the session id `sid`) and a refresh token (opaque, single-use). `grant_type=refresh_token` spends the refresh token and returns a new pair. Presenting a spent refresh token again revokes the whole session (reuse detection, RFC 9700 §4.14.2), unless it is a retry within the configured grace window, which gets the same successor again. Sessions end after 14 idle days or 90 days in all, on `/logout`, `/logout/all`, `/revoke` (RFC 7009), a password change (other sessions) or account deletion; their access tokens are then refused at once. Example: `POST /token` (password) → `GET /users/me` with the access token → `POST /token` (refresh_token) → `POST /logout`.',
       },
       servers: [{ url: config.issuer }],
       components: {

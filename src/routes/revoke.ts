@@ -35,7 +35,12 @@ export function revokeRoutes(services: Services): FastifyPluginAsyncTypebox {
             'Form-encoded `token` (and optional `token_type_hint`). Revoking a refresh token or an access token ends its whole session. Answers 200 with an empty body also for unknown, malformed, expired or already revoked tokens (RFC 7009 §2.2), so the answer reveals nothing. A missing `token` is 400 `invalid_request`.',
           consumes: ['application/x-www-form-urlencoded'],
           body: RevokeForm,
-          response: { 200: Type.Null(), ...errorResponses(400, 401, 413, 415, 503) },
+          response: {
+            200: Type.Null({
+              description: 'Empty body, whether or not there was anything to revoke',
+            }),
+            ...errorResponses(400, 401, 413, 415, 503),
+          },
         },
       },
       async (request, reply) => {
@@ -50,7 +55,9 @@ export function revokeRoutes(services: Services): FastifyPluginAsyncTypebox {
         const sessionId = await services.tokens.sessionOf(token)
         if (sessionId) await services.sessions.revoke(sessionId)
         else await services.sessions.revokeByRefreshToken(token)
-        return reply.code(200).send(null)
+        // RFC 7009 §2.2: 200 with nothing in the body (not even the JSON text null, which is
+        // what sending null through the Null schema would produce).
+        return reply.code(200).send(undefined as never)
       },
     )
   }

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream'
 import { describe, it } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { decodeJwt } from 'jose'
+import type { Services } from '../../src/services.js'
 import { buildTestApp, getMe, PASSWORD, postToken, registerUser } from '../helpers.js'
 
 const SECOND = 1000
@@ -69,6 +70,48 @@ async function assertAccessRejected(app: FastifyInstance, accessToken: string) {
 async function assertAccessAccepted(app: FastifyInstance, accessToken: string) {
   const res = await getMe(app, `Bearer ${accessToken}`)
   assert.equal(res.statusCode, 200, res.body)
+}
+
+/**
+ * Makes the next `n` refresh-token lookups wait for one another, so `n` concurrent refreshes
+ * all read the token as unspent before any of them spends it: only the store's atomic spend
+ * can then pick the winner. Counts the store's `rotate` calls to prove the race happened
+ * (on SQLite, without this, the first request spends the token before the others read it).
+ */
+function forceOverlap(services: Services) {
+  const sessions = services.store.sessions
+  const find = sessions.findRefreshToken.bind(sessions)
+  const rotate = sessions.rotate.bind(sessions)
+  let gate: { left: number; open: Promise<void>; release: () => void } | null = null
+  const state = { rotations: 0 }
+  sessions.rotate = (...args) => {
+    state.rotations++
+    return rotate(...args)
+  }
+  sessions.findRefreshToken = async (hash) => {
+    const record = await find(hash)
+    const current = gate
+    if (current) {
+      current.left--
+      if (current.left === 0) {
+        gate = null
+        current.release()
+      }
+      await current.open
+    }
+    return record
+  }
+  return {
+    state,
+    arm(n: number) {
+      let release = () => {}
+      const open = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      gate = { left: n, open, release }
+      state.rotations = 0
+    },
+  }
 }
 
 const sidOf = (accessToken: string) => String(decodeJwt(accessToken).sid)
@@ -219,12 +262,40 @@ describe('POST /token grant_type=refresh_token', () => {
       }
     })
 
-    it('with a grace window, gives every concurrent refresh with one token the identical successor, in each of 25 rounds', async (t) => {
-      const { app } = await buildTestApp(t, { env: { PORTCULLIS_REFRESH_GRACE_SECONDS: '5' } })
+    it('lets exactly one succeed when all 5 have read the unspent token before any spends it, in each of 25 rounds', {
+      timeout: 60_000,
+    }, async (t) => {
+      const { app, services } = await buildTestApp(t)
       await registerUser(app, 'alice')
+      const overlap = forceOverlap(services)
       for (let round = 0; round < 25; round++) {
         const { refresh_token: token } = await loginPair(app)
+        overlap.arm(5)
         const results = await Promise.all(Array.from({ length: 5 }, () => refresh(app, token)))
+        // At least two raced into the store's spend (a request may still find the session
+        // already revoked by a loser that was faster, and stop before spending).
+        assert.ok(overlap.state.rotations >= 2, `only ${overlap.state.rotations} spend attempts`)
+        const statuses = results.map((r) => r.statusCode)
+        assert.equal(statuses.filter((s) => s === 200).length, 1, `round ${round}: ${statuses}`)
+        for (const res of results) {
+          if (res.statusCode !== 200) assertTokenError(res, 'invalid_grant')
+        }
+      }
+    })
+
+    it('with a grace window, gives every concurrent refresh with one token the identical successor, in each of 25 rounds', {
+      timeout: 60_000,
+    }, async (t) => {
+      const { app, services } = await buildTestApp(t, {
+        env: { PORTCULLIS_REFRESH_GRACE_SECONDS: '5' },
+      })
+      await registerUser(app, 'alice')
+      const overlap = forceOverlap(services)
+      for (let round = 0; round < 25; round++) {
+        const { refresh_token: token } = await loginPair(app)
+        overlap.arm(5)
+        const results = await Promise.all(Array.from({ length: 5 }, () => refresh(app, token)))
+        assert.equal(overlap.state.rotations, 5, 'every request reached the atomic spend')
         const statuses = results.map((r) => r.statusCode)
         assert.deepEqual(statuses, [200, 200, 200, 200, 200], `round ${round}`)
         const successors = new Set(results.map((r) => (r.json() as TokenResponse).refresh_token))

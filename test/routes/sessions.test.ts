@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { decodeJwt } from 'jose'
 import { buildTestApp, getMe, PASSWORD, postToken, registerUser } from '../helpers.js'
 
-const NEW_PASSWORD = 'a brand new passphrase for alice'
+const NEW_PASSWORD = 'a brand new passphrase, never used before'
 
 interface TokenResponse {
   access_token: string
@@ -87,12 +87,17 @@ async function assertEnded(app: FastifyInstance, pair: TokenResponse) {
   assert.equal(res.json().error, 'invalid_grant')
 }
 
-/** The session's access token works, and so does its refresh token (returns the new pair). */
-async function assertLive(app: FastifyInstance, pair: TokenResponse): Promise<TokenResponse> {
-  assert.equal((await getMe(app, `Bearer ${pair.access_token}`)).statusCode, 200)
+/** Refreshes the session and asserts a 200; returns the new pair. */
+async function refreshOk(app: FastifyInstance, pair: TokenResponse): Promise<TokenResponse> {
   const res = await refresh(app, pair.refresh_token)
   assert.equal(res.statusCode, 200, res.body)
   return res.json() as TokenResponse
+}
+
+/** The session's access token works, and so does its refresh token (returns the new pair). */
+async function assertLive(app: FastifyInstance, pair: TokenResponse): Promise<TokenResponse> {
+  assert.equal((await getMe(app, `Bearer ${pair.access_token}`)).statusCode, 200)
+  return refreshOk(app, pair)
 }
 
 describe('POST /logout', () => {
@@ -190,20 +195,23 @@ describe('GET /users/me/sessions', () => {
     )
   })
 
-  it('records a missing user agent as null', async (t) => {
+  it('records a missing user agent as null and cuts a long one to 256 characters', async (t) => {
     const { app } = await buildTestApp(t)
     await registerUser(app, 'alice')
-    const res = await app.inject({
+    const form = new URLSearchParams({ username: 'alice', password: PASSWORD }).toString()
+    const contentType = 'application/x-www-form-urlencoded'
+    // light-my-request sends no user-agent header at all when it is set to undefined.
+    const bare = await app.inject({
       method: 'POST',
       url: '/token',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': '' },
-      payload: new URLSearchParams({ username: 'alice', password: PASSWORD }).toString(),
+      headers: { 'content-type': contentType, 'user-agent': undefined },
+      payload: form,
     })
-    assert.equal(res.statusCode, 200)
-    const pair = res.json() as TokenResponse
-    const [session] = await listSessions(app, pair.access_token)
-    assert.ok(session)
-    assert.ok(session.user_agent === null || session.user_agent === '', String(session.user_agent))
+    assert.equal(bare.statusCode, 200, bare.body)
+    const long = await loginPair(app, 'alice', PASSWORD, 'x'.repeat(1000))
+    const byId = new Map((await listSessions(app, long.access_token)).map((s) => [s.id, s]))
+    assert.equal(byId.get(sidOf(bare.json() as TokenResponse))?.user_agent, null)
+    assert.equal(byId.get(sidOf(long))?.user_agent, 'x'.repeat(256))
   })
 
   it('moves last_used_at on refresh and leaves created_at alone', async (t) => {
@@ -212,7 +220,7 @@ describe('GET /users/me/sessions', () => {
     const createdAt = new Date(clock.now()).toISOString()
     const pair = await loginPair(app)
     clock.advance(3_600_000)
-    const next = await assertLive(app, pair)
+    const next = await refreshOk(app, pair)
     const [session] = await listSessions(app, next.access_token)
     assert.equal(session?.created_at, createdAt)
     assert.equal(session?.last_used_at, new Date(clock.now()).toISOString())
@@ -226,8 +234,9 @@ describe('GET /users/me/sessions', () => {
     let kept = await loginPair(app)
     assertNoContent(await call(app, 'POST', '/logout', loggedOut.access_token))
     clock.advance(40 * 60_000)
-    kept = await assertLive(app, kept)
+    kept = await refreshOk(app, kept)
     clock.advance(40 * 60_000)
+    kept = await refreshOk(app, kept)
     const list = await listSessions(app, kept.access_token)
     assert.deepEqual(
       list.map((s) => s.id),
@@ -243,7 +252,9 @@ describe('DELETE /users/me/sessions/:id', () => {
     await registerUser(app, 'alice')
     const stolen = await loginPair(app)
     const mine = await loginPair(app)
-    assertNoContent(await call(app, 'DELETE', `/users/me/sessions/${sidOf(stolen)}`, mine.access_token))
+    assertNoContent(
+      await call(app, 'DELETE', `/users/me/sessions/${sidOf(stolen)}`, mine.access_token),
+    )
     await assertEnded(app, stolen)
     const next = await assertLive(app, mine)
     assert.deepEqual(
@@ -256,7 +267,9 @@ describe('DELETE /users/me/sessions/:id', () => {
     const { app } = await buildTestApp(t)
     await registerUser(app, 'alice')
     const pair = await loginPair(app)
-    assertNoContent(await call(app, 'DELETE', `/users/me/sessions/${sidOf(pair)}`, pair.access_token))
+    assertNoContent(
+      await call(app, 'DELETE', `/users/me/sessions/${sidOf(pair)}`, pair.access_token),
+    )
     await assertEnded(app, pair)
   })
 
@@ -266,14 +279,24 @@ describe('DELETE /users/me/sessions/:id', () => {
     await registerUser(app, 'bob')
     const alice = await loginPair(app)
     const bob = await loginPair(app, 'bob')
-    const foreign = await call(app, 'DELETE', `/users/me/sessions/${sidOf(bob)}`, alice.access_token)
+    const foreign = await call(
+      app,
+      'DELETE',
+      `/users/me/sessions/${sidOf(bob)}`,
+      alice.access_token,
+    )
     const unknown = await call(
       app,
       'DELETE',
       '/users/me/sessions/00000000-0000-4000-8000-000000000000',
       alice.access_token,
     )
-    const garbage = await call(app, 'DELETE', '/users/me/sessions/not-a-session', alice.access_token)
+    const garbage = await call(
+      app,
+      'DELETE',
+      '/users/me/sessions/not-a-session',
+      alice.access_token,
+    )
     for (const res of [foreign, unknown, garbage]) {
       assert.equal(res.statusCode, 404, res.body)
       assert.equal(res.json().error, 'not_found')
@@ -292,7 +315,9 @@ describe('DELETE /users/me/sessions/:id', () => {
     const deleted = await loginPair(app)
     const mine = await loginPair(app)
     assertNoContent(await call(app, 'POST', '/logout', loggedOut.access_token))
-    assertNoContent(await call(app, 'DELETE', `/users/me/sessions/${sidOf(deleted)}`, mine.access_token))
+    assertNoContent(
+      await call(app, 'DELETE', `/users/me/sessions/${sidOf(deleted)}`, mine.access_token),
+    )
     for (const pair of [loggedOut, deleted]) {
       const res = await call(app, 'DELETE', `/users/me/sessions/${sidOf(pair)}`, mine.access_token)
       assert.equal(res.statusCode, 404, res.body)
