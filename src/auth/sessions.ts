@@ -158,6 +158,11 @@ export class SessionService {
     return this.store.sessions.findById(id)
   }
 
+  /** The session and its user in one lookup, for the per-request check. */
+  findWithUser(id: string) {
+    return this.store.sessions.findWithUser(id)
+  }
+
   /** Deletes dead sessions in small batches, yielding between them; returns how many. */
   async purge(batch = 500): Promise<number> {
     let total = 0

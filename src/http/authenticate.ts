@@ -1,7 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import type { AccessClaims, AccessTokens } from '../auth/access-tokens.js'
 import type { SessionService } from '../auth/sessions.js'
-import type { UserService } from '../auth/users.js'
 import { ApiError } from '../errors.js'
 import type { SessionRecord, UserRecord } from '../store/store.js'
 import { bearerChallenge, extractBearerToken } from './bearer.js'
@@ -15,7 +14,6 @@ declare module 'fastify' {
 
 export interface AuthenticateDeps {
   tokens: AccessTokens
-  users: UserService
   sessions: SessionService
   realm: string
 }
@@ -39,17 +37,13 @@ export function authenticate(deps: AuthenticateDeps) {
     } catch (error) {
       throw error instanceof ApiError ? reject(error) : error
     }
-    const [user, session] = await Promise.all([
-      deps.users.findById(claims.sub),
-      deps.sessions.findById(claims.sid),
-    ])
-    if (!user || user.disabled) {
-      throw reject(
-        new ApiError('invalid_token', 'the user of this token no longer exists or is disabled'),
-      )
-    }
-    if (!session || session.userId !== user.id || !deps.sessions.isLive(session)) {
+    const found = await deps.sessions.findWithUser(claims.sid)
+    if (!found || !deps.sessions.isLive(found.session)) {
       throw reject(new ApiError('invalid_token', 'the session of this token has ended'))
+    }
+    const { user, session } = found
+    if (user.id !== claims.sub || user.disabled) {
+      throw reject(new ApiError('invalid_token', 'the user of this token is disabled'))
     }
     request.auth = { user, claims, session }
   }

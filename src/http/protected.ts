@@ -13,7 +13,6 @@ export function protectedRoutes(services: Services, ...routes: FastifyPluginAsyn
       'preHandler',
       authenticate({
         tokens: services.tokens,
-        users: services.users,
         sessions: services.sessions,
         realm: services.config.realm,
       }),

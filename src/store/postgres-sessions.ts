@@ -1,47 +1,14 @@
+import { type Prefixed, unprefix, userColumns } from './joined-rows.js'
 import type { PgDriver } from './pg-driver.js'
-import type { RefreshTokenRecord, SecretStore, SessionRecord, SessionStore } from './store.js'
-
-interface SessionRow {
-  id: string
-  user_id: string
-  client_id: string
-  scope: string
-  ip: string | null
-  user_agent: string | null
-  created_at: Date
-  last_used_at: Date
-  idle_expires_at: Date
-  absolute_expires_at: Date
-  revoked_at: Date | null
-}
-
-interface TokenRow {
-  hash: string
-  session_id: string
-  created_at: Date
-  spent_at: Date | null
-}
-
-const toSession = (r: SessionRow): SessionRecord => ({
-  id: r.id,
-  userId: r.user_id,
-  clientId: r.client_id,
-  scope: r.scope,
-  ip: r.ip,
-  userAgent: r.user_agent,
-  createdAt: r.created_at.toISOString(),
-  lastUsedAt: r.last_used_at.toISOString(),
-  idleExpiresAt: r.idle_expires_at.toISOString(),
-  absoluteExpiresAt: r.absolute_expires_at.toISOString(),
-  revokedAt: r.revoked_at?.toISOString() ?? null,
-})
-
-const toToken = (r: TokenRow): RefreshTokenRecord => ({
-  hash: r.hash,
-  sessionId: r.session_id,
-  createdAt: r.created_at.toISOString(),
-  spentAt: r.spent_at?.toISOString() ?? null,
-})
+import {
+  type SessionRow,
+  type TokenRow,
+  toSession,
+  toToken,
+  toUser,
+  type UserRow,
+} from './pg-rows.js'
+import type { SecretStore, SessionRecord, SessionStore } from './store.js'
 
 const insertSession = 'INSERT INTO sessions VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)'
 const sessionValues = (s: SessionRecord) => [
@@ -73,6 +40,14 @@ export function postgresSessions({ query, transaction }: PgDriver): SessionStore
     async findById(id) {
       const { rows } = await query<SessionRow>('SELECT * FROM sessions WHERE id = $1', [id])
       return rows[0] ? toSession(rows[0]) : null
+    },
+    async findWithUser(id) {
+      const { rows } = await query<SessionRow & Prefixed<UserRow>>(
+        `SELECT s.*, ${userColumns} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1`,
+        [id],
+      )
+      const row = rows[0]
+      return row ? { session: toSession(row), user: toUser(unprefix(row)) } : null
     },
     listForUser: async (userId) =>
       (

@@ -1,56 +1,14 @@
 import { postgresMigrations } from './migrations/postgres.js'
 import { createPgDriver, type PostgresOptions } from './pg-driver.js'
+import { type KeyRow, toKey, toUser, type UserRow } from './pg-rows.js'
 import { postgresSecrets, postgresSessions } from './postgres-sessions.js'
 import {
-  type SigningKeyRecord,
   type Store,
   type TableName,
   tableNames,
   UniqueViolationError,
   type UserRecord,
 } from './store.js'
-
-interface UserRow {
-  id: string
-  username: string
-  email: string | null
-  email_canonical: string | null
-  full_name: string | null
-  password_hash: string
-  disabled: boolean
-  created_at: Date
-  updated_at: Date
-}
-
-interface KeyRow {
-  kid: string
-  alg: string
-  public_jwk: string
-  private_jwk: string
-  created_at: Date
-  retired_at: Date | null
-}
-
-const toUser = (r: UserRow): UserRecord => ({
-  id: r.id,
-  username: r.username,
-  email: r.email,
-  emailCanonical: r.email_canonical,
-  fullName: r.full_name,
-  passwordHash: r.password_hash,
-  disabled: r.disabled,
-  createdAt: r.created_at.toISOString(),
-  updatedAt: r.updated_at.toISOString(),
-})
-
-const toKey = (r: KeyRow): SigningKeyRecord => ({
-  kid: r.kid,
-  alg: r.alg,
-  publicJwk: r.public_jwk,
-  privateJwk: r.private_jwk,
-  createdAt: r.created_at.toISOString(),
-  retiredAt: r.retired_at?.toISOString() ?? null,
-})
 
 // Any constant works; it only has to be the same for every instance running migrations.
 const migrationLock = 7_345_129

@@ -1,48 +1,15 @@
 import type Database from 'better-sqlite3'
+import { type Prefixed, unprefix, userColumns } from './joined-rows.js'
 import { guard } from './sqlite-errors.js'
-import type { RefreshTokenRecord, SecretStore, SessionRecord, SessionStore } from './store.js'
-
-interface SessionRow {
-  id: string
-  user_id: string
-  client_id: string
-  scope: string
-  ip: string | null
-  user_agent: string | null
-  created_at: string
-  last_used_at: string
-  idle_expires_at: string
-  absolute_expires_at: string
-  revoked_at: string | null
-}
-
-interface TokenRow {
-  hash: string
-  session_id: string
-  created_at: string
-  spent_at: string | null
-}
-
-const toSession = (r: SessionRow): SessionRecord => ({
-  id: r.id,
-  userId: r.user_id,
-  clientId: r.client_id,
-  scope: r.scope,
-  ip: r.ip,
-  userAgent: r.user_agent,
-  createdAt: r.created_at,
-  lastUsedAt: r.last_used_at,
-  idleExpiresAt: r.idle_expires_at,
-  absoluteExpiresAt: r.absolute_expires_at,
-  revokedAt: r.revoked_at,
-})
-
-const toToken = (r: TokenRow): RefreshTokenRecord => ({
-  hash: r.hash,
-  sessionId: r.session_id,
-  createdAt: r.created_at,
-  spentAt: r.spent_at,
-})
+import {
+  type SessionRow,
+  type TokenRow,
+  toSession,
+  toToken,
+  toUser,
+  type UserRow,
+} from './sqlite-rows.js'
+import type { SecretStore, SessionRecord, SessionStore } from './store.js'
 
 const sessionValues = (s: SessionRecord) => [
   s.id,
@@ -64,6 +31,9 @@ export function sqliteSessions(db: Database.Database): SessionStore {
     insert: db.prepare('INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
     insertToken: db.prepare('INSERT INTO refresh_tokens VALUES (?, ?, ?, ?)'),
     byId: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
+    withUser: db.prepare<[string], SessionRow & Prefixed<UserRow>>(
+      `SELECT s.*, ${userColumns} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`,
+    ),
     forUser: db.prepare<[string], SessionRow>(
       'SELECT * FROM sessions WHERE user_id = ? ORDER BY created_at DESC, id',
     ),
@@ -103,6 +73,11 @@ export function sqliteSessions(db: Database.Database): SessionStore {
       guard(() => {
         const row = q.byId.get(id)
         return row ? toSession(row) : null
+      }),
+    findWithUser: (id) =>
+      guard(() => {
+        const row = q.withUser.get(id)
+        return row ? { session: toSession(row), user: toUser(unprefix(row)) } : null
       }),
     listForUser: (userId) => guard(() => q.forUser.all(userId).map(toSession)),
     revoke: (id, at) => guard(() => q.revoke.run(at, id).changes === 1),

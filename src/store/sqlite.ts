@@ -3,6 +3,7 @@ import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { sqliteMigrations } from './migrations/sqlite.js'
 import { guard } from './sqlite-errors.js'
+import { type KeyRow, toKey, toUser, type UserRow } from './sqlite-rows.js'
 import { sqliteSecrets, sqliteSessions } from './sqlite-sessions.js'
 import {
   type NewUser,
@@ -10,50 +11,7 @@ import {
   type Store,
   type TableName,
   tableNames,
-  type UserRecord,
 } from './store.js'
-
-interface UserRow {
-  id: string
-  username: string
-  email: string | null
-  email_canonical: string | null
-  full_name: string | null
-  password_hash: string
-  disabled: number
-  created_at: string
-  updated_at: string
-}
-
-interface KeyRow {
-  kid: string
-  alg: string
-  public_jwk: string
-  private_jwk: string
-  created_at: string
-  retired_at: string | null
-}
-
-const toUser = (row: UserRow): UserRecord => ({
-  id: row.id,
-  username: row.username,
-  email: row.email,
-  emailCanonical: row.email_canonical,
-  fullName: row.full_name,
-  passwordHash: row.password_hash,
-  disabled: row.disabled === 1,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-})
-
-const toKey = (row: KeyRow): SigningKeyRecord => ({
-  kid: row.kid,
-  alg: row.alg,
-  publicJwk: row.public_jwk,
-  privateJwk: row.private_jwk,
-  createdAt: row.created_at,
-  retiredAt: row.retired_at,
-})
 
 /**
  * Opens the embedded SQLite store (WAL mode). `path` is a file path or ':memory:'.

@@ -12,18 +12,34 @@ async function around<R>(forget: () => void, write: () => Promise<R>): Promise<R
   }
 }
 
+type SessionWithUser = { session: SessionRecord; user: UserRecord } | null
+
 /**
- * Wraps a store so the two lookups every protected request makes, `users.findById` and
- * `sessions.findById`, are served from memory for at most `ttlMs`. Every write made through
- * this store drops what it affects at once; a write made elsewhere (another instance, the CLI)
- * is seen within `ttlMs`: the bound on how long a disabled user or an ended session elsewhere
- * keeps working. `ttlMs` 0 returns the store unchanged.
+ * Wraps a store so the lookups every protected request makes (`sessions.findWithUser`, and
+ * `users.findById` / `sessions.findById`) are served from memory for at most `ttlMs`. Every
+ * write made through this store drops what it affects at once; a write made elsewhere (another
+ * instance, the CLI) is seen within `ttlMs`: the bound on how long a disabled user or an ended
+ * session elsewhere keeps working. `ttlMs` 0 returns the store unchanged.
  */
 export function withStatusCache(store: Store, clock: Clock, ttlMs: number): Store {
   if (ttlMs <= 0) return store
   const now = () => clock.now()
   const userCache = new TtlCache<UserRecord | null>(now, ttlMs)
   const sessionCache = new TtlCache<SessionRecord | null>(now, ttlMs)
+  // Keyed by session id. Any user write clears it whole: writes are rare, reads constant.
+  const pairCache = new TtlCache<SessionWithUser>(now, ttlMs)
+  const forgetUser = (id: string) => {
+    userCache.forget(id)
+    pairCache.forgetAll()
+  }
+  const forgetSession = (id: string) => {
+    sessionCache.forget(id)
+    pairCache.forget(id)
+  }
+  const forgetSessions = () => {
+    sessionCache.forgetAll()
+    pairCache.forgetAll()
+  }
   const u = store.users
   const s = store.sessions
   const users: UserStore = {
@@ -31,30 +47,30 @@ export function withStatusCache(store: Store, clock: Clock, ttlMs: number): Stor
     findById: (id) => userCache.get(id, (key) => u.findById(key)),
     create: (user) =>
       around(
-        () => userCache.forget(user.id),
+        () => forgetUser(user.id),
         () => u.create(user),
       ),
     insertRecord: (user) =>
       around(
-        () => userCache.forget(user.id),
+        () => forgetUser(user.id),
         () => u.insertRecord(user),
       ),
     replacePasswordHash: (id, expected, next, at) =>
       around(
-        () => userCache.forget(id),
+        () => forgetUser(id),
         () => u.replacePasswordHash(id, expected, next, at),
       ),
     setDisabled: (id, disabled, at) =>
       around(
-        () => userCache.forget(id),
+        () => forgetUser(id),
         () => u.setDisabled(id, disabled, at),
       ),
     // Deleting a user also deletes its sessions (cascade).
     delete: (id) =>
       around(
         () => {
-          userCache.forget(id)
-          sessionCache.forgetAll()
+          forgetUser(id)
+          forgetSessions()
         },
         () => u.delete(id),
       ),
@@ -62,37 +78,27 @@ export function withStatusCache(store: Store, clock: Clock, ttlMs: number): Stor
   const sessions: SessionStore = {
     ...s,
     findById: (id) => sessionCache.get(id, (key) => s.findById(key)),
+    findWithUser: (id) => pairCache.get(id, (key) => s.findWithUser(key)),
     revoke: (id, at) =>
       around(
-        () => sessionCache.forget(id),
+        () => forgetSession(id),
         () => s.revoke(id, at),
       ),
     revokeAllForUser: (userId, at, exceptId) =>
-      around(
-        () => sessionCache.forgetAll(),
-        () => s.revokeAllForUser(userId, at, exceptId),
-      ),
-    rotate: (hash, next, at, idle) =>
-      around(
-        () => sessionCache.forgetAll(),
-        () => s.rotate(hash, next, at, idle),
-      ),
+      around(forgetSessions, () => s.revokeAllForUser(userId, at, exceptId)),
+    rotate: (hash, next, at, idle) => around(forgetSessions, () => s.rotate(hash, next, at, idle)),
     insertRecord: (session) =>
       around(
-        () => sessionCache.forget(session.id),
+        () => forgetSession(session.id),
         () => s.insertRecord(session),
       ),
-    purge: (at, limit) =>
-      around(
-        () => sessionCache.forgetAll(),
-        () => s.purge(at, limit),
-      ),
+    purge: (at, limit) => around(forgetSessions, () => s.purge(at, limit)),
   }
   const clear = () =>
     around(
       () => {
         userCache.forgetAll()
-        sessionCache.forgetAll()
+        forgetSessions()
       },
       () => store.clear(),
     )

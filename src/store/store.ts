@@ -113,6 +113,8 @@ export interface SessionStore {
   /** Inserts a session and its first refresh token in one transaction. */
   create(session: SessionRecord, firstTokenHash: string): Promise<void>
   findById(id: string): Promise<SessionRecord | null>
+  /** The session and its user in one lookup: what every protected request checks. */
+  findWithUser(id: string): Promise<{ session: SessionRecord; user: UserRecord } | null>
   /** Every session of the user, newest first (the caller filters live ones). */
   listForUser(userId: string): Promise<SessionRecord[]>
   /** Marks the session revoked unless it already is; returns whether it changed. */

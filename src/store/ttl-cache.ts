@@ -14,10 +14,16 @@ export class TtlCache<V> {
     private readonly limit = 100_000,
   ) {}
 
-  async get(key: string, load: (key: string) => Promise<V>): Promise<V> {
+  /** The cached value, or `load(key)` (cached unless a write overlapped it). */
+  get(key: string, load: (key: string) => Promise<V>): Promise<V> {
     const hit = this.entries.get(key)
     const now = this.now()
-    if (hit && now >= hit.at && now - hit.at < this.ttlMs) return hit.value
+    // Not an async function: a hit on the request path costs no extra promise machinery.
+    if (hit && now >= hit.at && now - hit.at < this.ttlMs) return Promise.resolve(hit.value)
+    return this.load(key, now, load)
+  }
+
+  private async load(key: string, now: number, load: (key: string) => Promise<V>): Promise<V> {
     const seen = this.generation
     const value = await load(key)
     if (seen === this.generation) {

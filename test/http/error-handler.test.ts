@@ -25,7 +25,7 @@ describe('error handling', () => {
     })
     await registerUser(app, 'alice')
     const token = await login(app, 'alice')
-    services.store.users.findById = () =>
+    services.store.sessions.findWithUser = () =>
       Promise.reject(
         new Error('SQLITE_ERROR: no such column: password_hash in SELECT * FROM users'),
       )

@@ -344,6 +344,17 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
         assert.equal(await store.sessions.findRefreshToken('nope'), null)
       })
 
+      it('finds a session together with its user in one lookup', async (t) => {
+        const store = await fresh(t)
+        const user = await store.users.create(newUser())
+        const s = session(user.id)
+        await store.sessions.create(s, 'w0')
+        assert.deepEqual(await store.sessions.findWithUser(s.id), { session: s, user })
+        await store.users.setDisabled(user.id, true, T1)
+        assert.equal((await store.sessions.findWithUser(s.id))?.user.disabled, true)
+        assert.equal(await store.sessions.findWithUser('nope'), null)
+      })
+
       it('rotates: spends the token, adds its successor, moves last use and idle expiry', async (t) => {
         const store = await fresh(t)
         const user = await store.users.create(newUser())
