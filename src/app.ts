@@ -37,7 +37,8 @@ export async function buildApp(
   // Asynchronous writes: a slow stdout must not stall requests (flushed at exit by pino).
   const destination = options.logStream ?? pino.destination({ dest: 1, sync: false })
   const logger = pino(loggerOptions(config.logLevel), destination)
-  const access = pino({ level: config.logLevel }, destination)
+  // Access lines carry the request id; pid and hostname on each would only cost bytes.
+  const access = pino({ level: config.logLevel, base: null }, destination)
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),

@@ -75,7 +75,7 @@ export class SessionService {
 
   /** True when the session is neither revoked nor past its idle or absolute expiry. */
   isLive(session: SessionRecord): boolean {
-    const now = iso(this.clock.now())
+    const now = this.nowIso()
     return (
       session.revokedAt === null && now < session.idleExpiresAt && now < session.absoluteExpiresAt
     )
@@ -172,6 +172,19 @@ export class SessionService {
       if (deleted < batch) return total
       await new Promise((resolve) => setImmediate(resolve))
     }
+  }
+
+  private lastNow = Number.NaN
+  private lastIso = ''
+
+  /** The clock as an ISO string, formatted once per millisecond (isLive runs per request). */
+  private nowIso(): string {
+    const now = this.clock.now()
+    if (now !== this.lastNow) {
+      this.lastNow = now
+      this.lastIso = iso(now)
+    }
+    return this.lastIso
   }
 
   private narrow(granted: string, requested: string | undefined): string {

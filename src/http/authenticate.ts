@@ -33,7 +33,8 @@ export function authenticate(deps: AuthenticateDeps) {
     const token = extractBearerToken(request.raw, deps.realm)
     let claims: AccessClaims
     try {
-      claims = await deps.tokens.verify(token)
+      // A cached token is checked synchronously; only a first sighting awaits the signature.
+      claims = deps.tokens.fromCache(token) ?? (await deps.tokens.verify(token))
     } catch (error) {
       throw error instanceof ApiError ? reject(error) : error
     }
