@@ -99,4 +99,24 @@ describe('logs', () => {
       assert.equal(typeof line.status, 'number')
     }
   })
+
+  it('log a warning when a spent refresh token comes back, without the token', async (t) => {
+    const logs = captureLogs()
+    const { app } = await buildTestApp(t, {
+      env: { PORTCULLIS_LOG_LEVEL: 'info' },
+      logStream: logs.stream,
+    })
+    await registerUser(app, 'alice')
+    const first = (await postToken(app, { username: 'alice', password: PASSWORD })).json()
+    const refresh = { grant_type: 'refresh_token', refresh_token: first.refresh_token }
+    assert.equal((await postToken(app, refresh)).statusCode, 200)
+    assert.equal((await postToken(app, refresh)).statusCode, 400)
+    const events = logs.lines
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.event === 'refresh_token_reuse')
+    assert.equal(events.length, 1)
+    assert.equal(events[0].level, 40)
+    assert.match(events[0].sessionId, /^[0-9a-f-]{36}$/)
+    assert.ok(!logs.lines.join('').includes(first.refresh_token))
+  })
 })
