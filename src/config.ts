@@ -13,7 +13,16 @@ export interface Config {
   issuer: string
   audience: string
   realm: string
-  signingAlg: 'ES256' | 'EdDSA'
+  signingAlg: 'ES256' | 'EdDSA' | 'HS256'
+  /** HS256 mode only: the shared secret (≥ 32 bytes, not a placeholder). */
+  jwtSecret: string | undefined
+  keys: {
+    publishSeconds: number
+    rotationSeconds: number
+    reloadSeconds: number
+    /** 32-byte AES-256-GCM key for private keys at rest, or null. */
+    encryptionKey: Buffer | null
+  }
   accessTokenTtlSeconds: number
   session: { idleTtlSeconds: number; absoluteTtlSeconds: number; graceSeconds: number }
   purgeIntervalSeconds: number
@@ -115,6 +124,44 @@ function scopeList(env: Env, name: string, fallback: string[]): string[] {
   return list
 }
 
+// Values people paste from tutorials and examples; a deployment must never run with them.
+const placeholder = /secret|change|your|example|placeholder|password|default|^(.)\1+$/i
+
+function signing(env: Env) {
+  // PORTCULLIS_JWT_ALG is the tutorial-friendly alias of PORTCULLIS_SIGNING_ALG.
+  const name = env.PORTCULLIS_JWT_ALG ? 'PORTCULLIS_JWT_ALG' : 'PORTCULLIS_SIGNING_ALG'
+  const signingAlg = oneOf(env, name, 'ES256', ['ES256', 'EdDSA', 'HS256'] as const)
+  const secret = env.PORTCULLIS_JWT_SECRET
+  if (signingAlg !== 'HS256') {
+    if (secret)
+      throw new ConfigError('PORTCULLIS_JWT_SECRET is only used with PORTCULLIS_JWT_ALG=HS256')
+    return { signingAlg, jwtSecret: undefined }
+  }
+  if (!secret || Buffer.byteLength(secret) < 32) {
+    throw new ConfigError(
+      'PORTCULLIS_JWT_SECRET must be at least 32 bytes when PORTCULLIS_JWT_ALG=HS256',
+    )
+  }
+  if (placeholder.test(secret)) {
+    throw new ConfigError(
+      'PORTCULLIS_JWT_SECRET looks like a placeholder: generate one with `openssl rand -base64 48`',
+    )
+  }
+  return { signingAlg, jwtSecret: secret }
+}
+
+function encryptionKey(env: Env): Buffer | null {
+  const raw = env.PORTCULLIS_KEY_ENCRYPTION_KEY
+  if (!raw) return null
+  const key = Buffer.from(raw, 'base64')
+  if (key.length !== 32) {
+    throw new ConfigError(
+      'PORTCULLIS_KEY_ENCRYPTION_KEY must be 32 bytes in base64 (`openssl rand -base64 32`)',
+    )
+  }
+  return key
+}
+
 function argon2Params(env: Env) {
   const params = {
     memoryKib: int(env, 'PORTCULLIS_ARGON2_MEMORY_KIB', 19456, 8, 4_194_304),
@@ -179,7 +226,13 @@ export function loadConfig(env: Env = process.env): Config {
     issuer,
     audience: headerSafe(env, 'PORTCULLIS_AUDIENCE', issuer),
     realm: headerSafe(env, 'PORTCULLIS_REALM', 'portcullis'),
-    signingAlg: oneOf(env, 'PORTCULLIS_SIGNING_ALG', 'ES256', ['ES256', 'EdDSA']),
+    ...signing(env),
+    keys: {
+      publishSeconds: int(env, 'PORTCULLIS_KEY_PUBLISH_SECONDS', 900, 0, 30 * 86400),
+      rotationSeconds: int(env, 'PORTCULLIS_KEY_ROTATION_DAYS', 0, 0, 3650) * 86400,
+      reloadSeconds: int(env, 'PORTCULLIS_KEY_RELOAD_SECONDS', 30, 1, 3600),
+      encryptionKey: encryptionKey(env),
+    },
     accessTokenTtlSeconds: int(env, 'PORTCULLIS_ACCESS_TOKEN_TTL', 900, 60, 86400),
     session: {
       idleTtlSeconds: int(env, 'PORTCULLIS_SESSION_IDLE_TTL', 14 * 86400, 60, 366 * 86400),

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { AccessTokens } from './auth/access-tokens.js'
+import { KeySealer } from './auth/key-sealer.js'
 import { Keyring } from './auth/keys.js'
 import { PasswordHasher } from './auth/password-hasher.js'
 import { SessionService } from './auth/sessions.js'
@@ -32,7 +33,18 @@ export async function createServices(
   const store = withStatusCache(rawStore, clock, config.statusCacheMs)
   const limiter = new WorkLimiter(config.hashConcurrency, config.hashQueueLimit)
   const hasher = new PasswordHasher(config.argon2, limiter)
-  const keyring = new Keyring(store, config.signingAlg, clock)
+  const keyring = new Keyring(
+    store,
+    {
+      alg: config.signingAlg,
+      tokenTtlSeconds: config.accessTokenTtlSeconds,
+      publishSeconds: config.keys.publishSeconds,
+      rotationSeconds: config.keys.rotationSeconds,
+      sealer: new KeySealer(config.keys.encryptionKey),
+      sharedSecret: config.jwtSecret,
+    },
+    clock,
+  )
   await Promise.all([keyring.load(), hasher.init()])
   const tokens = new AccessTokens(keyring, clock, {
     issuer: config.issuer,

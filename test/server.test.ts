@@ -140,7 +140,25 @@ describe('the server process', () => {
       { PORTCULLIS_PORT: 'eighty' },
       /^portcullis: configuration error: PORTCULLIS_PORT must be an integer from 0 to 65535 \(got "eighty"\)\n$/,
     ],
-    [{ PORTCULLIS_SIGNING_ALG: 'HS256' }, /PORTCULLIS_SIGNING_ALG must be one of ES256, EdDSA/],
+    [
+      { PORTCULLIS_SIGNING_ALG: 'RS256' },
+      /PORTCULLIS_SIGNING_ALG must be one of ES256, EdDSA, HS256/,
+    ],
+    [
+      { PORTCULLIS_JWT_ALG: 'HS256', PORTCULLIS_JWT_SECRET: 'your_secret_key' },
+      /at least 32 bytes/,
+    ],
+    [
+      {
+        PORTCULLIS_JWT_ALG: 'HS256',
+        PORTCULLIS_JWT_SECRET: 'your_secret_key_that_is_long_enough_now',
+      },
+      /looks like a placeholder/,
+    ],
+    [
+      { PORTCULLIS_KEY_ENCRYPTION_KEY: 'c2hvcnQ=' },
+      /PORTCULLIS_KEY_ENCRYPTION_KEY must be 32 bytes/,
+    ],
     [
       { PORTCULLIS_PASSWORD_MIN_LENGTH: '6' },
       /PORTCULLIS_PASSWORD_MIN_LENGTH must be an integer from 8 to 64/,

@@ -33,7 +33,8 @@ export interface IssuedToken {
 
 // RFC 8725 §3.10 / RFC 7515 §4.1: headers that would let a token choose its own key are refused.
 const forbiddenHeaders = ['jku', 'x5u', 'jwk', 'x5c', 'x5t', 'x5t#S256'] as const
-const kidPattern = /^[A-Za-z0-9_-]{43}$/
+// A thumbprint (43 characters), or `hs256` in the shared-secret mode.
+const kidPattern = /^(?:[A-Za-z0-9_-]{43}|hs256)$/
 // How stale the key list may be before an unknown kid makes this instance look again.
 const keyReloadIntervalMs = 5000
 

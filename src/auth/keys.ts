@@ -1,102 +1,142 @@
-import {
-  type CryptoKey,
-  calculateJwkThumbprint,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  type JWK,
-} from 'jose'
+import type { JWK } from 'jose'
 import type { Clock } from '../clock.js'
-import type { SigningKeyRecord, Store } from '../store/store.js'
+import type { Store } from '../store/store.js'
+import {
+  type AsymmetricAlg,
+  generateRecord,
+  type HeldKey,
+  importRecord,
+  type SigningAlg,
+  sharedSecretKey,
+} from './key-material.js'
+import type { KeySealer } from './key-sealer.js'
 
-export type SigningAlg = 'ES256' | 'EdDSA'
-
-/** A key this server holds, imported once. Each key is bound to exactly one alg (RFC 8725 §3.1). */
-export interface HeldKey {
-  kid: string
-  alg: SigningAlg
-  publicJwk: JWK
-  privateKey: CryptoKey
-  publicKey: CryptoKey
-  retired: boolean
-}
+export type { HeldKey, SigningAlg } from './key-material.js'
 
 /** A JWK Set as served at /.well-known/jwks.json: public members only. */
 export interface PublicJwks {
   keys: JWK[]
 }
 
-const publicMembers = ['kty', 'crv', 'x', 'y'] as const
-
-async function generateRecord(alg: SigningAlg, createdAt: string): Promise<SigningKeyRecord> {
-  const pair = await generateKeyPair(alg, { extractable: true })
-  const full = await exportJWK(pair.publicKey)
-  const publicJwk: JWK = {}
-  for (const member of publicMembers) if (full[member]) publicJwk[member] = full[member]
-  // kid = RFC 7638 thumbprint: stable, derived from the key itself, and carries no meaning.
-  const kid = await calculateJwkThumbprint(publicJwk)
-  Object.assign(publicJwk, { kid, alg, use: 'sig' })
-  const privateJwk = await exportJWK(pair.privateKey)
-  return {
-    kid,
-    alg,
-    publicJwk: JSON.stringify(publicJwk),
-    privateJwk: JSON.stringify(privateJwk),
-    createdAt,
-    retiredAt: null,
-  }
+export interface KeyringOptions {
+  alg: SigningAlg
+  /** How long a superseded key keeps verifying: the access-token lifetime. */
+  tokenTtlSeconds: number
+  /** How long a new key is published before it signs (default rotation delay). */
+  publishSeconds: number
+  /** Rotate automatically when the signing key is this old; 0 = only by `keys rotate`. */
+  rotationSeconds: number
+  sealer: KeySealer
+  /** The HS256 mode's shared secret; when set, the store's keys are not used. */
+  sharedSecret?: string | undefined
 }
 
-async function importRecord(record: SigningKeyRecord): Promise<HeldKey> {
-  const alg = record.alg as SigningAlg
-  const publicJwk = JSON.parse(record.publicJwk) as JWK
-  return {
-    kid: record.kid,
-    alg,
-    publicJwk,
-    privateKey: (await importJWK(JSON.parse(record.privateJwk) as JWK, alg)) as CryptoKey,
-    publicKey: (await importJWK(publicJwk, alg)) as CryptoKey,
-    retired: record.retiredAt !== null,
-  }
+/** A key and where it is in its life, for `keys list`. */
+export interface KeyState {
+  kid: string
+  alg: SigningAlg
+  state: 'next' | 'active' | 'retired'
+  activatesAt: string
+  /** When a retired key stops verifying and leaves the JWKS. */
+  removedAt: string | null
 }
+
+const iso = (ms: number) => new Date(ms).toISOString()
 
 /**
- * The signing keys, loaded from the store. On first start it generates and stores a key of
- * the configured algorithm; the newest unretired key of that algorithm signs, and every
- * unretired key verifies and is published, so tokens signed before a rotation stay valid.
+ * The signing keys, shared by every instance through the store. A key is `next` (published,
+ * not yet signing) until its activation time, then `active` (signs) until a newer key of the
+ * configured algorithm activates, then `retired`: still published and verifying until every
+ * token it signed has expired, then gone. States follow from the stored times and the clock, so
+ * every instance agrees on them without coordination; `load` re-reads the store (periodically,
+ * and on an unknown kid) to see keys other instances or the CLI added.
  */
 export class Keyring {
-  private keys = new Map<string, HeldKey>()
-  private active: HeldKey | undefined
-  private jwks: PublicJwks = { keys: [] }
+  private keys: HeldKey[] = []
   private loadedAt = Number.NEGATIVE_INFINITY
   private reloading: Promise<void> | undefined
 
   constructor(
     private readonly store: Store,
-    private readonly alg: SigningAlg,
+    private readonly options: KeyringOptions,
     private readonly clock: Clock,
   ) {}
 
-  /** Loads the keys, creating a signing key when none of the configured algorithm exists. */
+  /** Loads the keys, creating the first one, or the next one when automatic rotation is due. */
   async load(): Promise<void> {
-    let records = await this.store.signingKeys.list()
-    if (!records.some((r) => r.alg === this.alg && r.retiredAt === null)) {
-      const created = new Date(this.clock.now()).toISOString()
-      await this.store.signingKeys.insertFirst(await generateRecord(this.alg, created))
-      records = await this.store.signingKeys.list()
+    if (this.options.sharedSecret !== undefined) {
+      this.keys = [sharedSecretKey(this.options.sharedSecret)]
+      this.loadedAt = this.clock.now()
+      return
     }
-    const held = await Promise.all(records.filter((r) => r.retiredAt === null).map(importRecord))
-    this.keys = new Map(held.map((k) => [k.kid, k]))
-    this.active = held.find((k) => k.alg === this.alg)
-    this.jwks = { keys: held.map((k) => k.publicJwk) }
-    this.loadedAt = this.clock.now()
+    const alg = this.options.alg as AsymmetricAlg
+    const now = this.clock.now()
+    await this.addFirstKey(alg, now)
+    await this.rotateIfDue(alg, now)
+    const records = (await this.store.signingKeys.list()).filter((r) => r.retiredAt === null)
+    const held = await Promise.all(records.map((r) => importRecord(r, this.options.sealer)))
+    this.keys = held.sort((a, b) => a.activatesAt.localeCompare(b.activatesAt))
+    this.loadedAt = now
+  }
+
+  /** Adds a key that activates `activateInSeconds` from now; returns its kid. */
+  async rotate(activateInSeconds = this.options.publishSeconds): Promise<string> {
+    const now = this.clock.now()
+    const record = await generateRecord(
+      this.options.alg as AsymmetricAlg,
+      iso(now),
+      iso(now + activateInSeconds * 1000),
+      this.options.sealer,
+    )
+    await this.store.signingKeys.insert(record)
+    await this.load()
+    return record.kid
+  }
+
+  /** The key that signs new tokens now. */
+  signingKey(): HeldKey {
+    const now = iso(this.clock.now())
+    const signer = this.keys.findLast((k) => k.alg === this.options.alg && k.activatesAt <= now)
+    if (!signer) throw new Error('keyring not loaded')
+    return signer
+  }
+
+  /** The held key with this kid if it still verifies (next, active, or retired within the TTL). */
+  find(kid: string): HeldKey | undefined {
+    const key = this.keys.find((k) => k.kid === kid)
+    return key && this.removedAt(key) > this.clock.now() ? key : undefined
+  }
+
+  /** The published keys: every key that still verifies. */
+  publicJwks(): PublicJwks {
+    const now = this.clock.now()
+    const keys: JWK[] = []
+    for (const k of this.keys) if (k.publicJwk && this.removedAt(k) > now) keys.push(k.publicJwk)
+    return { keys }
+  }
+
+  /** Every verifying key with its state, newest first. */
+  states(): KeyState[] {
+    const now = this.clock.now()
+    const signer = this.signingKey()
+    return this.keys
+      .filter((k) => this.removedAt(k) > now)
+      .map((k): KeyState => {
+        const removed = this.removedAt(k)
+        return {
+          kid: k.kid,
+          alg: k.alg,
+          state: k === signer ? 'active' : k.activatesAt > iso(now) ? 'next' : 'retired',
+          activatesAt: k.activatesAt,
+          removedAt: Number.isFinite(removed) ? iso(removed) : null,
+        }
+      })
+      .reverse()
   }
 
   /**
-   * Reloads the keys if the last load is older than `minAgeMs`, for a kid that another instance
-   * may have created. Concurrent callers share one reload; a flood of unknown kids costs at most
-   * one query per `minAgeMs`. Resolves whether a reload happened.
+   * Reloads the keys if the last load is older than `minAgeMs` (for a kid another instance may
+   * have created). Concurrent callers share one reload. Resolves whether a reload happened.
    */
   async reloadIfOlderThan(minAgeMs: number): Promise<boolean> {
     if (this.reloading !== undefined) {
@@ -111,18 +151,42 @@ export class Keyring {
     return true
   }
 
-  /** The key that signs new tokens. */
-  signingKey(): HeldKey {
-    if (!this.active) throw new Error('keyring not loaded')
-    return this.active
+  /** When a key stops verifying: a token lifetime after a newer signing key activated. */
+  private removedAt(key: HeldKey): number {
+    const now = iso(this.clock.now())
+    const successor = this.keys.find(
+      (k) => k.alg === this.options.alg && k.activatesAt > key.activatesAt && k.activatesAt <= now,
+    )
+    if (!successor) return Number.POSITIVE_INFINITY
+    return Date.parse(successor.activatesAt) + this.options.tokenTtlSeconds * 1000
   }
 
-  /** The unretired key with this kid, or undefined. */
-  find(kid: string): HeldKey | undefined {
-    return this.keys.get(kid)
+  /** Creates the first key of `alg` unless one exists (the insert itself re-checks, atomically). */
+  private async addFirstKey(alg: AsymmetricAlg, now: number) {
+    const existing = await this.store.signingKeys.list()
+    if (existing.some((r) => r.alg === alg && r.retiredAt === null)) return
+    const record = await generateRecord(alg, iso(now), iso(now), this.options.sealer)
+    await this.store.signingKeys.insertIfNoneSince(record, new Date(0).toISOString())
   }
 
-  publicJwks(): PublicJwks {
-    return this.jwks
+  private async rotateIfDue(alg: AsymmetricAlg, now: number) {
+    if (this.options.rotationSeconds <= 0) return
+    const records = (await this.store.signingKeys.list()).filter(
+      (r) => r.alg === alg && r.retiredAt === null,
+    )
+    const newest = records[0]
+    if (!newest || now - Date.parse(newest.activatesAt) < this.options.rotationSeconds * 1000)
+      return
+    const record = await generateRecord(
+      alg,
+      iso(now),
+      iso(now + this.options.publishSeconds * 1000),
+      this.options.sealer,
+    )
+    // Atomic: of instances noticing together, one adds the next key.
+    await this.store.signingKeys.insertIfNoneSince(
+      record,
+      iso(now - this.options.rotationSeconds * 1000 + 1),
+    )
   }
 }

@@ -21,6 +21,7 @@ export interface KeyRow {
   private_jwk: string
   created_at: Date
   retired_at: Date | null
+  activates_at: Date
 }
 
 export const toUser = (r: UserRow): UserRecord => ({
@@ -42,6 +43,7 @@ export const toKey = (r: KeyRow): SigningKeyRecord => ({
   privateJwk: r.private_jwk,
   createdAt: r.created_at.toISOString(),
   retiredAt: r.retired_at?.toISOString() ?? null,
+  activatesAt: r.activates_at.toISOString(),
 })
 
 export interface SessionRow {

@@ -113,29 +113,30 @@ export function openPostgresStore(url: string, options: PostgresOptions): Store 
     },
     signingKeys: {
       list: async () =>
-        (await query<KeyRow>('SELECT * FROM signing_keys ORDER BY created_at DESC, kid')).rows.map(
-          toKey,
-        ),
+        (
+          await query<KeyRow>(
+            'SELECT * FROM signing_keys ORDER BY activates_at DESC, created_at DESC, kid',
+          )
+        ).rows.map(toKey),
       insert: async (k) => {
-        await query('INSERT INTO signing_keys VALUES ($1, $2, $3, $4, $5, $6)', [
-          k.kid,
-          k.alg,
-          k.publicJwk,
-          k.privateJwk,
-          k.createdAt,
-          k.retiredAt,
-        ])
+        await query(
+          `INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk, created_at, retired_at,
+           activates_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [k.kid, k.alg, k.publicJwk, k.privateJwk, k.createdAt, k.retiredAt, k.activatesAt],
+        )
       },
-      insertFirst: (k) =>
+      insertIfNoneSince: (k, since) =>
         transaction(async (client) => {
           await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
             migrationLock,
             k.alg,
           ])
           const result = await client.query(
-            `INSERT INTO signing_keys SELECT $1, $2, $3, $4, $5, NULL
-             WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE alg = $2 AND retired_at IS NULL)`,
-            [k.kid, k.alg, k.publicJwk, k.privateJwk, k.createdAt],
+            `INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk, created_at, retired_at,
+             activates_at) SELECT $1, $2, $3, $4, $5, NULL, $6
+             WHERE NOT EXISTS (SELECT 1 FROM signing_keys
+               WHERE alg = $2 AND retired_at IS NULL AND activates_at >= $7)`,
+            [k.kid, k.alg, k.publicJwk, k.privateJwk, k.createdAt, k.activatesAt, since],
           )
           return result.rowCount === 1
         }),

@@ -21,6 +21,7 @@ export interface KeyRow {
   private_jwk: string
   created_at: string
   retired_at: string | null
+  activates_at: string
 }
 
 export const toUser = (row: UserRow): UserRecord => ({
@@ -42,6 +43,7 @@ export const toKey = (row: KeyRow): SigningKeyRecord => ({
   privateJwk: row.private_jwk,
   createdAt: row.created_at,
   retiredAt: row.retired_at,
+  activatesAt: row.activates_at,
 })
 
 export interface SessionRow {

@@ -64,10 +64,15 @@ export function openSqliteStore(path: string): Store {
     ),
     setDisabled: db.prepare('UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?'),
     deleteUser: db.prepare('DELETE FROM users WHERE id = ?'),
-    keys: db.prepare<[], KeyRow>('SELECT * FROM signing_keys ORDER BY created_at DESC, kid'),
-    insertKey: db.prepare('INSERT INTO signing_keys VALUES (?, ?, ?, ?, ?, ?)'),
-    insertFirstKey: db.prepare(`INSERT INTO signing_keys SELECT ?, ?, ?, ?, ?, NULL
-      WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE alg = ? AND retired_at IS NULL)`),
+    keys: db.prepare<[], KeyRow>(
+      'SELECT * FROM signing_keys ORDER BY activates_at DESC, created_at DESC, kid',
+    ),
+    insertKey: db.prepare(`INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk, created_at,
+      retired_at, activates_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+    insertKeyUnless: db.prepare(`INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk,
+      created_at, retired_at, activates_at) SELECT ?, ?, ?, ?, ?, NULL, ?
+      WHERE NOT EXISTS (SELECT 1 FROM signing_keys
+        WHERE alg = ? AND retired_at IS NULL AND activates_at >= ?)`),
     page: db.prepare<[string, number], UserRow>(
       'SELECT * FROM users WHERE id > ? ORDER BY id LIMIT ?',
     ),
@@ -124,13 +129,29 @@ export function openSqliteStore(path: string): Store {
       list: () => guard(() => q.keys.all().map(toKey)),
       insert: (k: SigningKeyRecord) =>
         guard(() => {
-          q.insertKey.run(k.kid, k.alg, k.publicJwk, k.privateJwk, k.createdAt, k.retiredAt)
+          q.insertKey.run(
+            k.kid,
+            k.alg,
+            k.publicJwk,
+            k.privateJwk,
+            k.createdAt,
+            k.retiredAt,
+            k.activatesAt,
+          )
         }),
-      insertFirst: (k: SigningKeyRecord) =>
+      insertIfNoneSince: (k: SigningKeyRecord, since: string) =>
         guard(
           () =>
-            q.insertFirstKey.run(k.kid, k.alg, k.publicJwk, k.privateJwk, k.createdAt, k.alg)
-              .changes === 1,
+            q.insertKeyUnless.run(
+              k.kid,
+              k.alg,
+              k.publicJwk,
+              k.privateJwk,
+              k.createdAt,
+              k.activatesAt,
+              k.alg,
+              since,
+            ).changes === 1,
         ),
       retire: (kid, at) => guard(() => q.retireKey.run(at, kid).changes === 1),
     },

@@ -25,6 +25,9 @@ export interface SigningKeyRecord {
   publicJwk: string
   privateJwk: string
   createdAt: string
+  /** When it starts signing; published in JWKS from its creation (key rotation, issue #5). */
+  activatesAt: string
+  /** Set only by an emergency retirement: the key stops verifying at once. */
   retiredAt: string | null
 }
 
@@ -92,10 +95,11 @@ export interface SigningKeyStore {
   list(): Promise<SigningKeyRecord[]>
   insert(key: SigningKeyRecord): Promise<void>
   /**
-   * Inserts `key` only if no unretired key of its alg exists, atomically, so instances starting
-   * together create one key between them. Returns whether it was inserted.
+   * Inserts `key` only if no unretired key of its alg activates at or after `since`, atomically,
+   * so instances starting (or rotating) together create one key between them. Returns whether
+   * it was inserted.
    */
-  insertFirst(key: SigningKeyRecord): Promise<boolean>
+  insertIfNoneSince(key: SigningKeyRecord, since: string): Promise<boolean>
   retire(kid: string, at: string): Promise<boolean>
 }
 

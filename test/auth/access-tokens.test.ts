@@ -6,11 +6,12 @@ import {
   type AccessTokenOptions,
   AccessTokens,
 } from '../../src/auth/access-tokens.js'
-import { Keyring, type SigningAlg } from '../../src/auth/keys.js'
+import type { SigningAlg } from '../../src/auth/keys.js'
 import { BoundedCache } from '../../src/auth/token-cache.js'
 import { ManualClock } from '../../src/clock.js'
 import { ApiError } from '../../src/errors.js'
 import { openSqliteStore } from '../../src/store/sqlite.js'
+import { keyringFor } from '../support/keyring.js'
 
 const ISSUER = 'http://portcullis.test'
 const NOW = Date.parse('2026-06-01T12:00:00Z')
@@ -30,7 +31,7 @@ async function setup(
   const store = openSqliteStore(':memory:')
   t.after(() => store.close())
   const clock = new ManualClock(NOW)
-  const keyring = new Keyring(store, alg, clock)
+  const keyring = keyringFor(store, alg, clock)
   await keyring.load()
   const tokens = new AccessTokens(keyring, clock, { ...defaults, ...options })
   return { store, clock, keyring, tokens }

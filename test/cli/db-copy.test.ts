@@ -48,6 +48,7 @@ async function seededSqlite(t: TestContext, n: number) {
       publicJwk: `{"kid":"${kid}"}`,
       privateJwk: `{"d":"${kid}"}`,
       createdAt: '2026-01-01T00:00:00.000Z',
+      activatesAt: '2026-01-01T00:00:00.000Z',
       retiredAt,
     })
   }

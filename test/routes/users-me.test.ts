@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { base64url, decodeJwt, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose'
+import {
+  base64url,
+  type CryptoKey,
+  decodeJwt,
+  exportJWK,
+  generateKeyPair,
+  type JWTPayload,
+  SignJWT,
+} from 'jose'
 import { buildTestApp, getMe, ISSUER, login, registerUser, type TestApp } from '../helpers.js'
 
 /** A registered user, a valid token for it, and that token's live session id. */
@@ -158,7 +166,7 @@ describe('GET /users/me', () => {
       const key = testApp.services.keyring.signingKey()
       const header = encode({ alg: 'HS256', typ: 'at+jwt', kid: key.kid })
       const body = encode(claimsFor(user.id, testApp.clock.now() / 1000, sid))
-      for (const secret of [JSON.stringify(key.publicJwk), key.publicJwk.x ?? '']) {
+      for (const secret of [JSON.stringify(key.publicJwk), key.publicJwk?.x ?? '']) {
         const mac = createHmac('sha256', secret).update(`${header}.${body}`).digest('base64url')
         assertInvalidToken(await getMe(testApp.app, `Bearer ${header}.${body}.${mac}`))
       }
@@ -241,7 +249,7 @@ describe('GET /users/me', () => {
       const body = encode(claimsFor(user.id, testApp.clock.now() / 1000, sid))
       const signature = await crypto.subtle.sign(
         { name: 'ECDSA', hash: 'SHA-256' },
-        key.privateKey,
+        key.privateKey as CryptoKey,
         new TextEncoder().encode(`${header}.${body}`),
       )
       const forged = `${header}.${body}.${base64url.encode(new Uint8Array(signature))}`

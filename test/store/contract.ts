@@ -14,6 +14,7 @@ import {
   UniqueViolationError,
 } from '../../src/store/store.js'
 
+const EPOCH = '1970-01-01T00:00:00.000Z'
 const T0 = '2026-06-01T12:00:00.000Z'
 const T1 = '2026-06-01T12:05:00.000Z'
 const T2 = '2026-06-01T12:10:00.000Z'
@@ -40,6 +41,7 @@ function newKey(kid: string, createdAt: string, alg = 'ES256'): SigningKeyRecord
     publicJwk: JSON.stringify({ kty: 'EC', crv: 'P-256', x: `x-${kid}`, y: `y-${kid}`, kid }),
     privateJwk: JSON.stringify({ kty: 'EC', crv: 'P-256', d: `d-${kid}` }),
     createdAt,
+    activatesAt: createdAt,
     retiredAt: null,
   }
 }
@@ -503,11 +505,14 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
     describe('first signing key', () => {
       it('inserts a key only when no unretired key of that alg exists', async (t) => {
         const store = await fresh(t)
-        assert.equal(await store.signingKeys.insertFirst(newKey('a', T0)), true)
-        assert.equal(await store.signingKeys.insertFirst(newKey('b', T1)), false)
-        assert.equal(await store.signingKeys.insertFirst(newKey('c', T1, 'EdDSA')), true)
+        assert.equal(await store.signingKeys.insertIfNoneSince(newKey('a', T0), EPOCH), true)
+        assert.equal(await store.signingKeys.insertIfNoneSince(newKey('b', T1), EPOCH), false)
+        assert.equal(
+          await store.signingKeys.insertIfNoneSince(newKey('c', T1, 'EdDSA'), EPOCH),
+          true,
+        )
         await store.signingKeys.retire('a', T2)
-        assert.equal(await store.signingKeys.insertFirst(newKey('d', T2)), true)
+        assert.equal(await store.signingKeys.insertIfNoneSince(newKey('d', T2), EPOCH), true)
         const kids = (await store.signingKeys.list()).map((k) => k.kid).sort()
         assert.deepEqual(kids, ['a', 'c', 'd'])
       })
@@ -518,7 +523,7 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
           const alg = `alg-${round}`
           const results = await Promise.all(
             Array.from({ length: 20 }, (_, i) =>
-              store.signingKeys.insertFirst(newKey(`r${round}-${i}`, T0, alg)),
+              store.signingKeys.insertIfNoneSince(newKey(`r${round}-${i}`, T0, alg), EPOCH),
             ),
           )
           assert.equal(results.filter(Boolean).length, 1)

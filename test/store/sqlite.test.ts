@@ -52,6 +52,7 @@ describe('SQLite store', () => {
       publicJwk: '{}',
       privateJwk: '{}',
       createdAt: '2026-06-01T12:00:00.000Z',
+      activatesAt: '2026-06-01T12:00:00.000Z',
       retiredAt: null,
     })
     await first.close()
@@ -109,6 +110,7 @@ describe('SQLite store', () => {
             publicJwk: '{}',
             privateJwk: '{}',
             createdAt: 'now',
+            activatesAt: 'now',
             retiredAt: null,
           }),
       ],

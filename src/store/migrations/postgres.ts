@@ -59,4 +59,12 @@ export const postgresMigrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'signing key activation times',
+    sql: `
+      ALTER TABLE signing_keys ADD COLUMN activates_at TIMESTAMPTZ;
+      UPDATE signing_keys SET activates_at = created_at;
+    `,
+  },
 ]

@@ -64,4 +64,12 @@ export const sqliteMigrations: Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    name: 'signing key activation times',
+    sql: `
+      ALTER TABLE signing_keys ADD COLUMN activates_at TEXT;
+      UPDATE signing_keys SET activates_at = created_at;
+    `,
+  },
 ]

@@ -1,0 +1,184 @@
+import { decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose'
+import { toVerifiedClaims, type VerifiedClaims } from './claims.js'
+import { VerifyError } from './errors.js'
+import {
+  type JwksSourceOptions,
+  jwksSource,
+  type KeySource,
+  KeySourceUnavailable,
+  secretSource,
+} from './key-source.js'
+
+/** Options every verifier takes. */
+export interface VerifierBaseOptions {
+  /** The exact `iss` to accept: Portcullis's `PORTCULLIS_ISSUER`. */
+  issuer: string
+  /** The `aud` this service accepts (one of them, if a list): Portcullis's `PORTCULLIS_AUDIENCE`. */
+  audience: string | readonly string[]
+  /**
+   * The algorithm allowlist. JWKS: a subset of the asymmetric algorithms, default
+   * `['ES256', 'EdDSA']`. Secret: HMAC only, default `['HS256']`. Mixing is refused at creation
+   * (RFC 8725 §3.1); `none` is never accepted.
+   */
+  algorithms?: readonly string[]
+  /** Seconds of leeway for `exp` and `nbf` against clock skew; default 0. */
+  clockTolerance?: number
+  /** The realm of the `WWW-Authenticate` challenges; default: the (first) audience. */
+  realm?: string
+  /** The clock in milliseconds since the epoch, for `exp`/`nbf`; default `Date.now`. */
+  now?: () => number
+  /** Tokens longer than this many characters are refused unparsed; default 16384. */
+  maxTokenLength?: number
+}
+
+/** A verifier that trusts the keys published at a JWKS URL (Portcullis's default). */
+export interface JwksVerifierOptions extends VerifierBaseOptions, JwksSourceOptions {
+  /** `{issuer}/.well-known/jwks.json`; fetched lazily and cached (see {@link createVerifier}). */
+  jwksUrl: string | URL
+  secret?: never
+  /** The fetch used for the JWKS; default the global `fetch`. */
+  fetch?: typeof fetch
+  /**
+   * Minimum milliseconds between two fetches caused by unknown `kid`s; default 30000. A flood of
+   * tokens with made-up kids costs at most one request per cooldown.
+   */
+  cooldownMs?: number
+  /** Milliseconds a fetched JWKS is used before it is fetched again; default 300000 (5 min). */
+  cacheMaxAgeMs?: number
+  /** Milliseconds before a JWKS request is abandoned; default 5000. */
+  timeoutMs?: number
+}
+
+/** A verifier for Portcullis's shared-secret mode (`PORTCULLIS_JWT_ALG=HS256`). */
+export interface SecretVerifierOptions extends VerifierBaseOptions {
+  /** `PORTCULLIS_JWT_SECRET`: at least 32 bytes (UTF-8 when a string). */
+  secret: string | Uint8Array
+  jwksUrl?: never
+  fetch?: never
+}
+
+/** The options of {@link createVerifier}: exactly one of `jwksUrl` or `secret`. */
+export type VerifierOptions = JwksVerifierOptions | SecretVerifierOptions
+
+/** Verifies Portcullis access tokens. */
+export interface Verifier {
+  /**
+   * Resolves to the token's claims, or rejects with a {@link VerifyError}: `invalid_token` for any
+   * token that is not a valid access token for this issuer and audience, `temporarily_unavailable`
+   * when the JWKS cannot be fetched.
+   */
+  verify(token: string): Promise<VerifiedClaims>
+  /** The realm its errors name in `WWW-Authenticate`. */
+  readonly realm: string
+}
+
+// RFC 8725 §3.10, RFC 7515 §4.1.2–4.1.7: a token must never choose or carry its own key.
+const keyHeaders = ['jku', 'x5u', 'jwk', 'x5c', 'x5t', 'x5t#S256'] as const
+const compactJws = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
+
+function reasonOf(error: unknown): string {
+  if (error instanceof errors.JWTExpired) return 'the access token expired'
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'nbf') return 'the access token is not valid yet'
+    if (error.claim === 'typ') return 'the access token is not of type at+jwt'
+    if (error.reason === 'missing') return `the access token lacks the ${error.claim} claim`
+    return `the access token has an unacceptable ${error.claim} claim`
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed) return 'the access token algorithm is not allowed'
+  if (error instanceof errors.JWKSNoMatchingKey)
+    return 'the access token was signed by an unknown key'
+  if (error instanceof errors.JWSSignatureVerificationFailed) {
+    return 'the access token signature is invalid'
+  }
+  return 'the access token is malformed'
+}
+
+/**
+ * Creates a verifier of Portcullis access tokens (RFC 9068 JWTs).
+ *
+ * Every check is pinned: the algorithm allowlist (never `none`, never HMAC and asymmetric
+ * together), `typ: at+jwt`, `iss`, `aud`, `exp` and `nbf` (with `clockTolerance`), and the
+ * presence of `sub`, `exp`, `iat`, `jti`, `client_id` and `scope`. Headers that carry or point
+ * to keys (`jku`, `x5u`, `jwk`, `x5c`, `x5t`) make a token invalid: keys come only from the
+ * configured `jwksUrl` or `secret`. In JWKS mode a token must name its key with `kid`.
+ *
+ * The JWKS (jose's `createRemoteJWKSet`) is fetched on the first `verify`, not at creation,
+ * kept for `cacheMaxAgeMs`, and fetched again when a token names an unknown `kid`, at most once
+ * per `cooldownMs`. Portcullis publishes a new key before signing with it, so a rotation
+ * normally never causes a miss.
+ *
+ * @throws TypeError at creation for inconsistent options (both or neither of `jwksUrl` and
+ * `secret`, a short secret, mixed or unknown algorithms).
+ */
+export function createVerifier(options: VerifierOptions): Verifier {
+  const hasUrl = options.jwksUrl !== undefined
+  const hasSecret = options.secret !== undefined
+  if (hasUrl === hasSecret) throw new TypeError('give exactly one of jwksUrl and secret')
+  if (!options.issuer) throw new TypeError('issuer is required')
+  const audience = typeof options.audience === 'string' ? [options.audience] : [...options.audience]
+  if (audience.length === 0 || audience.some((a) => !a)) throw new TypeError('audience is required')
+  const source: KeySource =
+    options.secret !== undefined
+      ? secretSource(options.secret, options.algorithms)
+      : jwksSource(options as JwksVerifierOptions, options.algorithms)
+  const realm = options.realm ?? (audience[0] as string)
+  const now = options.now ?? Date.now
+  const maxLength = options.maxTokenLength ?? 16_384
+  const clockTolerance = options.clockTolerance ?? 0
+  const invalid = (description: string, cause?: unknown) =>
+    new VerifyError('invalid_token', description, { realm, cause })
+
+  /** Header checks that need no key: refuse early, and never fetch keys for them. */
+  function checkHeader(token: string) {
+    if (token.length > maxLength || !compactJws.test(token)) {
+      throw invalid('the access token is malformed')
+    }
+    let header: ReturnType<typeof decodeProtectedHeader>
+    try {
+      header = decodeProtectedHeader(token)
+    } catch (error) {
+      throw invalid('the access token is malformed', error)
+    }
+    for (const name of keyHeaders) {
+      if (name in header) throw invalid(`the access token header must not carry ${name}`)
+    }
+    if (typeof header.alg !== 'string' || !source.algorithms.includes(header.alg)) {
+      throw invalid('the access token algorithm is not allowed')
+    }
+    if (source.requireKid && (typeof header.kid !== 'string' || header.kid === '')) {
+      throw invalid('the access token header lacks a kid')
+    }
+  }
+
+  async function verify(token: string): Promise<VerifiedClaims> {
+    if (typeof token !== 'string') throw invalid('the access token is malformed')
+    checkHeader(token)
+    let payload: JWTPayload
+    try {
+      const checks = {
+        algorithms: source.algorithms,
+        issuer: options.issuer,
+        audience,
+        typ: 'at+jwt',
+        clockTolerance,
+        currentDate: new Date(now()),
+        requiredClaims: ['iss', 'aud', 'sub', 'exp', 'iat', 'jti'],
+      }
+      const result =
+        source.key instanceof Uint8Array
+          ? await jwtVerify(token, source.key, checks)
+          : await jwtVerify(token, source.key, checks)
+      payload = result.payload
+    } catch (error) {
+      if (error instanceof KeySourceUnavailable) {
+        throw new VerifyError('temporarily_unavailable', 'the signing keys are unavailable', {
+          realm,
+          cause: error,
+        })
+      }
+      throw invalid(reasonOf(error), error)
+    }
+    return toVerifiedClaims(payload, realm)
+  }
+  return { verify, realm }
+}
