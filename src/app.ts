@@ -3,12 +3,13 @@ import formbody from '@fastify/formbody'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import pino, { type DestinationStream } from 'pino'
-import { startPurging } from './auth/housekeeping.js'
+import { startKeyReload, startPurging } from './auth/housekeeping.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
 import { authBodyLimit } from './http/limits.js'
 import { loggerOptions, logResponse } from './http/logger.js'
 import { protectedRoutes } from './http/protected.js'
 import { securityHeaders } from './http/security-headers.js'
+import { discoveryRoutes } from './routes/discovery.js'
 import { registerDocs, registerOpenApi } from './routes/docs.js'
 import { healthRoutes } from './routes/health.js'
 import { jwksRoutes } from './routes/jwks.js'
@@ -69,6 +70,7 @@ export async function buildApp(
   await app.register(revokeRoutes(services))
   await app.register(protectedRoutes(services, userRoutes(services), sessionRoutes(services)))
   await app.register(jwksRoutes(services))
+  await app.register(discoveryRoutes(services))
   await app.register(healthRoutes(services))
   await registerDocs(app, config)
 
@@ -80,8 +82,12 @@ export async function buildApp(
   const purge = startPurging(services.sessions, config.purgeIntervalSeconds * 1000, (error) =>
     app.log.error({ err: error }, 'session purge failed'),
   )
+  const keyReload = startKeyReload(services.keyring, config.keys.reloadSeconds * 1000, (error) =>
+    app.log.error({ err: error }, 'signing key reload failed'),
+  )
   app.addHook('onClose', async () => {
     purge.stop()
+    keyReload.stop()
     await services.store.close()
   })
   return app

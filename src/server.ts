@@ -33,6 +33,11 @@ async function main(): Promise<void> {
   }
   process.on('SIGINT', () => shutdown('SIGINT'))
   process.on('SIGTERM', () => shutdown('SIGTERM'))
+  if (config.env === 'production' && !config.keys.encryptionKey && !config.jwtSecret) {
+    app.log.warn(
+      'private signing keys are stored unencrypted: set PORTCULLIS_KEY_ENCRYPTION_KEY (32 bytes, base64)',
+    )
+  }
   await app.listen({ host: config.host, port: config.port })
   app.log.info(
     { issuer: config.issuer, store: store.engine, alg: config.signingAlg },

@@ -136,6 +136,50 @@ describe('several instances on one PostgreSQL', () => {
     }
   })
 
+  it('publish a rotated key on every instance before either signs with it', async (t) => {
+    const url = await freshDatabaseUrl(t, 'postgres')
+    const env = { ...cheap, PORTCULLIS_DATABASE_URL: url, PORTCULLIS_KEY_RELOAD_SECONDS: '1' }
+    const [a, b] = await Promise.all([startServer(env), startServer(env)])
+    t.after(() => Promise.all([a.stop(), b.stop()]))
+    await register(a.url, 'erin')
+    const before = await token(a.url, 'erin')
+    const kidOf = (jwt: string) =>
+      JSON.parse(Buffer.from(jwt.split('.')[0] ?? '', 'base64url').toString()).kid
+    const oldKid = kidOf(before)
+    const rotated = await runCli(['keys', 'rotate', '--activate-in', '5'], {
+      PORTCULLIS_DATABASE_URL: url,
+    })
+    assert.equal(rotated.code, 0, rotated.out)
+    const newKid = rotated.out.split('\n')[0] ?? ''
+    const published = async (base: string) =>
+      (
+        (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] }
+      ).keys
+        .map((k) => k.kid)
+        .includes(newKid)
+    const deadline = Date.now() + 4000
+    while (!((await published(a.url)) && (await published(b.url)))) {
+      assert.ok(
+        Date.now() < deadline,
+        'both instances publish the new key within the reload interval',
+      )
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    // Published everywhere, and still not signing anywhere.
+    assert.equal(kidOf(await token(a.url, 'erin')), oldKid)
+    assert.equal(kidOf(await token(b.url, 'erin')), oldKid)
+    const later = Date.now() + 15_000
+    let signedByNew = false
+    while (!signedByNew) {
+      assert.ok(Date.now() < later, 'the new key signs after its activation time')
+      await new Promise((r) => setTimeout(r, 200))
+      signedByNew =
+        kidOf(await token(b.url, 'erin')) === newKid && kidOf(await token(a.url, 'erin')) === newKid
+    }
+    for (const base of [a.url, b.url])
+      assert.equal((await me(base, before)).status, 200, 'old tokens still work')
+  })
+
   it('see a registration race between instances end with exactly one winner', async (t) => {
     const [a, b] = await twoInstances(t)
     for (let round = 0; round < 5; round++) {

@@ -1,20 +1,17 @@
+import type { Keyring } from './keys.js'
 import type { SessionService } from './sessions.js'
 
-/**
- * Purges dead sessions (revoked, or past their idle or absolute expiry) every `intervalMs`, in
- * small batches so requests are never held up. The timer does not keep the process alive.
- */
-export function startPurging(
-  sessions: SessionService,
+/** Runs `task` every `intervalMs`, never twice at once; the timer does not keep the process alive. */
+function every(
   intervalMs: number,
+  task: () => Promise<unknown>,
   onError: (error: unknown) => void,
 ) {
   let running = false
   const timer = setInterval(() => {
     if (running) return
     running = true
-    sessions
-      .purge()
+    task()
       .catch(onError)
       .finally(() => {
         running = false
@@ -22,4 +19,29 @@ export function startPurging(
   }, intervalMs)
   timer.unref()
   return { stop: () => clearInterval(timer) }
+}
+
+/**
+ * Purges dead sessions (revoked, or past their idle or absolute expiry) every `intervalMs`, in
+ * small batches so requests are never held up.
+ */
+export function startPurging(
+  sessions: SessionService,
+  intervalMs: number,
+  onError: (error: unknown) => void,
+) {
+  return every(intervalMs, () => sessions.purge(), onError)
+}
+
+/**
+ * Re-reads the signing keys every `intervalMs`, so keys added by another instance or by
+ * `portcullis keys rotate` are published (and later sign) without a restart, and automatic
+ * rotation happens when due.
+ */
+export function startKeyReload(
+  keyring: Keyring,
+  intervalMs: number,
+  onError: (error: unknown) => void,
+) {
+  return every(intervalMs, () => keyring.load(), onError)
 }

@@ -6,6 +6,7 @@ import { loadConfig } from '../config.js'
 import { createServices } from '../services.js'
 import { openStore } from '../store/open-store.js'
 import { CopyMismatchError, copyDatabase, TargetNotEmptyError } from './db-copy.js'
+import { keysCommand } from './keys.js'
 
 const usage = `usage: portcullis <command> [options]
 
@@ -15,6 +16,8 @@ commands:
                                           create a user; the password is read from standard input
   disable-user --username NAME            refuse logins and invalidate the user's tokens
   enable-user --username NAME             allow the user again
+  keys rotate [--activate-in SECONDS]     add a signing key: published now, signing after the delay
+  keys list                               the key ring: next, active and retired keys
   db copy --from SOURCE --to TARGET [--force] [--batch-size N]
                                           copy every table between databases (SQLite file
                                           path or sqlite:/postgres:// URL), verifying row counts
@@ -35,6 +38,7 @@ export async function runCli(argv: string[], stdin: NodeJS.ReadableStream): Prom
       to: { type: 'string' },
       force: { type: 'boolean' },
       'batch-size': { type: 'string' },
+      'activate-in': { type: 'string' },
     },
   })
   const command = positionals[0]
@@ -52,6 +56,9 @@ export async function runCli(argv: string[], stdin: NodeJS.ReadableStream): Prom
         applied.length ? `applied migrations: ${applied.join(', ')}` : 'database is up to date',
       )
       return 0
+    }
+    if (command === 'keys') {
+      return await keysCommand(positionals[1], values['activate-in'], config, store)
     }
     if (!values.username) {
       console.error(`portcullis ${command}: --username is required\n\n${usage}`)

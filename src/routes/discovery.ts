@@ -1,0 +1,56 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import type { Services } from '../services.js'
+
+const Metadata = Type.Object({
+  issuer: Type.String(),
+  token_endpoint: Type.String(),
+  revocation_endpoint: Type.String(),
+  jwks_uri: Type.String(),
+  grant_types_supported: Type.Array(Type.String()),
+  response_types_supported: Type.Array(Type.String()),
+  scopes_supported: Type.Array(Type.String()),
+  token_endpoint_auth_methods_supported: Type.Array(Type.String()),
+  revocation_endpoint_auth_methods_supported: Type.Array(Type.String()),
+  token_endpoint_auth_signing_alg_values_supported: Type.Optional(Type.Array(Type.String())),
+  access_token_signing_alg_values_supported: Type.Array(Type.String()),
+  service_documentation: Type.String(),
+})
+
+/** GET /.well-known/oauth-authorization-server: RFC 8414 metadata, from the running configuration. */
+export function discoveryRoutes(services: Services): FastifyPluginAsyncTypebox {
+  const { config } = services
+  const url = (path: string) => `${config.issuer}${path}`
+  return async (app) => {
+    app.get(
+      '/.well-known/oauth-authorization-server',
+      {
+        schema: {
+          tags: ['keys'],
+          summary: 'Authorization server metadata (RFC 8414)',
+          description:
+            'Where the token, revocation and JWKS endpoints are, which grants, scopes and client authentication methods this server supports, and which algorithm signs its access tokens. Generated from the running configuration.',
+          response: { 200: Metadata },
+        },
+      },
+      async (_request, reply) => {
+        reply.header('cache-control', 'public, max-age=300')
+        return {
+          issuer: config.issuer,
+          token_endpoint: url('/token'),
+          revocation_endpoint: url('/revoke'),
+          jwks_uri: url('/.well-known/jwks.json'),
+          grant_types_supported: ['password', 'refresh_token'],
+          // RFC 8414 §2 makes this REQUIRED; there is no authorization endpoint, so no response type.
+          response_types_supported: [],
+          scopes_supported: config.scopes,
+          // The first-party client is public: no client authentication (RFC 8414 "none").
+          token_endpoint_auth_methods_supported: ['none'],
+          revocation_endpoint_auth_methods_supported: ['none'],
+          access_token_signing_alg_values_supported: [config.signingAlg],
+          service_documentation: url('/docs'),
+        }
+      },
+    )
+  }
+}
