@@ -38,7 +38,7 @@ export function jwksRoutes(services: Services): FastifyPluginAsyncTypebox {
         reply.header('cache-control', `public, max-age=${jwksMaxAgeSeconds}`)
         reply.header('etag', etag)
         const match = request.headers['if-none-match']
-        if (match && match.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
+        if (match?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
           return reply.code(304).send(undefined as never)
         }
         reply.type('application/jwk-set+json')
