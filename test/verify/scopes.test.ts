@@ -43,6 +43,7 @@ describe('requireScopes', () => {
       } catch (e) {
         return e
       }
+      return undefined
     })()
     assert.ok(error instanceof VerifyError)
     assert.equal(error.code, 'insufficient_scope')

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { createVerifier, type VerifierOptions, VerifyError } from '../../src/verify/index.js'
+import {
+  createVerifier,
+  type JwksVerifierOptions,
+  type VerifierOptions,
+  VerifyError,
+} from '../../src/verify/index.js'
 import { assertInvalidToken } from './assertions.js'
 import {
   AUDIENCE,
@@ -14,7 +19,7 @@ import {
   startJwksServer,
 } from './jwks-server.js'
 
-type Extra = Partial<Omit<VerifierOptions, 'jwksUrl' | 'secret'>>
+type Extra = Partial<Omit<JwksVerifierOptions, 'jwksUrl' | 'secret'>>
 
 const verifierFor = (jwksUrl: string, extra: Extra = {}) =>
   createVerifier({
