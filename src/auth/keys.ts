@@ -53,6 +53,7 @@ const iso = (ms: number) => new Date(ms).toISOString()
  */
 export class Keyring {
   private keys: HeldKey[] = []
+  private byKid = new Map<string, { held: HeldKey; removedAt: number }>()
   private loadedAt = Number.NEGATIVE_INFINITY
   private reloading: Promise<void> | undefined
 
@@ -66,6 +67,7 @@ export class Keyring {
   async load(): Promise<void> {
     if (this.options.sharedSecret !== undefined) {
       this.keys = [sharedSecretKey(this.options.sharedSecret)]
+      this.index()
       this.loadedAt = this.clock.now()
       return
     }
@@ -76,6 +78,7 @@ export class Keyring {
     const records = (await this.store.signingKeys.list()).filter((r) => r.retiredAt === null)
     const held = await Promise.all(records.map((r) => importRecord(r, this.options.sealer)))
     this.keys = held.sort((a, b) => a.activatesAt.localeCompare(b.activatesAt))
+    this.index()
     this.loadedAt = now
   }
 
@@ -103,8 +106,9 @@ export class Keyring {
 
   /** The held key with this kid if it still verifies (next, active, or retired within the TTL). */
   find(kid: string): HeldKey | undefined {
-    const key = this.keys.find((k) => k.kid === kid)
-    return key && this.removedAt(key) > this.clock.now() ? key : undefined
+    const key = this.byKid.get(kid)
+    // Runs on every request (token-cache hits too), so the removal time is precomputed.
+    return key && key.removedAt > this.clock.now() ? key.held : undefined
   }
 
   /** The published keys: every key that still verifies. */
@@ -151,14 +155,23 @@ export class Keyring {
     return true
   }
 
-  /** When a key stops verifying: a token lifetime after a newer signing key activated. */
+  /**
+   * When a key stops verifying: a token lifetime after the next key of the signing algorithm
+   * activates. A successor that has not activated yet puts that moment in the future anyway, so
+   * the time can be computed once per load.
+   */
   private removedAt(key: HeldKey): number {
-    const now = iso(this.clock.now())
     const successor = this.keys.find(
-      (k) => k.alg === this.options.alg && k.activatesAt > key.activatesAt && k.activatesAt <= now,
+      (k) => k.alg === this.options.alg && k.activatesAt > key.activatesAt,
     )
     if (!successor) return Number.POSITIVE_INFINITY
     return Date.parse(successor.activatesAt) + this.options.tokenTtlSeconds * 1000
+  }
+
+  private index(): void {
+    this.byKid = new Map(
+      this.keys.map((held) => [held.kid, { held, removedAt: this.removedAt(held) }]),
+    )
   }
 
   /** Creates the first key of `alg` unless one exists (the insert itself re-checks, atomically). */
