@@ -1,3 +1,4 @@
+import { counterStore } from './counters.js'
 import { postgresMigrations } from './migrations/postgres.js'
 import { createPgDriver, type PostgresOptions } from './pg-driver.js'
 import { type KeyRow, toKey, toUser, type UserRow } from './pg-rows.js'
@@ -162,6 +163,11 @@ export function openPostgresStore(url: string, options: PostgresOptions): Store 
         await client.query(`TRUNCATE ${[...tableNames].reverse().join(', ')}`)
       }),
     sessions: postgresSessions(driver),
+    counters: counterStore(async <R>(sql: string, values: unknown[]) => {
+      let n = 0
+      const text = sql.replace(/\?/g, () => `$${++n}`)
+      return (await query(text, values)).rows as R[]
+    }),
     secrets: postgresSecrets(driver),
     ping: async () => {
       await query('SELECT 1')

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
+import { counterStore } from './counters.js'
 import { sqliteMigrations } from './migrations/sqlite.js'
 import { guard } from './sqlite-errors.js'
 import { type KeyRow, toKey, toUser, type UserRow } from './sqlite-rows.js'
@@ -172,6 +173,12 @@ export function openSqliteStore(path: string): Store {
         })()
       }),
     sessions: sqliteSessions(db),
+    counters: counterStore(<R>(sql: string, values: unknown[]) =>
+      guard(() => {
+        const statement = db.prepare(sql)
+        return (statement.reader ? statement.all(...values) : (statement.run(...values), [])) as R[]
+      }),
+    ),
     secrets: sqliteSecrets(db),
     ping: () => guard(() => void db.prepare('SELECT 1').get()),
     migrate: () => guard(migrate),

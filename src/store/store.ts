@@ -147,6 +147,26 @@ export interface SessionStore {
   insertRefreshToken(token: RefreshTokenRecord): Promise<void>
 }
 
+/** A throttle counter: `count` events in the window that began at `windowStart`. */
+export interface CounterRecord {
+  windowStart: string
+  count: number
+  blockedUntil: string | null
+}
+
+/**
+ * Counters for login throttling and rate limits, shared by every instance through the store.
+ * Times are ISO-8601 strings; a window is identified by its start.
+ */
+export interface CounterStore {
+  /** Counts one event in the window starting at `windowStart` (a new window restarts at 1), atomically. */
+  increment(key: string, windowStart: string): Promise<number>
+  get(key: string): Promise<CounterRecord | null>
+  /** Sets the time before which the key is refused. */
+  block(key: string, until: string): Promise<void>
+  reset(key: string): Promise<void>
+}
+
 export interface SecretStore {
   /** The secret named `name`, storing `candidate` first if there is none (atomic across instances). */
   getOrCreate(name: string, candidate: string, at: string): Promise<string>
@@ -160,6 +180,7 @@ export interface Store {
   readonly signingKeys: SigningKeyStore
   readonly sessions: SessionStore
   readonly secrets: SecretStore
+  readonly counters: CounterStore
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>
   /** Row counts of every table, for verifying a copy. */

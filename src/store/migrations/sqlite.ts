@@ -72,4 +72,16 @@ export const sqliteMigrations: Migration[] = [
       UPDATE signing_keys SET activates_at = created_at;
     `,
   },
+  {
+    version: 4,
+    name: 'throttle counters',
+    sql: `
+      CREATE TABLE throttle (
+        key TEXT PRIMARY KEY,
+        window_start TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        blocked_until TEXT
+      ) STRICT;
+    `,
+  },
 ]
