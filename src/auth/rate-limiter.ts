@@ -22,7 +22,10 @@ export class RateLimiter {
     const now = this.clock.now()
     const size = rule.windowSeconds * 1000
     const start = Math.floor(now / size) * size
-    const count = await this.counters.increment(`rate:${name}:${client}`, new Date(start).toISOString())
+    const count = await this.counters.increment(
+      `rate:${name}:${client}`,
+      new Date(start).toISOString(),
+    )
     if (count > rule.limit) {
       throw new ApiError('too_many_requests', 'too many requests; try again later', {
         'retry-after': String(Math.max(1, Math.ceil((start + size - now) / 1000))),

@@ -176,7 +176,9 @@ export function openSqliteStore(path: string): Store {
     counters: counterStore(<R>(sql: string, values: unknown[]) =>
       guard(() => {
         const statement = db.prepare(sql)
-        return (statement.reader ? statement.all(...values) : (statement.run(...values), [])) as R[]
+        if (statement.reader) return statement.all(...values) as R[]
+        statement.run(...values)
+        return []
       }),
     ),
     secrets: sqliteSecrets(db),
