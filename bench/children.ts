@@ -115,7 +115,8 @@ export function portcullisEnv(overrides: Record<string, string>): Record<string,
       if (name?.startsWith('PORTCULLIS_')) env[name] = ''
     }
   }
-  return { ...env, ...overrides }
+  // Login throttling and rate limits would refuse the benchmark's own load: relaxed here.
+  return { ...env, PORTCULLIS_RATE_LIMITS: 'false', ...overrides }
 }
 
 /** The parent side of a load-client child: sends jobs, resolves with their summaries. */

@@ -9,6 +9,7 @@ export async function startPortcullis(
   dataDir: string,
   logLevel?: 'silent',
   databaseUrl?: string,
+  extraEnv: Record<string, string> = {},
 ): Promise<string> {
   const port = await freePort()
   const env: Record<string, string> = {
@@ -16,6 +17,7 @@ export async function startPortcullis(
     PORTCULLIS_PORT: String(port),
   }
   if (databaseUrl) env.PORTCULLIS_DATABASE_URL = databaseUrl
+  Object.assign(env, extraEnv)
   const child = spawnNode('src/server.ts', {
     env: portcullisEnv(logLevel ? { ...env, PORTCULLIS_LOG_LEVEL: logLevel } : env),
   })

@@ -4,11 +4,15 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import pino, { type DestinationStream } from 'pino'
 import { startKeyReload, startPurging } from './auth/housekeeping.js'
+import { registerCors } from './http/cors.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
-import { authBodyLimit } from './http/limits.js'
+import { authBodyLimit, maxHeaderSize, timeoutCheckIntervalMs } from './http/limits.js'
+import { registerLoadShedding } from './http/load-shedding.js'
 import { loggerOptions, logResponse } from './http/logger.js'
 import { protectedRoutes } from './http/protected.js'
+import { perMinute, rateLimit } from './http/rate-limit.js'
 import { securityHeaders } from './http/security-headers.js'
+import { fastifyTrustProxy } from './http/trust-proxy.js'
 import { discoveryRoutes } from './routes/discovery.js'
 import { registerDocs, registerOpenApi } from './routes/docs.js'
 import { healthRoutes } from './routes/health.js'
@@ -44,9 +48,20 @@ export async function buildApp(
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
+    // Timeouts (issue #7): a client must send all its headers within headersTimeout and the
+    // whole request within requestTimeout (both answered 408), stay silent no longer than
+    // connectionTimeout, and keep an idle connection open no longer than keepAliveTimeout.
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.requestTimeoutMs,
-    trustProxy: config.trustProxy,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      // Node checks the two timeouts above on this period (default 30 s): make it short so a
+      // slow-headers client is cut within about a second of its deadline.
+      connectionsCheckingInterval: timeoutCheckIntervalMs,
+      maxHeaderSize,
+    },
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     return503OnClosing: true,
     // Errors Fastify raises before routing (a malformed URL, say) take the one error shape too.
     frameworkErrors: errorHandler,
@@ -57,8 +72,15 @@ export async function buildApp(
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setErrorHandler(errorHandler)
-  app.setNotFoundHandler(notFoundHandler)
+  // A rate-limited 404: probing for URLs costs the prober (fastify/demo's advice).
+  app.setNotFoundHandler(
+    { preHandler: rateLimit(services, 'not_found', perMinute(services)) },
+    notFoundHandler,
+  )
   app.addHook('onRequest', securityHeaders)
+  // CORS before load shedding, so a browser can read the 503 it is given.
+  await registerCors(app, config.cors)
+  registerLoadShedding(app, config.maxEventLoopDelayMs)
   app.addHook('onResponse', logResponse(access))
   app.removeContentTypeParser('text/plain')
   await app.register(formbody, { bodyLimit: authBodyLimit })

@@ -1,5 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
+import { type CorsConfig, parseCorsOrigins } from './http/cors.js'
+import { parseTrustProxy, type TrustProxy } from './http/trust-proxy.js'
 
 /** Everything the server reads from its environment, validated. */
 export interface Config {
@@ -38,8 +40,27 @@ export interface Config {
   passwordMinLength: number
   passwordMaxLength: number
   requestTimeoutMs: number
+  /** Node server timeouts besides the request timeout: all headers, and idle keep-alive. */
+  headersTimeoutMs: number
+  keepAliveTimeoutMs: number
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
-  trustProxy: boolean
+  /** Whose `X-Forwarded-For` is believed: nobody, a hop count, or proxy addresses/CIDRs. */
+  trustProxy: TrustProxy
+  cors: CorsConfig
+  /** Event-loop lag past which new requests get 503; 0 disables load shedding. */
+  maxEventLoopDelayMs: number
+  /** Login throttling and per-IP rate limits (issue #7); `enabled` false relaxes them all. */
+  limits: {
+    enabled: boolean
+    loginIpFailures: number
+    loginIpWindowSeconds: number
+    loginDelayAfter: number
+    loginSlowAfter: number
+    loginHardLimit: number
+    loginMaxDelaySeconds: number
+    registerPerHour: number
+    requestsPerMinute: number
+  }
 }
 
 /** A configuration value that cannot be used; the message names the variable and what it accepts. */
@@ -74,6 +95,44 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (raw === 'true' || raw === '1') return true
   if (raw === 'false' || raw === '0') return false
   throw new ConfigError(`${name} must be true or false (got "${raw}")`)
+}
+
+/** Runs a parser that throws plain Errors, naming the variable in the ConfigError. */
+function parsed<T>(env: Env, name: string, parse: (raw: string | undefined) => T): T {
+  try {
+    return parse(env[name])
+  } catch (error) {
+    throw new ConfigError(`${name} ${(error as Error).message}`)
+  }
+}
+
+function timeouts(env: Env) {
+  const requestTimeoutMs = int(env, 'PORTCULLIS_REQUEST_TIMEOUT_MS', 10_000, 1000, 600_000)
+  const headersTimeoutMs = int(
+    env,
+    'PORTCULLIS_HEADERS_TIMEOUT_MS',
+    Math.min(5000, requestTimeoutMs),
+    1000,
+    600_000,
+  )
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(
+      `PORTCULLIS_HEADERS_TIMEOUT_MS must not exceed PORTCULLIS_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`,
+    )
+  }
+  const keepAliveTimeoutMs = int(env, 'PORTCULLIS_KEEP_ALIVE_TIMEOUT_MS', 72_000, 1000, 600_000)
+  return { requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs }
+}
+
+function corsConfig(env: Env): CorsConfig {
+  const origins = parsed(env, 'PORTCULLIS_CORS_ORIGINS', parseCorsOrigins)
+  const credentials = bool(env, 'PORTCULLIS_CORS_CREDENTIALS', false)
+  if (credentials && origins.includes('*')) {
+    throw new ConfigError(
+      'PORTCULLIS_CORS_CREDENTIALS=true cannot be combined with PORTCULLIS_CORS_ORIGINS=*: list the exact origins',
+    )
+  }
+  return { origins, credentials }
 }
 
 /** Printable ASCII without quote or backslash: safe inside a quoted header parameter. */
@@ -257,7 +316,7 @@ export function loadConfig(env: Env = process.env): Config {
     hashQueueLimit: int(env, 'PORTCULLIS_HASH_QUEUE_LIMIT', 64, 0, 100_000),
     passwordMinLength,
     passwordMaxLength,
-    requestTimeoutMs: int(env, 'PORTCULLIS_REQUEST_TIMEOUT_MS', 10_000, 1000, 600_000),
+    ...timeouts(env),
     logLevel: oneOf(env, 'PORTCULLIS_LOG_LEVEL', 'info', [
       'fatal',
       'error',
@@ -267,6 +326,20 @@ export function loadConfig(env: Env = process.env): Config {
       'trace',
       'silent',
     ]),
-    trustProxy: bool(env, 'PORTCULLIS_TRUST_PROXY', false),
+    trustProxy: parsed(env, 'PORTCULLIS_TRUST_PROXY', parseTrustProxy),
+    cors: corsConfig(env),
+    maxEventLoopDelayMs: int(env, 'PORTCULLIS_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 600_000),
+    limits: {
+      enabled: bool(env, 'PORTCULLIS_RATE_LIMITS', true),
+      loginIpFailures: int(env, 'PORTCULLIS_LOGIN_IP_FAILURES', 50, 1, 1_000_000),
+      loginIpWindowSeconds: int(env, 'PORTCULLIS_LOGIN_IP_WINDOW', 900, 1, 86_400),
+      loginDelayAfter: int(env, 'PORTCULLIS_LOGIN_DELAY_AFTER', 5, 1, 100),
+      loginSlowAfter: int(env, 'PORTCULLIS_LOGIN_SLOW_AFTER', 20, 1, 100),
+      // NIST SP 800-63B-4: at most 100 consecutive failed attempts per account.
+      loginHardLimit: int(env, 'PORTCULLIS_LOGIN_HARD_LIMIT', 100, 1, 100),
+      loginMaxDelaySeconds: int(env, 'PORTCULLIS_LOGIN_MAX_DELAY', 900, 60, 86_400),
+      registerPerHour: int(env, 'PORTCULLIS_REGISTER_LIMIT', 20, 1, 1_000_000),
+      requestsPerMinute: int(env, 'PORTCULLIS_REQUEST_LIMIT', 300, 1, 1_000_000),
+    },
   }
 }

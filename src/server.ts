@@ -38,6 +38,11 @@ async function main(): Promise<void> {
       'private signing keys are stored unencrypted: set PORTCULLIS_KEY_ENCRYPTION_KEY (32 bytes, base64)',
     )
   }
+  if (typeof config.trustProxy === 'number') {
+    app.log.warn(
+      "PORTCULLIS_TRUST_PROXY is a hop count: anyone who can reach this port directly can choose their client IP; list the proxies' addresses instead unless only the proxy can connect",
+    )
+  }
   await app.listen({ host: config.host, port: config.port })
   app.log.info(
     { issuer: config.issuer, store: store.engine, alg: config.signingAlg },

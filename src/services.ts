@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto'
 import { AccessTokens } from './auth/access-tokens.js'
 import { KeySealer } from './auth/key-sealer.js'
 import { Keyring } from './auth/keys.js'
+import { LoginThrottle } from './auth/login-throttle.js'
 import { PasswordHasher } from './auth/password-hasher.js'
+import { RateLimiter } from './auth/rate-limiter.js'
 import { SessionService } from './auth/sessions.js'
 import { UserService } from './auth/users.js'
 import { WorkLimiter } from './auth/work-limiter.js'
@@ -22,6 +24,8 @@ export interface Services {
   tokens: AccessTokens
   users: UserService
   sessions: SessionService
+  throttle: LoginThrottle
+  rateLimiter: RateLimiter
 }
 
 /** Builds the services: loads (or creates) the signing key and computes the dummy hash. */
@@ -58,11 +62,43 @@ export async function createServices(
     new Date(clock.now()).toISOString(),
   )
   const sessions = new SessionService(store, clock, config.session, rotationKey)
+  const deviceKey = await store.secrets.getOrCreate(
+    'device-key',
+    randomBytes(32).toString('base64url'),
+    new Date(clock.now()).toISOString(),
+  )
+  const { limits } = config
+  const throttle = new LoginThrottle(
+    store.counters,
+    clock,
+    {
+      ipFailures: limits.loginIpFailures,
+      ipWindowSeconds: limits.loginIpWindowSeconds,
+      pairFailures: limits.loginDelayAfter,
+      accountFailures: limits.loginSlowAfter,
+      accountHardLimit: limits.loginHardLimit,
+      maxDelaySeconds: limits.loginMaxDelaySeconds,
+    },
+    deviceKey,
+  )
+  const rateLimiter = new RateLimiter(store.counters, clock)
   const users = new UserService(
     store,
     hasher,
     { minLength: config.passwordMinLength, maxLength: config.passwordMaxLength },
     clock,
   )
-  return { config, store, clock, limiter, hasher, keyring, tokens, users, sessions }
+  return {
+    config,
+    store,
+    clock,
+    limiter,
+    hasher,
+    keyring,
+    tokens,
+    users,
+    sessions,
+    throttle,
+    rateLimiter,
+  }
 }

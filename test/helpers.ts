@@ -19,6 +19,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
     PORTCULLIS_ARGON2_MEMORY_KIB: '256',
     PORTCULLIS_ARGON2_ITERATIONS: '1',
     PORTCULLIS_LOG_LEVEL: 'silent',
+    // Tests that are about limits turn them on; the rest register and log in freely.
+    PORTCULLIS_RATE_LIMITS: 'false',
     ...env,
   })
 }
@@ -71,8 +73,10 @@ export function postToken(
   app: FastifyInstance,
   form: Record<string, string> | string,
   headers = {},
+  options: { remoteAddress?: string } = {},
 ) {
   return app.inject({
+    ...options,
     method: 'POST',
     url: '/token',
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },

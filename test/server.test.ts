@@ -171,6 +171,12 @@ describe('the server process', () => {
       /PORTCULLIS_ARGON2_MEMORY_KIB must be at least 8 × PORTCULLIS_ARGON2_PARALLELISM/,
     ],
     [{ PORTCULLIS_DATABASE_URL: 'mysql://u:p/w@h/db' }, /PORTCULLIS_DATABASE_URL must be .*\*\*\*/],
+    [{ PORTCULLIS_TRUST_PROXY: 'true' }, /PORTCULLIS_TRUST_PROXY no longer accepts "true"/],
+    [{ PORTCULLIS_CORS_ORIGINS: 'https://*.example.com' }, /PORTCULLIS_CORS_ORIGINS must be/],
+    [
+      { PORTCULLIS_HEADERS_TIMEOUT_MS: '20000' },
+      /PORTCULLIS_HEADERS_TIMEOUT_MS must not exceed PORTCULLIS_REQUEST_TIMEOUT_MS/,
+    ],
   ] as const) {
     it(`refuses to start with ${JSON.stringify(env)}, in one clear line`, async () => {
       const { code, stderr } = await runServerToExit(env)

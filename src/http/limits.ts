@@ -1,2 +1,8 @@
 /** Largest body accepted on the auth routes; nothing they take comes near it (issue #2). */
 export const authBodyLimit = 16 * 1024
+
+/** Largest request head (request line and headers) Node accepts; beyond it, 431. Node's default. */
+export const maxHeaderSize = 16 * 1024
+
+/** How often Node checks the headers and request timeouts of open connections. */
+export const timeoutCheckIntervalMs = 1000

@@ -5,6 +5,7 @@ import { toPublicUser } from '../auth/users.js'
 import { hashedPasswordHint, invalidRequest } from '../errors.js'
 import { requireContentType } from '../http/content-type.js'
 import { authBodyLimit } from '../http/limits.js'
+import { rateLimit } from '../http/rate-limit.js'
 import { errorResponses, PublicUserSchema } from '../http/schemas.js'
 import type { Services } from '../services.js'
 
@@ -51,6 +52,10 @@ export function registerRoutes(services: Services): FastifyPluginAsyncTypebox {
       '/register',
       {
         bodyLimit: authBodyLimit,
+        onRequest: rateLimit(services, 'register', {
+          limit: services.config.limits.registerPerHour,
+          windowSeconds: 3600,
+        }),
         preValidation: [requireContentType('application/json'), refuseHashedPassword],
         schema: {
           tags: ['users'],

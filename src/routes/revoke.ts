@@ -4,6 +4,7 @@ import { invalidRequest } from '../errors.js'
 import { authenticateClient } from '../http/client-auth.js'
 import { requireContentType } from '../http/content-type.js'
 import { authBodyLimit } from '../http/limits.js'
+import { perMinute, rateLimit } from '../http/rate-limit.js'
 import { errorResponses } from '../http/schemas.js'
 import type { Services } from '../services.js'
 
@@ -27,6 +28,7 @@ export function revokeRoutes(services: Services): FastifyPluginAsyncTypebox {
       '/revoke',
       {
         bodyLimit: authBodyLimit,
+        onRequest: rateLimit(services, 'revoke', perMinute(services)),
         preValidation: requireContentType('application/x-www-form-urlencoded'),
         schema: {
           tags: ['tokens'],

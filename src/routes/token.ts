@@ -2,10 +2,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { type Static, Type } from 'typebox'
 import { grantScopes } from '../auth/scopes.js'
+import { canonicalEmail, canonicalUsername } from '../auth/usernames.js'
 import { ApiError, invalidGrant, invalidRequest } from '../errors.js'
 import { authenticateClient } from '../http/client-auth.js'
+import { clientKey } from '../http/client-ip.js'
 import { requireContentType } from '../http/content-type.js'
 import { authBodyLimit } from '../http/limits.js'
+import { perMinute } from '../http/rate-limit.js'
 import { errorResponses } from '../http/schemas.js'
 import { noCache } from '../http/security-headers.js'
 import type { Services } from '../services.js'
@@ -26,6 +29,9 @@ const TokenForm = Type.Object(
     ),
     client_id: param('Optional; the first-party client id'),
     client_secret: param('Not used: the first-party client is public'),
+    device_token: param(
+      'password grant: the `device_token` of an earlier successful login on this device; exempts it from the account-wide slow-down while the account is under attack',
+    ),
   },
   { additionalProperties: true },
 )
@@ -39,10 +45,21 @@ const TokenResponse = Type.Object({
   expires_in: Type.Integer({ description: 'Seconds until the access token expires' }),
   refresh_token: Type.String({ description: 'Opaque, single-use: each refresh returns a new one' }),
   scope: Type.String(),
+  device_token: Type.Optional(
+    Type.String({
+      description:
+        'Proves this device logged in before: send it back as `device_token` on later logins (login throttling)',
+    }),
+  ),
 })
 
 // RFC 6749 §3.2: "Parameters sent without a value MUST be treated as if they were omitted".
 const present = (value: string | undefined) => (value === '' ? undefined : value)
+
+/** The throttling key of a login: its canonical username or email, or the raw text lowercased. */
+const loginKey = (login: string) =>
+  (login.includes('@') ? canonicalEmail(login) : canonicalUsername(login)) ??
+  login.toLowerCase().slice(0, 256)
 
 const userAgent = (request: FastifyRequest) => request.headers['user-agent']?.slice(0, 256) ?? null
 
@@ -67,16 +84,29 @@ export function tokenRoutes(services: Services): FastifyPluginAsyncTypebox {
     if (username === undefined) throw invalidRequest('"username" is required')
     if (password === undefined) throw invalidRequest('"password" is required')
     const scope = grantScopes(present(form.scope), config.scopes, config.defaultScopes)
+    const throttled = config.limits.enabled
+    // Keyed by the canonical login whether or not the account exists: the answers reveal nothing.
+    const account = loginKey(username)
+    const ip = clientKey(request.ip)
+    if (throttled) await services.throttle.check(account, ip, present(form.device_token))
     const user = await services.users.authenticate(username, password)
-    if (!user) throw invalidGrant('invalid username or password')
+    if (!user) {
+      if (throttled) await services.throttle.failed(account, ip)
+      throw invalidGrant('invalid username or password')
+    }
+    const deviceToken = throttled ? await services.throttle.succeeded(account, ip) : undefined
     const { session, refreshToken } = await services.sessions.start(user.id, clientId, scope, {
       ip: request.ip,
       userAgent: userAgent(request),
     })
-    return respond(user.id, session.id, scope, refreshToken)
+    const body = await respond(user.id, session.id, scope, refreshToken)
+    return deviceToken ? { ...body, device_token: deviceToken } : body
   }
 
-  async function refreshGrant(form: Form, _request: FastifyRequest, clientId: string) {
+  async function refreshGrant(form: Form, request: FastifyRequest, clientId: string) {
+    if (config.limits.enabled) {
+      await services.rateLimiter.hit('refresh', clientKey(request.ip), perMinute(services))
+    }
     const token = present(form.refresh_token)
     if (token === undefined) throw invalidRequest('"refresh_token" is required')
     const rotation = await services.sessions.refresh(token, clientId, present(form.scope))

@@ -19,7 +19,13 @@ export async function startServer(
 ): Promise<RunningServer> {
   const child = spawn(process.execPath, ['--import', tsxLoader, serverEntry], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', PORTCULLIS_PORT: '0', ...env },
+    // Limits are off unless a test is about them (PORTCULLIS_RATE_LIMITS in `env`).
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORTCULLIS_PORT: '0',
+      PORTCULLIS_RATE_LIMITS: 'false',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
