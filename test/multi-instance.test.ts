@@ -180,6 +180,31 @@ describe('several instances on one PostgreSQL', () => {
       assert.equal((await me(base, before)).status, 200, 'old tokens still work')
   })
 
+  it('share login limits: alternating between instances does not double the allowance', async (t) => {
+    const url = await freshDatabaseUrl(t, 'postgres')
+    const env = { ...cheap, PORTCULLIS_DATABASE_URL: url, PORTCULLIS_RATE_LIMITS: 'true' }
+    const [a, b] = await Promise.all([startServer(env), startServer(env)])
+    t.after(() => Promise.all([a.stop(), b.stop()]))
+    await register(a.url, 'frank')
+    const attempt = async (base: string, password: string) =>
+      (
+        await fetch(`${base}/token`, {
+          method: 'POST',
+          body: new URLSearchParams({ username: 'frank', password }),
+        })
+      ).status
+    const statuses: number[] = []
+    for (let i = 0; i < 5; i++)
+      statuses.push(await attempt(i % 2 ? b.url : a.url, 'wrong password guess'))
+    assert.deepEqual(statuses, [400, 400, 400, 400, 400])
+    assert.equal(
+      await attempt(b.url, 'wrong password guess'),
+      429,
+      'the sixth failure is delayed on B too',
+    )
+    assert.equal(await attempt(a.url, PASSWORD), 429, 'and on A, even with the right password')
+  })
+
   it('see a registration race between instances end with exactly one winner', async (t) => {
     const [a, b] = await twoInstances(t)
     for (let round = 0; round < 5; round++) {
