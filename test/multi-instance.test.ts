@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it, type TestContext } from 'node:test'
+import { startNotesApi } from './examples/notes-process.js'
 import { PASSWORD } from './helpers.js'
 import { runCli } from './support/cli.js'
 import { freshDatabaseUrl } from './support/engines.js'
@@ -138,9 +139,25 @@ describe('several instances on one PostgreSQL', () => {
 
   it('publish a rotated key on every instance before either signs with it', async (t) => {
     const url = await freshDatabaseUrl(t, 'postgres')
-    const env = { ...cheap, PORTCULLIS_DATABASE_URL: url, PORTCULLIS_KEY_RELOAD_SECONDS: '1' }
+    const env = {
+      ...cheap,
+      PORTCULLIS_DATABASE_URL: url,
+      PORTCULLIS_KEY_RELOAD_SECONDS: '1',
+      PORTCULLIS_SCOPES: 'profile notes:read notes:write',
+    }
     const [a, b] = await Promise.all([startServer(env), startServer(env)])
     t.after(() => Promise.all([a.stop(), b.stop()]))
+    // The example resource server trusts them through A's JWKS only.
+    const notes = await startNotesApi({
+      PORTCULLIS_ISSUER: cheap.PORTCULLIS_ISSUER,
+      NOTES_AUDIENCE: cheap.PORTCULLIS_ISSUER,
+      PORTCULLIS_JWKS_URL: `${a.url}/.well-known/jwks.json`,
+      NOTES_JWKS_COOLDOWN_SECONDS: '1',
+    })
+    t.after(() => notes.stop())
+    const readNotes = async (accessToken: string) =>
+      (await fetch(`${notes.url}/notes`, { headers: { authorization: `Bearer ${accessToken}` } }))
+        .status
     await register(a.url, 'erin')
     const before = await token(a.url, 'erin')
     const kidOf = (jwt: string) =>
@@ -178,6 +195,18 @@ describe('several instances on one PostgreSQL', () => {
     }
     for (const base of [a.url, b.url])
       assert.equal((await me(base, before)).status, 200, 'old tokens still work')
+    assert.equal(
+      await readNotes(before),
+      200,
+      'the old token still verifies at the resource server',
+    )
+    for (const base of [a.url, b.url]) {
+      assert.equal(
+        await readNotes(await token(base, 'erin')),
+        200,
+        'new tokens from either instance verify there',
+      )
+    }
   })
 
   it('share login limits: alternating between instances does not double the allowance', async (t) => {
