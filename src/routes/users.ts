@@ -1,6 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { toPublicUser } from '../auth/users.js'
+import { ApiError } from '../errors.js'
+import { clientKey } from '../http/client-ip.js'
 import { requireContentType } from '../http/content-type.js'
 import { authBodyLimit } from '../http/limits.js'
 import { authOf } from '../http/protected.js'
@@ -13,6 +16,27 @@ const authErrors =
 
 /** GET /users/me, PUT /users/me/password, DELETE /users/me. Registered behind `authenticate`. */
 export function userRoutes(services: Services): FastifyPluginAsyncTypebox {
+  /**
+   * Runs a password check under the same login throttling as /token: a stolen access token must
+   * not become a way to guess the account's password.
+   */
+  async function passwordChecked(
+    request: FastifyRequest,
+    account: string,
+    check: () => Promise<void>,
+  ) {
+    if (!services.config.limits.enabled) return check()
+    const ip = clientKey(request.ip)
+    await services.throttle.check(account, ip, undefined)
+    try {
+      await check()
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'invalid_grant')
+        await services.throttle.failed(account, ip)
+      throw error
+    }
+  }
+
   return async (app) => {
     app.get(
       '/users/me',
@@ -45,15 +69,17 @@ export function userRoutes(services: Services): FastifyPluginAsyncTypebox {
             },
             { additionalProperties: false },
           ),
-          response: { 204: Type.Null(), ...errorResponses(400, 401, 413, 415, 503) },
+          response: { 204: Type.Null(), ...errorResponses(400, 401, 413, 415, 429, 503) },
         },
       },
       async (request, reply) => {
         const { user, session } = authOf(request)
-        await services.users.changePassword(
-          user,
-          request.body.current_password,
-          request.body.new_password,
+        await passwordChecked(request, user.username, () =>
+          services.users.changePassword(
+            user,
+            request.body.current_password,
+            request.body.new_password,
+          ),
         )
         await services.sessions.revokeAll(user.id, session.id)
         return reply.code(204).send(null)
@@ -74,11 +100,14 @@ export function userRoutes(services: Services): FastifyPluginAsyncTypebox {
             { password: Type.String({ maxLength: 1024 }) },
             { additionalProperties: false },
           ),
-          response: { 204: Type.Null(), ...errorResponses(400, 401, 413, 415, 503) },
+          response: { 204: Type.Null(), ...errorResponses(400, 401, 413, 415, 429, 503) },
         },
       },
       async (request, reply) => {
-        await services.users.deleteAccount(authOf(request).user, request.body.password)
+        const { user } = authOf(request)
+        await passwordChecked(request, user.username, () =>
+          services.users.deleteAccount(user, request.body.password),
+        )
         return reply.code(204).send(null)
       },
     )

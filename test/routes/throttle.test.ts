@@ -166,3 +166,25 @@ describe('rate limits on unauthenticated endpoints', () => {
     assert.equal((await app.inject({ url: '/probe9', ...from('203.0.113.9') })).statusCode, 429)
   })
 })
+
+describe('password checks behind a token', () => {
+  it('throttle guesses of the current password like logins', async (t) => {
+    const { app } = await buildTestApp(t, { env: limits })
+    await registerUser(app, 'alice')
+    const pair = (
+      await postToken(app, { username: 'alice', password: PASSWORD }, {}, from('203.0.113.7'))
+    ).json()
+    const change = (current: string) =>
+      app.inject({
+        method: 'PUT',
+        url: '/users/me/password',
+        headers: { authorization: `Bearer ${pair.access_token}` },
+        payload: { current_password: current, new_password: 'a brand new passphrase here' },
+        ...from('203.0.113.7'),
+      })
+    for (let i = 0; i < 5; i++) assert.equal((await change(WRONG)).statusCode, 400)
+    const delayed = await change(PASSWORD)
+    assert.equal(delayed.statusCode, 429)
+    assert.equal(delayed.json().error, 'too_many_requests')
+  })
+})
