@@ -49,7 +49,7 @@ export async function createServices(
     },
     clock,
   )
-  await Promise.all([keyring.load(), hasher.init()])
+  await Promise.all([keyring.load(), store.users.maxLegacyCost().then((cost) => hasher.init(cost))])
   const tokens = new AccessTokens(keyring, clock, {
     issuer: config.issuer,
     audience: config.audience,

@@ -27,15 +27,52 @@ const legacyBcrypt = /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/
  */
 export class PasswordHasher {
   private dummyHash = ''
+  /** A bcrypt hash at the highest cost of the legacy hashes seen, while any exist. */
+  private legacyDummy: { cost: number; hash: string } | null = null
 
   constructor(
     private readonly params: Argon2Params,
     private readonly limiter: WorkLimiter,
   ) {}
 
-  /** Computes the dummy hash that unknown users are verified against (equal timing). */
-  async init(): Promise<void> {
+  /**
+   * Computes the dummy hash that unknown users are verified against (equal timing), and the
+   * bcrypt dummy when the store holds legacy hashes (`legacyCost`, their highest bcrypt cost).
+   */
+  async init(legacyCost: number | null = null): Promise<void> {
     this.dummyHash = await this.hash(randomBytes(32).toString('base64url'))
+    if (legacyCost !== null) await this.raiseLegacyCost(legacyCost)
+  }
+
+  /**
+   * Verifies like `verify`, for a user who may not exist (`stored` null). While legacy bcrypt
+   * hashes exist, every failure costs one argon2id and one bcrypt verification whichever kind
+   * the stored hash was, so an unknown user, an argon2 user and a bcrypt user fail alike in
+   * time as well as in status and body.
+   */
+  async verifyOrDummy(stored: string | null, password: string): Promise<VerifyResult> {
+    const isLegacy = stored !== null && legacyBcrypt.test(stored)
+    if (isLegacy) await this.raiseLegacyCost(Number(stored.slice(4, 6)))
+    let result: VerifyResult
+    if (stored === null) {
+      await this.verify(this.dummyHash, password)
+      result = { ok: false, needsRehash: false }
+    } else {
+      result = await this.verify(stored, password)
+    }
+    if (!result.ok && this.legacyDummy) {
+      await this.verify(isLegacy ? this.dummyHash : this.legacyDummy.hash, password)
+    }
+    return result
+  }
+
+  private async raiseLegacyCost(cost: number): Promise<void> {
+    if (!Number.isInteger(cost) || cost < 4 || cost > 31 || (this.legacyDummy?.cost ?? 0) >= cost)
+      return
+    this.legacyDummy = {
+      cost,
+      hash: await bcrypt.hash(randomBytes(16).toString('base64url'), cost),
+    }
   }
 
   hash(password: string): Promise<string> {
@@ -67,7 +104,7 @@ export class PasswordHasher {
 
   /** Spends the same work as a real verify, for a user that does not exist. Always false. */
   async verifyDummy(password: string): Promise<false> {
-    await this.verify(this.dummyHash, password)
+    await this.verifyOrDummy(null, password)
     return false
   }
 

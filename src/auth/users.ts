@@ -89,8 +89,8 @@ export class UserService {
     // A malformed password cannot match any stored one; it takes the unknown-user path.
     const user = isWellFormedPassword(password) ? found : null
     const normalized = normalizePassword(password)
-    if (!user) return this.hasher.verifyDummy(normalized).then(() => null)
-    let result = await this.hasher.verify(user.passwordHash, normalized)
+    let result = await this.hasher.verifyOrDummy(user?.passwordHash ?? null, normalized)
+    if (!user) return null
     if (!result.ok && normalized !== password && user.passwordHash.startsWith('$2')) {
       // passlib hashed the raw password; NFKC may have changed it.
       result = await this.hasher.verify(user.passwordHash, password)

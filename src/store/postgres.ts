@@ -101,6 +101,12 @@ export function openPostgresStore(url: string, options: PostgresOptions): Store 
           ])
         ).rowCount === 1,
       delete: async (id) => (await query('DELETE FROM users WHERE id = $1', [id])).rowCount === 1,
+      async maxLegacyCost() {
+        const { rows } = await query<{ cost: number | null }>(
+          "SELECT max(substr(password_hash, 5, 2)::int) AS cost FROM users WHERE password_hash LIKE '$2%'",
+        )
+        return rows[0]?.cost ?? null
+      },
       page: async (afterId, limit) =>
         (
           await query<UserRow>(

@@ -74,6 +74,11 @@ export function openSqliteStore(path: string): Store {
       created_at, retired_at, activates_at) SELECT ?, ?, ?, ?, ?, NULL, ?
       WHERE NOT EXISTS (SELECT 1 FROM signing_keys
         WHERE alg = ? AND retired_at IS NULL AND activates_at >= ?)`),
+    legacyCost: db
+      .prepare<[], number | null>(
+        "SELECT max(CAST(substr(password_hash, 5, 2) AS INTEGER)) FROM users WHERE password_hash LIKE '$2%'",
+      )
+      .pluck(),
     page: db.prepare<[string, number], UserRow>(
       'SELECT * FROM users WHERE id > ? ORDER BY id LIMIT ?',
     ),
@@ -110,6 +115,7 @@ export function openSqliteStore(path: string): Store {
       setDisabled: (id, disabled, at) =>
         guard(() => q.setDisabled.run(disabled ? 1 : 0, at, id).changes === 1),
       delete: (id) => guard(() => q.deleteUser.run(id).changes === 1),
+      maxLegacyCost: () => guard(() => q.legacyCost.get() ?? null),
       page: (afterId, limit) => guard(() => q.page.all(afterId ?? '', limit).map(toUser)),
       insertRecord: (u) =>
         guard(() => {

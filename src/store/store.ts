@@ -84,6 +84,8 @@ export interface UserStore {
   replacePasswordHash(id: string, expected: string, next: string, at: string): Promise<boolean>
   setDisabled(id: string, disabled: boolean, at: string): Promise<boolean>
   delete(id: string): Promise<boolean>
+  /** The highest bcrypt cost among legacy `$2a$/$2b$/$2y$` hashes, or null when none is left. */
+  maxLegacyCost(): Promise<number | null>
   /** Up to `limit` users with id greater than `afterId`, in id order; for copying. */
   page(afterId: string | null, limit: number): Promise<UserRecord[]>
   /** Inserts a complete row as it is (disabled flag and timestamps included); for copying. */

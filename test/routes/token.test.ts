@@ -260,6 +260,42 @@ describe('POST /token', () => {
     )
   })
 
+  it('fails an unknown user, an argon2 user and a legacy bcrypt user in the same time', async (t) => {
+    const { app, services } = await buildTestApp(t)
+    await registerUser(app, 'alice')
+    await services.store.users.create({
+      id: '00000000-0000-4000-8000-0000000000aa',
+      username: 'legacy',
+      email: null,
+      emailCanonical: null,
+      fullName: null,
+      passwordHash: await bcrypt.hash(PASSWORD, 10),
+      createdAt: '2020-01-01T00:00:00.000Z',
+    })
+    const attempt = async (username: string) => {
+      const started = performance.now()
+      const res = await postToken(app, { username, password: 'not the password at all' })
+      assert.equal(res.statusCode, 400)
+      return performance.now() - started
+    }
+    await attempt('legacy')
+    const times: Record<string, number[]> = { nobody: [], alice: [], legacy: [] }
+    for (let i = 0; i < 7; i++)
+      for (const name of Object.keys(times)) times[name]?.push(await attempt(name))
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
+    const nobody = median(times.nobody ?? [])
+    const alice = median(times.alice ?? [])
+    const legacy = median(times.legacy ?? [])
+    // Without padding the bcrypt user would be ~50x slower than the others here.
+    for (const [a, b] of [
+      [nobody, legacy],
+      [alice, legacy],
+      [nobody, alice],
+    ] as const) {
+      assert.ok(a / b > 0.5 && a / b < 2, `medians ${nobody} / ${alice} / ${legacy} ms`)
+    }
+  })
+
   it('verifies passlib bcrypt hashes ($2a$, $2b$, $2y$) and re-hashes them to argon2id', async (t) => {
     const { app, services } = await buildTestApp(t)
     const base = await bcrypt.hash(PASSWORD, 4)

@@ -449,6 +449,17 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
       })
     })
 
+    describe('legacy hashes', () => {
+      it('reports the highest bcrypt cost left, or null', async (t) => {
+        const store = await fresh(t)
+        await store.users.create(newUser())
+        assert.equal(await store.users.maxLegacyCost(), null)
+        await store.users.create(newUser({ passwordHash: `$2b$10$${'a'.repeat(53)}` }))
+        await store.users.create(newUser({ passwordHash: `$2a$12$${'b'.repeat(53)}` }))
+        assert.equal(await store.users.maxLegacyCost(), 12)
+      })
+    })
+
     describe('throttle counters', () => {
       it('counts within a window and restarts at 1 in a new one', async (t) => {
         const store = await fresh(t)
