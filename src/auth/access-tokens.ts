@@ -85,7 +85,7 @@ export class AccessTokens {
     } catch (error) {
       return Promise.reject(error)
     }
-    return this.verifyAndCache(token)
+    return this.verifyUncached(token)
   }
 
   /**
@@ -100,7 +100,8 @@ export class AccessTokens {
     throw invalidToken('the access token expired')
   }
 
-  private async verifyAndCache(token: string): Promise<AccessClaims> {
+  /** The full check of a token not in the cache (after `fromCache` missed); caches the result. */
+  async verifyUncached(token: string): Promise<AccessClaims> {
     const { claims, kid } = await this.verifySignedToken(token)
     this.cache.set(token, { claims, kid })
     return claims

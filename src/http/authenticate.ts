@@ -34,7 +34,7 @@ export function authenticate(deps: AuthenticateDeps) {
     let claims: AccessClaims
     try {
       // A cached token is checked synchronously; only a first sighting awaits the signature.
-      claims = deps.tokens.fromCache(token) ?? (await deps.tokens.verify(token))
+      claims = deps.tokens.fromCache(token) ?? (await deps.tokens.verifyUncached(token))
     } catch (error) {
       throw error instanceof ApiError ? reject(error) : error
     }

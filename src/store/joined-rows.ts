@@ -1,3 +1,5 @@
+import type { SessionRecord } from './store.js'
+
 // A session row joined with its user: the user's columns come prefixed with `u_` so they
 // cannot collide with the session's own (both tables have id and created_at).
 
@@ -25,3 +27,18 @@ export function unprefix<T>(row: Prefixed<T>): T {
   for (const name of userColumnNames) user[name] = (row as Record<string, unknown>)[`u_${name}`]
   return user as T
 }
+
+/** A session's column values in table order, for either engine's INSERT. */
+export const sessionValues = (s: SessionRecord) => [
+  s.id,
+  s.userId,
+  s.clientId,
+  s.scope,
+  s.ip,
+  s.userAgent,
+  s.createdAt,
+  s.lastUsedAt,
+  s.idleExpiresAt,
+  s.absoluteExpiresAt,
+  s.revokedAt,
+]

@@ -1,4 +1,4 @@
-import { type Prefixed, unprefix, userColumns } from './joined-rows.js'
+import { type Prefixed, sessionValues, unprefix, userColumns } from './joined-rows.js'
 import type { PgDriver } from './pg-driver.js'
 import {
   type SessionRow,
@@ -8,23 +8,9 @@ import {
   toUser,
   type UserRow,
 } from './pg-rows.js'
-import type { SecretStore, SessionRecord, SessionStore } from './store.js'
+import type { SecretStore, SessionStore } from './store.js'
 
 const insertSession = 'INSERT INTO sessions VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)'
-const sessionValues = (s: SessionRecord) => [
-  s.id,
-  s.userId,
-  s.clientId,
-  s.scope,
-  s.ip,
-  s.userAgent,
-  s.createdAt,
-  s.lastUsedAt,
-  s.idleExpiresAt,
-  s.absoluteExpiresAt,
-  s.revokedAt,
-]
-
 /** The sessions part of the PostgreSQL store. */
 export function postgresSessions({ query, transaction }: PgDriver): SessionStore {
   return {

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import { type Prefixed, unprefix, userColumns } from './joined-rows.js'
+import { type Prefixed, sessionValues, unprefix, userColumns } from './joined-rows.js'
 import { guard } from './sqlite-errors.js'
 import {
   type SessionRow,
@@ -10,20 +10,6 @@ import {
   type UserRow,
 } from './sqlite-rows.js'
 import type { SecretStore, SessionRecord, SessionStore } from './store.js'
-
-const sessionValues = (s: SessionRecord) => [
-  s.id,
-  s.userId,
-  s.clientId,
-  s.scope,
-  s.ip,
-  s.userAgent,
-  s.createdAt,
-  s.lastUsedAt,
-  s.idleExpiresAt,
-  s.absoluteExpiresAt,
-  s.revokedAt,
-]
 
 /** The sessions part of the SQLite store. */
 export function sqliteSessions(db: Database.Database): SessionStore {
