@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
+import { builtinScopes, parseRoles, type RoleTable } from './auth/roles.js'
 import { type CorsConfig, parseCorsOrigins } from './http/cors.js'
 import { parseTrustProxy, type TrustProxy } from './http/trust-proxy.js'
 
@@ -31,9 +32,20 @@ export interface Config {
   tokenCacheSize: number
   /** How long a user's status may be served from memory; the bound on disable/delete lag. */
   statusCacheMs: number
+  /** Every scope this server offers: the built-in ones plus PORTCULLIS_SCOPES. */
   scopes: string[]
+  /** What a token gets when no `scope` is asked for (narrowed to what the user's roles allow). */
   defaultScopes: string[]
+  /** Role name → scopes it grants. */
+  roles: RoleTable
+  /** The built-in public first-party client, usable without registration. */
   clientId: string
+  /** When true, the password grant needs a registered client; the built-in one is refused. */
+  requireClient: boolean
+  /** How long audit records are kept. */
+  auditRetentionDays: number
+  /** Read once at server start: creates this admin if no user has the username. */
+  bootstrapAdmin: { username: string; password: string } | null
   argon2: { memoryKib: number; iterations: number; parallelism: number }
   hashConcurrency: number
   hashQueueLimit: number
@@ -183,6 +195,18 @@ function scopeList(env: Env, name: string, fallback: string[]): string[] {
   return list
 }
 
+function bootstrapAdmin(env: Env): Config['bootstrapAdmin'] {
+  const username = env.PORTCULLIS_BOOTSTRAP_ADMIN_USERNAME
+  const password = env.PORTCULLIS_BOOTSTRAP_ADMIN_PASSWORD
+  if (!username && !password) return null
+  if (!username || !password) {
+    throw new ConfigError(
+      'PORTCULLIS_BOOTSTRAP_ADMIN_USERNAME and PORTCULLIS_BOOTSTRAP_ADMIN_PASSWORD go together',
+    )
+  }
+  return { username, password }
+}
+
 // Values people paste from tutorials and examples; a deployment must never run with them.
 const placeholder = /secret|change|your|example|placeholder|password|default|^(.)\1+$/i
 
@@ -262,13 +286,22 @@ export function loadConfig(env: Env = process.env): Config {
       `PORTCULLIS_DATABASE_URL must be sqlite:<path>, sqlite::memory: or postgres://… (got "${masked(databaseUrl)}")`,
     )
   }
-  const scopes = scopeList(env, 'PORTCULLIS_SCOPES', ['profile', 'email'])
-  const defaultScopes = scopeList(env, 'PORTCULLIS_DEFAULT_SCOPES', scopes)
+  const scopes = [...new Set([...builtinScopes, ...scopeList(env, 'PORTCULLIS_SCOPES', ['email'])])]
+  // The admin scope is never a default: an admin asks for it (least privilege).
+  const defaultScopes = scopeList(
+    env,
+    'PORTCULLIS_DEFAULT_SCOPES',
+    scopes.filter((s) => s !== 'admin'),
+  )
   for (const scope of defaultScopes) {
     if (!scopes.includes(scope)) {
-      throw new ConfigError(`PORTCULLIS_DEFAULT_SCOPES must be a subset of PORTCULLIS_SCOPES`)
+      throw new ConfigError(
+        `PORTCULLIS_DEFAULT_SCOPES must be a subset of the offered scopes (${scopes.join(' ')})`,
+      )
     }
   }
+  const roles = parseRoles(env.PORTCULLIS_ROLES, scopes)
+  if (typeof roles === 'string') throw new ConfigError(`PORTCULLIS_ROLES: ${roles}`)
   const passwordMinLength = int(env, 'PORTCULLIS_PASSWORD_MIN_LENGTH', 15, 8, 64)
   const passwordMaxLength = int(env, 'PORTCULLIS_PASSWORD_MAX_LENGTH', 256, 64, 256)
   const cpus = availableParallelism()
@@ -310,7 +343,11 @@ export function loadConfig(env: Env = process.env): Config {
     ),
     scopes,
     defaultScopes,
+    roles,
     clientId: headerSafe(env, 'PORTCULLIS_CLIENT_ID', 'portcullis'),
+    requireClient: bool(env, 'PORTCULLIS_REQUIRE_CLIENT', false),
+    auditRetentionDays: int(env, 'PORTCULLIS_AUDIT_RETENTION_DAYS', 365, 1, 36_500),
+    bootstrapAdmin: bootstrapAdmin(env),
     argon2: argon2Params(env),
     hashConcurrency: int(env, 'PORTCULLIS_HASH_CONCURRENCY', cpus, 1, 256),
     hashQueueLimit: int(env, 'PORTCULLIS_HASH_QUEUE_LIMIT', 64, 0, 100_000),

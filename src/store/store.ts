@@ -12,11 +12,73 @@ export interface UserRecord {
   fullName: string | null
   passwordHash: string
   disabled: boolean
+  /** Role names (issue #6), e.g. `['user']` or `['user', 'admin']`; never empty. */
+  roles: string[]
   createdAt: string
   updatedAt: string
 }
 
-export type NewUser = Omit<UserRecord, 'disabled' | 'updatedAt'>
+/** A user to insert; `roles` defaults to `['user']`, `disabled` to false. */
+export type NewUser = Omit<UserRecord, 'disabled' | 'updatedAt' | 'roles'> & {
+  roles?: string[]
+  disabled?: boolean
+}
+
+/** A row of `clients`: a registered OAuth client (RFC 6749 §2). */
+export interface ClientRecord {
+  /** The `client_id`. */
+  id: string
+  name: string
+  /** SHA-256 (base64url) of the secret for a confidential client; null for a public one. */
+  secretHash: string | null
+  /** Grant types the client may use: `password`, `refresh_token`, `client_credentials`. */
+  grantTypes: string[]
+  /** The most a token issued to this client may carry. */
+  scopes: string[]
+  /** Whether the client may call `POST /introspect` (RFC 7662 §2.1). */
+  introspect: boolean
+  createdAt: string
+  updatedAt: string
+}
+
+/** A row of `audit_events`: one security event (issue #6). */
+export interface AuditRecord {
+  /** Time-ordered and unique: sorting by id sorts by time. */
+  id: string
+  at: string
+  /** e.g. `login.success`, `login.failure`, `refresh.reuse`, `admin.user.disable`. */
+  type: string
+  outcome: 'success' | 'failure'
+  /** The user the event is about (the target of an admin action). */
+  userId: string | null
+  clientId: string | null
+  /** Who acted, for admin actions: a user id, or `cli`. */
+  actorId: string | null
+  ip: string | null
+  userAgent: string | null
+  /** JSON object text with event-specific detail (e.g. the reason of a failure); never a secret. */
+  detail: string | null
+}
+
+/** Filters of `audit.list`; all optional except `limit`. Times are ISO-8601, inclusive. */
+export interface AuditFilter {
+  userId?: string | undefined
+  type?: string | undefined
+  since?: string | undefined
+  until?: string | undefined
+  /** Cursor: only records with an id lower than this (the page continues from it). */
+  beforeId?: string | undefined
+  limit: number
+}
+
+/** Filter of `users.search`. */
+export interface UserSearch {
+  /** Substring of the username or canonical email, matched case-insensitively. */
+  text?: string | undefined
+  /** Cursor: only users whose username sorts after this one. */
+  afterUsername?: string | undefined
+  limit: number
+}
 
 /** A row of `signing_keys`. JWKs are JSON text; the private one never leaves the server. */
 export interface SigningKeyRecord {
@@ -86,6 +148,16 @@ export interface UserStore {
   delete(id: string): Promise<boolean>
   /** The highest bcrypt cost among legacy `$2a$/$2b$/$2y$` hashes, or null when none is left. */
   maxLegacyCost(): Promise<number | null>
+  /** Replaces the user's roles; returns whether the user exists. */
+  setRoles(id: string, roles: string[], at: string): Promise<boolean>
+  /** Up to `limit` users matching `search`, in username order (for the admin API and CLI). */
+  search(search: UserSearch): Promise<UserRecord[]>
+  /**
+   * Inserts each user unless its id, username or email is already taken (by a stored user or
+   * an earlier one in `users`), in one transaction; returns, per user, whether it was inserted.
+   * For `users import`: re-running an import inserts nothing.
+   */
+  importMany(users: NewUser[]): Promise<boolean[]>
   /** Up to `limit` users with id greater than `afterId`, in id order; for copying. */
   page(afterId: string | null, limit: number): Promise<UserRecord[]>
   /** Inserts a complete row as it is (disabled flag and timestamps included); for copying. */
@@ -112,6 +184,8 @@ export const tableNames = [
   'server_secrets',
   'sessions',
   'refresh_tokens',
+  'clients',
+  'audit_events',
 ] as const
 export type TableName = (typeof tableNames)[number]
 
@@ -127,6 +201,8 @@ export interface SessionStore {
   revoke(id: string, at: string): Promise<boolean>
   /** Revokes every unrevoked session of the user except `exceptId`; returns how many. */
   revokeAllForUser(userId: string, at: string, exceptId: string | null): Promise<number>
+  /** Revokes every unrevoked session started through the client; returns how many. */
+  revokeAllForClient(clientId: string, at: string): Promise<number>
   findRefreshToken(hash: string): Promise<RefreshTokenRecord | null>
   /**
    * Spends the refresh token `hash` only if it is unspent, inserts its successor `nextHash` in the
@@ -176,6 +252,27 @@ export interface SecretStore {
   insert(secret: SecretRecord): Promise<void>
 }
 
+export interface ClientStore {
+  /** Inserts a client; throws UniqueViolationError('id') when the client_id is taken. */
+  create(client: ClientRecord): Promise<void>
+  findById(id: string): Promise<ClientRecord | null>
+  /** Every client, in id order (clients are few). */
+  list(): Promise<ClientRecord[]>
+  /** Replaces the secret hash; returns whether the client exists. */
+  setSecretHash(id: string, secretHash: string | null, at: string): Promise<boolean>
+  delete(id: string): Promise<boolean>
+}
+
+export interface AuditStore {
+  insert(record: AuditRecord): Promise<void>
+  /** Up to `filter.limit` records matching the filter, newest (highest id) first. */
+  list(filter: AuditFilter): Promise<AuditRecord[]>
+  /** Deletes up to `limit` records older than `before`; returns how many. */
+  purge(before: string, limit: number): Promise<number>
+  /** For copying: records after `afterId` in id order. */
+  page(afterId: string | null, limit: number): Promise<AuditRecord[]>
+}
+
 export interface Store {
   readonly engine: string
   readonly users: UserStore
@@ -183,6 +280,8 @@ export interface Store {
   readonly sessions: SessionStore
   readonly secrets: SecretStore
   readonly counters: CounterStore
+  readonly clients: ClientStore
+  readonly audit: AuditStore
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>
   /** Row counts of every table, for verifying a copy. */
