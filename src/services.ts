@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import { AccessTokens } from './auth/access-tokens.js'
+import { AuditService } from './auth/audit.js'
+import { ClientService } from './auth/clients.js'
 import { KeySealer } from './auth/key-sealer.js'
 import { Keyring } from './auth/keys.js'
 import { LoginThrottle } from './auth/login-throttle.js'
 import { PasswordHasher } from './auth/password-hasher.js'
 import { RateLimiter } from './auth/rate-limiter.js'
 import { SessionService } from './auth/sessions.js'
+import { UserAdmin } from './auth/user-admin.js'
 import { UserService } from './auth/users.js'
 import { WorkLimiter } from './auth/work-limiter.js'
 import type { Clock } from './clock.js'
@@ -26,6 +29,9 @@ export interface Services {
   sessions: SessionService
   throttle: LoginThrottle
   rateLimiter: RateLimiter
+  audit: AuditService
+  clients: ClientService
+  userAdmin: UserAdmin
 }
 
 /** Builds the services: loads (or creates) the signing key and computes the dummy hash. */
@@ -88,6 +94,12 @@ export async function createServices(
     { minLength: config.passwordMinLength, maxLength: config.passwordMaxLength },
     clock,
   )
+  const audit = new AuditService(store.audit, clock)
+  const clients = new ClientService(store, audit, clock, {
+    scopes: config.scopes,
+    builtinId: config.clientId,
+  })
+  const userAdmin = new UserAdmin(store, audit, clock, config.roles)
   return {
     config,
     store,
@@ -100,5 +112,8 @@ export async function createServices(
     sessions,
     throttle,
     rateLimiter,
+    audit,
+    clients,
+    userAdmin,
   }
 }

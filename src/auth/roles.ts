@@ -34,7 +34,10 @@ export const unknownRoles = (table: RoleTable, roles: readonly string[]) =>
  * defaults: `user` gets every offered scope but `admin`, `admin` gets every offered scope.
  * Returns an error message instead of throwing, so config can name the variable.
  */
-export function parseRoles(raw: string | undefined, offered: readonly string[]): RoleTable | string {
+export function parseRoles(
+  raw: string | undefined,
+  offered: readonly string[],
+): RoleTable | string {
   const table: Record<string, readonly string[]> = {
     [defaultRole]: offered.filter((s) => s !== 'admin'),
     [adminRole]: [...offered],
@@ -47,7 +50,14 @@ export function parseRoles(raw: string | undefined, offered: readonly string[]):
     if (!roleNamePattern.test(name)) {
       return `role names are lowercase letters, digits, ".", "_" and "-" starting with a letter (got "${name}")`
     }
-    const scopes = eq < 0 ? [] : entry.slice(eq + 1).trim().split(/\s+/).filter(Boolean)
+    const scopes =
+      eq < 0
+        ? []
+        : entry
+            .slice(eq + 1)
+            .trim()
+            .split(/\s+/)
+            .filter(Boolean)
     const unknown = scopes.filter((s) => !offered.includes(s))
     if (unknown.length > 0) return `role ${name} names scopes not offered: ${unknown.join(' ')}`
     table[name] = [...new Set(scopes)]

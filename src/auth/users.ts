@@ -16,7 +16,16 @@ export interface Registration {
   password: string
   email?: string | undefined
   full_name?: string | undefined
+  /** Only the CLI and bootstrap set this; registration over HTTP always gets `user`. */
+  roles?: string[] | undefined
 }
+
+/** Why a login failed: for the audit log only, never for the client. */
+export type LoginFailure = 'unknown_user' | 'bad_password' | 'disabled' | 'malformed_password'
+
+export type LoginResult =
+  | { ok: true; user: UserRecord }
+  | { ok: false; reason: LoginFailure; userId: string | null }
 
 /** The user as the API shows it; never the hash. */
 export interface PublicUser {
@@ -72,6 +81,7 @@ export class UserService {
         emailCanonical,
         fullName: input.full_name ?? null,
         passwordHash,
+        roles: input.roles ?? ['user'],
         createdAt: new Date(this.clock.now()).toISOString(),
       })
     } catch (error) {
@@ -81,23 +91,27 @@ export class UserService {
   }
 
   /**
-   * Returns the active user whose username (any form that canonicalizes to it) or email and
-   * password match, else null. Re-hashes bcrypt and weaker argon2 hashes on success.
+   * Checks a login: the active user whose username (any form that canonicalizes to it) or email
+   * and password match. Every failure takes the same path and time; its reason is for the audit
+   * log only. Re-hashes bcrypt and weaker argon2 hashes on success.
    */
-  async authenticate(login: string, password: string): Promise<UserRecord | null> {
+  async authenticate(login: string, password: string): Promise<LoginResult> {
     const found = await this.findByLogin(login)
     // A malformed password cannot match any stored one; it takes the unknown-user path.
-    const user = isWellFormedPassword(password) ? found : null
+    const wellFormed = isWellFormedPassword(password)
+    const user = wellFormed ? found : null
     const normalized = normalizePassword(password)
     let result = await this.hasher.verifyOrDummy(user?.passwordHash ?? null, normalized)
-    if (!user) return null
+    const userId = found?.id ?? null
+    if (!user) return { ok: false, reason: found ? 'malformed_password' : 'unknown_user', userId }
     if (!result.ok && normalized !== password && user.passwordHash.startsWith('$2')) {
       // passlib hashed the raw password; NFKC may have changed it.
       result = await this.hasher.verify(user.passwordHash, password)
     }
-    if (!result.ok || user.disabled) return null
+    if (!result.ok) return { ok: false, reason: 'bad_password', userId }
+    if (user.disabled) return { ok: false, reason: 'disabled', userId }
     if (result.needsRehash) await this.rehash(user, normalized)
-    return user
+    return { ok: true, user }
   }
 
   /**
