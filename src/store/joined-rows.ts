@@ -13,6 +13,7 @@ const userColumnNames = [
   'disabled',
   'created_at',
   'updated_at',
+  'roles',
 ] as const
 
 /** The user's columns of a `sessions s JOIN users u` select, each aliased `u_<name>`. */

@@ -35,6 +35,7 @@ export function toStoreError(error: unknown): Error {
   if (e.code === '23505') {
     if (e.constraint === 'users_username_key') return new UniqueViolationError('username')
     if (e.constraint === 'users_email_canonical_key') return new UniqueViolationError('email')
+    // users_pkey, clients_pkey, and any other key: the row's id is taken.
     return new UniqueViolationError('id')
   }
   return new StoreUnavailableError('postgres operation failed', { cause: error })

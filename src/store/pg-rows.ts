@@ -1,4 +1,12 @@
-import type { RefreshTokenRecord, SessionRecord, SigningKeyRecord, UserRecord } from './store.js'
+import { decodeList } from './lists.js'
+import type {
+  AuditRecord,
+  ClientRecord,
+  RefreshTokenRecord,
+  SessionRecord,
+  SigningKeyRecord,
+  UserRecord,
+} from './store.js'
 
 // Rows as node-postgres returns them (snake_case, timestamptz as Date), and their records.
 
@@ -12,6 +20,7 @@ export interface UserRow {
   disabled: boolean
   created_at: Date
   updated_at: Date
+  roles: string
 }
 
 export interface KeyRow {
@@ -32,6 +41,7 @@ export const toUser = (r: UserRow): UserRecord => ({
   fullName: r.full_name,
   passwordHash: r.password_hash,
   disabled: r.disabled,
+  roles: decodeList(r.roles),
   createdAt: r.created_at.toISOString(),
   updatedAt: r.updated_at.toISOString(),
 })
@@ -86,4 +96,52 @@ export const toToken = (r: TokenRow): RefreshTokenRecord => ({
   sessionId: r.session_id,
   createdAt: r.created_at.toISOString(),
   spentAt: r.spent_at?.toISOString() ?? null,
+})
+
+export interface ClientRow {
+  id: string
+  name: string
+  secret_hash: string | null
+  grant_types: string
+  scopes: string
+  introspect: boolean
+  created_at: Date
+  updated_at: Date
+}
+
+export const toClient = (r: ClientRow): ClientRecord => ({
+  id: r.id,
+  name: r.name,
+  secretHash: r.secret_hash,
+  grantTypes: decodeList(r.grant_types),
+  scopes: decodeList(r.scopes),
+  introspect: r.introspect,
+  createdAt: r.created_at.toISOString(),
+  updatedAt: r.updated_at.toISOString(),
+})
+
+export interface AuditRow {
+  id: string
+  at: Date
+  type: string
+  outcome: AuditRecord['outcome']
+  user_id: string | null
+  client_id: string | null
+  actor_id: string | null
+  ip: string | null
+  user_agent: string | null
+  detail: string | null
+}
+
+export const toAudit = (r: AuditRow): AuditRecord => ({
+  id: r.id,
+  at: r.at.toISOString(),
+  type: r.type,
+  outcome: r.outcome,
+  userId: r.user_id,
+  clientId: r.client_id,
+  actorId: r.actor_id,
+  ip: r.ip,
+  userAgent: r.user_agent,
+  detail: r.detail,
 })

@@ -57,6 +57,13 @@ export function postgresSessions({ query, transaction }: PgDriver): SessionStore
           [at, userId, exceptId],
         )
       ).rowCount ?? 0,
+    revokeAllForClient: async (clientId, at) =>
+      (
+        await query(
+          'UPDATE sessions SET revoked_at = $1 WHERE client_id = $2 AND revoked_at IS NULL',
+          [at, clientId],
+        )
+      ).rowCount ?? 0,
     async findRefreshToken(hash) {
       const { rows } = await query<TokenRow>('SELECT * FROM refresh_tokens WHERE hash = $1', [hash])
       return rows[0] ? toToken(rows[0]) : null

@@ -1,21 +1,15 @@
 import { counterStore } from './counters.js'
 import { postgresMigrations } from './migrations/postgres.js'
 import { createPgDriver, type PostgresOptions } from './pg-driver.js'
-import { type KeyRow, toKey, toUser, type UserRow } from './pg-rows.js'
+import { type KeyRow, toKey } from './pg-rows.js'
+import { postgresAudit } from './postgres-audit.js'
+import { postgresClients } from './postgres-clients.js'
 import { postgresSecrets, postgresSessions } from './postgres-sessions.js'
-import {
-  type Store,
-  type TableName,
-  tableNames,
-  UniqueViolationError,
-  type UserRecord,
-} from './store.js'
+import { postgresUsers } from './postgres-users.js'
+import { type Store, type TableName, tableNames } from './store.js'
 
 // Any constant works; it only has to be the same for every instance running migrations.
 const migrationLock = 7_345_129
-
-const userColumns = `id, username, email, email_canonical, full_name, password_hash, disabled,
-  created_at, updated_at`
 
 /**
  * Opens the PostgreSQL store over a connection pool. Failures follow createPgDriver: transient
@@ -24,26 +18,6 @@ const userColumns = `id, username, email, email_canonical, full_name, password_h
 export function openPostgresStore(url: string, options: PostgresOptions): Store {
   const driver = createPgDriver(url, options)
   const { query, transaction } = driver
-
-  const oneUser = async (where: string, value: string) => {
-    const { rows } = await query<UserRow>(`SELECT ${userColumns} FROM users WHERE ${where} = $1`, [
-      value,
-    ])
-    return rows[0] ? toUser(rows[0]) : null
-  }
-
-  const insertUser = (u: UserRecord) =>
-    query(`INSERT INTO users (${userColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
-      u.id,
-      u.username,
-      u.email,
-      u.emailCanonical,
-      u.fullName,
-      u.passwordHash,
-      u.disabled,
-      u.createdAt,
-      u.updatedAt,
-    ])
 
   const migrate = () =>
     transaction(async (client) => {
@@ -70,54 +44,7 @@ export function openPostgresStore(url: string, options: PostgresOptions): Store 
 
   return {
     engine: 'postgres',
-    users: {
-      async create(u) {
-        const record: UserRecord = { ...u, disabled: false, updatedAt: u.createdAt }
-        try {
-          await insertUser(record)
-        } catch (error) {
-          // A retried insert whose first attempt committed before the connection dropped.
-          const existing = error instanceof UniqueViolationError ? await oneUser('id', u.id) : null
-          if (existing?.username !== u.username) throw error
-        }
-        return record
-      },
-      findById: (id) => oneUser('id', id),
-      findByUsername: (username) => oneUser('username', username),
-      findByEmail: (email) => oneUser('email_canonical', email),
-      replacePasswordHash: async (id, expected, next, at) =>
-        (
-          await query(
-            'UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 AND password_hash = $4',
-            [next, at, id, expected],
-          )
-        ).rowCount === 1,
-      setDisabled: async (id, disabled, at) =>
-        (
-          await query('UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3', [
-            disabled,
-            at,
-            id,
-          ])
-        ).rowCount === 1,
-      delete: async (id) => (await query('DELETE FROM users WHERE id = $1', [id])).rowCount === 1,
-      async maxLegacyCost() {
-        const { rows } = await query<{ cost: number | null }>(
-          "SELECT max(substr(password_hash, 5, 2)::int) AS cost FROM users WHERE password_hash LIKE '$2%'",
-        )
-        return rows[0]?.cost ?? null
-      },
-      page: async (afterId, limit) =>
-        (
-          await query<UserRow>(
-            `SELECT ${userColumns} FROM users WHERE id > $1 ORDER BY id LIMIT $2`,
-            [afterId ?? '', limit],
-          )
-        ).rows.map(toUser),
-      insertRecord: async (u) => {
-        await insertUser(u)
-      },
-    },
+    users: postgresUsers(driver),
     signingKeys: {
       list: async () =>
         (
@@ -175,6 +102,8 @@ export function openPostgresStore(url: string, options: PostgresOptions): Store 
       return (await query(text, values)).rows as R[]
     }),
     secrets: postgresSecrets(driver),
+    clients: postgresClients(driver),
+    audit: postgresAudit(driver),
     ping: async () => {
       await query('SELECT 1')
     },

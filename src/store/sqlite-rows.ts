@@ -1,4 +1,12 @@
-import type { RefreshTokenRecord, SessionRecord, SigningKeyRecord, UserRecord } from './store.js'
+import { decodeList } from './lists.js'
+import type {
+  AuditRecord,
+  ClientRecord,
+  RefreshTokenRecord,
+  SessionRecord,
+  SigningKeyRecord,
+  UserRecord,
+} from './store.js'
 
 // Rows as better-sqlite3 returns them (snake_case, booleans as 0/1), and their records.
 
@@ -12,6 +20,7 @@ export interface UserRow {
   disabled: number
   created_at: string
   updated_at: string
+  roles: string
 }
 
 export interface KeyRow {
@@ -32,6 +41,7 @@ export const toUser = (row: UserRow): UserRecord => ({
   fullName: row.full_name,
   passwordHash: row.password_hash,
   disabled: row.disabled === 1,
+  roles: decodeList(row.roles),
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 })
@@ -86,4 +96,52 @@ export const toToken = (r: TokenRow): RefreshTokenRecord => ({
   sessionId: r.session_id,
   createdAt: r.created_at,
   spentAt: r.spent_at,
+})
+
+export interface ClientRow {
+  id: string
+  name: string
+  secret_hash: string | null
+  grant_types: string
+  scopes: string
+  introspect: number
+  created_at: string
+  updated_at: string
+}
+
+export const toClient = (r: ClientRow): ClientRecord => ({
+  id: r.id,
+  name: r.name,
+  secretHash: r.secret_hash,
+  grantTypes: decodeList(r.grant_types),
+  scopes: decodeList(r.scopes),
+  introspect: r.introspect === 1,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+})
+
+export interface AuditRow {
+  id: string
+  at: string
+  type: string
+  outcome: AuditRecord['outcome']
+  user_id: string | null
+  client_id: string | null
+  actor_id: string | null
+  ip: string | null
+  user_agent: string | null
+  detail: string | null
+}
+
+export const toAudit = (r: AuditRow): AuditRecord => ({
+  id: r.id,
+  at: r.at,
+  type: r.type,
+  outcome: r.outcome,
+  userId: r.user_id,
+  clientId: r.client_id,
+  actorId: r.actor_id,
+  ip: r.ip,
+  userAgent: r.user_agent,
+  detail: r.detail,
 })

@@ -26,6 +26,9 @@ export function sqliteSessions(db: Database.Database): SessionStore {
     revoke: db.prepare('UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
     revokeAll: db.prepare(`UPDATE sessions SET revoked_at = ?
       WHERE user_id = ? AND revoked_at IS NULL AND id IS NOT ?`),
+    revokeForClient: db.prepare(
+      'UPDATE sessions SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL',
+    ),
     token: db.prepare<[string], TokenRow>('SELECT * FROM refresh_tokens WHERE hash = ?'),
     spend: db.prepare('UPDATE refresh_tokens SET spent_at = ? WHERE hash = ? AND spent_at IS NULL'),
     tokenSession: db.prepare<[string], { session_id: string }>(
@@ -69,6 +72,7 @@ export function sqliteSessions(db: Database.Database): SessionStore {
     revoke: (id, at) => guard(() => q.revoke.run(at, id).changes === 1),
     revokeAllForUser: (userId, at, exceptId) =>
       guard(() => q.revokeAll.run(at, userId, exceptId).changes),
+    revokeAllForClient: (clientId, at) => guard(() => q.revokeForClient.run(at, clientId).changes),
     findRefreshToken: (hash) =>
       guard(() => {
         const row = q.token.get(hash)

@@ -3,16 +3,13 @@ import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { counterStore } from './counters.js'
 import { sqliteMigrations } from './migrations/sqlite.js'
+import { sqliteAudit } from './sqlite-audit.js'
+import { sqliteClients } from './sqlite-clients.js'
 import { guard } from './sqlite-errors.js'
-import { type KeyRow, toKey, toUser, type UserRow } from './sqlite-rows.js'
+import { type KeyRow, toKey } from './sqlite-rows.js'
 import { sqliteSecrets, sqliteSessions } from './sqlite-sessions.js'
-import {
-  type NewUser,
-  type SigningKeyRecord,
-  type Store,
-  type TableName,
-  tableNames,
-} from './store.js'
+import { sqliteUsers } from './sqlite-users.js'
+import { type SigningKeyRecord, type Store, type TableName, tableNames } from './store.js'
 
 /**
  * Opens the embedded SQLite store (WAL mode). `path` is a file path or ':memory:'.
@@ -55,16 +52,6 @@ export function openSqliteStore(path: string): Store {
   migrate()
 
   const q = {
-    insertUser: db.prepare(`INSERT INTO users (id, username, email, email_canonical, full_name,
-      password_hash, disabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)`),
-    userById: db.prepare<[string], UserRow>('SELECT * FROM users WHERE id = ?'),
-    userByName: db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?'),
-    userByEmail: db.prepare<[string], UserRow>('SELECT * FROM users WHERE email_canonical = ?'),
-    replaceHash: db.prepare(
-      'UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ? AND password_hash = ?',
-    ),
-    setDisabled: db.prepare('UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?'),
-    deleteUser: db.prepare('DELETE FROM users WHERE id = ?'),
     keys: db.prepare<[], KeyRow>(
       'SELECT * FROM signing_keys ORDER BY activates_at DESC, created_at DESC, kid',
     ),
@@ -74,64 +61,14 @@ export function openSqliteStore(path: string): Store {
       created_at, retired_at, activates_at) SELECT ?, ?, ?, ?, ?, NULL, ?
       WHERE NOT EXISTS (SELECT 1 FROM signing_keys
         WHERE alg = ? AND retired_at IS NULL AND activates_at >= ?)`),
-    legacyCost: db
-      .prepare<[], number | null>(
-        "SELECT max(CAST(substr(password_hash, 5, 2) AS INTEGER)) FROM users WHERE password_hash LIKE '$2%'",
-      )
-      .pluck(),
-    page: db.prepare<[string, number], UserRow>(
-      'SELECT * FROM users WHERE id > ? ORDER BY id LIMIT ?',
-    ),
-    insertRecord: db.prepare(`INSERT INTO users (id, username, email, email_canonical, full_name,
-      password_hash, disabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     retireKey: db.prepare(
       'UPDATE signing_keys SET retired_at = ? WHERE kid = ? AND retired_at IS NULL',
     ),
   }
-  const one = (row: UserRow | undefined) => (row ? toUser(row) : null)
 
   return {
     engine: 'sqlite',
-    users: {
-      create: (u: NewUser) =>
-        guard(() => {
-          q.insertUser.run(
-            u.id,
-            u.username,
-            u.email,
-            u.emailCanonical,
-            u.fullName,
-            u.passwordHash,
-            u.createdAt,
-            u.createdAt,
-          )
-          return { ...u, disabled: false, updatedAt: u.createdAt }
-        }),
-      findById: (id) => guard(() => one(q.userById.get(id))),
-      findByUsername: (name) => guard(() => one(q.userByName.get(name))),
-      findByEmail: (email) => guard(() => one(q.userByEmail.get(email))),
-      replacePasswordHash: (id, expected, next, at) =>
-        guard(() => q.replaceHash.run(next, at, id, expected).changes === 1),
-      setDisabled: (id, disabled, at) =>
-        guard(() => q.setDisabled.run(disabled ? 1 : 0, at, id).changes === 1),
-      delete: (id) => guard(() => q.deleteUser.run(id).changes === 1),
-      maxLegacyCost: () => guard(() => q.legacyCost.get() ?? null),
-      page: (afterId, limit) => guard(() => q.page.all(afterId ?? '', limit).map(toUser)),
-      insertRecord: (u) =>
-        guard(() => {
-          q.insertRecord.run(
-            u.id,
-            u.username,
-            u.email,
-            u.emailCanonical,
-            u.fullName,
-            u.passwordHash,
-            u.disabled ? 1 : 0,
-            u.createdAt,
-            u.updatedAt,
-          )
-        }),
-    },
+    users: sqliteUsers(db),
     signingKeys: {
       list: () => guard(() => q.keys.all().map(toKey)),
       insert: (k: SigningKeyRecord) =>
@@ -188,6 +125,8 @@ export function openSqliteStore(path: string): Store {
       }),
     ),
     secrets: sqliteSecrets(db),
+    clients: sqliteClients(db),
+    audit: sqliteAudit(db),
     ping: () => guard(() => void db.prepare('SELECT 1').get()),
     migrate: () => guard(migrate),
     close: async () => {

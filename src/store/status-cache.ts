@@ -32,6 +32,10 @@ export function withStatusCache(store: Store, clock: Clock, ttlMs: number): Stor
     userCache.forget(id)
     pairCache.forgetAll()
   }
+  const forgetUsers = () => {
+    userCache.forgetAll()
+    pairCache.forgetAll()
+  }
   const forgetSession = (id: string) => {
     sessionCache.forget(id)
     pairCache.forget(id)
@@ -65,6 +69,13 @@ export function withStatusCache(store: Store, clock: Clock, ttlMs: number): Stor
         () => forgetUser(id),
         () => u.setDisabled(id, disabled, at),
       ),
+    setRoles: (id, roles, at) =>
+      around(
+        () => forgetUser(id),
+        () => u.setRoles(id, roles, at),
+      ),
+    // Any id may be among the batch, including ids cached as missing.
+    importMany: (batch) => around(forgetUsers, () => u.importMany(batch)),
     // Deleting a user also deletes its sessions (cascade).
     delete: (id) =>
       around(
@@ -86,6 +97,8 @@ export function withStatusCache(store: Store, clock: Clock, ttlMs: number): Stor
       ),
     revokeAllForUser: (userId, at, exceptId) =>
       around(forgetSessions, () => s.revokeAllForUser(userId, at, exceptId)),
+    revokeAllForClient: (clientId, at) =>
+      around(forgetSessions, () => s.revokeAllForClient(clientId, at)),
     rotate: (hash, next, at, idle) => around(forgetSessions, () => s.rotate(hash, next, at, idle)),
     insertRecord: (session) =>
       around(
@@ -97,7 +110,7 @@ export function withStatusCache(store: Store, clock: Clock, ttlMs: number): Stor
   const clear = () =>
     around(
       () => {
-        userCache.forgetAll()
+        forgetUsers()
         forgetSessions()
       },
       () => store.clear(),

@@ -79,4 +79,42 @@ export const postgresMigrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'roles, clients and audit events',
+    // Lists are space-separated text as in SQLite, so both engines share one encoding.
+    // users_username_c: user search pages in byte order, as SQLite does, whatever the
+    // database's collation. No foreign keys from audit_events: the trail outlives the users
+    // and clients it names.
+    sql: `
+      ALTER TABLE users ADD COLUMN roles TEXT NOT NULL DEFAULT 'user';
+      CREATE INDEX users_username_c ON users (username COLLATE "C");
+      CREATE INDEX sessions_client ON sessions (client_id);
+      CREATE TABLE clients (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        name TEXT NOT NULL,
+        secret_hash TEXT,
+        grant_types TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        introspect BOOLEAN NOT NULL DEFAULT false,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+      );
+      CREATE TABLE audit_events (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        at TIMESTAMPTZ NOT NULL,
+        type TEXT NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('success', 'failure')),
+        user_id TEXT,
+        client_id TEXT,
+        actor_id TEXT,
+        ip TEXT,
+        user_agent TEXT,
+        detail TEXT
+      );
+      CREATE INDEX audit_events_user ON audit_events (user_id, id);
+      CREATE INDEX audit_events_type ON audit_events (type, id);
+      CREATE INDEX audit_events_at ON audit_events (at);
+    `,
+  },
 ]

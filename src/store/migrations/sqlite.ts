@@ -5,7 +5,10 @@ export interface Migration {
   sql: string
 }
 
-/** SQLite migrations. Timestamps are ISO-8601 UTC text, booleans 0/1. */
+/**
+ * SQLite migrations. Timestamps are ISO-8601 UTC text, booleans 0/1, lists (roles, grant types,
+ * scopes) space-separated text.
+ */
 export const sqliteMigrations: Migration[] = [
   {
     version: 1,
@@ -82,6 +85,40 @@ export const sqliteMigrations: Migration[] = [
         count INTEGER NOT NULL,
         blocked_until TEXT
       ) STRICT;
+    `,
+  },
+  {
+    version: 5,
+    name: 'roles, clients and audit events',
+    // No foreign keys from audit_events: the trail outlives the users and clients it names.
+    sql: `
+      ALTER TABLE users ADD COLUMN roles TEXT NOT NULL DEFAULT 'user';
+      CREATE INDEX sessions_client ON sessions (client_id);
+      CREATE TABLE clients (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        secret_hash TEXT,
+        grant_types TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        introspect INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+      CREATE TABLE audit_events (
+        id TEXT PRIMARY KEY,
+        at TEXT NOT NULL,
+        type TEXT NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('success', 'failure')),
+        user_id TEXT,
+        client_id TEXT,
+        actor_id TEXT,
+        ip TEXT,
+        user_agent TEXT,
+        detail TEXT
+      ) STRICT;
+      CREATE INDEX audit_events_user ON audit_events (user_id, id);
+      CREATE INDEX audit_events_type ON audit_events (type, id);
+      CREATE INDEX audit_events_at ON audit_events (at);
     `,
   },
 ]
