@@ -13,9 +13,13 @@ import { protectedRoutes } from './http/protected.js'
 import { perMinute, rateLimit } from './http/rate-limit.js'
 import { securityHeaders } from './http/security-headers.js'
 import { fastifyTrustProxy } from './http/trust-proxy.js'
+import { adminAuditRoutes } from './routes/admin-audit.js'
+import { adminClientRoutes } from './routes/admin-clients.js'
+import { adminUserRoutes } from './routes/admin-users.js'
 import { discoveryRoutes } from './routes/discovery.js'
 import { registerDocs, registerOpenApi } from './routes/docs.js'
 import { healthRoutes } from './routes/health.js'
+import { introspectRoutes } from './routes/introspect.js'
 import { jwksRoutes } from './routes/jwks.js'
 import { registerRoutes } from './routes/register.js'
 import { revokeRoutes } from './routes/revoke.js'
@@ -90,19 +94,46 @@ export async function buildApp(
   await app.register(registerRoutes(services))
   await app.register(tokenRoutes(services))
   await app.register(revokeRoutes(services))
-  await app.register(protectedRoutes(services, userRoutes(services), sessionRoutes(services)))
+  await app.register(introspectRoutes(services))
+  await app.register(
+    protectedRoutes(
+      services,
+      userRoutes(services),
+      sessionRoutes(services),
+      adminUserRoutes(services),
+      adminClientRoutes(services),
+      adminAuditRoutes(services),
+    ),
+  )
   await app.register(jwksRoutes(services))
   await app.register(discoveryRoutes(services))
   await app.register(healthRoutes(services))
   await registerDocs(app, config)
 
-  services.sessions.onReuse = (event) =>
+  services.audit.sink = (record) => app.log.info({ audit: record }, `audit ${record.type}`)
+  services.audit.onError = (error) => app.log.error({ err: error }, 'audit record not stored')
+  services.sessions.onReuse = (event) => {
     app.log.warn(
       { event: 'refresh_token_reuse', ...event },
       'refresh token reused: session revoked',
     )
-  const purge = startPurging(services.sessions, config.purgeIntervalSeconds * 1000, (error) =>
-    app.log.error({ err: error }, 'session purge failed'),
+    void services.audit.record({
+      type: 'refresh.reuse',
+      outcome: 'failure',
+      userId: event.userId,
+      ip: event.ip ?? null,
+      userAgent: event.userAgent ?? null,
+      detail: { session_id: event.sessionId },
+    })
+  }
+  const purge = startPurging(
+    {
+      sessions: services.sessions,
+      audit: services.audit,
+      auditRetentionDays: config.auditRetentionDays,
+    },
+    config.purgeIntervalSeconds * 1000,
+    (error) => app.log.error({ err: error }, 'purge failed'),
   )
   const keyReload = startKeyReload(services.keyring, config.keys.reloadSeconds * 1000, (error) =>
     app.log.error({ err: error }, 'signing key reload failed'),

@@ -12,6 +12,7 @@ export const errorStatus = {
   invalid_scope: 400,
   invalid_token: 401,
   insufficient_scope: 403,
+  access_denied: 403,
   unauthorized: 401,
   not_found: 404,
   username_taken: 409,

@@ -15,8 +15,11 @@ export interface AccessClaims {
   jti: string
   client_id: string
   scope: string
-  /** The session the token belongs to; it dies with the session. */
-  sid: string
+  /**
+   * The session the token belongs to; it dies with the session. Absent on client_credentials
+   * tokens, whose subject is the client itself (RFC 9068 §2.2).
+   */
+  sid?: string
 }
 
 export interface AccessTokenOptions {
@@ -61,11 +64,15 @@ export class AccessTokens {
     subject: string,
     clientId: string,
     scope: string,
-    sessionId: string,
+    sessionId?: string,
   ): Promise<IssuedToken> {
     const key = this.keyring.signingKey()
     const now = Math.floor(this.clock.now() / 1000)
-    const token = await new SignJWT({ client_id: clientId, scope, sid: sessionId })
+    const claims =
+      sessionId === undefined
+        ? { client_id: clientId, scope }
+        : { client_id: clientId, scope, sid: sessionId }
+    const token = await new SignJWT(claims)
       .setProtectedHeader({ alg: key.alg, typ: 'at+jwt', kid: key.kid })
       .setIssuer(this.options.issuer)
       .setSubject(subject)
@@ -114,7 +121,7 @@ export class AccessTokens {
   async sessionOf(token: string): Promise<string | null> {
     if (token.split('.').length !== 3) return null
     try {
-      return (await this.verifySignedToken(token, true)).claims.sid
+      return (await this.verifySignedToken(token, true)).claims.sid ?? null
     } catch {
       return null
     }
@@ -171,7 +178,7 @@ export class AccessTokens {
     if (
       typeof payload.client_id !== 'string' ||
       typeof payload.scope !== 'string' ||
-      typeof payload.sid !== 'string'
+      (payload.sid !== undefined && typeof payload.sid !== 'string')
     ) {
       throw invalidToken('the access token is invalid')
     }

@@ -14,7 +14,6 @@ export const auditEventTypes = [
   'session.revoke',
   'password.change',
   'account.delete',
-  'client.auth_failure',
   'token.client_credentials',
   'admin.user.create',
   'admin.user.disable',

@@ -1,3 +1,4 @@
+import type { AuditService } from './audit.js'
 import type { Keyring } from './keys.js'
 import type { SessionService } from './sessions.js'
 
@@ -22,15 +23,19 @@ function every(
 }
 
 /**
- * Purges dead sessions (revoked, or past their idle or absolute expiry) every `intervalMs`, in
- * small batches so requests are never held up.
+ * Purges dead sessions (revoked, or past their idle or absolute expiry) and audit records past
+ * their retention every `intervalMs`, in small batches so requests are never held up.
  */
 export function startPurging(
-  sessions: SessionService,
+  targets: { sessions: SessionService; audit: AuditService; auditRetentionDays: number },
   intervalMs: number,
   onError: (error: unknown) => void,
 ) {
-  return every(intervalMs, () => sessions.purge(), onError)
+  return every(
+    intervalMs,
+    () => Promise.all([targets.sessions.purge(), targets.audit.purge(targets.auditRetentionDays)]),
+    onError,
+  )
 }
 
 /**

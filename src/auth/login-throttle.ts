@@ -58,10 +58,13 @@ export class LoginThrottle {
     }
   }
 
-  /** Records a failed attempt and sets the delays it earns. */
-  async failed(account: string, ip: string): Promise<void> {
+  /**
+   * Records a failed attempt and sets the delays it earns. Returns the lockouts this failure
+   * started (`ip`, `pair`, `account`): each is reported once when it begins, not per refusal.
+   */
+  async failed(account: string, ip: string): Promise<Array<'ip' | 'pair' | 'account'>> {
     const now = this.clock.now()
-    const [, pairCount, accountCount] = await Promise.all([
+    const [ipCount, pairCount, accountCount] = await Promise.all([
       this.counters.increment(`ip:${ip}`, this.ipWindow(now)),
       this.counters.increment(`pair:${account}:${ip}`, consecutive),
       this.counters.increment(`account:${account}`, consecutive),
@@ -81,6 +84,12 @@ export class LoginThrottle {
         iso(now + this.delayMs(accountCount - accountFailures)),
       )
     }
+    const started: Array<'ip' | 'pair' | 'account'> = []
+    if (ipCount === this.policy.ipFailures) started.push('ip')
+    if (pairCount === pairFailures) started.push('pair')
+    if (accountCount === accountFailures || accountCount === accountHardLimit)
+      started.push('account')
+    return started
   }
 
   /** Clears the account's counters for this IP (and account-wide) and returns a device token. */

@@ -26,6 +26,9 @@ export interface Rotation {
 export interface ReuseEvent {
   sessionId: string
   userId: string
+  /** Who presented the spent token. */
+  ip?: string | null
+  userAgent?: string | null
 }
 
 const digest = (token: string) => createHash('sha256').update(token).digest('base64url')
@@ -91,6 +94,7 @@ export class SessionService {
     token: string,
     clientId: string,
     requestedScope: string | undefined,
+    meta: Partial<SessionMeta> = {},
   ): Promise<Rotation> {
     const record = tokenShape.test(token)
       ? await this.store.sessions.findRefreshToken(digest(token))
@@ -127,17 +131,30 @@ export class SessionService {
         : 'spent'
     if (outcome === 'spent' && !(await this.withinGrace(record.hash, successor))) {
       await this.store.sessions.revoke(session.id, iso(now))
-      this.onReuse({ sessionId: session.id, userId: session.userId })
+      this.onReuse({ sessionId: session.id, userId: session.userId, ...meta })
       throw invalidGrant('the refresh token was already used; the session has been revoked')
     }
     return { session, refreshToken: successor, scope }
   }
 
-  /** Ends the session a refresh token belongs to; unknown tokens are ignored (RFC 7009 §2.2). */
-  async revokeByRefreshToken(token: string): Promise<void> {
-    if (!tokenShape.test(token)) return
+  /**
+   * What introspection (RFC 7662) says of a refresh token: its live session and enabled user
+   * while the token is unspent, else null. Nothing is spent or changed.
+   */
+  async inspectRefreshToken(token: string) {
+    if (!tokenShape.test(token)) return null
     const record = await this.store.sessions.findRefreshToken(digest(token))
-    if (record) await this.store.sessions.revoke(record.sessionId, iso(this.clock.now()))
+    if (!record || record.spentAt !== null) return null
+    const found = await this.store.sessions.findWithUser(record.sessionId)
+    if (!found || !this.isLive(found.session) || found.user.disabled) return null
+    return found
+  }
+
+  /** The session id a refresh token (spent or not) belongs to, or null (RFC 7009 §2.2). */
+  async sessionOfRefreshToken(token: string): Promise<string | null> {
+    if (!tokenShape.test(token)) return null
+    const record = await this.store.sessions.findRefreshToken(digest(token))
+    return record?.sessionId ?? null
   }
 
   revoke(sessionId: string): Promise<boolean> {

@@ -6,6 +6,10 @@ import type { SessionRecord, UserRecord } from '../store/store.js'
 import { bearerChallenge, extractBearerToken } from './bearer.js'
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The scopes a protected route needs, all of them (issue #6); shown in the OpenAPI document. */
+    scopes?: readonly string[]
+  }
   interface FastifyRequest {
     /** Set by `authenticate` on protected routes. */
     auth: { user: UserRecord; claims: AccessClaims; session: SessionRecord } | null
@@ -18,11 +22,19 @@ export interface AuthenticateDeps {
   realm: string
 }
 
+/** The scopes of `required` that a space-separated scope string lacks. */
+export function missingScopes(granted: string, required: readonly string[]): string[] {
+  if (required.length === 0) return []
+  const have = granted.split(' ')
+  return required.filter((s) => !have.includes(s))
+}
+
 /**
  * preHandler hook factory for protected routes: a valid access token of an existing, enabled
- * user whose session is live, or 401 invalid_token with the RFC 6750 challenge. User and
- * session are looked up on every request (through the bounded cache on SQLite), so logout,
- * revocation, disabling or deleting a user take effect at once even for cached tokens.
+ * user whose session is live, or 401 invalid_token with the RFC 6750 challenge; then every scope
+ * the route declares in `config.scopes`, or 403 insufficient_scope naming them (RFC 6750 §3.1).
+ * User and session are looked up on every request (through the bounded cache on SQLite), so
+ * logout, revocation, disabling or deleting a user take effect at once even for cached tokens.
  */
 export function authenticate(deps: AuthenticateDeps) {
   const reject = (error: ApiError) =>
@@ -38,6 +50,10 @@ export function authenticate(deps: AuthenticateDeps) {
     } catch (error) {
       throw error instanceof ApiError ? reject(error) : error
     }
+    // A client_credentials token has no session: it is for other resource servers.
+    if (claims.sid === undefined) {
+      throw reject(new ApiError('invalid_token', "this endpoint needs a user's access token"))
+    }
     const found = await deps.sessions.findWithUser(claims.sid)
     if (!found || !deps.sessions.isLive(found.session)) {
       throw reject(new ApiError('invalid_token', 'the session of this token has ended'))
@@ -45,6 +61,14 @@ export function authenticate(deps: AuthenticateDeps) {
     const { user, session } = found
     if (user.id !== claims.sub || user.disabled) {
       throw reject(new ApiError('invalid_token', 'the user of this token is disabled'))
+    }
+    const required = request.routeOptions.config.scopes ?? []
+    const missing = missingScopes(claims.scope, required)
+    if (missing.length > 0) {
+      const description = `the access token lacks the scope ${missing.join(' ')}`
+      throw new ApiError('insufficient_scope', description, {
+        'www-authenticate': `${bearerChallenge(deps.realm, 'insufficient_scope', description)}, scope="${required.join(' ')}"`,
+      })
     }
     request.auth = { user, claims, session }
   }

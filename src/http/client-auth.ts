@@ -1,43 +1,65 @@
 import type { FastifyRequest } from 'fastify'
-import { ApiError } from '../errors.js'
+import type { ClientService } from '../auth/clients.js'
+import { ApiError, invalidRequest } from '../errors.js'
+import type { ClientRecord } from '../store/store.js'
 
-const failed = (description: string) =>
-  new ApiError('invalid_client', description, { 'www-authenticate': 'Basic realm="token"' })
+/** 401 invalid_client with a Basic challenge (RFC 6749 §5.2). */
+export const clientFailed = (description: string) =>
+  new ApiError('invalid_client', description, { 'www-authenticate': 'Basic realm="portcullis"' })
 
 function decode(part: string): string {
   try {
     return decodeURIComponent(part.replaceAll('+', ' '))
   } catch {
-    throw failed('client authentication failed')
+    throw clientFailed('client authentication failed')
   }
 }
 
-/**
- * Client authentication for the token and revocation endpoints. Only the first-party public
- * client exists: a `client_id` parameter, if sent, must name it; HTTP Basic credentials, if
- * sent, must name it with an empty secret. A failed Basic attempt is 401 with a Basic challenge
- * (RFC 6749 §5.2); an unknown `client_id` is 401 invalid_client.
- */
-export function authenticateClient(
-  request: FastifyRequest,
-  clientId: string | undefined,
-  expected: string,
-) {
+/** The client parameters of a form (token, revocation and introspection requests). */
+export interface ClientForm {
+  client_id?: string | undefined
+  client_secret?: string | undefined
+}
+
+/** Client credentials as sent: HTTP Basic (RFC 6749 §2.3.1) or form parameters. */
+function readCredentials(request: FastifyRequest, form: ClientForm) {
+  const formId = form.client_id === '' ? undefined : form.client_id
+  const formSecret = form.client_secret === '' ? undefined : form.client_secret
   const header = request.headers.authorization
-  if (header !== undefined) {
-    const [scheme, value = ''] = header.split(' ', 2)
-    if (scheme?.toLowerCase() !== 'basic') throw failed('client authentication must use Basic')
-    const decoded = Buffer.from(value, 'base64').toString()
-    const colon = decoded.indexOf(':')
-    // RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding.
-    const id = decode(colon < 0 ? decoded : decoded.slice(0, colon))
-    const secret = colon < 0 ? '' : decode(decoded.slice(colon + 1))
-    if (id !== expected || secret !== '') throw failed('client authentication failed')
-    if (clientId !== undefined && clientId !== id)
-      throw failed('client_id does not match the credentials')
+  if (header === undefined) return formId === undefined ? null : { id: formId, secret: formSecret }
+  const [scheme, value = ''] = header.split(' ', 2)
+  if (scheme?.toLowerCase() !== 'basic') throw clientFailed('client authentication must use Basic')
+  // RFC 6749 §2.3: a client MUST NOT use more than one authentication method per request.
+  if (formSecret !== undefined) {
+    throw invalidRequest('send the client secret either in Basic or in the form, not both')
   }
-  if (clientId !== undefined && clientId !== expected) {
-    throw new ApiError('invalid_client', 'unknown client_id')
+  const decoded = Buffer.from(value, 'base64').toString()
+  const colon = decoded.indexOf(':')
+  // RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding.
+  const id = decode(colon < 0 ? decoded : decoded.slice(0, colon))
+  const secret = colon < 0 ? undefined : decode(decoded.slice(colon + 1))
+  if (id === '') throw clientFailed('client authentication failed')
+  if (formId !== undefined && formId !== id) {
+    throw clientFailed('client_id does not match the credentials')
   }
-  return expected
+  return { id, secret }
+}
+
+/**
+ * Authenticates the calling client, if it identifies itself: a registered client with its
+ * secret (confidential) or without one (public), or the built-in first-party client. Returns
+ * null when the request names no client; any failure is 401 invalid_client with a Basic
+ * challenge, whatever the reason (unknown id, wrong or missing secret), so the answer does not
+ * tell which clients exist.
+ */
+export async function authenticateClient(
+  request: FastifyRequest,
+  form: ClientForm,
+  clients: ClientService,
+): Promise<ClientRecord | null> {
+  const credentials = readCredentials(request, form)
+  if (!credentials) return null
+  const client = await clients.verify(credentials.id, credentials.secret)
+  if (!client) throw clientFailed('client authentication failed')
+  return client
 }

@@ -4,11 +4,17 @@ import { authenticate } from './authenticate.js'
 
 /**
  * An encapsulated context in which every route requires a valid Bearer access token of a live
- * session (see `authenticate`); `request.auth` holds the user, claims and session.
+ * session and the scopes it declares in `config.scopes` (see `authenticate`); `request.auth`
+ * holds the user, claims and session. The scopes are also written into the route's OpenAPI
+ * `security`, so the document and the check cannot disagree.
  */
 export function protectedRoutes(services: Services, ...routes: FastifyPluginAsyncTypebox[]) {
   const plugin: FastifyPluginAsyncTypebox = async (app) => {
     app.decorateRequest('auth', null)
+    app.addHook('onRoute', (route) => {
+      const scopes = [...(route.config?.scopes ?? [])]
+      route.schema = { ...route.schema, security: [{ OAuth2PasswordBearer: scopes }] }
+    })
     app.addHook(
       'preHandler',
       authenticate({

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 import { Type } from 'typebox'
 import { toPublicUser } from '../auth/users.js'
 import { hashedPasswordHint, invalidRequest } from '../errors.js'
+import { actorOf } from '../http/actor.js'
 import { requireContentType } from '../http/content-type.js'
 import { authBodyLimit } from '../http/limits.js'
 import { rateLimit } from '../http/rate-limit.js'
@@ -67,7 +68,13 @@ export function registerRoutes(services: Services): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const user = await services.users.register(request.body)
+        const { username, password, email, full_name } = request.body
+        const user = await services.users.register({ username, password, email, full_name })
+        await services.audit.record({
+          type: 'user.register',
+          userId: user.id,
+          actor: actorOf(request, user.id),
+        })
         return reply.code(201).send(toPublicUser(user))
       },
     )

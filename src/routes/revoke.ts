@@ -17,6 +17,7 @@ const RevokeForm = Type.Object(
       }),
     ),
     client_id: Type.Optional(Type.String()),
+    client_secret: Type.Optional(Type.String()),
   },
   { additionalProperties: true },
 )
@@ -46,17 +47,19 @@ export function revokeRoutes(services: Services): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const { token, client_id: clientId } = request.body
-        authenticateClient(
-          request,
-          clientId === '' ? undefined : clientId,
-          services.config.clientId,
-        )
+        const { token } = request.body
+        const client =
+          (await authenticateClient(request, request.body, services.clients)) ??
+          services.clients.builtin
         if (!token) throw invalidRequest('"token" is required')
         // The hint only orders the lookups; both kinds are tried (RFC 7009 §2.1).
-        const sessionId = await services.tokens.sessionOf(token)
-        if (sessionId) await services.sessions.revoke(sessionId)
-        else await services.sessions.revokeByRefreshToken(token)
+        const sessionId =
+          (await services.tokens.sessionOf(token)) ??
+          (await services.sessions.sessionOfRefreshToken(token))
+        const session = sessionId ? await services.sessions.findById(sessionId) : null
+        // RFC 7009 §2.1: a client may revoke only tokens issued to it; another client's token
+        // is left alone and the answer is still 200, so it reveals nothing.
+        if (session && session.clientId === client.id) await services.sessions.revoke(session.id)
         // RFC 7009 §2.2: 200 with nothing in the body (not even the JSON text null, which is
         // what sending null through the Null schema would produce).
         return reply.code(200).send(undefined as never)

@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { ApiError } from '../errors.js'
+import { actorOf } from '../http/actor.js'
 import { authOf } from '../http/protected.js'
 import { errorResponses } from '../http/schemas.js'
 import type { Services } from '../services.js'
 
-const bearer = [{ OAuth2PasswordBearer: [] }]
+const sessionsScope = { scopes: ['sessions'] }
 
 const SessionView = Type.Object({
   id: Type.String(),
@@ -26,13 +27,19 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncTypebox {
           tags: ['sessions'],
           summary: 'Log out',
           description:
-            'Ends the session of the calling access token: its refresh token and every access token of the session stop working at once. 204.',
-          security: bearer,
+            'Ends the session of the calling access token: its refresh token and every access token of the session stop working at once. Needs no particular scope. 204.',
           response: { 204: Type.Null(), ...errorResponses(400, 401, 503) },
         },
       },
       async (request, reply) => {
-        await services.sessions.revoke(authOf(request).session.id)
+        const { user, session } = authOf(request)
+        await services.sessions.revoke(session.id)
+        await services.audit.record({
+          type: 'logout',
+          userId: user.id,
+          actor: actorOf(request, user.id),
+          detail: { session_id: session.id },
+        })
         return reply.code(204).send(null)
       },
     )
@@ -40,16 +47,23 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncTypebox {
     app.post(
       '/logout/all',
       {
+        config: sessionsScope,
         schema: {
           tags: ['sessions'],
           summary: 'Log out everywhere',
-          description: 'Ends every session of the calling user, this one included. 204.',
-          security: bearer,
+          description:
+            'Ends every session of the calling user, this one included. Needs the `sessions` scope. 204.',
           response: { 204: Type.Null(), ...errorResponses(400, 401, 503) },
         },
       },
       async (request, reply) => {
-        await services.sessions.revokeAll(authOf(request).user.id)
+        const { user } = authOf(request)
+        await services.sessions.revokeAll(user.id)
+        await services.audit.record({
+          type: 'logout.all',
+          userId: user.id,
+          actor: actorOf(request, user.id),
+        })
         return reply.code(204).send(null)
       },
     )
@@ -57,11 +71,12 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncTypebox {
     app.get(
       '/users/me/sessions',
       {
+        config: sessionsScope,
         schema: {
           tags: ['sessions'],
           summary: 'My sessions',
-          description: "The calling user's live sessions, newest first.",
-          security: bearer,
+          description:
+            "The calling user's live sessions, newest first. Needs the `sessions` scope.",
           response: { 200: Type.Array(SessionView), ...errorResponses(400, 401, 503) },
         },
       },
@@ -82,12 +97,12 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncTypebox {
     app.delete(
       '/users/me/sessions/:id',
       {
+        config: sessionsScope,
         schema: {
           tags: ['sessions'],
           summary: 'End one of my sessions',
           description:
-            "Ends one of the calling user's sessions. An unknown id, an ended session and another user's session all answer 404 alike. 204.",
-          security: bearer,
+            "Ends one of the calling user's sessions. An unknown id, an ended session and another user's session all answer 404 alike. Needs the `sessions` scope. 204.",
           params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
           response: { 204: Type.Null(), ...errorResponses(400, 401, 404, 503) },
         },
@@ -99,6 +114,12 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncTypebox {
           throw new ApiError('not_found', 'no such session')
         }
         await services.sessions.revoke(target.id)
+        await services.audit.record({
+          type: 'session.revoke',
+          userId: user.id,
+          actor: actorOf(request, user.id),
+          detail: { session_id: target.id },
+        })
         return reply.code(204).send(null)
       },
     )

@@ -1,17 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { type Static, Type } from 'typebox'
-import { grantScopes } from '../auth/scopes.js'
-import { canonicalEmail, canonicalUsername } from '../auth/usernames.js'
-import { ApiError, invalidGrant, invalidRequest } from '../errors.js'
-import { authenticateClient } from '../http/client-auth.js'
-import { clientKey } from '../http/client-ip.js'
+import { ApiError } from '../errors.js'
+import { authenticateClient, clientFailed } from '../http/client-auth.js'
 import { requireContentType } from '../http/content-type.js'
 import { authBodyLimit } from '../http/limits.js'
-import { perMinute } from '../http/rate-limit.js'
 import { errorResponses } from '../http/schemas.js'
 import { noCache } from '../http/security-headers.js'
 import type { Services } from '../services.js'
+import { present, tokenGrants } from './token-grants.js'
 
 // Each parameter is a plain string: a repeated parameter parses into an array and fails
 // validation as invalid_request (RFC 6749 §3.2). Unknown parameters are ignored (§3.2).
@@ -19,7 +16,7 @@ const param = (description: string) => Type.Optional(Type.String({ description }
 const TokenForm = Type.Object(
   {
     grant_type: param(
-      "`password` (may be omitted, as FastAPI's OAuth2PasswordRequestForm allows) or `refresh_token`",
+      "`password` (may be omitted, as FastAPI's OAuth2PasswordRequestForm allows), `refresh_token` or `client_credentials`",
     ),
     username: param('password grant: the username (any case or width form) or the email address'),
     password: param('password grant: the password'),
@@ -27,8 +24,12 @@ const TokenForm = Type.Object(
     scope: param(
       "Space-separated scopes; omitted: the default scopes (or, on refresh, the session's)",
     ),
-    client_id: param('Optional; the first-party client id'),
-    client_secret: param('Not used: the first-party client is public'),
+    client_id: param(
+      'The client, when it authenticates with form parameters (or a public client identifying itself); omitted: the built-in first-party client',
+    ),
+    client_secret: param(
+      "A confidential client's secret, when not sent with HTTP Basic (RFC 6749 §2.3.1)",
+    ),
     device_token: param(
       'password grant: the `device_token` of an earlier successful login on this device; exempts it from the account-wide slow-down while the account is under attack',
     ),
@@ -43,7 +44,12 @@ const TokenResponse = Type.Object({
   }),
   token_type: Type.Literal('Bearer'),
   expires_in: Type.Integer({ description: 'Seconds until the access token expires' }),
-  refresh_token: Type.String({ description: 'Opaque, single-use: each refresh returns a new one' }),
+  refresh_token: Type.Optional(
+    Type.String({
+      description:
+        'Opaque, single-use: each refresh returns a new one. Not issued to client_credentials',
+    }),
+  ),
   scope: Type.String(),
   device_token: Type.Optional(
     Type.String({
@@ -53,72 +59,18 @@ const TokenResponse = Type.Object({
   ),
 })
 
-// RFC 6749 §3.2: "Parameters sent without a value MUST be treated as if they were omitted".
-const present = (value: string | undefined) => (value === '' ? undefined : value)
-
-/** The throttling key of a login: its canonical username or email, or the raw text lowercased. */
-const loginKey = (login: string) =>
-  (login.includes('@') ? canonicalEmail(login) : canonicalUsername(login)) ??
-  login.toLowerCase().slice(0, 256)
-
-const userAgent = (request: FastifyRequest) => request.headers['user-agent']?.slice(0, 256) ?? null
-
-/** POST /token: the password grant (RFC 6749 §4.3) and the refresh grant (§6) with rotation. */
+/** POST /token: the password (RFC 6749 §4.3), refresh_token (§6) and client_credentials (§4.4) grants. */
 export function tokenRoutes(services: Services): FastifyPluginAsyncTypebox {
   const { config } = services
+  const grants = tokenGrants(services)
 
-  async function respond(userId: string, sessionId: string, scope: string, refreshToken: string) {
-    const issued = await services.tokens.issue(userId, config.clientId, scope, sessionId)
-    return {
-      access_token: issued.token,
-      token_type: 'Bearer' as const,
-      expires_in: issued.expiresIn,
-      refresh_token: refreshToken,
-      scope,
-    }
-  }
-
-  async function passwordGrant(form: Form, request: FastifyRequest, clientId: string) {
-    const username = present(form.username)
-    const password = present(form.password)
-    if (username === undefined) throw invalidRequest('"username" is required')
-    if (password === undefined) throw invalidRequest('"password" is required')
-    const scope = grantScopes(present(form.scope), config.scopes, config.defaultScopes)
-    const throttled = config.limits.enabled
-    // Keyed by the canonical login whether or not the account exists: the answers reveal nothing.
-    const account = loginKey(username)
-    const ip = clientKey(request.ip)
-    if (throttled) await services.throttle.check(account, ip, present(form.device_token))
-    const user = await services.users.authenticate(username, password)
-    if (!user) {
-      if (throttled) await services.throttle.failed(account, ip)
-      throw invalidGrant('invalid username or password')
-    }
-    const deviceToken = throttled ? await services.throttle.succeeded(account, ip) : undefined
-    const { session, refreshToken } = await services.sessions.start(user.id, clientId, scope, {
-      ip: request.ip,
-      userAgent: userAgent(request),
-    })
-    const body = await respond(user.id, session.id, scope, refreshToken)
-    return deviceToken ? { ...body, device_token: deviceToken } : body
-  }
-
-  async function refreshGrant(form: Form, request: FastifyRequest, clientId: string) {
-    if (config.limits.enabled) {
-      await services.rateLimiter.hit('refresh', clientKey(request.ip), perMinute(services))
-    }
-    const token = present(form.refresh_token)
-    if (token === undefined) throw invalidRequest('"refresh_token" is required')
-    const rotation = await services.sessions.refresh(token, clientId, present(form.scope))
-    const user = await services.users.findById(rotation.session.userId)
-    if (!user || user.disabled)
-      throw invalidGrant('the refresh token is invalid, expired or revoked')
-    return respond(user.id, rotation.session.id, rotation.scope, rotation.refreshToken)
-  }
-
-  const grants: Record<string, typeof passwordGrant> = {
-    password: passwordGrant,
-    refresh_token: refreshGrant,
+  /** The calling client: authenticated if it says who it is, else the built-in one. */
+  async function callingClient(request: FastifyRequest, form: Form, grantType: string) {
+    const client = await authenticateClient(request, form, services.clients)
+    if (client) return client
+    if (grantType === 'client_credentials') throw clientFailed('client authentication required')
+    if (config.requireClient) throw clientFailed('this server requires client authentication')
+    return services.clients.builtin
   }
 
   return async (app) => {
@@ -130,9 +82,10 @@ export function tokenRoutes(services: Services): FastifyPluginAsyncTypebox {
         preValidation: requireContentType('application/x-www-form-urlencoded'),
         schema: {
           tags: ['tokens'],
-          summary: 'Log in (password grant) or refresh (refresh_token grant)',
+          summary:
+            'Log in (password), refresh (refresh_token) or get a client token (client_credentials)',
           description:
-            "`application/x-www-form-urlencoded`. **Password grant** (RFC 6749 §4.3): `username`, `password`; `grant_type` may be omitted (the tutorial's clients send only username and password). Starts a session and returns an access token and a refresh token. **Refresh grant** (§6): `grant_type=refresh_token`, `refresh_token`; spends the refresh token and returns a new pair. A refresh token presented a second time is treated as stolen: the whole session is revoked. `scope` may narrow on refresh, never widen. Errors follow RFC 6749 §5.2: 400 `invalid_request` (missing or repeated parameter), `invalid_grant` (wrong username or password, which an unknown user cannot be told apart from; or a bad, expired, revoked or reused refresh token), `unsupported_grant_type`, `invalid_scope`; 401 `invalid_client`; 503 with Retry-After when the server is saturated.",
+            "`application/x-www-form-urlencoded`. **Password grant** (RFC 6749 §4.3): `username`, `password`; `grant_type` may be omitted (the tutorial's clients send only username and password). Starts a session and returns an access token and a refresh token. `scope` may ask for any scopes the user's roles grant (and the client allows); omitted, the token gets the default scopes the user may have (never `admin`, which must be asked for). **Refresh grant** (§6): `grant_type=refresh_token`, `refresh_token`; spends the refresh token and returns a new pair. A refresh token presented a second time is treated as stolen: the whole session is revoked. `scope` may narrow on refresh, never widen; scopes the user's roles no longer grant are dropped. **Client credentials grant** (§4.4): a confidential client authenticates (HTTP Basic or `client_id` + `client_secret`) and gets an access token whose `sub` is its `client_id`, no refresh token. **Clients:** without client credentials the built-in public client is used (unless the server requires a registered client); a registered client authenticates with HTTP Basic or form parameters, never both. Errors follow RFC 6749 §5.2: 400 `invalid_request` (missing or repeated parameter), `invalid_grant` (wrong username or password, which an unknown user cannot be told apart from; or a bad, expired, revoked or reused refresh token), `unsupported_grant_type`, `invalid_scope` (unknown, or not granted to the user or client), `unauthorized_client` (grant type not allowed for the client); 401 `invalid_client` with `WWW-Authenticate: Basic` (unknown client, wrong or missing secret); 503 with Retry-After when the server is saturated.",
           consumes: ['application/x-www-form-urlencoded'],
           body: TokenForm,
           response: { 200: TokenResponse, ...errorResponses(400, 401, 413, 415, 503) },
@@ -144,8 +97,14 @@ export function tokenRoutes(services: Services): FastifyPluginAsyncTypebox {
         const grant = Object.hasOwn(grants, grantType) ? grants[grantType] : undefined
         if (!grant)
           throw new ApiError('unsupported_grant_type', `grant_type "${grantType}" is not supported`)
-        const clientId = authenticateClient(request, present(form.client_id), config.clientId)
-        return grant(form, request, clientId)
+        const client = await callingClient(request, form, grantType)
+        if (config.requireClient && client.id === config.clientId) {
+          throw clientFailed('this server requires a registered client')
+        }
+        if (!client.grantTypes.includes(grantType)) {
+          throw new ApiError('unauthorized_client', `this client may not use ${grantType}`)
+        }
+        return grant(form, request, client)
       },
     )
   }

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { toPublicUser } from '../auth/users.js'
 import { ApiError } from '../errors.js'
+import { actorOf } from '../http/actor.js'
 import { clientKey } from '../http/client-ip.js'
 import { requireContentType } from '../http/content-type.js'
 import { authBodyLimit } from '../http/limits.js'
@@ -10,9 +11,9 @@ import { authOf } from '../http/protected.js'
 import { errorResponses, PublicUserSchema } from '../http/schemas.js'
 import type { Services } from '../services.js'
 
-const bearer = [{ OAuth2PasswordBearer: [] }]
+const profile = { scopes: ['profile'] }
 const authErrors =
-  'No credentials: 401 with `WWW-Authenticate: Bearer realm="…"`. An expired, forged or malformed token, or the token of an ended session or of a deleted or disabled user: 401 `invalid_token`. A malformed or repeated Authorization header: 400 `invalid_request`.'
+  'Needs the `profile` scope (403 `insufficient_scope` without it). No credentials: 401 with `WWW-Authenticate: Bearer realm="…"`. An expired, forged or malformed token, or the token of an ended session or of a deleted or disabled user: 401 `invalid_token`. A malformed or repeated Authorization header: 400 `invalid_request`.'
 
 /** GET /users/me, PUT /users/me/password, DELETE /users/me. Registered behind `authenticate`. */
 export function userRoutes(services: Services): FastifyPluginAsyncTypebox {
@@ -41,11 +42,11 @@ export function userRoutes(services: Services): FastifyPluginAsyncTypebox {
     app.get(
       '/users/me',
       {
+        config: profile,
         schema: {
           tags: ['users'],
           summary: 'The current user',
           description: `The user the access token belongs to. ${authErrors}`,
-          security: bearer,
           response: { 200: PublicUserSchema, ...errorResponses(400, 401, 503) },
         },
       },
@@ -56,12 +57,12 @@ export function userRoutes(services: Services): FastifyPluginAsyncTypebox {
       '/users/me/password',
       {
         bodyLimit: authBodyLimit,
+        config: profile,
         preValidation: requireContentType('application/json'),
         schema: {
           tags: ['users'],
           summary: 'Change the password',
           description: `JSON \`{current_password, new_password}\`. A wrong current password is 400 \`invalid_grant\`; the new one must meet the password policy (400 \`invalid_request\` naming the rule). Every other session of the user ends; the current one stays. 204 on success. ${authErrors}`,
-          security: bearer,
           body: Type.Object(
             {
               current_password: Type.String({ maxLength: 1024 }),
@@ -82,6 +83,11 @@ export function userRoutes(services: Services): FastifyPluginAsyncTypebox {
           ),
         )
         await services.sessions.revokeAll(user.id, session.id)
+        await services.audit.record({
+          type: 'password.change',
+          userId: user.id,
+          actor: actorOf(request, user.id),
+        })
         return reply.code(204).send(null)
       },
     )
@@ -90,12 +96,12 @@ export function userRoutes(services: Services): FastifyPluginAsyncTypebox {
       '/users/me',
       {
         bodyLimit: authBodyLimit,
+        config: profile,
         preValidation: requireContentType('application/json'),
         schema: {
           tags: ['users'],
           summary: 'Delete the account',
           description: `JSON \`{password}\`. Deletes the user; every session ends and every token of the user stops working at once. A wrong password is 400 \`invalid_grant\`. 204 on success. ${authErrors}`,
-          security: bearer,
           body: Type.Object(
             { password: Type.String({ maxLength: 1024 }) },
             { additionalProperties: false },
@@ -108,6 +114,12 @@ export function userRoutes(services: Services): FastifyPluginAsyncTypebox {
         await passwordChecked(request, user.username, () =>
           services.users.deleteAccount(user, request.body.password),
         )
+        await services.audit.record({
+          type: 'account.delete',
+          userId: user.id,
+          actor: actorOf(request, user.id),
+          detail: { username: user.username },
+        })
         return reply.code(204).send(null)
       },
     )

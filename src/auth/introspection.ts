@@ -1,0 +1,94 @@
+import type { Services } from '../services.js'
+
+/** An RFC 7662 §2.2 response: `{active: false}` alone, or the token's claims. */
+export type Introspection =
+  | { active: false }
+  | {
+      active: true
+      scope: string
+      client_id: string
+      token_type: 'Bearer' | 'refresh_token'
+      sub: string
+      exp: number
+      iat: number
+      username?: string
+      aud?: string
+      iss?: string
+      jti?: string
+      sid?: string
+    }
+
+const inactive = { active: false } as const
+const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000)
+
+type Deps = Pick<Services, 'tokens' | 'sessions' | 'clients' | 'config'>
+
+/** An access token is active while it verifies and its session, user or client still stands. */
+async function inspectAccessToken(deps: Deps, token: string): Promise<Introspection | null> {
+  if (token.split('.').length !== 3) return null
+  let claims: Awaited<ReturnType<Deps['tokens']['verify']>>
+  try {
+    claims = await deps.tokens.verify(token)
+  } catch {
+    return null
+  }
+  const base = {
+    active: true as const,
+    scope: claims.scope,
+    client_id: claims.client_id,
+    token_type: 'Bearer' as const,
+    sub: claims.sub,
+    exp: claims.exp,
+    iat: claims.iat,
+    aud: claims.aud,
+    iss: claims.iss,
+    jti: claims.jti,
+  }
+  if (claims.sid === undefined) {
+    return (await deps.clients.find(claims.sub)) ? base : null
+  }
+  const found = await deps.sessions.findWithUser(claims.sid)
+  if (!found || !deps.sessions.isLive(found.session)) return null
+  if (found.user.disabled || found.user.id !== claims.sub) return null
+  return { ...base, username: found.user.username, sid: claims.sid }
+}
+
+/** A refresh token is active while it is unspent and its session live (nothing is spent). */
+async function inspectRefreshToken(deps: Deps, token: string): Promise<Introspection | null> {
+  const found = await deps.sessions.inspectRefreshToken(token)
+  if (!found) return null
+  const { session, user } = found
+  return {
+    active: true,
+    scope: session.scope,
+    client_id: session.clientId,
+    token_type: 'refresh_token',
+    sub: user.id,
+    username: user.username,
+    exp: Math.min(seconds(session.idleExpiresAt), seconds(session.absoluteExpiresAt)),
+    iat: seconds(session.lastUsedAt),
+    iss: deps.config.issuer,
+    sid: session.id,
+  }
+}
+
+/**
+ * RFC 7662 introspection of either kind of token. The hint only orders the lookups (§2.1);
+ * anything not active (unknown, malformed, expired, revoked, of a disabled user or a deleted
+ * client) is exactly `{active: false}`, so the answer says nothing about why.
+ */
+export async function introspect(
+  deps: Deps,
+  token: string,
+  hint: string | undefined,
+): Promise<Introspection> {
+  const order =
+    hint === 'refresh_token'
+      ? [inspectRefreshToken, inspectAccessToken]
+      : [inspectAccessToken, inspectRefreshToken]
+  for (const inspect of order) {
+    const result = await inspect(deps, token)
+    if (result) return result
+  }
+  return inactive
+}

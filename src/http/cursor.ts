@@ -1,0 +1,19 @@
+import { invalidRequest } from '../errors.js'
+
+/** An opaque pagination cursor: the position, base64url-encoded so clients do not build them. */
+export const encodeCursor = (position: string) => Buffer.from(position).toString('base64url')
+
+/** The position in a cursor from `encodeCursor`; 400 invalid_request for anything else. */
+export function decodeCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined || cursor === '') return undefined
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalidRequest('cursor is not valid')
+  return Buffer.from(cursor, 'base64url').toString()
+}
+
+/** The page and the cursor of the next one, from `limit + 1` fetched rows. */
+export function paginate<T>(rows: T[], limit: number, positionOf: (row: T) => string) {
+  const page = rows.slice(0, limit)
+  const last = page.at(-1)
+  const next = rows.length > limit && last !== undefined ? encodeCursor(positionOf(last)) : null
+  return { page, next }
+}

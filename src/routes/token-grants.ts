@@ -1,0 +1,166 @@
+import type { FastifyRequest } from 'fastify'
+import { grantScopes, narrowScope, userScopes } from '../auth/scopes.js'
+import { canonicalEmail, canonicalUsername } from '../auth/usernames.js'
+import { ApiError, invalidGrant, invalidRequest } from '../errors.js'
+import { actorOf, userAgentOf } from '../http/actor.js'
+import { clientKey } from '../http/client-ip.js'
+import { perMinute } from '../http/rate-limit.js'
+import type { Services } from '../services.js'
+import type { ClientRecord } from '../store/store.js'
+
+/** The form fields the grants read (all optional strings; empty means omitted, RFC 6749 §3.2). */
+export interface GrantForm {
+  username?: string | undefined
+  password?: string | undefined
+  refresh_token?: string | undefined
+  scope?: string | undefined
+  device_token?: string | undefined
+}
+
+/** A successful token response (RFC 6749 §5.1). */
+export interface TokenBody {
+  access_token: string
+  token_type: 'Bearer'
+  expires_in: number
+  refresh_token?: string
+  scope: string
+  device_token?: string
+}
+
+export type Grant = (
+  form: GrantForm,
+  request: FastifyRequest,
+  client: ClientRecord,
+) => Promise<TokenBody>
+
+// RFC 6749 §3.2: "Parameters sent without a value MUST be treated as if they were omitted".
+export const present = (value: string | undefined) => (value === '' ? undefined : value)
+
+/** The throttling key of a login: its canonical username or email, or the raw text lowercased. */
+const loginKey = (login: string) =>
+  (login.includes('@') ? canonicalEmail(login) : canonicalUsername(login)) ??
+  login.toLowerCase().slice(0, 256)
+
+/** The grants of POST /token, by grant_type. */
+export function tokenGrants(services: Services): Record<string, Grant> {
+  const { config, audit } = services
+
+  async function respond(
+    userId: string,
+    client: ClientRecord,
+    sessionId: string,
+    scope: string,
+    refreshToken: string,
+  ) {
+    const issued = await services.tokens.issue(userId, client.id, scope, sessionId)
+    return {
+      access_token: issued.token,
+      token_type: 'Bearer' as const,
+      expires_in: issued.expiresIn,
+      refresh_token: refreshToken,
+      scope,
+    }
+  }
+
+  /** RFC 6749 §4.3, throttled (issue #7) and audited. */
+  async function password(form: GrantForm, request: FastifyRequest, client: ClientRecord) {
+    const username = present(form.username)
+    const pass = present(form.password)
+    if (username === undefined) throw invalidRequest('"username" is required')
+    if (pass === undefined) throw invalidRequest('"password" is required')
+    const requested = present(form.scope)
+    // Scopes nobody could have are refused before any password work.
+    grantScopes(requested, { offered: config.scopes, allowed: client.scopes, defaults: [] })
+    const throttled = config.limits.enabled
+    // Keyed by the canonical login whether or not the account exists: the answers reveal nothing.
+    const account = loginKey(username)
+    const ip = clientKey(request.ip)
+    const context = { clientId: client.id, ip: request.ip, userAgent: userAgentOf(request) }
+    if (throttled) await services.throttle.check(account, ip, present(form.device_token))
+    const result = await services.users.authenticate(username, pass)
+    if (!result.ok) {
+      const lockouts = throttled ? await services.throttle.failed(account, ip) : []
+      await audit.record({
+        type: 'login.failure',
+        outcome: 'failure',
+        userId: result.userId,
+        ...context,
+        detail: { reason: result.reason },
+      })
+      if (lockouts.length > 0) {
+        await audit.record({
+          type: 'login.lockout',
+          outcome: 'failure',
+          userId: result.userId,
+          ...context,
+          detail: { lockouts, account },
+        })
+      }
+      throw invalidGrant('invalid username or password')
+    }
+    const { user } = result
+    const deviceToken = throttled ? await services.throttle.succeeded(account, ip) : undefined
+    const scope = grantScopes(requested, {
+      offered: config.scopes,
+      allowed: userScopes(config.roles, user, client),
+      defaults: config.defaultScopes,
+    })
+    const { session, refreshToken } = await services.sessions.start(user.id, client.id, scope, {
+      ip: request.ip,
+      userAgent: userAgentOf(request),
+    })
+    await audit.record({
+      type: 'login.success',
+      userId: user.id,
+      ...context,
+      detail: { session_id: session.id, scope },
+    })
+    const body = await respond(user.id, client, session.id, scope, refreshToken)
+    return deviceToken ? { ...body, device_token: deviceToken } : body
+  }
+
+  /** RFC 6749 §6 with rotation; the scope also narrows to what the user's roles allow now. */
+  async function refreshToken(form: GrantForm, request: FastifyRequest, client: ClientRecord) {
+    if (config.limits.enabled) {
+      await services.rateLimiter.hit('refresh', clientKey(request.ip), perMinute(services))
+    }
+    const token = present(form.refresh_token)
+    if (token === undefined) throw invalidRequest('"refresh_token" is required')
+    const rotation = await services.sessions.refresh(token, client.id, present(form.scope), {
+      ip: request.ip,
+      userAgent: userAgentOf(request),
+    })
+    const user = await services.users.findById(rotation.session.userId)
+    if (!user || user.disabled)
+      throw invalidGrant('the refresh token is invalid, expired or revoked')
+    const scope = narrowScope(rotation.scope, userScopes(config.roles, user, client))
+    return respond(user.id, client, rotation.session.id, scope, rotation.refreshToken)
+  }
+
+  /** RFC 6749 §4.4: the client acts for itself; no refresh token (§4.4.3). */
+  async function clientCredentials(form: GrantForm, request: FastifyRequest, client: ClientRecord) {
+    if (client.secretHash === null) {
+      throw new ApiError('unauthorized_client', 'client_credentials needs a confidential client')
+    }
+    const scope = grantScopes(present(form.scope), {
+      offered: config.scopes,
+      allowed: client.scopes,
+      defaults: client.scopes,
+    })
+    const issued = await services.tokens.issue(client.id, client.id, scope)
+    await audit.record({
+      type: 'token.client_credentials',
+      clientId: client.id,
+      actor: actorOf(request, client.id),
+      detail: { scope },
+    })
+    return {
+      access_token: issued.token,
+      token_type: 'Bearer' as const,
+      expires_in: issued.expiresIn,
+      scope,
+    }
+  }
+
+  return { password, refresh_token: refreshToken, client_credentials: clientCredentials }
+}
