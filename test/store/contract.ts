@@ -1,59 +1,26 @@
 /**
- * The storage contract: every Store engine runs this same suite (SQLite now, PostgreSQL later).
+ * The storage contract: every Store engine (SQLite, PostgreSQL) runs this same suite.
  * Only the Store interface of src/store/store.ts is used here, never an engine's specifics.
  */
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { describe, it, type TestContext } from 'node:test'
+import { type Store, StoreUnavailableError, UniqueViolationError } from '../../src/store/store.js'
+import { auditContract } from './contract-audit.js'
+import { clientsContract } from './contract-clients.js'
 import {
-  type NewUser,
-  type SessionRecord,
-  type SigningKeyRecord,
-  type Store,
-  StoreUnavailableError,
-  UniqueViolationError,
-} from '../../src/store/store.js'
-
-const EPOCH = '1970-01-01T00:00:00.000Z'
-const T0 = '2026-06-01T12:00:00.000Z'
-const T1 = '2026-06-01T12:05:00.000Z'
-const T2 = '2026-06-01T12:10:00.000Z'
-
-function newUser(overrides: Partial<NewUser> = {}): NewUser {
-  const id = randomUUID()
-  const username = `user-${id.slice(0, 8)}`
-  return {
-    id,
-    username,
-    email: `${username}@Example.com`,
-    emailCanonical: `${username}@example.com`,
-    fullName: 'Test User',
-    passwordHash: '$argon2id$v=19$m=256,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA',
-    createdAt: T0,
-    ...overrides,
-  }
-}
-
-function newKey(kid: string, createdAt: string, alg = 'ES256'): SigningKeyRecord {
-  return {
-    kid,
-    alg,
-    publicJwk: JSON.stringify({ kty: 'EC', crv: 'P-256', x: `x-${kid}`, y: `y-${kid}`, kid }),
-    privateJwk: JSON.stringify({ kty: 'EC', crv: 'P-256', d: `d-${kid}` }),
-    createdAt,
-    activatesAt: createdAt,
-    retiredAt: null,
-  }
-}
-
-/** Asserts that `promise` rejects with UniqueViolationError naming `field`. */
-async function rejectsUnique(promise: Promise<unknown>, field: 'username' | 'email' | 'id') {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof UniqueViolationError, `expected UniqueViolationError, got ${error}`)
-    assert.equal(error.field, field)
-    return true
-  })
-}
+  EPOCH,
+  newClient,
+  newEvent,
+  newKey,
+  newSession,
+  newUser,
+  rejectsUnique,
+  T0,
+  T1,
+  T2,
+} from './contract-helpers.js'
+import { userAdminContract } from './contract-users.js'
 
 /**
  * Runs the Store contract against the engine that `open` creates. `open` must return a fresh,
@@ -74,7 +41,12 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
         const store = await fresh(t)
         const input = newUser()
         const created = await store.users.create(input)
-        assert.deepEqual(created, { ...input, disabled: false, updatedAt: input.createdAt })
+        assert.deepEqual(created, {
+          ...input,
+          roles: ['user'],
+          disabled: false,
+          updatedAt: input.createdAt,
+        })
       })
 
       it('finds a created user by id, by username and by canonical email', async (t) => {
@@ -316,20 +288,7 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
     })
 
     describe('sessions', () => {
-      const session = (userId: string, overrides: Partial<SessionRecord> = {}): SessionRecord => ({
-        id: randomUUID(),
-        userId,
-        clientId: 'portcullis',
-        scope: 'profile',
-        ip: '127.0.0.1',
-        userAgent: 'test',
-        createdAt: T0,
-        lastUsedAt: T0,
-        idleExpiresAt: T2,
-        absoluteExpiresAt: T2,
-        revokedAt: null,
-        ...overrides,
-      })
+      const session = newSession
 
       it('creates a session with its first refresh token, and finds both', async (t) => {
         const store = await fresh(t)
@@ -534,18 +493,29 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
 
       it('counts the rows of every table and clears them all', async (t) => {
         const store = await fresh(t)
-        await store.users.create(newUser())
+        const user = await store.users.create(newUser())
         await store.users.create(newUser())
         await store.signingKeys.insert(newKey('k1', T0))
+        await store.secrets.getOrCreate('s', 'v', T0)
+        await store.sessions.create(newSession(user.id), 'c0')
+        await store.sessions.rotate('c0', 'c1', T1, T2)
+        await store.clients.create(newClient('app'))
+        await store.clients.create(newClient('cli'))
+        await store.clients.create(newClient('web'))
+        for (const i of [1, 2, 3, 4]) await store.audit.insert(newEvent(i, { userId: user.id }))
         assert.deepEqual(await store.counts(), {
           users: 2,
           signing_keys: 1,
-          server_secrets: 0,
-          sessions: 0,
-          refresh_tokens: 0,
+          server_secrets: 1,
+          sessions: 1,
+          refresh_tokens: 2,
+          clients: 3,
+          audit_events: 4,
         })
         await store.clear()
-        assert.deepEqual(Object.values(await store.counts()), [0, 0, 0, 0, 0])
+        assert.deepEqual(Object.values(await store.counts()), [0, 0, 0, 0, 0, 0, 0])
+        assert.deepEqual(await store.clients.list(), [])
+        assert.deepEqual(await store.audit.page(null, 10), [])
       })
 
       it('keeps a retired key retired when inserting it', async (t) => {
@@ -584,6 +554,10 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
         }
       })
     })
+
+    userAdminContract(fresh)
+    clientsContract(fresh)
+    auditContract(fresh)
 
     describe('lifecycle', () => {
       it('names its engine', async (t) => {

@@ -69,6 +69,59 @@ describe('the status cache', () => {
     assert.equal((await cached.users.findById(alice.id))?.disabled, true, 'but did not cache it')
   })
 
+  it('sees its own role changes, imports and client-wide revocations at once', async (t) => {
+    const { raw, cached } = setup()
+    t.after(() => raw.close())
+    await cached.users.create(alice)
+    assert.deepEqual((await cached.users.findById(alice.id))?.roles, ['user'])
+    await cached.users.setRoles(alice.id, ['user', 'admin'], 'now')
+    assert.deepEqual((await cached.users.findById(alice.id))?.roles, ['user', 'admin'])
+
+    const bob = { ...alice, id: '00000000-0000-4000-8000-000000000002', username: 'bob' }
+    assert.equal(await cached.users.findById(bob.id), null, 'cached as missing')
+    assert.deepEqual(await cached.users.importMany([alice, bob]), [false, true])
+    assert.equal((await cached.users.findById(bob.id))?.username, 'bob')
+
+    await cached.sessions.create(
+      {
+        id: 's1',
+        userId: alice.id,
+        clientId: 'app',
+        scope: '',
+        ip: null,
+        userAgent: null,
+        createdAt: 'now',
+        lastUsedAt: 'now',
+        idleExpiresAt: 'later',
+        absoluteExpiresAt: 'later',
+        revokedAt: null,
+      },
+      'h1',
+    )
+    assert.equal((await cached.sessions.findWithUser('s1'))?.session.revokedAt, null)
+    assert.equal((await cached.sessions.findById('s1'))?.revokedAt, null)
+    assert.equal(await cached.sessions.revokeAllForClient('app', 'then'), 1)
+    assert.equal((await cached.sessions.findWithUser('s1'))?.session.revokedAt, 'then')
+    assert.equal((await cached.sessions.findById('s1'))?.revokedAt, 'then')
+  })
+
+  it('passes clients and the audit trail through', async (t) => {
+    const { raw, cached } = setup()
+    t.after(() => raw.close())
+    await cached.clients.create({
+      id: 'app',
+      name: 'App',
+      secretHash: null,
+      grantTypes: ['password'],
+      scopes: [],
+      introspect: false,
+      createdAt: 'now',
+      updatedAt: 'now',
+    })
+    assert.equal((await raw.clients.findById('app'))?.name, 'App')
+    assert.equal(cached.audit, raw.audit)
+  })
+
   it('is off when the TTL is 0', async (t) => {
     const { raw } = setup()
     t.after(() => raw.close())
