@@ -99,3 +99,33 @@ export function getMe(app: FastifyInstance, authorization?: string) {
     headers: authorization === undefined ? {} : { authorization },
   })
 }
+
+/** Registers a user, makes it an admin, and returns its id and an access token with `admin`. */
+export async function adminLogin({ app, services }: TestApp, username = 'root') {
+  const user = await registerUser(app, username)
+  await services.store.users.setRoles(user.id, ['user', 'admin'], new Date().toISOString())
+  const res = await postToken(app, { username, password: PASSWORD, scope: 'profile admin' })
+  if (res.statusCode !== 200) throw new Error(`admin login: ${res.statusCode} ${res.body}`)
+  return { id: user.id, token: (res.json() as { access_token: string }).access_token }
+}
+
+/** Creates a registered client through the service; returns it with its secret (if any). */
+export function createClient(
+  { services }: TestApp,
+  input: Partial<import('../src/auth/clients.js').ClientInput> = {},
+) {
+  return services.clients.create(
+    {
+      name: 'test client',
+      confidential: true,
+      grantTypes: ['client_credentials'],
+      scopes: ['profile'],
+      ...input,
+    },
+    { id: 'test' },
+  )
+}
+
+/** HTTP Basic credentials of a client (RFC 6749 §2.3.1: form-urlencoded, then base64). */
+export const basic = (id: string, secret: string) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`
