@@ -18,8 +18,8 @@ export class CopyMismatchError extends Error {
 }
 
 /**
- * Copies every table from one store to another (either engine to either engine), users in
- * batches, and verifies the row counts. Refuses a non-empty target unless `force`, which first
+ * Copies every table from one store to another (either engine to either engine), users,
+ * sessions, refresh tokens and audit events in batches, and verifies the row counts. Refuses a non-empty target unless `force`, which first
  * deletes the target's rows. Stop writers to the source first: rows written during the copy
  * may be missed, and the count check then fails.
  */
@@ -42,6 +42,10 @@ export async function copyDatabase(from: Store, to: Store, options: CopyOptions)
   const secrets = await from.secrets.list()
   for (const secret of secrets) await to.secrets.insert(secret)
   options.onProgress?.('server_secrets', secrets.length, expected.server_secrets)
+  // Clients are few (an operator registers each): one list, no paging.
+  const clients = await from.clients.list()
+  for (const client of clients) await to.clients.create(client)
+  options.onProgress?.('clients', clients.length, expected.clients)
 
   const batches = { size: options.batchSize, onProgress: options.onProgress, expected }
   await copyPages(
@@ -64,6 +68,13 @@ export async function copyDatabase(from: Store, to: Store, options: CopyOptions)
     (after) => from.sessions.pageRefreshTokens(after, options.batchSize),
     (t) => to.sessions.insertRefreshToken(t),
     (t) => t.hash,
+  )
+  await copyPages(
+    'audit_events',
+    batches,
+    (after) => from.audit.page(after, options.batchSize),
+    (e) => to.audit.insert(e),
+    (e) => e.id,
   )
 
   const actual = await to.counts()

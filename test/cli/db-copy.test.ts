@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it, type TestContext } from 'node:test'
+import { copyDatabase } from '../../src/cli/db-copy.js'
 import { openStore } from '../../src/store/open-store.js'
-import type { Store } from '../../src/store/store.js'
+import type { Store, TableName } from '../../src/store/store.js'
 import { runCli } from '../support/cli.js'
 import { freshDatabaseUrl } from '../support/engines.js'
 
@@ -81,8 +82,47 @@ async function seededSqlite(t: TestContext, n: number) {
     'secret-value',
     '2026-01-01T00:00:00.000Z',
   )
+  await store.users.setRoles(
+    '00000000-0000-4000-8000-000000000002',
+    ['user', 'admin'],
+    '2026-02-01T00:00:00.000Z',
+  )
+  await seedClientsAndAudit(store, n)
   await store.close()
   return path
+}
+
+/** Two clients (one public) and `n` audit events, one per user, some with every field. */
+async function seedClientsAndAudit(store: Store, n: number) {
+  for (const [id, secretHash] of [
+    ['portcullis', null],
+    ['backend', 'c2VjcmV0'],
+  ] as const) {
+    await store.clients.create({
+      id,
+      name: `Client ${id}`,
+      secretHash,
+      grantTypes: secretHash ? ['client_credentials'] : ['password', 'refresh_token'],
+      scopes: secretHash ? [] : ['profile', 'email'],
+      introspect: secretHash !== null,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-03T00:00:00.000Z',
+    })
+  }
+  for (let i = 0; i < n; i++) {
+    await store.audit.insert({
+      id: `evt-${String(i).padStart(8, '0')}`,
+      at: new Date(Date.UTC(2026, 0, 2, 0, 0, i)).toISOString(),
+      type: i % 2 ? 'login.failure' : 'login.success',
+      outcome: i % 2 ? 'failure' : 'success',
+      userId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      clientId: i % 5 ? 'portcullis' : null,
+      actorId: i % 7 ? null : 'cli',
+      ip: i % 3 ? '192.0.2.1' : null,
+      userAgent: i % 3 ? `agent ${i}` : null,
+      detail: i % 2 ? JSON.stringify({ reason: 'bad_password' }) : null,
+    })
+  }
 }
 
 async function dump(store: Store) {
@@ -92,8 +132,33 @@ async function dump(store: Store) {
     secrets: await store.secrets.list(),
     sessions: await store.sessions.page(null, 100_000),
     tokens: await store.sessions.pageRefreshTokens(null, 100_000),
+    clients: await store.clients.list(),
+    audit: await store.audit.page(null, 100_000),
   }
 }
+
+describe('copyDatabase', () => {
+  it('copies every table both ways with per-table progress, audit events in batches', async (t) => {
+    const from = await open(t, `sqlite:${await seededSqlite(t, 30)}`)
+    const middle = await open(t, await freshDatabaseUrl(t, 'postgres'))
+    const progress: string[] = []
+    const onProgress = (table: TableName, copied: number, total: number) =>
+      progress.push(`${table} ${copied}/${total}`)
+    const counts = await copyDatabase(from, middle, { batchSize: 7, force: false, onProgress })
+    assert.deepEqual(counts, await from.counts())
+    assert.equal(counts.clients, 2)
+    assert.equal(counts.audit_events, 30)
+    assert.ok(progress.includes('clients 2/2'), progress.join(', '))
+    assert.deepEqual(
+      progress.filter((p) => p.startsWith('audit_events')),
+      ['7/30', '14/30', '21/30', '28/30', '30/30'].map((p) => `audit_events ${p}`),
+    )
+    const back = await open(t, 'sqlite::memory:')
+    await copyDatabase(middle, back, { batchSize: 1000, force: false })
+    assert.deepEqual(await dump(middle), await dump(from))
+    assert.deepEqual(await dump(back), await dump(from))
+  })
+})
 
 describe('portcullis db copy', () => {
   it('copies SQLite to PostgreSQL exactly, in batches, and verifies the counts', async (t) => {
@@ -105,6 +170,7 @@ describe('portcullis db copy', () => {
     )
     assert.equal(res.code, 0, res.out)
     assert.match(res.out, /users: 1234\/1234/)
+    assert.match(res.out, /audit_events: 1234\/1234/)
     assert.match(res.out, /row counts verified/)
     const [from, to] = [await open(t, `sqlite:${source}`), await open(t, target)]
     assert.deepEqual(await dump(to), await dump(from))
@@ -136,6 +202,8 @@ describe('portcullis db copy', () => {
       server_secrets: 1,
       sessions: 2,
       refresh_tokens: 3,
+      clients: 2,
+      audit_events: 10,
     })
   })
 
