@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { type AddressInfo, createServer, type Socket } from 'node:net'
 import { after, describe, it } from 'node:test'
 import pg from 'pg'
+import { postgresMigrations } from '../../src/store/migrations/postgres.js'
 import { openPostgresStore } from '../../src/store/postgres.js'
 import { StoreUnavailableError } from '../../src/store/store.js'
 import { testPostgresUrl } from '../support/engines.js'
@@ -50,6 +51,33 @@ describe('PostgreSQL store specifics', () => {
     const applied = await Promise.all(stores.map((s) => s.migrate()))
     assert.equal(applied.filter((a) => a.length > 0).length, 1)
     await Promise.all(stores.map((s) => s.close()))
+  })
+
+  it('gives users stored before migration 5 the role user', async (t) => {
+    const schema = `v_${randomBytes(6).toString('hex')}`
+    schemas.push(schema)
+    await sql(`CREATE SCHEMA ${schema}`)
+    const url = new URL(base)
+    url.searchParams.set('options', `-c search_path=${schema}`)
+    const client = new pg.Client({ connectionString: url.toString() })
+    await client.connect()
+    await client.query(`CREATE TABLE schema_migrations (
+      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)`)
+    for (const m of postgresMigrations.filter((m) => m.version < 5)) {
+      await client.query(m.sql)
+      await client.query('INSERT INTO schema_migrations VALUES ($1, $2, now())', [
+        m.version,
+        m.name,
+      ])
+    }
+    await client.query(`INSERT INTO users (id, username, password_hash, created_at, updated_at)
+      VALUES ('u1', 'old', 'h', now(), now())`)
+    await client.end()
+    const store = openPostgresStore(url.toString(), { poolSize: 2, timeoutMs: 5000 })
+    t.after(() => store.close())
+    assert.deepEqual(await store.migrate(), [5])
+    assert.deepEqual((await store.users.findById('u1'))?.roles, ['user'])
+    assert.deepEqual((await store.users.search({ text: 'ol', limit: 5 })).length, 1)
   })
 
   it('answers an unreachable server with StoreUnavailableError within the timeout', async () => {

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import Database from 'better-sqlite3'
+import { sqliteMigrations } from '../../src/store/migrations/sqlite.js'
 import { openSqliteStore } from '../../src/store/sqlite.js'
 import { type NewUser, type Store, StoreUnavailableError } from '../../src/store/store.js'
 import { storeContract } from './contract.js'
@@ -73,6 +74,35 @@ describe('SQLite store', () => {
     }
   })
 
+  it('gives users stored before migration 5 the role user', async (t) => {
+    const path = newPath()
+    mkdirSync(dirname(path), { recursive: true })
+    const db = new Database(path)
+    db.exec(`CREATE TABLE schema_migrations (
+      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`)
+    for (const m of sqliteMigrations.filter((m) => m.version < 5)) {
+      db.exec(m.sql)
+      db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, 'then')
+    }
+    const old = user()
+    db.prepare(`INSERT INTO users (id, username, email, email_canonical, full_name, password_hash,
+      disabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)`).run(
+      old.id,
+      old.username,
+      old.email,
+      old.emailCanonical,
+      old.fullName,
+      old.passwordHash,
+      old.createdAt,
+      old.createdAt,
+    )
+    db.close()
+    const store = openSqliteStore(path)
+    t.after(() => store.close())
+    assert.deepEqual((await store.users.findById(old.id))?.roles, ['user'])
+    assert.deepEqual(await store.counts().then((c) => [c.clients, c.audit_events]), [0, 0])
+  })
+
   it('does not share data between two in-memory stores', async (t) => {
     const a = openSqliteStore(':memory:')
     const b = openSqliteStore(':memory:')
@@ -115,6 +145,16 @@ describe('SQLite store', () => {
           }),
       ],
       ['signingKeys.retire', () => store.signingKeys.retire('kid', 'now')],
+      ['users.setRoles', () => store.users.setRoles('x', ['admin'], 'now')],
+      ['users.search', () => store.users.search({ text: 'a', limit: 10 })],
+      ['users.importMany', () => store.users.importMany([user()])],
+      ['sessions.revokeAllForClient', () => store.sessions.revokeAllForClient('app', 'now')],
+      ['clients.list', () => store.clients.list()],
+      ['clients.findById', () => store.clients.findById('app')],
+      ['clients.setSecretHash', () => store.clients.setSecretHash('app', null, 'now')],
+      ['audit.list', () => store.audit.list({ userId: 'x', limit: 10 })],
+      ['audit.purge', () => store.audit.purge('now', 10)],
+      ['audit.page', () => store.audit.page(null, 10)],
     ]
     for (const [name, call] of calls) {
       await assert.rejects(call(), (error: unknown) => {
