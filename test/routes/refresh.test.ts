@@ -132,7 +132,7 @@ describe('POST /token grant_type=refresh_token', () => {
       ])
       assert.equal(second.token_type, 'Bearer')
       assert.equal(second.expires_in, 900)
-      assert.equal(second.scope, 'profile email')
+      assert.equal(second.scope, 'profile sessions email')
       assert.match(second.refresh_token, /^[A-Za-z0-9_-]{43}$/)
       assert.notEqual(second.refresh_token, first.refresh_token)
       assert.notEqual(second.access_token, first.access_token)
@@ -434,13 +434,13 @@ describe('POST /token grant_type=refresh_token', () => {
       const { app } = await buildTestApp(t)
       await registerUser(app, 'alice')
       const first = await loginPair(app)
-      assert.equal(first.scope, 'profile email')
+      assert.equal(first.scope, 'profile sessions email')
       const narrow = await refreshOk(app, first.refresh_token, { scope: 'profile' })
       assert.equal(narrow.scope, 'profile')
       assert.equal(decodeJwt(narrow.access_token).scope, 'profile')
       const again = await refreshOk(app, narrow.refresh_token)
-      assert.equal(again.scope, 'profile email')
-      assert.equal(decodeJwt(again.access_token).scope, 'profile email')
+      assert.equal(again.scope, 'profile sessions email')
+      assert.equal(decodeJwt(again.access_token).scope, 'profile sessions email')
     })
 
     it('refuses a wider scope with invalid_scope and does not spend the token', async (t) => {
@@ -449,7 +449,7 @@ describe('POST /token grant_type=refresh_token', () => {
       const first = await loginPair(app, 'alice', { scope: 'profile' })
       assert.equal(first.scope, 'profile')
       assertTokenError(
-        await refresh(app, first.refresh_token, { scope: 'profile email' }),
+        await refresh(app, first.refresh_token, { scope: 'profile sessions email' }),
         'invalid_scope',
       )
       assertTokenError(await refresh(app, first.refresh_token, { scope: 'admin' }), 'invalid_scope')

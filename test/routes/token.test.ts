@@ -27,7 +27,7 @@ describe('POST /token', () => {
     ])
     assert.equal(body.token_type, 'Bearer')
     assert.equal(body.expires_in, 900)
-    assert.equal(body.scope, 'profile email')
+    assert.equal(body.scope, 'profile sessions email')
     const header = decodeProtectedHeader(body.access_token)
     assert.equal(header.alg, 'ES256')
     assert.equal(header.typ, 'at+jwt')
@@ -37,7 +37,7 @@ describe('POST /token', () => {
     assert.equal(claims.iss, ISSUER)
     assert.equal(claims.aud, ISSUER)
     assert.equal(claims.client_id, 'portcullis')
-    assert.equal(claims.scope, 'profile email')
+    assert.equal(claims.scope, 'profile sessions email')
     assert.equal(claims.iat, Date.parse('2026-06-01T12:00:00Z') / 1000)
     assert.equal((claims.exp ?? 0) - (claims.iat ?? 0), 900)
     assert.match(String(claims.jti), /^[0-9a-f-]{36}$/)
@@ -104,7 +104,7 @@ describe('POST /token', () => {
     assert.equal(res.json().error, 'invalid_grant')
   })
 
-  for (const grant of ['client_credentials', 'authorization_code', 'PASSWORD', 'toString']) {
+  for (const grant of ['authorization_code', 'PASSWORD', 'toString']) {
     it(`answers grant_type=${grant} with unsupported_grant_type`, async (t) => {
       const { app } = await buildTestApp(t)
       const res = await postToken(app, { grant_type: grant, username: 'a', password: 'b' })
