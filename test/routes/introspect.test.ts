@@ -132,7 +132,10 @@ describe('POST /introspect (RFC 7662)', () => {
 
   it('answers 401 invalid_client to unauthenticated callers and wrong secrets', async (t) => {
     const { test, login } = await setup(t)
-    for (const headers of [{}, { authorization: basic('resource-server', 'wrong') }]) {
+    for (const headers of [{}, { authorization: basic('resource-server', 'wrong') }] as Record<
+      string,
+      string
+    >[]) {
       const res = await introspect(test, { token: login.access_token }, headers)
       assert.equal(res.statusCode, 401)
       assert.equal(res.json().error, 'invalid_client')
