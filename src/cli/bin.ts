@@ -1,16 +1,13 @@
 #!/usr/bin/env node
-import { ConfigError } from '../config.js'
-import { ApiError } from '../errors.js'
+import { loadDotEnv } from '../dot-env.js'
 import { runCli } from './main.js'
 
-runCli(process.argv.slice(2), process.stdin).then(
+loadDotEnv()
+runCli(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof ApiError) {
-      console.error(`portcullis: ${error.message}`)
-    } else {
-      console.error('portcullis: failed:', error)
-    }
+    // Expected failures were reported in one line by runCli; this is a bug, so keep its stack.
+    console.error('portcullis: unexpected error:', error)
     process.exit(1)
   },
 )

@@ -1,156 +1,116 @@
-import { text } from 'node:stream/consumers'
 import { parseArgs } from 'node:util'
-import { canonicalUsername } from '../auth/usernames.js'
-import { systemClock } from '../clock.js'
-import { loadConfig } from '../config.js'
-import { createServices } from '../services.js'
-import { openStore } from '../store/open-store.js'
-import { CopyMismatchError, copyDatabase, TargetNotEmptyError } from './db-copy.js'
-import { keysCommand } from './keys.js'
+import { type CliIo, type Command, type CommandInput, println, UsageError } from './command.js'
+import { commands } from './commands.js'
+import { openContext } from './context.js'
+import { errorLine } from './error-line.js'
 
-const usage = `usage: portcullis <command> [options]
-
-commands:
-  migrate                                 apply pending database migrations
-  create-user --username NAME [--email E] [--full-name N]
-                                          create a user; the password is read from standard input
-  disable-user --username NAME            refuse logins and invalidate the user's tokens
-  enable-user --username NAME             allow the user again
-  keys rotate [--activate-in SECONDS]     add a signing key: published now, signing after the delay
-  keys list                               the key ring: next, active and retired keys
-  db copy --from SOURCE --to TARGET [--force] [--batch-size N]
-                                          copy every table between databases (SQLite file
-                                          path or sqlite:/postgres:// URL), verifying row counts
-
-The database and settings come from the same PORTCULLIS_* variables as the server.`
-
-/** Runs one CLI command; returns the process exit code (0 ok, 1 failure, 2 usage). */
-export async function runCli(argv: string[], stdin: NodeJS.ReadableStream): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      username: { type: 'string' },
-      email: { type: 'string' },
-      'full-name': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      force: { type: 'boolean' },
-      'batch-size': { type: 'string' },
-      'activate-in': { type: 'string' },
-    },
-  })
-  const command = positionals[0]
-  if (values.help || !command) {
-    console.log(usage)
-    return command || values.help ? 0 : 2
-  }
-  if (command === 'db') return dbCommand(positionals.slice(1), values)
-  const config = loadConfig()
-  const store = await openStore(config.databaseUrl, config.db)
-  try {
-    if (command === 'migrate') {
-      const applied = await store.migrate()
-      console.log(
-        applied.length ? `applied migrations: ${applied.join(', ')}` : 'database is up to date',
-      )
-      return 0
-    }
-    if (command === 'keys') {
-      return await keysCommand(positionals[1], values['activate-in'], config, store)
-    }
-    if (!values.username) {
-      console.error(`portcullis ${command}: --username is required\n\n${usage}`)
-      return 2
-    }
-    if (command === 'create-user') {
-      const services = await createServices(config, store, systemClock)
-      // The password comes from stdin, never argv: argv leaks through shell history and `ps`.
-      const password = (await text(stdin)).replace(/\r?\n$/, '')
-      const user = await services.users.register({
-        username: values.username,
-        password,
-        email: values.email,
-        full_name: values['full-name'],
-      })
-      console.log(`created user ${user.username} (${user.id})`)
-      return 0
-    }
-    if (command === 'disable-user' || command === 'enable-user') {
-      const user = await store.users.findByUsername(canonicalUsername(values.username) ?? '')
-      if (!user) {
-        console.error(`portcullis ${command}: no user ${values.username}`)
-        return 1
-      }
-      await store.users.setDisabled(user.id, command === 'disable-user', new Date().toISOString())
-      console.log(`${command === 'disable-user' ? 'disabled' : 'enabled'} ${user.username}`)
-      return 0
-    }
-    console.error(`portcullis: unknown command "${command}"\n\n${usage}`)
-    return 2
-  } finally {
-    await store.close()
-  }
+/** The old flat names, still accepted. */
+const aliases: Record<string, string[]> = {
+  'create-user': ['users', 'create'],
+  'disable-user': ['users', 'disable'],
+  'enable-user': ['users', 'enable'],
 }
 
-interface DbValues {
-  from?: string | undefined
-  to?: string | undefined
-  force?: boolean | undefined
-  'batch-size'?: string | undefined
-}
+const processIo: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }
 
-/** A bare path means a SQLite file. */
-const toUrl = (location: string) =>
-  /^(sqlite:|postgres(ql)?:\/\/)/.test(location) ? location : `sqlite:${location}`
-
-async function dbCommand(args: string[], values: DbValues): Promise<number> {
-  if (args[0] !== 'copy' || !values.from || !values.to) {
-    console.error(`portcullis db: usage: db copy --from SOURCE --to TARGET [--force]\n\n${usage}`)
-    return 2
-  }
-  const batchSize = Number(values['batch-size'] ?? 500)
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    console.error('portcullis db copy: --batch-size must be a positive integer')
-    return 2
-  }
-  const { db } = loadConfig()
-  const from = await openStore(toUrl(values.from), db)
+/**
+ * Runs `portcullis <command> [options]`; returns the exit code: 0 done, 1 failed, 2 wrong usage.
+ * Every expected failure prints one line, `portcullis <command>: <why>`, to stderr.
+ */
+export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [first = '', ...rest] = argv
+  const args = aliases[first] ? [...(aliases[first] ?? []), ...rest] : argv
+  const command = findCommand(args)
+  const name = command ? `portcullis ${command.name}` : 'portcullis'
   try {
-    const to = await openStore(toUrl(values.to), db)
-    try {
-      const counts = await copyDatabase(from, to, {
-        batchSize,
-        force: values.force ?? false,
-        onProgress: progressPrinter(),
-      })
-      console.log(
-        `copied ${Object.entries(counts)
-          .map(([t, n]) => `${t}: ${n}`)
-          .join(', ')}; row counts verified`,
-      )
-      return 0
-    } finally {
-      await to.close()
-    }
+    if (!command) return showGuide(args, io)
+    return await runCommand(command, args.slice(command.name.split(' ').length), io)
   } catch (error) {
-    if (error instanceof TargetNotEmptyError || error instanceof CopyMismatchError) {
-      console.error(`portcullis db copy: ${error.message}`)
-      return 1
-    }
-    throw error
-  } finally {
-    await from.close()
+    const line = errorLine(error)
+    if (!line) throw error
+    // A usage error names the command's synopsis on the same line: the one line says it all.
+    const synopsis = line.code === 2 && command ? ` (${command.help.split('\n')[0]})` : ''
+    println(io.stderr, `${name}: ${line.message}${synopsis}`)
+    return line.code
   }
 }
 
-/** Progress on one rewritten line on a terminal; a line per table otherwise. */
-function progressPrinter() {
-  const tty = process.stderr.isTTY
-  return (table: string, copied: number, total: number) => {
-    const line = `${table}: ${copied}/${total}`
-    if (tty) process.stderr.write(`\r${line}${copied === total ? '\n' : ''}`)
-    else if (copied === total) process.stderr.write(`${line}\n`)
+function findCommand(args: string[]): Command | undefined {
+  const two = args.slice(0, 2).join(' ')
+  return commands.find((c) => c.name === two) ?? commands.find((c) => c.name === args[0])
+}
+
+async function runCommand(command: Command, args: string[], io: CliIo): Promise<number> {
+  const parsed = parseArgs({
+    args,
+    options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: (command.args?.length ?? 0) > 0,
+    strict: true,
+  })
+  // Every option is a single string or boolean: none is declared `multiple`.
+  const values = parsed.values as CommandInput['values']
+  const { positionals } = parsed
+  if (values.help) {
+    println(io.stdout, command.help)
+    return 0
   }
+  const expected = command.args ?? []
+  if (positionals.length !== expected.length) {
+    throw new UsageError(`expects ${expected.join(' ') || 'no arguments'}`)
+  }
+  const context = await openContext(command.needs)
+  const need = <T>(part: T | undefined): T => {
+    if (part === undefined) throw new Error(`${command.name} did not declare that it needs this`)
+    return part
+  }
+  const input: CommandInput = {
+    values,
+    positionals,
+    io,
+    get config() {
+      return need(context.config)
+    },
+    get store() {
+      return need(context.store)
+    },
+    get services() {
+      return need(context.services)
+    },
+  }
+  try {
+    return await command.run(input)
+  } finally {
+    await context.close()
+  }
+}
+
+/** `portcullis`, `portcullis --help`, `portcullis users`, or an unknown command. */
+function showGuide(args: string[], io: CliIo): number {
+  const group = args[0] && !args[0].startsWith('-') ? args[0] : undefined
+  const listed = commands.filter((c) => !group || c.name.startsWith(`${group} `))
+  const wantsHelp = args.includes('--help') || args.includes('-h')
+  if (group && listed.length === 0) {
+    throw new UsageError(`unknown command "${group}" (see portcullis --help)`)
+  }
+  if (group && args[1] && !args[1].startsWith('-')) {
+    throw new UsageError(`unknown command "${group} ${args[1]}" (see portcullis ${group} --help)`)
+  }
+  if (!wantsHelp && args.length > 0 && !group) {
+    throw new UsageError(`unknown option ${args[0]} (see portcullis --help)`)
+  }
+  const width = Math.max(...listed.map((c) => c.name.length)) + 2
+  const lines = listed.map((c) => `  ${c.name.padEnd(width)}${c.summary}`)
+  println(
+    wantsHelp ? io.stdout : io.stderr,
+    [
+      `usage: portcullis ${group ?? '<command>'} ${group ? '<command> ' : ''}[options]`,
+      '',
+      'commands:',
+      ...lines,
+      '',
+      `Run portcullis <command> --help for its options. Settings and the database come from the`,
+      `same PORTCULLIS_* variables (and .env file) as the server.`,
+    ].join('\n'),
+  )
+  return wantsHelp ? 0 : 2
 }

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
 import { describe, it, type TestContext } from 'node:test'
+import { commands } from '../../src/cli/commands.js'
+import { runCli as runInProcess } from '../../src/cli/main.js'
 import { openSqliteStore } from '../../src/store/sqlite.js'
 import { PASSWORD } from '../helpers.js'
 import { runCli } from '../support/cli.js'
@@ -16,6 +19,22 @@ function tempDir(t: TestContext) {
   return dir
 }
 
+/** Runs the CLI in this process (for commands that touch no database); collects its output. */
+async function inProcess(args: string[]) {
+  const stdout = new PassThrough()
+  const stderr = new PassThrough()
+  let out = ''
+  let err = ''
+  stdout.on('data', (d) => {
+    out += d
+  })
+  stderr.on('data', (d) => {
+    err += d
+  })
+  const code = await runInProcess(args, { stdin: new PassThrough(), stdout, stderr })
+  return { code, out, err }
+}
+
 describe('portcullis CLI', () => {
   it('migrates a new database, then reports it up to date', async (t) => {
     const dir = tempDir(t)
@@ -26,37 +45,61 @@ describe('portcullis CLI', () => {
     assert.equal(second.out.trim(), 'database is up to date')
   })
 
-  it('creates a user with the password from stdin, never argv, under the same policy', async (t) => {
-    const dir = tempDir(t)
-    const ok = await cli(
-      dir,
-      ['create-user', '--username', 'Admin', '--email', 'a@b.io'],
-      `${PASSWORD}\n`,
-    )
-    assert.equal(ok.code, 0, ok.out)
-    const weak = await cli(dir, ['create-user', '--username', 'bob'], 'short\n')
-    assert.equal(weak.code, 1)
-    assert.match(weak.out, /at least 15/)
-    const store = openSqliteStore(join(dir, 'portcullis.db'))
-    t.after(() => store.close())
-    const user = await store.users.findByUsername('admin')
-    assert.match(user?.passwordHash ?? '', /^\$argon2id\$/)
+  it('lists every command under --help, and prints each command its own help', async () => {
+    const top = await cli('unused', ['--help'])
+    assert.equal(top.code, 0)
+    for (const c of commands) assert.match(top.stdout, new RegExp(`^ {2}${c.name} `, 'm'))
+    for (const c of commands) {
+      const res = await inProcess([...c.name.split(' '), '--help'])
+      assert.equal(res.code, 0, c.name)
+      assert.match(res.out, new RegExp(`^usage: portcullis ${c.name}`), c.name)
+      assert.equal(res.err, '')
+    }
+    const group = await inProcess(['clients', '--help'])
+    assert.equal(group.code, 0)
+    assert.match(group.out, /clients rotate-secret/)
+    assert.doesNotMatch(group.out, /users create/)
   })
 
-  it('disables and enables a user', async (t) => {
+  it('exits 2 with one line on an unknown command or option, and lists commands when given none', async (t) => {
     const dir = tempDir(t)
-    await cli(dir, ['create-user', '--username', 'carol'], PASSWORD)
+    const unknown = await cli(dir, ['frobnicate'])
+    assert.equal(unknown.code, 2)
+    assert.equal(
+      unknown.stderr,
+      'portcullis: unknown command "frobnicate" (see portcullis --help)\n',
+    )
+    const sub = await cli(dir, ['users', 'frobnicate'])
+    assert.equal(sub.code, 2)
+    assert.equal(sub.stderr.split('\n').length, 2)
+    const option = await cli(dir, ['users', 'list', '--colour'])
+    assert.equal(option.code, 2)
+    assert.match(
+      option.stderr,
+      /^portcullis users list: .*--colour.*\(usage: portcullis users list/,
+    )
+    assert.equal(option.stderr.trim().split('\n').length, 1)
+    const none = await inProcess([])
+    assert.equal(none.code, 2)
+    assert.match(none.err, /^usage: portcullis <command>/)
+  })
+
+  it('reports a configuration error in one line, without a stack trace', async () => {
+    const res = await runCli(['users', 'list'], { PORTCULLIS_PORT: 'eighty' })
+    assert.equal(res.code, 1)
+    assert.equal(
+      res.stderr,
+      'portcullis users list: configuration error: PORTCULLIS_PORT must be an integer from 0 to 65535 (got "eighty")\n',
+    )
+  })
+
+  it('keeps the old flat names create-user, disable-user and enable-user', async (t) => {
+    const dir = tempDir(t)
+    assert.equal((await cli(dir, ['create-user', '--username', 'carol'], PASSWORD)).code, 0)
     assert.equal((await cli(dir, ['disable-user', '--username', 'CAROL'])).code, 0)
     const store = openSqliteStore(join(dir, 'portcullis.db'))
     assert.equal((await store.users.findByUsername('carol'))?.disabled, true)
     await store.close()
     assert.equal((await cli(dir, ['enable-user', '--username', 'carol'])).code, 0)
-    assert.equal((await cli(dir, ['disable-user', '--username', 'nobody'])).code, 1)
-  })
-
-  it('exits 2 with usage on an unknown command', async (t) => {
-    const res = await cli(tempDir(t), ['frobnicate'])
-    assert.equal(res.code, 2)
-    assert.match(res.out, /usage: portcullis/)
   })
 })

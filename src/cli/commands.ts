@@ -1,0 +1,23 @@
+import { clientCommands } from './clients.js'
+import type { Command } from './command.js'
+import { dbCopyCommand } from './db.js'
+import { keyCommands } from './keys.js'
+import { migrateCommand } from './migrate.js'
+import { serveCommand } from './serve.js'
+import { usersCreateCommand } from './users-create.js'
+import { usersImportCommand } from './users-import.js'
+import { usersListCommand } from './users-list.js'
+import { userStatusCommands } from './users-status.js'
+
+/** Every `portcullis` command, in the order `portcullis --help` lists them. */
+export const commands: Command[] = [
+  serveCommand,
+  migrateCommand,
+  usersCreateCommand,
+  usersListCommand,
+  ...userStatusCommands,
+  usersImportCommand,
+  ...clientCommands,
+  ...keyCommands,
+  dbCopyCommand,
+]

@@ -1,0 +1,40 @@
+import { parseOptions } from '@node-rs/argon2'
+
+// passlib's bcrypt: $2a$, $2b$ or $2y$, a two-digit cost, then 22 characters of salt and 31 of hash.
+const bcryptPattern = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/
+const argon2Prefix = /^\$argon2(id|i|d)\$/
+
+// Far above any real deployment's parameters. Verifying a hash costs what its parameters say, on
+// every login attempt at that user: a 4 GiB hash in an import file would take the server down.
+const argon2Limits = { memoryKib: 1 << 20, iterations: 64, parallelism: 64 }
+
+/**
+ * Why `hash` is not a password hash this server can verify, or null when it is one: an argon2
+ * PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`, argon2i and argon2d too) with bounded
+ * parameters, or a bcrypt hash (`$2a$`, `$2b$`, `$2y$`) of cost 4 to 31.
+ */
+export function passwordHashProblem(hash: string): string | null {
+  const bcrypt = bcryptPattern.exec(hash)
+  if (bcrypt) {
+    const cost = Number(bcrypt[1])
+    return cost >= 4 && cost <= 31 ? null : `bcrypt cost ${cost} is outside 4 to 31`
+  }
+  if (hash.startsWith('$2')) return 'malformed bcrypt hash (expected $2b$NN$ and 53 characters)'
+  if (!argon2Prefix.test(hash)) {
+    return 'password hash is neither argon2 ($argon2id$…) nor bcrypt ($2a$, $2b$ or $2y$)'
+  }
+  let options: ReturnType<typeof parseOptions>
+  try {
+    options = parseOptions(hash)
+  } catch {
+    return 'malformed argon2 hash (expected the PHC form $argon2id$v=19$m=…,t=…,p=…$salt$hash)'
+  }
+  if (
+    options.memoryCost > argon2Limits.memoryKib ||
+    options.timeCost > argon2Limits.iterations ||
+    options.parallelism > argon2Limits.parallelism
+  ) {
+    return `argon2 parameters beyond m=${argon2Limits.memoryKib},t=${argon2Limits.iterations},p=${argon2Limits.parallelism}`
+  }
+  return null
+}
