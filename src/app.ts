@@ -131,6 +131,8 @@ export async function buildApp(
       sessions: services.sessions,
       audit: services.audit,
       auditRetentionDays: config.auditRetentionDays,
+      legacyCost: () => services.store.users.maxLegacyCost(),
+      hasher: services.hasher,
     },
     config.purgeIntervalSeconds * 1000,
     (error) => app.log.error({ err: error }, 'purge failed'),

@@ -1,5 +1,6 @@
 import type { AuditService } from './audit.js'
 import type { Keyring } from './keys.js'
+import type { PasswordHasher } from './password-hasher.js'
 import type { SessionService } from './sessions.js'
 
 /** Runs `task` every `intervalMs`, never twice at once; the timer does not keep the process alive. */
@@ -23,17 +24,30 @@ function every(
 }
 
 /**
- * Purges dead sessions (revoked, or past their idle or absolute expiry) and audit records past
- * their retention every `intervalMs`, in small batches so requests are never held up.
+ * Every `intervalMs`: purges dead sessions (revoked, or past their idle or absolute expiry) and
+ * audit records past their retention, in small batches so requests are never held up; and
+ * re-reads the highest legacy bcrypt cost, so hashes imported while the server runs get
+ * equal-time failure padding even before one of them is tried.
  */
 export function startPurging(
-  targets: { sessions: SessionService; audit: AuditService; auditRetentionDays: number },
+  targets: {
+    sessions: SessionService
+    audit: AuditService
+    auditRetentionDays: number
+    legacyCost: () => Promise<number | null>
+    hasher: PasswordHasher
+  },
   intervalMs: number,
   onError: (error: unknown) => void,
 ) {
   return every(
     intervalMs,
-    () => Promise.all([targets.sessions.purge(), targets.audit.purge(targets.auditRetentionDays)]),
+    () =>
+      Promise.all([
+        targets.sessions.purge(),
+        targets.audit.purge(targets.auditRetentionDays),
+        targets.legacyCost().then((cost) => targets.hasher.learnLegacyCost(cost)),
+      ]),
     onError,
   )
 }

@@ -66,6 +66,14 @@ export class PasswordHasher {
     return result
   }
 
+  /**
+   * Raises the bcrypt padding to `cost` if higher (legacy hashes imported while running, e.g.
+   * by `portcullis users import`); null changes nothing. Never lowers it.
+   */
+  async learnLegacyCost(cost: number | null): Promise<void> {
+    if (cost !== null) await this.raiseLegacyCost(cost)
+  }
+
   private async raiseLegacyCost(cost: number): Promise<void> {
     if (!Number.isInteger(cost) || cost < 4 || cost > 31 || (this.legacyDummy?.cost ?? 0) >= cost)
       return
