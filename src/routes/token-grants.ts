@@ -93,7 +93,7 @@ export function tokenGrants(services: Services): Record<string, Grant> {
           outcome: 'failure',
           userId: result.userId,
           ...context,
-          detail: { lockouts, account },
+          detail: { lockouts },
         })
       }
       throw invalidGrant('invalid username or password')
