@@ -6,6 +6,7 @@ import { cliActor } from '../auth/audit.js'
 import { CliError, type CliIo, type Command, println, UsageError } from './command.js'
 import { type ImportSummary, importUsers } from './import/import-users.js'
 import { formatOfPath, type ImportFormat, parseRows } from './import/parse-rows.js'
+import { headerProblem } from './import/validate-row.js'
 import { intOption, optionalString } from './options.js'
 import { progressBar } from './progress-bar.js'
 
@@ -54,17 +55,21 @@ valid rows are imported all the same), 2 for wrong usage.`,
     const size = await fileSize(path)
     const file = createReadStream(path)
     const progress = progressBar(io.stderr, 'rows')
-    const summary = await importUsers(parseRows(file, format), services.store.users, {
-      batchSize,
-      dryRun,
-      keepRejections: shownRejections,
-      context: {
-        roles: services.config.roles,
-        now: new Date(services.clock.now()).toISOString(),
-        newId: randomUUID,
+    const summary = await importUsers(
+      parseRows(file, format, { checkHeader: headerProblem }),
+      services.store.users,
+      {
+        batchSize,
+        dryRun,
+        keepRejections: shownRejections,
+        context: {
+          roles: services.config.roles,
+          now: new Date(services.clock.now()).toISOString(),
+          newId: randomUUID,
+        },
+        onProgress: (rows) => progress.update(rows, size > 0 ? file.bytesRead / size : null),
       },
-      onProgress: (rows) => progress.update(rows, size > 0 ? file.bytesRead / size : null),
-    })
+    )
     progress.end()
     if (!dryRun) {
       await services.audit.record({

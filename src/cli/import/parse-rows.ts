@@ -21,9 +21,20 @@ export function formatOfPath(path: string): ImportFormat | null {
  * cannot be read is yielded as an error and reading goes on, except after a CSV syntax error
  * that leaves the rest unreadable (an unclosed quote), which is yielded last.
  */
-export function parseRows(input: Readable, format: ImportFormat): AsyncGenerator<RawRow> {
-  return format === 'jsonl' ? parseJsonLines(input) : parseCsv(input)
+export function parseRows(
+  input: Readable,
+  format: ImportFormat,
+  options: ParseOptions = {},
+): AsyncGenerator<RawRow> {
+  return format === 'jsonl' ? parseJsonLines(input) : parseCsv(input, options)
 }
+
+export interface ParseOptions {
+  /** Why a CSV header cannot be used, or null; a bad header ends reading at line 1. */
+  checkHeader?: (columns: string[]) => string | null
+}
+
+class HeaderError extends Error {}
 
 async function* parseJsonLines(input: Readable): AsyncGenerator<RawRow> {
   let line = 0
@@ -45,11 +56,17 @@ async function* parseJsonLines(input: Readable): AsyncGenerator<RawRow> {
   }
 }
 
-async function* parseCsv(input: Readable): AsyncGenerator<RawRow> {
+async function* parseCsv(input: Readable, options: ParseOptions): AsyncGenerator<RawRow> {
+  const columns = (header: string[]) => {
+    const names = header.map((name) => name.trim())
+    const problem = options.checkHeader?.(names)
+    if (problem) throw new HeaderError(problem)
+    return names
+  }
   const parser = input.pipe(lfLineEnds()).pipe(
     parse({
       bom: true,
-      columns: (header: string[]) => header.map((name) => name.trim()),
+      columns,
       info: true,
       relax_column_count: true,
       relax_quotes: true,
@@ -66,13 +83,21 @@ async function* parseCsv(input: Readable): AsyncGenerator<RawRow> {
       const line = info.lines - breaks
       if (info.error) {
         const count = info.error.record?.length ?? 0
-        yield { line, error: `has ${count} fields; the header has ${info.columns.length}` }
+        const columns = info.columns.length
+        // An unquoted argon2 hash ($argon2id$v=19$m=…,t=…,p=…$…) splits into three fields.
+        const hint =
+          count > columns ? ' (quote fields that hold commas, such as argon2 hashes)' : ''
+        yield { line, error: `has ${count} fields; the header has ${columns}${hint}` }
         continue
       }
       // An empty field means "not given", like a missing key in JSON Lines.
       yield { line, fields: Object.fromEntries(Object.entries(record).filter(([, v]) => v !== '')) }
     }
   } catch (error) {
+    if (error instanceof HeaderError) {
+      yield { line: 1, error: `header: ${error.message}` }
+      return
+    }
     if (!(error instanceof CsvError)) throw error
     const line = typeof error.lines === 'number' ? error.lines : 0
     yield { line, error: `malformed CSV, reading stopped: ${error.message}` }

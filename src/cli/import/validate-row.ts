@@ -25,6 +25,19 @@ export const importFields = [
   'roles',
 ] as const
 
+/** Why a CSV header cannot be imported (a column unknown or missing), or null. */
+export function headerProblem(columns: string[]): string | null {
+  const unknown = columns.find((c) => !(importFields as readonly string[]).includes(c))
+  if (unknown !== undefined) {
+    return `unknown column "${unknown}" (known: ${importFields.join(', ')})`
+  }
+  if (!columns.includes('username')) return 'no username column'
+  if (!columns.includes('password_hash') && !columns.includes('hashed_password')) {
+    return 'no password_hash (or hashed_password) column'
+  }
+  return null
+}
+
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 class RowError extends Error {}
