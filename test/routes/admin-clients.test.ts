@@ -399,7 +399,8 @@ describe('DELETE /admin/clients/:id', () => {
     assert.deepEqual((await introspect(app, 'resource-server', checkerSecret, token)).json(), {
       active: false,
     })
-    // The id is registered again, perhaps for someone else: the old token must stay dead.
+    // Later, the id is registered again, perhaps for someone else: the old token must stay dead.
+    testApp.clock.advance(60_000)
     const reborn = await created(app, admin.token, { ...billing, name: 'Someone else' })
     assert.notEqual(reborn.client_secret, client.client_secret)
     assert.deepEqual((await introspect(app, 'resource-server', checkerSecret, token)).json(), {
