@@ -1,14 +1,19 @@
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { describe, it, type TestContext } from 'node:test'
+import { fileURLToPath } from 'node:url'
 import { commands } from '../../src/cli/commands.js'
 import { runCli as runInProcess } from '../../src/cli/main.js'
 import { openSqliteStore } from '../../src/store/sqlite.js'
 import { PASSWORD } from '../helpers.js'
 import { runCli } from '../support/cli.js'
+
+const bin = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url))
 
 const cli = (dataDir: string, args: string[], stdin = '') =>
   runCli(args, { PORTCULLIS_DATA_DIR: dataDir }, stdin)
@@ -91,6 +96,28 @@ describe('portcullis CLI', () => {
       res.stderr,
       'portcullis users list: configuration error: PORTCULLIS_PORT must be an integer from 0 to 65535 (got "eighty")\n',
     )
+  })
+
+  it('serves HTTP with `serve` until SIGTERM, then exits 0', async (t) => {
+    const dir = tempDir(t)
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), bin, 'serve'], {
+      env: { PATH: process.env.PATH ?? '', PORTCULLIS_DATA_DIR: dir, PORTCULLIS_PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    child.stderr.on('data', (d) => {
+      output += d
+    })
+    for await (const chunk of child.stdout) {
+      output += chunk
+      if (/Server listening at http:\/\/127\.0\.0\.1:\d+/.test(output)) break
+    }
+    const url = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1]
+    assert.ok(url, output)
+    assert.equal((await fetch(`${url}/healthz`)).status, 200)
+    child.kill('SIGTERM')
+    const [code] = await once(child, 'exit')
+    assert.equal(code, 0, output)
   })
 
   it('keeps the old flat names create-user, disable-user and enable-user', async (t) => {

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it, type TestContext } from 'node:test'
+import { openSqliteStore } from '../../src/store/sqlite.js'
+import { runServerToExit, startServer } from '../support/server-process.js'
+
+const strong = 'a long and unguessable bootstrap phrase'
+
+function tempDir(t: TestContext) {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-bootstrap-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+const bootstrapEnv = (dir: string, password: string, env: Record<string, string> = {}) => ({
+  PORTCULLIS_DATA_DIR: dir,
+  PORTCULLIS_ARGON2_MEMORY_KIB: '256',
+  PORTCULLIS_ARGON2_ITERATIONS: '1',
+  PORTCULLIS_BOOTSTRAP_ADMIN_USERNAME: 'Root',
+  PORTCULLIS_BOOTSTRAP_ADMIN_PASSWORD: password,
+  ...env,
+})
+
+const production = { NODE_ENV: 'production', PORTCULLIS_ISSUER: 'https://auth.example.test' }
+
+async function usersIn(dir: string) {
+  const store = openSqliteStore(join(dir, 'portcullis.db'))
+  try {
+    const users = await store.users.search({ limit: 10 })
+    const audit = await store.audit.list({ type: 'admin.user.create', limit: 10 })
+    return { users, audit }
+  } finally {
+    await store.close()
+  }
+}
+
+describe('bootstrap admin', () => {
+  it('is created once from the environment, in production with a strong password, and can log in', async (t) => {
+    const dir = tempDir(t)
+    const first = await startServer(bootstrapEnv(dir, strong, production))
+    const login = await fetch(`${first.url}/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ username: 'root', password: strong, scope: 'admin' }),
+    })
+    assert.equal(login.status, 200, await login.clone().text())
+    assert.equal(await first.stop(), 0)
+    assert.match(first.output(), /created bootstrap admin root/)
+
+    const second = await startServer(bootstrapEnv(dir, strong, production))
+    assert.equal(await second.stop(), 0)
+    assert.match(second.output(), /bootstrap admin root already exists/)
+    const { users, audit } = await usersIn(dir)
+    assert.deepEqual(
+      users.map((u) => [u.username, u.roles]),
+      [['root', ['user', 'admin']]],
+    )
+    assert.equal(audit.length, 1)
+    assert.deepEqual(JSON.parse(audit[0]?.detail ?? '{}'), { bootstrap: true })
+    assert.doesNotMatch(first.output() + second.output(), new RegExp(strong))
+  })
+
+  it('takes a weak password outside production, with a warning that never shows it', async (t) => {
+    const dir = tempDir(t)
+    const weak = 'hunter2hunter2'
+    const server = await startServer(bootstrapEnv(dir, weak))
+    assert.equal(await server.stop(), 0)
+    assert.match(server.output(), /bootstrap admin password is weak \(password must be at least 15/)
+    assert.doesNotMatch(server.output(), /hunter2/)
+    assert.deepEqual((await usersIn(dir)).users[0]?.roles, ['user', 'admin'])
+  })
+
+  it('refuses a weak password in production: exit 1, one line, no user, no password shown', async (t) => {
+    const dir = tempDir(t)
+    const { code, stderr } = await runServerToExit({
+      ...bootstrapEnv(dir, 'hunter2hunter2', production),
+      PORTCULLIS_PORT: '0',
+    })
+    assert.equal(code, 1)
+    assert.equal(
+      stderr,
+      'portcullis: configuration error: PORTCULLIS_BOOTSTRAP_ADMIN_PASSWORD: password must be at least 15 characters (production enforces the policy)\n',
+    )
+    assert.equal((await usersIn(dir)).users.length, 0)
+  })
+})
