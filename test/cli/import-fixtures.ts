@@ -12,18 +12,23 @@ export interface SampleHash {
   hash: string
 }
 
+export interface SampleOptions {
+  bcryptCost?: number
+  argon2?: { memoryCost: number; timeCost: number }
+}
+
 /**
- * `password` hashed with bcrypt as passlib writes it (`$2b$`, at `bcryptCost`) and with argon2id
- * and argon2i at `argon2MemoryKib` (below the tests' 256 KiB, so a login re-hashes them too).
+ * `password` hashed with bcrypt as passlib writes it (`$2b$`, cost 4 unless given) and with
+ * argon2id and argon2i (by default at 128 KiB, below the tests' 256 KiB, so that a login
+ * re-hashes them too).
  */
 export async function sampleHashes(
   password: string,
-  bcryptCost = 4,
-  argon2MemoryKib = 128,
+  { bcryptCost = 4, argon2: cost = { memoryCost: 128, timeCost: 1 } }: SampleOptions = {},
 ): Promise<SampleHash[]> {
   // @node-rs/bcrypt writes $2y$; the three prefixes differ only in history, not in the hash.
   const bcryptHash = `$2b$${(await bcrypt.hash(password, bcryptCost)).slice(4)}`
-  const params = { memoryCost: argon2MemoryKib, timeCost: 1, parallelism: 1 }
+  const params = { ...cost, parallelism: 1 }
   return [
     { kind: 'bcrypt', hash: bcryptHash },
     { kind: 'argon2id', hash: await argon2.hash(password, { ...params, algorithm: ARGON2ID }) },
