@@ -9,6 +9,7 @@ import { errorHandler, notFoundHandler } from './http/error-handler.js'
 import { authBodyLimit, maxHeaderSize, timeoutCheckIntervalMs } from './http/limits.js'
 import { registerLoadShedding } from './http/load-shedding.js'
 import { loggerOptions, logResponse } from './http/logger.js'
+import { refuseNul } from './http/nul-guard.js'
 import { protectedRoutes } from './http/protected.js'
 import { perMinute, rateLimit } from './http/rate-limit.js'
 import { securityHeaders } from './http/security-headers.js'
@@ -76,6 +77,7 @@ export async function buildApp(
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setErrorHandler(errorHandler)
+  app.addHook('preHandler', refuseNul)
   // A rate-limited 404: probing for URLs costs the prober (fastify/demo's advice).
   app.setNotFoundHandler(
     { preHandler: rateLimit(services, 'not_found', perMinute(services)) },
@@ -112,12 +114,12 @@ export async function buildApp(
 
   services.audit.sink = (record) => app.log.info({ audit: record }, `audit ${record.type}`)
   services.audit.onError = (error) => app.log.error({ err: error }, 'audit record not stored')
-  services.sessions.onReuse = (event) => {
+  services.sessions.onReuse = async (event) => {
     app.log.warn(
       { event: 'refresh_token_reuse', ...event },
       'refresh token reused: session revoked',
     )
-    void services.audit.record({
+    await services.audit.record({
       type: 'refresh.reuse',
       outcome: 'failure',
       userId: event.userId,

@@ -45,7 +45,10 @@ async function inspectAccessToken(deps: Deps, token: string): Promise<Introspect
     jti: claims.jti,
   }
   if (claims.sid === undefined) {
-    return (await deps.clients.find(claims.sub)) ? base : null
+    const client = await deps.clients.find(claims.sub)
+    // A client deleted and registered again under the same id must not revive old tokens.
+    const registered = client ? Math.floor(Date.parse(client.createdAt) / 1000) : Infinity
+    return claims.iat >= registered ? base : null
   }
   const found = await deps.sessions.findWithUser(claims.sid)
   if (!found || !deps.sessions.isLive(found.session)) return null

@@ -52,7 +52,7 @@ export class SessionService {
   ) {}
 
   /** Called when a spent refresh token is presented again; the app logs it. */
-  onReuse: (event: ReuseEvent) => void = () => {}
+  onReuse: (event: ReuseEvent) => Promise<void> | void = () => {}
 
   /** Starts a session for a fresh login; returns it with its first refresh token. */
   async start(userId: string, clientId: string, scope: string, meta: SessionMeta) {
@@ -131,7 +131,7 @@ export class SessionService {
         : 'spent'
     if (outcome === 'spent' && !(await this.withinGrace(record.hash, successor))) {
       await this.store.sessions.revoke(session.id, iso(now))
-      this.onReuse({ sessionId: session.id, userId: session.userId, ...meta })
+      await this.onReuse({ sessionId: session.id, userId: session.userId, ...meta })
       throw invalidGrant('the refresh token was already used; the session has been revoked')
     }
     return { session, refreshToken: successor, scope }

@@ -47,7 +47,8 @@ export const toAdminSession = (s: SessionRecord): Static<typeof AdminSessionSche
   user_agent: s.userAgent,
   created_at: s.createdAt,
   last_used_at: s.lastUsedAt,
-  expires_at: s.idleExpiresAt < s.absoluteExpiresAt ? s.idleExpiresAt : s.absoluteExpiresAt,
+  // ISO-8601 UTC strings sort as times.
+  expires_at: [s.idleExpiresAt, s.absoluteExpiresAt].sort()[0] ?? s.absoluteExpiresAt,
   revoked_at: s.revokedAt,
 })
 
@@ -100,9 +101,12 @@ export const toAuditView = (r: AuditRecord): Static<typeof AuditEventSchema> => 
   detail: r.detail === null ? null : (JSON.parse(r.detail) as Record<string, unknown>),
 })
 
-/** Page size query parameter shared by the admin lists. */
+/**
+ * Page size query parameter shared by the admin lists. A digit string, not an integer: the app
+ * does not coerce types (an auth API refuses what it did not ask for), and query values are text.
+ */
 export const limitParam = Type.Optional(
-  Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Page size (1-200)' }),
+  Type.String({ pattern: '^[0-9]{1,3}$', description: 'Page size, 1 to 200 (default 50)' }),
 )
 export const cursorParam = Type.Optional(
   Type.String({ maxLength: 256, description: 'The `next_cursor` of the previous page' }),

@@ -10,6 +10,16 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
   return Buffer.from(cursor, 'base64url').toString()
 }
 
+/** The page size of a `limit` query value: 1 to 200, default 50; 400 otherwise. */
+export function pageLimit(raw: string | undefined): number {
+  if (raw === undefined) return 50
+  const limit = Number(raw)
+  if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
+    throw invalidRequest('limit must be an integer from 1 to 200')
+  }
+  return limit
+}
+
 /** The page and the cursor of the next one, from `limit + 1` fetched rows. */
 export function paginate<T>(rows: T[], limit: number, positionOf: (row: T) => string) {
   const page = rows.slice(0, limit)

@@ -9,15 +9,31 @@ import {
   nextCursorSchema,
   toAuditView,
 } from '../http/admin-schemas.js'
-import { decodeCursor, paginate } from '../http/cursor.js'
+import { decodeCursor, pageLimit, paginate } from '../http/cursor.js'
 import { errorResponses } from '../http/schemas.js'
 import type { Services } from '../services.js'
 
-/** An ISO-8601 time from a query parameter, normalized; 400 naming the parameter otherwise. */
+// RFC 3339 date, or date-time with a zone: what the records store and compare as text.
+const rfc3339 =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/
+
+/** An RFC 3339 time from a query parameter, normalized to UTC; 400 naming it otherwise. */
 function time(name: string, value: string | undefined): string | undefined {
   if (value === undefined || value === '') return undefined
+  const match = rfc3339.exec(value)
   const ms = Date.parse(value)
-  if (Number.isNaN(ms)) throw invalidRequest(`${name} must be an ISO 8601 date-time`)
+  // Date.parse rolls 2026-02-30 over to March; a real date survives the round trip.
+  const [, y, m, d] = match ?? []
+  const day = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)))
+  if (
+    !match ||
+    Number.isNaN(ms) ||
+    day.getUTCFullYear() !== Number(y) ||
+    day.getUTCMonth() !== Number(m) - 1 ||
+    day.getUTCDate() !== Number(d)
+  ) {
+    throw invalidRequest(`${name} must be an RFC 3339 date or date-time, e.g. 2026-11-28T10:00:00Z`)
+  }
   return new Date(ms).toISOString()
 }
 
@@ -54,7 +70,7 @@ export function adminAuditRoutes(services: Services): FastifyPluginAsyncTypebox 
         if (q.type !== undefined && !(auditEventTypes as readonly string[]).includes(q.type)) {
           throw invalidRequest(`unknown event type: ${q.type}`)
         }
-        const limit = q.limit ?? 50
+        const limit = pageLimit(q.limit)
         const rows = await services.audit.list({
           userId: q.user_id,
           type: q.type,

@@ -10,7 +10,7 @@ import {
   toAdminSession,
   toAdminUser,
 } from '../http/admin-schemas.js'
-import { decodeCursor, paginate } from '../http/cursor.js'
+import { decodeCursor, pageLimit, paginate } from '../http/cursor.js'
 import { authOf } from '../http/protected.js'
 import { errorResponses } from '../http/schemas.js'
 import type { Services } from '../services.js'
@@ -46,7 +46,7 @@ export function adminUserRoutes(services: Services): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        const limit = request.query.limit ?? 50
+        const limit = pageLimit(request.query.limit)
         const rows = await services.store.users.search({
           text: request.query.q,
           afterUsername: decodeCursor(request.query.cursor),
