@@ -1,4 +1,3 @@
-import { loadConfig } from '../config.js'
 import { openStore } from '../store/open-store.js'
 import { CliError, type CliIo, type Command, println } from './command.js'
 import { CopyMismatchError, copyDatabase, TargetNotEmptyError } from './db-copy.js'
@@ -28,15 +27,14 @@ options:
     force: { type: 'boolean' },
     'batch-size': { type: 'string' },
   },
-  needs: 'nothing',
-  async run({ values, io }) {
+  needs: 'config',
+  async run({ values, config, io }) {
     const source = requiredString(values, 'from')
     const target = requiredString(values, 'to')
     const batchSize = intOption(values, 'batch-size', 500, 1, 100_000)
-    const { db } = loadConfig()
-    const from = await openStore(toUrl(source), db)
+    const from = await openStore(toUrl(source), config.db)
     try {
-      const to = await openStore(toUrl(target), db)
+      const to = await openStore(toUrl(target), config.db)
       try {
         const counts = await copyDatabase(from, to, {
           batchSize,

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline'
-import { type Readable, Transform } from 'node:stream'
+import { pipeline, type Readable, Transform } from 'node:stream'
 import { CsvError, parse } from 'csv-parse'
 
 export type ImportFormat = 'jsonl' | 'csv'
@@ -63,16 +63,16 @@ async function* parseCsv(input: Readable, options: ParseOptions): AsyncGenerator
     if (problem) throw new HeaderError(problem)
     return names
   }
-  const parser = input.pipe(lfLineEnds()).pipe(
-    parse({
-      bom: true,
-      columns,
-      info: true,
-      relax_column_count: true,
-      relax_quotes: true,
-      skip_empty_lines: true,
-    }),
-  )
+  const parser = parse({
+    bom: true,
+    columns,
+    info: true,
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+  })
+  // pipeline, unlike pipe, passes a read error on to the parser, whose iteration then throws it.
+  pipeline(input, lfLineEnds(), parser, () => {})
   try {
     for await (const { record, info } of parser as AsyncIterable<CsvRecord>) {
       // info.lines is where the record ends; a quoted field may span several lines.
