@@ -133,14 +133,15 @@ export async function buildApp(
       sessions: services.sessions,
       audit: services.audit,
       auditRetentionDays: config.auditRetentionDays,
-      legacyCost: () => services.store.users.maxLegacyCost(),
-      hasher: services.hasher,
     },
     config.purgeIntervalSeconds * 1000,
     (error) => app.log.error({ err: error }, 'purge failed'),
   )
-  const keyReload = startKeyReload(services.keyring, config.keys.reloadSeconds * 1000, (error) =>
-    app.log.error({ err: error }, 'signing key reload failed'),
+  const keyReload = startKeyReload(
+    services.keyring,
+    config.keys.reloadSeconds * 1000,
+    (error) => app.log.error({ err: error }, 'signing key reload failed'),
+    { cost: () => services.store.users.maxLegacyCost(), hasher: services.hasher },
   )
   app.addHook('onClose', async () => {
     purge.stop()

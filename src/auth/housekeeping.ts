@@ -25,29 +25,16 @@ function every(
 
 /**
  * Every `intervalMs`: purges dead sessions (revoked, or past their idle or absolute expiry) and
- * audit records past their retention, in small batches so requests are never held up; and
- * re-reads the highest legacy bcrypt cost, so hashes imported while the server runs get
- * equal-time failure padding even before one of them is tried.
+ * audit records past their retention, in small batches so requests are never held up.
  */
 export function startPurging(
-  targets: {
-    sessions: SessionService
-    audit: AuditService
-    auditRetentionDays: number
-    legacyCost: () => Promise<number | null>
-    hasher: PasswordHasher
-  },
+  targets: { sessions: SessionService; audit: AuditService; auditRetentionDays: number },
   intervalMs: number,
   onError: (error: unknown) => void,
 ) {
   return every(
     intervalMs,
-    () =>
-      Promise.all([
-        targets.sessions.purge(),
-        targets.audit.purge(targets.auditRetentionDays),
-        targets.legacyCost().then((cost) => targets.hasher.learnLegacyCost(cost)),
-      ]),
+    () => Promise.all([targets.sessions.purge(), targets.audit.purge(targets.auditRetentionDays)]),
     onError,
   )
 }
@@ -61,6 +48,10 @@ export function startKeyReload(
   keyring: Keyring,
   intervalMs: number,
   onError: (error: unknown) => void,
+  legacy?: { cost: () => Promise<number | null>; hasher: PasswordHasher },
 ) {
-  return every(intervalMs, () => keyring.load(), onError)
+  // Also re-reads the highest legacy bcrypt cost (an index scan), so bcrypt hashes imported
+  // while the server runs get equal-time failure padding within one interval.
+  const learn = () => legacy?.cost().then((cost) => legacy.hasher.learnLegacyCost(cost))
+  return every(intervalMs, () => Promise.all([keyring.load(), learn()]), onError)
 }
