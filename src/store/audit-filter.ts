@@ -1,4 +1,18 @@
-import type { AuditFilter } from './store.js'
+import type { AuditFilter, AuditRecord } from './store.js'
+
+/** The values of an `audit_events` row in column order, for either engine's insert. */
+export const auditValues = (r: AuditRecord) => [
+  r.id,
+  r.at,
+  r.type,
+  r.outcome,
+  r.userId,
+  r.clientId,
+  r.actorId,
+  r.ip,
+  r.userAgent,
+  r.detail,
+]
 
 /**
  * The query of `audit.list` for either engine: `placeholder(n)` writes the n-th parameter

@@ -1,4 +1,4 @@
-import { auditListQuery } from './audit-filter.js'
+import { auditListQuery, auditValues } from './audit-filter.js'
 import type { PgDriver } from './pg-driver.js'
 import { type AuditRow, toAudit } from './pg-rows.js'
 import type { AuditStore } from './store.js'
@@ -7,18 +7,10 @@ import type { AuditStore } from './store.js'
 export function postgresAudit({ query }: PgDriver): AuditStore {
   return {
     async insert(r) {
-      await query('INSERT INTO audit_events VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [
-        r.id,
-        r.at,
-        r.type,
-        r.outcome,
-        r.userId,
-        r.clientId,
-        r.actorId,
-        r.ip,
-        r.userAgent,
-        r.detail,
-      ])
+      await query(
+        'INSERT INTO audit_events VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
+        auditValues(r),
+      )
     },
     async list(filter) {
       const { sql, values } = auditListQuery(filter, (n) => `$${n}`)

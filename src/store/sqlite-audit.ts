@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import { auditListQuery } from './audit-filter.js'
+import { auditListQuery, auditValues } from './audit-filter.js'
 import { guard } from './sqlite-errors.js'
 import { type AuditRow, toAudit } from './sqlite-rows.js'
 import type { AuditStore } from './store.js'
@@ -27,18 +27,7 @@ export function sqliteAudit(db: Database.Database): AuditStore {
   return {
     insert: (r) =>
       guard(() => {
-        q.insert.run(
-          r.id,
-          r.at,
-          r.type,
-          r.outcome,
-          r.userId,
-          r.clientId,
-          r.actorId,
-          r.ip,
-          r.userAgent,
-          r.detail,
-        )
+        q.insert.run(...auditValues(r))
       }),
     list: (filter) =>
       guard(() => {
