@@ -38,7 +38,8 @@ function readCredentials(request: FastifyRequest, form: ClientForm) {
   // RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding.
   const id = decode(colon < 0 ? decoded : decoded.slice(0, colon))
   const secret = colon < 0 ? undefined : decode(decoded.slice(colon + 1))
-  if (id === '') throw clientFailed('client authentication failed')
+  // No client_id holds NUL or is empty (and PostgreSQL could not even look one up).
+  if (id === '' || id.includes('\u0000')) throw clientFailed('client authentication failed')
   if (formId !== undefined && formId !== id) {
     throw clientFailed('client_id does not match the credentials')
   }

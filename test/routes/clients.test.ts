@@ -243,3 +243,16 @@ describe('password grant through clients', () => {
     assert.equal((await getMe(test.app, `Bearer ${login.json().access_token}`)).statusCode, 401)
   })
 })
+
+describe('client authentication with odd input', () => {
+  it('answers 401, never 5xx, for a NUL in a Basic client id', async (t) => {
+    const test = await buildTestApp(t)
+    const res = await postToken(
+      test.app,
+      { grant_type: 'client_credentials' },
+      { authorization: basic('a\u0000b', 'x') },
+    )
+    assert.equal(res.statusCode, 401)
+    assert.equal(res.json().error, 'invalid_client')
+  })
+})
