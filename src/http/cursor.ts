@@ -6,8 +6,13 @@ export const encodeCursor = (position: string) => Buffer.from(position).toString
 /** The position in a cursor from `encodeCursor`; 400 invalid_request for anything else. */
 export function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined || cursor === '') return undefined
-  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalidRequest('cursor is not valid')
-  return Buffer.from(cursor, 'base64url').toString()
+  const position = Buffer.from(cursor, 'base64url').toString()
+  // Only what encodeCursor made survives the round trip (no stray bytes, no invalid UTF-8);
+  // NUL is refused because no stored value holds it and PostgreSQL cannot compare with it.
+  if (encodeCursor(position) !== cursor || position.includes('\u0000')) {
+    throw invalidRequest('cursor is not valid')
+  }
+  return position
 }
 
 /** The page size of a `limit` query value: 1 to 200, default 50; 400 otherwise. */
