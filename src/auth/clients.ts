@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js'
 import { ApiError, invalidRequest } from '../errors.js'
 import { type ClientRecord, type Store, UniqueViolationError } from '../store/store.js'
 import type { Actor, AuditService } from './audit.js'
+import { hasControlCharacters } from './control-characters.js'
 
 export const grantTypes = ['password', 'refresh_token', 'client_credentials'] as const
 export type GrantType = (typeof grantTypes)[number]
@@ -72,7 +73,9 @@ export class ClientService {
       throw invalidRequest('client_id must be 1-64 of A-Z a-z 0-9 . _ ~ - and not the built-in id')
     }
     const name = input.name.trim()
-    if (name === '' || name.length > 200) throw invalidRequest('name must be 1-200 characters')
+    if (name === '' || name.length > 200 || hasControlCharacters(name)) {
+      throw invalidRequest('name must be 1-200 characters without control characters')
+    }
     const grants = [...new Set(input.grantTypes)]
     const badGrant = grants.find((g) => !(grantTypes as readonly string[]).includes(g))
     if (badGrant !== undefined || grants.length === 0) {

@@ -59,6 +59,9 @@ describe('portcullis users import', () => {
       { username: 'frank', password_hash: `$2b$03${bcryptHash.slice(6)}` },
       { username: 'gina', email: 'alice@example.com', password_hash: argon2Hash },
       { username: 'hank', password_hash: hashes[2]?.hash, full_name: 'Hank H' },
+      { username: 'ivan', password_hash: `$2b$15${bcryptHash.slice(6)}` },
+      { username: 'judy', password_hash: argon2Hash, full_name: 'a\u001b[2Kb' },
+      { username: 'kim', password_hash: argon2Hash, full_name: 'x'.repeat(70_000) },
     ]
     const file = join(dir, 'users.jsonl')
     writeFileSync(
@@ -70,13 +73,16 @@ describe('portcullis users import', () => {
     assert.equal(
       first.stdout,
       [
-        'imported 3, skipped 2 (existing), rejected 6',
+        'imported 3, skipped 2 (existing), rejected 9',
         `line 3: not valid JSON (${jsonError('{"username": "broken",')})`,
         'line 5: password hash is neither argon2 ($argon2id$…) nor bcrypt ($2a$, $2b$ or $2y$)',
         'line 6: unknown roles: wizard',
         `line 7: ${(await import('../../src/auth/usernames.js')).usernameRule}`,
         'line 8: unknown field "is_admin" (known: id, username, password_hash, hashed_password, email, full_name, disabled, roles)',
-        'line 10: bcrypt cost 3 is outside 4 to 31',
+        'line 10: bcrypt cost 3 is outside 4 to 14 (every failed login would pay it)',
+        'line 13: bcrypt cost 15 is outside 4 to 14 (every failed login would pay it)',
+        'line 14: full_name contains control characters',
+        'line 15: longer than 65536 characters',
         '',
       ].join('\n'),
     )
@@ -98,12 +104,12 @@ describe('portcullis users import', () => {
       file: 'users.jsonl',
       imported: 3,
       skipped: 2,
-      rejected: 6,
+      rejected: 9,
     })
 
     const again = await importFile(dir, file)
     assert.equal(again.code, 1)
-    assert.match(again.stdout, /^imported 0, skipped 5 \(existing\), rejected 6\n/)
+    assert.match(again.stdout, /^imported 0, skipped 5 \(existing\), rejected 9\n/)
     assert.equal((await store.users.search({ limit: 100 })).length, 3)
   })
 

@@ -296,6 +296,45 @@ describe('POST /token', () => {
     }
   })
 
+  it('fails bcrypt users of different costs in the same time as an unknown user', async (t) => {
+    const { app, services } = await buildTestApp(t)
+    for (const [username, cost] of [
+      ['cheap', 4],
+      ['dear', 10],
+    ] as const) {
+      await services.store.users.create({
+        id: `00000000-0000-4000-8000-0000000000${cost === 4 ? 'b4' : 'ba'}`,
+        username,
+        email: null,
+        emailCanonical: null,
+        fullName: null,
+        passwordHash: await bcrypt.hash(PASSWORD, cost),
+        createdAt: '2020-01-01T00:00:00.000Z',
+      })
+    }
+    await services.hasher.learnLegacyCost(await services.store.users.maxLegacyCost())
+    const attempt = async (username: string) => {
+      const started = performance.now()
+      const res = await postToken(app, { username, password: 'not the password at all' })
+      assert.equal(res.statusCode, 400)
+      return performance.now() - started
+    }
+    const times: Record<string, number[]> = { nobody: [], cheap: [], dear: [] }
+    for (let i = 0; i < 7; i++)
+      for (const name of Object.keys(times)) times[name]?.push(await attempt(name))
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
+    const nobody = median(times.nobody ?? [])
+    const cheap = median(times.cheap ?? [])
+    const dear = median(times.dear ?? [])
+    // Without the floor, the cost-4 user fails ~50x faster than the others.
+    for (const [a, b] of [
+      [nobody, cheap],
+      [dear, cheap],
+    ] as const) {
+      assert.ok(a / b > 0.5 && a / b < 2, `medians ${nobody} / ${cheap} / ${dear} ms`)
+    }
+  })
+
   it('verifies passlib bcrypt hashes ($2a$, $2b$, $2y$) and re-hashes them to argon2id', async (t) => {
     const { app, services } = await buildTestApp(t)
     const base = await bcrypt.hash(PASSWORD, 4)

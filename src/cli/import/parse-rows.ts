@@ -36,11 +36,18 @@ export interface ParseOptions {
 
 class HeaderError extends Error {}
 
+/** No user record comes near this; a longer one is refused rather than parsed. */
+const maxRecordChars = 65_536
+
 async function* parseJsonLines(input: Readable): AsyncGenerator<RawRow> {
   let line = 0
   for await (const text of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
     line++
     if (text.trim() === '') continue
+    if (text.length > maxRecordChars) {
+      yield { line, error: `longer than ${maxRecordChars} characters` }
+      continue
+    }
     let value: unknown
     try {
       value = JSON.parse(line === 1 ? text.replace(/^\uFEFF/, '') : text)
@@ -70,6 +77,7 @@ async function* parseCsv(input: Readable, options: ParseOptions): AsyncGenerator
     relax_column_count: true,
     relax_quotes: true,
     skip_empty_lines: true,
+    max_record_size: maxRecordChars,
   })
   // pipeline, unlike pipe, passes a read error on to the parser, whose iteration then throws it.
   pipeline(input, lfLineEnds(), parser, () => {})

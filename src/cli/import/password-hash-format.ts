@@ -1,23 +1,27 @@
 import { parseOptions } from '@node-rs/argon2'
+import { maxLegacyBcryptCost } from '../../auth/password-hasher.js'
 
 // passlib's bcrypt: $2a$, $2b$ or $2y$, a two-digit cost, then 22 characters of salt and 31 of hash.
 const bcryptPattern = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/
 const argon2Prefix = /^\$argon2(id|i|d)\$/
 
-// Far above any real deployment's parameters. Verifying a hash costs what its parameters say, on
-// every login attempt at that user: a 4 GiB hash in an import file would take the server down.
-const argon2Limits = { memoryKib: 1 << 20, iterations: 64, parallelism: 64 }
+// Above any common deployment's parameters (OWASP's strongest is m=47104, t=1). Verifying a hash
+// costs what its parameters say, on every login attempt at that user: a 4 GiB hash in an import
+// file would take the server down.
+const argon2Limits = { memoryKib: 65_536, iterations: 10, parallelism: 8 }
 
 /**
  * Why `hash` is not a password hash this server can verify, or null when it is one: an argon2
  * PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`, argon2i and argon2d too) with bounded
- * parameters, or a bcrypt hash (`$2a$`, `$2b$`, `$2y$`) of cost 4 to 31.
+ * parameters, or a bcrypt hash (`$2a$`, `$2b$`, `$2y$`) of cost 4 to `maxLegacyBcryptCost` (14).
  */
 export function passwordHashProblem(hash: string): string | null {
   const bcrypt = bcryptPattern.exec(hash)
   if (bcrypt) {
     const cost = Number(bcrypt[1])
-    return cost >= 4 && cost <= 31 ? null : `bcrypt cost ${cost} is outside 4 to 31`
+    return cost >= 4 && cost <= maxLegacyBcryptCost
+      ? null
+      : `bcrypt cost ${cost} is outside 4 to ${maxLegacyBcryptCost} (every failed login would pay it)`
   }
   if (hash.startsWith('$2')) return 'malformed bcrypt hash (expected $2b$NN$ and 53 characters)'
   if (!argon2Prefix.test(hash)) {

@@ -1,3 +1,4 @@
+import { hasControlCharacters } from '../../auth/control-characters.js'
 import { type RoleTable, unknownRoles } from '../../auth/roles.js'
 import { canonicalEmail, canonicalUsername, usernameRule } from '../../auth/usernames.js'
 import type { NewUser } from '../../store/store.js'
@@ -61,7 +62,10 @@ function toNewUser(fields: Record<string, unknown>, context: RowContext): NewUse
     (k) => !(importFields as readonly string[]).includes(k),
   )
   if (unknown.length > 0) {
-    throw new RowError(`unknown field "${unknown[0]}" (known: ${importFields.join(', ')})`)
+    // JSON.stringify escapes control characters: a file cannot drive the operator's terminal.
+    throw new RowError(
+      `unknown field ${JSON.stringify(unknown[0])} (known: ${importFields.join(', ')})`,
+    )
   }
   const rawName = text(fields, 'username')
   if (rawName === null) throw new RowError('username is missing')
@@ -73,6 +77,10 @@ function toNewUser(fields: Record<string, unknown>, context: RowContext): NewUse
   const fullName = text(fields, 'full_name')
   if (fullName !== null && fullName.length > 200)
     throw new RowError('full_name is over 200 characters')
+  // Line breaks and tabs are kept; other control characters have no place in a name.
+  if (fullName !== null && hasControlCharacters(fullName, true)) {
+    throw new RowError('full_name contains control characters')
+  }
   const passwordHash = hashOf(fields)
   const id = text(fields, 'id')
   if (id !== null && !uuidPattern.test(id)) {
