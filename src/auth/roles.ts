@@ -15,13 +15,27 @@ export type RoleTable = Readonly<Record<string, readonly string[]>>
 
 export const roleNamePattern = /^[a-z][a-z0-9_.-]{0,63}$/
 
-/** The scopes the given roles grant together (unknown role names grant nothing). */
-export function scopesOfRoles(table: RoleTable, roles: readonly string[]): Set<string> {
+const memo = new WeakMap<RoleTable, Map<string, ReadonlySet<string>>>()
+
+/**
+ * The scopes the given roles grant together (unknown role names grant nothing). Memoized per
+ * table and role list: every protected request asks.
+ */
+export function scopesOfRoles(table: RoleTable, roles: readonly string[]): ReadonlySet<string> {
+  let byRoles = memo.get(table)
+  if (!byRoles) {
+    byRoles = new Map()
+    memo.set(table, byRoles)
+  }
+  const key = roles.join(' ')
+  const known = byRoles.get(key)
+  if (known) return known
   const granted = new Set<string>()
   for (const role of roles) {
     if (!Object.hasOwn(table, role)) continue
     for (const scope of table[role] ?? []) granted.add(scope)
   }
+  if (byRoles.size < 1000) byRoles.set(key, granted)
   return granted
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import type { AccessClaims, AccessTokens } from '../auth/access-tokens.js'
+import { type RoleTable, scopesOfRoles } from '../auth/roles.js'
 import type { SessionService } from '../auth/sessions.js'
 import { ApiError } from '../errors.js'
 import type { SessionRecord, UserRecord } from '../store/store.js'
@@ -20,6 +21,8 @@ export interface AuthenticateDeps {
   tokens: AccessTokens
   sessions: SessionService
   realm: string
+  /** What each role grants: a scope the user's roles no longer grant is refused at once. */
+  roles: RoleTable
 }
 
 /** The scopes of `required` that a space-separated scope string lacks. */
@@ -64,8 +67,15 @@ export function authenticate(deps: AuthenticateDeps) {
     }
     const required = request.routeOptions.config.scopes ?? []
     const missing = missingScopes(claims.scope, required)
-    if (missing.length > 0) {
-      const description = `the access token lacks the scope ${missing.join(' ')}`
+    // The token's scopes were granted at login; a role taken away since then (even by another
+    // instance, even mid-login) takes them away now.
+    const granted = required.length > 0 ? scopesOfRoles(deps.roles, user.roles) : null
+    const revoked = granted ? required.filter((s) => !missing.includes(s) && !granted.has(s)) : []
+    if (missing.length > 0 || revoked.length > 0) {
+      const description =
+        missing.length > 0
+          ? `the access token lacks the scope ${missing.join(' ')}`
+          : `the user's roles no longer grant the scope ${revoked.join(' ')}`
       throw new ApiError('insufficient_scope', description, {
         'www-authenticate': `${bearerChallenge(deps.realm, 'insufficient_scope', description)}, scope="${required.join(' ')}"`,
       })

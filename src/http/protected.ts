@@ -21,6 +21,7 @@ export function protectedRoutes(services: Services, ...routes: FastifyPluginAsyn
         tokens: services.tokens,
         sessions: services.sessions,
         realm: services.config.realm,
+        roles: services.config.roles,
       }),
     )
     for (const route of routes) await app.register(route)

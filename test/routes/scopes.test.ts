@@ -145,4 +145,32 @@ describe('scopes and roles', () => {
     const flow = doc.components.securitySchemes.OAuth2PasswordBearer.flows.password
     assert.deepEqual(Object.keys(flow.scopes), ['profile', 'sessions', 'admin', 'email'])
   })
+
+  it('refuses a scope at once when the roles stop granting it, even on a live token', async (t) => {
+    const test = await buildTestApp(t)
+    const admin = await adminLogin(test)
+    // As if the role changed mid-login, or through a path that does not end sessions.
+    await test.services.store.users.setRoles(admin.id, ['user'], new Date().toISOString())
+    const res = await test.app.inject({
+      url: '/admin/users',
+      headers: { authorization: `Bearer ${admin.token}` },
+    })
+    assert.equal(res.statusCode, 403)
+    assert.equal(res.json().error, 'insufficient_scope')
+    assert.match(res.json().error_description, /no longer grant the scope admin/)
+    assert.equal((await getMe(test.app, `Bearer ${admin.token}`)).statusCode, 200)
+  })
+
+  it('ends the sessions of a user whose custom role granted admin when it is taken away', async (t) => {
+    const test = await buildTestApp(t, { env: { PORTCULLIS_ROLES: 'ops=profile admin' } })
+    const { app, services } = test
+    const eve = await registerUser(app, 'eve')
+    await services.store.users.setRoles(eve.id, ['user', 'ops'], new Date().toISOString())
+    const login = await postToken(app, { username: 'eve', password: PASSWORD, scope: 'admin' })
+    assert.equal(login.statusCode, 200)
+    await services.userAdmin.setRoles(eve.id, ['user'], { id: 'test' })
+    const res = await getMe(app, `Bearer ${token(login)}`)
+    assert.equal(res.statusCode, 401)
+    assert.equal(res.json().error, 'invalid_token')
+  })
 })
