@@ -119,7 +119,7 @@ export function createClient(
       name: 'test client',
       confidential: true,
       grantTypes: ['client_credentials'],
-      scopes: ['profile'],
+      scopes: ['email'],
       ...input,
     },
     { id: 'test' },

@@ -3,7 +3,7 @@ import { ConfigError } from '../config.js'
 import { ApiError } from '../errors.js'
 import type { Services } from '../services.js'
 import { UniqueViolationError } from '../store/store.js'
-import { normalizePassword } from './password-policy.js'
+import { checkNewPassword, normalizePassword } from './password-policy.js'
 import { adminRole, defaultRole } from './roles.js'
 import { canonicalUsername, usernameRule } from './usernames.js'
 
@@ -17,7 +17,8 @@ const passwordVariable = 'PORTCULLIS_BOOTSTRAP_ADMIN_PASSWORD'
 
 /**
  * Creates the first admin from `config.bootstrapAdmin` (the PORTCULLIS_BOOTSTRAP_ADMIN_* pair)
- * when no user has that username; otherwise does nothing. In production the password must pass
+ * once per database: the first start that sees the pair creates the user unless the username is
+ * taken, and records that it ran; later starts do nothing, even after the admin is deleted. In production the password must pass
  * the password policy, else this throws ConfigError and the server does not start; elsewhere a
  * weak one is accepted with a warning. Nothing logged or thrown contains the password.
  */
@@ -29,8 +30,25 @@ export async function bootstrapAdmin(
   if (!wanted) return 'off'
   const username = canonicalUsername(wanted.username)
   if (!username) throw new ConfigError(`PORTCULLIS_BOOTSTRAP_ADMIN_USERNAME: ${usernameRule}`)
-  if (await services.store.users.findByUsername(username)) {
-    log.info(`bootstrap admin ${username} already exists; ${passwordVariable} is not used`)
+  if (services.config.env === 'production') {
+    try {
+      checkNewPassword(wanted.password, username, {
+        minLength: services.config.passwordMinLength,
+        maxLength: services.config.passwordMaxLength,
+      })
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error
+      throw new ConfigError(
+        `${passwordVariable}: ${error.description} (production enforces the policy)`,
+      )
+    }
+  }
+  // Once per database, ever: an admin deleted later must not come back at the next start.
+  const marker = `${username} ${randomUUID()}`
+  const at = new Date(services.clock.now()).toISOString()
+  const done = (await services.store.secrets.getOrCreate('bootstrap-admin', marker, at)) !== marker
+  if (done || (await services.store.users.findByUsername(username))) {
+    log.info(`bootstrap admin already made; ${passwordVariable} is not used (remove it)`)
     return 'exists'
   }
   const roles = [defaultRole, adminRole]

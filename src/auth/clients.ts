@@ -29,6 +29,7 @@ export interface ClientPolicy {
 
 // RFC 6749 §A.1: client_id is VSCHAR; we keep to a URL- and header-safe subset.
 const clientIdPattern = /^[A-Za-z0-9._~-]{1,64}$/
+const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /**
  * Client secrets are 256 random bits, so a fast hash suffices (no dictionary to resist, unlike
@@ -72,6 +73,9 @@ export class ClientService {
     if (!clientIdPattern.test(id) || id === this.policy.builtinId) {
       throw invalidRequest('client_id must be 1-64 of A-Z a-z 0-9 . _ ~ - and not the built-in id')
     }
+    // RFC 9068 §5: a client_credentials token's `sub` is the client_id, so it must never look
+    // like a user's `sub` (a UUID), or a resource server could take the client for that user.
+    if (uuidShape.test(id)) throw invalidRequest('client_id must not have the shape of a UUID')
     const name = input.name.trim()
     if (name === '' || name.length > 200 || hasControlCharacters(name)) {
       throw invalidRequest('name must be 1-200 characters without control characters')
@@ -88,6 +92,11 @@ export class ClientService {
     const scopes = [...new Set(input.scopes)]
     const unknown = scopes.filter((s) => !this.policy.scopes.includes(s))
     if (unknown.length > 0) throw invalidRequest(`unknown scopes: ${unknown.join(' ')}`)
+    // RFC 7662 §2.1: the introspection endpoint requires authentication, so only clients that
+    // can authenticate (confidential ones) may introspect.
+    if (input.introspect && !input.confidential) {
+      throw invalidRequest('introspect needs a confidential client')
+    }
     const secret = input.confidential ? newSecret() : null
     const at = new Date(this.clock.now()).toISOString()
     const client: ClientRecord = {

@@ -1,7 +1,9 @@
 import type { FastifyRequest } from 'fastify'
-import type { ClientService } from '../auth/clients.js'
 import { ApiError, invalidRequest } from '../errors.js'
+import type { Services } from '../services.js'
 import type { ClientRecord } from '../store/store.js'
+import { clientKey } from './client-ip.js'
+import { perMinute } from './rate-limit.js'
 
 /** 401 invalid_client with a Basic challenge (RFC 6749 §5.2). */
 export const clientFailed = (description: string) =>
@@ -26,7 +28,12 @@ function readCredentials(request: FastifyRequest, form: ClientForm) {
   const formId = form.client_id === '' ? undefined : form.client_id
   const formSecret = form.client_secret === '' ? undefined : form.client_secret
   const header = request.headers.authorization
-  if (header === undefined) return formId === undefined ? null : { id: formId, secret: formSecret }
+  if (header === undefined) {
+    if (formId === undefined && formSecret !== undefined) {
+      throw clientFailed('client_secret was sent without client_id')
+    }
+    return formId === undefined ? null : { id: formId, secret: formSecret }
+  }
   const [scheme, value = ''] = header.split(' ', 2)
   if (scheme?.toLowerCase() !== 'basic') throw clientFailed('client authentication must use Basic')
   // RFC 6749 §2.3: a client MUST NOT use more than one authentication method per request.
@@ -51,16 +58,29 @@ function readCredentials(request: FastifyRequest, form: ClientForm) {
  * secret (confidential) or without one (public), or the built-in first-party client. Returns
  * null when the request names no client; any failure is 401 invalid_client with a Basic
  * challenge, whatever the reason (unknown id, wrong or missing secret), so the answer does not
- * tell which clients exist.
+ * tell which clients exist. Failures count against the caller's IP (429 past
+ * PORTCULLIS_REQUEST_LIMIT a minute), so guessing secrets is slow as well as hopeless.
  */
-export async function authenticateClient(
-  request: FastifyRequest,
-  form: ClientForm,
-  clients: ClientService,
-): Promise<ClientRecord | null> {
-  const credentials = readCredentials(request, form)
-  if (!credentials) return null
-  const client = await clients.verify(credentials.id, credentials.secret)
-  if (!client) throw clientFailed('client authentication failed')
-  return client
+export function clientAuthenticator(services: Services) {
+  return async function authenticateClient(
+    request: FastifyRequest,
+    form: ClientForm,
+  ): Promise<ClientRecord | null> {
+    try {
+      const credentials = readCredentials(request, form)
+      if (!credentials) return null
+      const client = await services.clients.verify(credentials.id, credentials.secret)
+      if (!client) throw clientFailed('client authentication failed')
+      return client
+    } catch (error) {
+      if (
+        error instanceof ApiError &&
+        error.code === 'invalid_client' &&
+        services.config.limits.enabled
+      ) {
+        await services.rateLimiter.hit('client-auth', clientKey(request.ip), perMinute(services))
+      }
+      throw error
+    }
+  }
 }

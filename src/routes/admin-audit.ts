@@ -17,24 +17,26 @@ import type { Services } from '../services.js'
 const rfc3339 =
   /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/
 
+/** Whether y-m-d names a real day (Date.parse rolls 2026-02-30 over to March). */
+function isRealDay(y: number, m: number, d: number): boolean {
+  const day = new Date(0)
+  day.setUTCFullYear(y, m - 1, d) // unlike Date.UTC, keeps years 0-99 as they are
+  return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d
+}
+
 /** An RFC 3339 time from a query parameter, normalized to UTC; 400 naming it otherwise. */
 function time(name: string, value: string | undefined): string | undefined {
   if (value === undefined || value === '') return undefined
   const match = rfc3339.exec(value)
   const ms = Date.parse(value)
-  // Date.parse rolls 2026-02-30 over to March; a real date survives the round trip.
-  const [, y, m, d] = match ?? []
-  const day = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)))
-  if (
-    !match ||
-    Number.isNaN(ms) ||
-    day.getUTCFullYear() !== Number(y) ||
-    day.getUTCMonth() !== Number(m) - 1 ||
-    day.getUTCDate() !== Number(d)
-  ) {
+  const normalized = Number.isNaN(ms) ? '' : new Date(ms).toISOString()
+  // Years 0001-9999 only: a zone offset can push 9999 past what the columns hold (+010000-…),
+  // and PostgreSQL has no year 0.
+  const [, y, m, d] = (match ?? []).map(Number)
+  if (!match || !/^(?!0000)\d{4}-/.test(normalized) || !isRealDay(y ?? 0, m ?? 0, d ?? 0)) {
     throw invalidRequest(`${name} must be an RFC 3339 date or date-time, e.g. 2026-11-28T10:00:00Z`)
   }
-  return new Date(ms).toISOString()
+  return normalized
 }
 
 /** GET /admin/audit: the audit log, newest first, filtered and paginated. */

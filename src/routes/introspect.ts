@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { introspect } from '../auth/introspection.js'
 import { ApiError, invalidRequest } from '../errors.js'
-import { authenticateClient, clientFailed } from '../http/client-auth.js'
+import { clientAuthenticator, clientFailed } from '../http/client-auth.js'
 import { requireContentType } from '../http/content-type.js'
 import { authBodyLimit } from '../http/limits.js'
 import { perMinute, rateLimit } from '../http/rate-limit.js'
@@ -43,6 +43,7 @@ const IntrospectionBody = Type.Object(
 
 /** POST /introspect: RFC 7662 token introspection for clients allowed to introspect. */
 export function introspectRoutes(services: Services): FastifyPluginAsyncTypebox {
+  const authenticateClient = clientAuthenticator(services)
   return async (app) => {
     app.post(
       '/introspect',
@@ -64,7 +65,7 @@ export function introspectRoutes(services: Services): FastifyPluginAsyncTypebox 
         },
       },
       async (request) => {
-        const client = await authenticateClient(request, request.body, services.clients)
+        const client = await authenticateClient(request, request.body)
         if (!client) throw clientFailed('client authentication required')
         if (!client.introspect) {
           throw new ApiError('access_denied', 'this client may not introspect tokens')

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { invalidRequest } from '../errors.js'
-import { authenticateClient } from '../http/client-auth.js'
+import { clientAuthenticator } from '../http/client-auth.js'
 import { requireContentType } from '../http/content-type.js'
 import { authBodyLimit } from '../http/limits.js'
 import { perMinute, rateLimit } from '../http/rate-limit.js'
@@ -24,6 +24,7 @@ const RevokeForm = Type.Object(
 
 /** POST /revoke: RFC 7009 token revocation; revoking either token of a session ends the session. */
 export function revokeRoutes(services: Services): FastifyPluginAsyncTypebox {
+  const authenticateClient = clientAuthenticator(services)
   return async (app) => {
     app.post(
       '/revoke',
@@ -48,9 +49,7 @@ export function revokeRoutes(services: Services): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const { token } = request.body
-        const client =
-          (await authenticateClient(request, request.body, services.clients)) ??
-          services.clients.builtin
+        const client = (await authenticateClient(request, request.body)) ?? services.clients.builtin
         if (!token) throw invalidRequest('"token" is required')
         // The hint only orders the lookups; both kinds are tried (RFC 7009 §2.1).
         const sessionId =

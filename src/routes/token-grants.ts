@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify'
+import { builtinScopes } from '../auth/roles.js'
 import { grantScopes, narrowScope, userScopes } from '../auth/scopes.js'
 import { canonicalEmail, canonicalUsername } from '../auth/usernames.js'
 import { ApiError, invalidGrant, invalidRequest } from '../errors.js'
@@ -142,10 +143,15 @@ export function tokenGrants(services: Services): Record<string, Grant> {
     if (client.secretHash === null) {
       throw new ApiError('unauthorized_client', 'client_credentials needs a confidential client')
     }
+    if (config.limits.enabled) {
+      await services.rateLimiter.hit('client-token', clientKey(request.ip), perMinute(services))
+    }
+    // The built-in scopes act on a user's own account; a token with no user never carries them.
+    const allowed = client.scopes.filter((s) => !(builtinScopes as readonly string[]).includes(s))
     const scope = grantScopes(present(form.scope), {
       offered: config.scopes,
-      allowed: client.scopes,
-      defaults: client.scopes,
+      allowed,
+      defaults: allowed,
     })
     const issued = await services.tokens.issue(client.id, client.id, scope)
     await audit.record({

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { type Static, Type } from 'typebox'
 import { ApiError } from '../errors.js'
-import { authenticateClient, clientFailed } from '../http/client-auth.js'
+import { clientAuthenticator, clientFailed } from '../http/client-auth.js'
 import { requireContentType } from '../http/content-type.js'
 import { authBodyLimit } from '../http/limits.js'
 import { errorResponses } from '../http/schemas.js'
@@ -63,10 +63,11 @@ const TokenResponse = Type.Object({
 export function tokenRoutes(services: Services): FastifyPluginAsyncTypebox {
   const { config } = services
   const grants = tokenGrants(services)
+  const authenticateClient = clientAuthenticator(services)
 
   /** The calling client: authenticated if it says who it is, else the built-in one. */
   async function callingClient(request: FastifyRequest, form: Form, grantType: string) {
-    const client = await authenticateClient(request, form, services.clients)
+    const client = await authenticateClient(request, form)
     if (client) return client
     if (grantType === 'client_credentials') throw clientFailed('client authentication required')
     if (config.requireClient) throw clientFailed('this server requires client authentication')

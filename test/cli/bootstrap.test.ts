@@ -50,7 +50,7 @@ describe('bootstrap admin', () => {
 
     const second = await startServer(bootstrapEnv(dir, strong, production))
     assert.equal(await second.stop(), 0)
-    assert.match(second.output(), /bootstrap admin root already exists/)
+    assert.match(second.output(), /bootstrap admin already made/)
     const { users, audit } = await usersIn(dir)
     assert.deepEqual(
       users.map((u) => [u.username, u.roles]),
@@ -59,6 +59,14 @@ describe('bootstrap admin', () => {
     assert.equal(audit.length, 1)
     assert.deepEqual(JSON.parse(audit[0]?.detail ?? '{}'), { bootstrap: true })
     assert.doesNotMatch(first.output() + second.output(), new RegExp(strong))
+
+    // Deleted later, the bootstrap admin does not come back at the next start.
+    const store = openSqliteStore(join(dir, 'portcullis.db'))
+    await store.users.delete(users[0]?.id ?? '')
+    await store.close()
+    const third = await startServer(bootstrapEnv(dir, strong, production))
+    assert.equal(await third.stop(), 0)
+    assert.deepEqual((await usersIn(dir)).users, [])
   })
 
   it('takes a weak password outside production, with a warning that never shows it', async (t) => {

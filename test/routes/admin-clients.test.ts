@@ -50,7 +50,7 @@ const billing = {
   name: 'Billing service',
   confidential: true,
   grant_types: ['client_credentials'],
-  scopes: ['profile'],
+  scopes: ['email'],
 }
 
 function createClient(app: FastifyInstance, token: string, body: unknown) {
@@ -108,7 +108,7 @@ describe('POST /admin/clients', () => {
     assert.equal(client.name, 'Billing service')
     assert.equal(client.confidential, true)
     assert.deepEqual(client.grant_types, ['client_credentials'])
-    assert.deepEqual(client.scopes, ['profile'])
+    assert.deepEqual(client.scopes, ['email'])
     assert.equal(client.introspect, false)
     const secret = client.client_secret
     assert.ok(typeof secret === 'string' && secret.length >= 32, 'a long random secret')
@@ -136,7 +136,7 @@ describe('POST /admin/clients', () => {
     assert.equal(token.statusCode, 200, token.body)
     const body = token.json()
     assert.equal(body.token_type, 'Bearer')
-    assert.equal(body.scope, 'profile')
+    assert.equal(body.scope, 'email')
     assert.equal(body.refresh_token, undefined)
     assert.equal(decodeJwt(body.access_token).sub, 'billing')
     assert.equal(decodeJwt(body.access_token).client_id, 'billing')
@@ -354,7 +354,7 @@ describe('DELETE /admin/clients/:id', () => {
     assert.equal(before.json().active, true)
     assert.equal(before.json().client_id, 'billing')
     assert.equal(before.json().sub, 'billing')
-    assert.equal(before.json().scope, 'profile')
+    assert.equal(before.json().scope, 'email')
     // Introspection needs the permission.
     assertError(await introspect(app, 'billing', secret, token), 403, 'access_denied')
 

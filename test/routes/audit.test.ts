@@ -476,7 +476,7 @@ describe('audit records of user events', () => {
       actorId: 'billing',
       ip: '10.1.2.3',
       userAgent: 'billing-job/7',
-      detail: { scope: 'profile' },
+      detail: { scope: 'email' },
     })
     assertNoSecrets(
       JSON.stringify(records),

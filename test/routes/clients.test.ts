@@ -43,7 +43,8 @@ describe('client_credentials (RFC 6749 §4.4)', () => {
       'scope',
       'token_type',
     ])
-    assert.equal(body.scope, 'profile email')
+    // The built-in scopes act on a user's own account: never on a token without a user.
+    assert.equal(body.scope, 'email')
     const claims = decodeJwt(body.access_token)
     assert.equal(claims.sub, 'reports')
     assert.equal(claims.client_id, 'reports')
@@ -254,5 +255,65 @@ describe('client authentication with odd input', () => {
     )
     assert.equal(res.statusCode, 401)
     assert.equal(res.json().error, 'invalid_client')
+  })
+})
+
+describe('registry rules from the security review', () => {
+  it('never puts the built-in user scopes on a client_credentials token', async (t) => {
+    const test = await buildTestApp(t)
+    const { client, secret } = await createClient(test, machine)
+    const res = await postToken(
+      test.app,
+      { grant_type: 'client_credentials', scope: 'profile' },
+      { authorization: basic(client.id, secret ?? '') },
+    )
+    assert.equal(res.statusCode, 400)
+    assert.equal(res.json().error, 'invalid_scope')
+  })
+
+  it('refuses a client_id shaped like a user id, and introspection for public clients', async (t) => {
+    const test = await buildTestApp(t)
+    const user = await registerUser(test.app, 'alice')
+    await assert.rejects(createClient(test, { id: user.id }), /must not have the shape of a UUID/)
+    await assert.rejects(
+      createClient(test, { confidential: false, grantTypes: ['password'], introspect: true }),
+      /introspect needs a confidential client/,
+    )
+  })
+
+  it('answers a client_secret without a client_id with 401 invalid_client', async (t) => {
+    const test = await buildTestApp(t)
+    await registerUser(test.app, 'alice')
+    const res = await postToken(test.app, {
+      username: 'alice',
+      password: PASSWORD,
+      client_secret: 'whatever',
+    })
+    assertInvalidClient(res)
+  })
+
+  it('rate limits client_credentials and failed client authentication per IP', async (t) => {
+    const test = await buildTestApp(t, {
+      env: { PORTCULLIS_RATE_LIMITS: 'true', PORTCULLIS_REQUEST_LIMIT: '3' },
+    })
+    const { client, secret } = await createClient(test, machine)
+    const statuses = async (auth: string, from: string) => {
+      const out = []
+      for (let i = 0; i < 4; i++) {
+        const res = await postToken(
+          test.app,
+          { grant_type: 'client_credentials' },
+          { authorization: auth },
+          { remoteAddress: from },
+        )
+        out.push(res.statusCode)
+      }
+      return out
+    }
+    assert.deepEqual(
+      await statuses(basic(client.id, secret ?? ''), '10.0.0.1'),
+      [200, 200, 200, 429],
+    )
+    assert.deepEqual(await statuses(basic(client.id, 'wrong'), '10.0.0.2'), [401, 401, 401, 429])
   })
 })
