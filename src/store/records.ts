@@ -1,0 +1,128 @@
+/** The rows of Portcullis's tables as the Store interface speaks them (see store.ts). */
+
+/** A row of `users`. `username` and `emailCanonical` are already canonical. */
+export interface UserRecord {
+  id: string
+  username: string
+  email: string | null
+  emailCanonical: string | null
+  fullName: string | null
+  passwordHash: string
+  disabled: boolean
+  /** Role names (issue #6), e.g. `['user']` or `['user', 'admin']`; never empty. */
+  roles: string[]
+  createdAt: string
+  updatedAt: string
+}
+
+/** A user to insert; `roles` defaults to `['user']`, `disabled` to false. */
+export type NewUser = Omit<UserRecord, 'disabled' | 'updatedAt' | 'roles'> & {
+  roles?: string[]
+  disabled?: boolean
+}
+
+/** A row of `clients`: a registered OAuth client (RFC 6749 §2). */
+export interface ClientRecord {
+  /** The `client_id`. */
+  id: string
+  name: string
+  /** SHA-256 (base64url) of the secret for a confidential client; null for a public one. */
+  secretHash: string | null
+  /** Grant types the client may use: `password`, `refresh_token`, `client_credentials`. */
+  grantTypes: string[]
+  /** The most a token issued to this client may carry. */
+  scopes: string[]
+  /** Whether the client may call `POST /introspect` (RFC 7662 §2.1). */
+  introspect: boolean
+  createdAt: string
+  updatedAt: string
+}
+
+/** A row of `audit_events`: one security event (issue #6). */
+export interface AuditRecord {
+  /** Time-ordered and unique: sorting by id sorts by time. */
+  id: string
+  at: string
+  /** e.g. `login.success`, `login.failure`, `refresh.reuse`, `admin.user.disable`. */
+  type: string
+  outcome: 'success' | 'failure'
+  /** The user the event is about (the target of an admin action). */
+  userId: string | null
+  clientId: string | null
+  /** Who acted, for admin actions: a user id, or `cli`. */
+  actorId: string | null
+  ip: string | null
+  userAgent: string | null
+  /** JSON object text with event-specific detail (e.g. the reason of a failure); never a secret. */
+  detail: string | null
+}
+
+/** Filters of `audit.list`; all optional except `limit`. Times are ISO-8601, inclusive. */
+export interface AuditFilter {
+  userId?: string | undefined
+  type?: string | undefined
+  since?: string | undefined
+  until?: string | undefined
+  /** Cursor: only records with an id lower than this (the page continues from it). */
+  beforeId?: string | undefined
+  limit: number
+}
+
+/** Filter of `users.search`. */
+export interface UserSearch {
+  /** Substring of the username or canonical email, matched case-insensitively. */
+  text?: string | undefined
+  /** Cursor: only users whose username sorts after this one. */
+  afterUsername?: string | undefined
+  limit: number
+}
+
+/** A row of `signing_keys`. JWKs are JSON text; the private one never leaves the server. */
+export interface SigningKeyRecord {
+  kid: string
+  alg: string
+  publicJwk: string
+  privateJwk: string
+  createdAt: string
+  /** When it starts signing; published in JWKS from its creation (key rotation, issue #5). */
+  activatesAt: string
+  /** Set only by an emergency retirement: the key stops verifying at once. */
+  retiredAt: string | null
+}
+
+/** A row of `sessions`: one login, and the family of refresh tokens that descend from it. */
+export interface SessionRecord {
+  id: string
+  userId: string
+  clientId: string
+  scope: string
+  ip: string | null
+  userAgent: string | null
+  createdAt: string
+  lastUsedAt: string
+  idleExpiresAt: string
+  absoluteExpiresAt: string
+  revokedAt: string | null
+}
+
+/** A row of `refresh_tokens`: only the SHA-256 of the token is stored. */
+export interface RefreshTokenRecord {
+  hash: string
+  sessionId: string
+  createdAt: string
+  spentAt: string | null
+}
+
+/** A row of `server_secrets`: secrets the instances share (e.g. the refresh-rotation key). */
+export interface SecretRecord {
+  name: string
+  value: string
+  createdAt: string
+}
+
+/** A throttle counter: `count` events in the window that began at `windowStart`. */
+export interface CounterRecord {
+  windowStart: string
+  count: number
+  blockedUntil: string | null
+}
