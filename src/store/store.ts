@@ -17,19 +17,7 @@ import type {
   UserSearch,
 } from './records.js'
 
-export type {
-  AuditFilter,
-  AuditRecord,
-  ClientRecord,
-  CounterRecord,
-  NewUser,
-  RefreshTokenRecord,
-  SecretRecord,
-  SessionRecord,
-  SigningKeyRecord,
-  UserRecord,
-  UserSearch,
-} from './records.js'
+export type * from './records.js'
 
 /** Thrown by `users.create` when a unique column is taken. */
 export class UniqueViolationError extends Error {
