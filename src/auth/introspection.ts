@@ -50,9 +50,8 @@ async function inspectAccessToken(deps: Deps, token: string): Promise<Introspect
     const registered = client ? Math.floor(Date.parse(client.createdAt) / 1000) : Infinity
     return claims.iat >= registered ? base : null
   }
-  const found = await deps.sessions.findWithUser(claims.sid)
-  if (!found || !deps.sessions.isLive(found.session)) return null
-  if (found.user.disabled || found.user.id !== claims.sub) return null
+  const found = await deps.sessions.findLive(claims.sid)
+  if (!found || found.user.id !== claims.sub) return null
   return { ...base, username: found.user.username, sid: claims.sid }
 }
 

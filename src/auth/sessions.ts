@@ -145,9 +145,7 @@ export class SessionService {
     if (!tokenShape.test(token)) return null
     const record = await this.store.sessions.findRefreshToken(digest(token))
     if (!record || record.spentAt !== null) return null
-    const found = await this.store.sessions.findWithUser(record.sessionId)
-    if (!found || !this.isLive(found.session) || found.user.disabled) return null
-    return found
+    return this.findLive(record.sessionId)
   }
 
   /** The session id a refresh token (spent or not) belongs to, or null (RFC 7009 §2.2). */
@@ -178,6 +176,12 @@ export class SessionService {
   /** The session and its user in one lookup, for the per-request check. */
   findWithUser(id: string) {
     return this.store.sessions.findWithUser(id)
+  }
+
+  /** The session and its user while the session is live and the user enabled, else null. */
+  async findLive(id: string) {
+    const found = await this.store.sessions.findWithUser(id)
+    return found && this.isLive(found.session) && !found.user.disabled ? found : null
   }
 
   /** Deletes dead sessions in small batches, yielding between them; returns how many. */
