@@ -1,4 +1,6 @@
 import type { Services } from '../services.js'
+import type { UserRecord } from '../store/store.js'
+import { currentScope } from './scopes.js'
 
 /** An RFC 7662 §2.2 response: `{active: false}` alone, or the token's claims. */
 export type Introspection =
@@ -52,7 +54,18 @@ async function inspectAccessToken(deps: Deps, token: string): Promise<Introspect
   }
   const found = await deps.sessions.findLive(claims.sid)
   if (!found || found.user.id !== claims.sub) return null
-  return { ...base, username: found.user.username, sid: claims.sid }
+  const scope = grantedNow(deps, claims.scope, found.user)
+  if (scope === null) return null
+  return { ...base, scope, username: found.user.username, sid: claims.sid }
+}
+
+/**
+ * The scopes of a user's token that its roles still grant; null (inactive) when the token had
+ * scopes and none remain. A role taken away ends what it granted at once, as on /users/me.
+ */
+function grantedNow(deps: Deps, scope: string, user: UserRecord): string | null {
+  const now = currentScope(scope, deps.config.roles, user)
+  return now === '' && scope.trim() !== '' ? null : now
 }
 
 /** A refresh token is active while it is unspent and its session live (nothing is spent). */
@@ -60,9 +73,11 @@ async function inspectRefreshToken(deps: Deps, token: string): Promise<Introspec
   const found = await deps.sessions.inspectRefreshToken(token)
   if (!found) return null
   const { session, user } = found
+  const scope = grantedNow(deps, session.scope, user)
+  if (scope === null) return null
   return {
     active: true,
-    scope: session.scope,
+    scope,
     client_id: session.clientId,
     token_type: 'refresh_token',
     sub: user.id,
