@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import { ApiError, invalidRequest } from '../errors.js'
 import { type ClientRecord, type Store, UniqueViolationError } from '../store/store.js'
@@ -59,6 +59,8 @@ export class ClientService {
       grantTypes: ['password', 'refresh_token'],
       scopes: [...this.policy.scopes],
       introspect: false,
+      // It never gets a client_credentials token, so nothing carries this.
+      registrationId: 'builtin',
       createdAt: new Date(0).toISOString(),
       updatedAt: new Date(0).toISOString(),
     }
@@ -106,6 +108,7 @@ export class ClientService {
       grantTypes: grants,
       scopes,
       introspect: input.introspect ?? false,
+      registrationId: randomUUID(),
       createdAt: at,
       updatedAt: at,
     }

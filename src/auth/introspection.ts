@@ -23,7 +23,7 @@ export type Introspection =
 const inactive = { active: false } as const
 const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000)
 
-type Deps = Pick<Services, 'tokens' | 'sessions' | 'clients' | 'config'>
+type Deps = Pick<Services, 'tokens' | 'sessions' | 'machineTokens' | 'config'>
 
 /** An access token is active while it verifies and its session, user or client still stands. */
 async function inspectAccessToken(deps: Deps, token: string): Promise<Introspection | null> {
@@ -46,12 +46,7 @@ async function inspectAccessToken(deps: Deps, token: string): Promise<Introspect
     iss: claims.iss,
     jti: claims.jti,
   }
-  if (claims.sid === undefined) {
-    const client = await deps.clients.find(claims.sub)
-    // A client deleted and registered again under the same id must not revive old tokens.
-    const registered = client ? Math.floor(Date.parse(client.createdAt) / 1000) : Infinity
-    return claims.iat >= registered ? base : null
-  }
+  if (claims.sid === undefined) return (await deps.machineTokens.isActive(claims)) ? base : null
   const found = await deps.sessions.findLive(claims.sid)
   if (!found || found.user.id !== claims.sub) return null
   const scope = grantedNow(deps, claims.scope, found.user)

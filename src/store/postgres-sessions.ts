@@ -11,17 +11,15 @@ import {
 import type { SecretStore, SessionStore } from './store.js'
 
 const insertSession = 'INSERT INTO sessions VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)'
+const insertToken =
+  'INSERT INTO refresh_tokens (hash, session_id, created_at, spent_at) VALUES ($1, $2, $3, $4)'
 /** The sessions part of the PostgreSQL store. */
 export function postgresSessions({ query, transaction }: PgDriver): SessionStore {
   return {
     create: (s, firstTokenHash) =>
       transaction(async (client) => {
         await client.query(insertSession, sessionValues(s))
-        await client.query('INSERT INTO refresh_tokens VALUES ($1, $2, $3, NULL)', [
-          firstTokenHash,
-          s.id,
-          s.createdAt,
-        ])
+        await client.query(insertToken, [firstTokenHash, s.id, s.createdAt, null])
       }),
     async findById(id) {
       const { rows } = await query<SessionRow>('SELECT * FROM sessions WHERE id = $1', [id])
@@ -78,11 +76,7 @@ export function postgresSessions({ query, transaction }: PgDriver): SessionStore
         )
         const sessionId = spent.rows[0]?.session_id
         if (!sessionId) return 'spent' as const
-        await client.query('INSERT INTO refresh_tokens VALUES ($1, $2, $3, NULL)', [
-          next,
-          sessionId,
-          at,
-        ])
+        await client.query(insertToken, [next, sessionId, at, null])
         await client.query(
           'UPDATE sessions SET last_used_at = $1, idle_expires_at = $2 WHERE id = $3',
           [at, idle, sessionId],
@@ -115,12 +109,7 @@ export function postgresSessions({ query, transaction }: PgDriver): SessionStore
         )
       ).rows.map(toToken),
     insertRefreshToken: async (t) => {
-      await query('INSERT INTO refresh_tokens VALUES ($1, $2, $3, $4)', [
-        t.hash,
-        t.sessionId,
-        t.createdAt,
-        t.spentAt,
-      ])
+      await query(insertToken, [t.hash, t.sessionId, t.createdAt, t.spentAt])
     },
   }
 }
