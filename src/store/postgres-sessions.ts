@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { type Prefixed, sessionValues, unprefix, userColumns } from './joined-rows.js'
 import type { PgDriver } from './pg-driver.js'
 import {
@@ -66,23 +67,34 @@ export function postgresSessions({ query, transaction }: PgDriver): SessionStore
       const { rows } = await query<TokenRow>('SELECT * FROM refresh_tokens WHERE hash = $1', [hash])
       return rows[0] ? toToken(rows[0]) : null
     },
-    rotate: (hash, next, at, idle) =>
-      transaction(async (client) => {
+    rotate: (hash, next, at, idle) => {
+      // The driver retries a whole transaction after a connection error, even one that struck
+      // after COMMIT succeeded. This id, drawn once before the first attempt, lets such a retry
+      // recognise the token as spent by itself (rotated) rather than by another caller (reuse).
+      const attempt = randomUUID()
+      return transaction(async (client) => {
         // Row lock: a concurrent spender waits, then sees spent_at set and matches nothing.
         const spent = await client.query<{ session_id: string }>(
-          `UPDATE refresh_tokens SET spent_at = $1 WHERE hash = $2 AND spent_at IS NULL
+          `UPDATE refresh_tokens SET spent_at = $1, spent_by = $3 WHERE hash = $2 AND spent_at IS NULL
            RETURNING session_id`,
-          [at, hash],
+          [at, hash, attempt],
         )
         const sessionId = spent.rows[0]?.session_id
-        if (!sessionId) return 'spent' as const
+        if (!sessionId) {
+          const own = await client.query(
+            'SELECT 1 FROM refresh_tokens WHERE hash = $1 AND spent_by = $2',
+            [hash, attempt],
+          )
+          return own.rowCount === 1 ? ('rotated' as const) : ('spent' as const)
+        }
         await client.query(insertToken, [next, sessionId, at, null])
         await client.query(
           'UPDATE sessions SET last_used_at = $1, idle_expires_at = $2 WHERE id = $3',
           [at, idle, sessionId],
         )
         return 'rotated' as const
-      }),
+      })
+    },
     purge: async (now, limit) =>
       (
         await query(

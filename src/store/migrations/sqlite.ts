@@ -134,7 +134,8 @@ export const sqliteMigrations: Migration[] = [
     // registration_id: a random id per registration, carried by client_credentials tokens, so a
     // client_id deleted and registered again never revives the old registration's tokens.
     // revoked_tokens: jti of revoked client_credentials tokens (no session to end), until expiry.
-    // spent_by: which rotation attempt spent a refresh token, so a retried attempt knows its own.
+    // spent_by: which rotation attempt spent a refresh token, so a retried attempt knows its own
+    // (PostgreSQL retries whole transactions; SQLite's are local and never ambiguous).
     sql: `
       ALTER TABLE clients ADD COLUMN registration_id TEXT NOT NULL DEFAULT '';
       UPDATE clients SET registration_id = lower(hex(randomblob(16)));
