@@ -29,6 +29,8 @@ export interface ClientPolicy {
 
 // RFC 6749 §A.1: client_id is VSCHAR; we keep to a URL- and header-safe subset.
 const clientIdPattern = /^[A-Za-z0-9._~-]{1,64}$/
+/** Whether `id` has the shape of a client_id (so an audit record may name it as one). */
+export const isClientIdShape = (id: string) => clientIdPattern.test(id)
 const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /**

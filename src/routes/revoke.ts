@@ -55,14 +55,24 @@ export function revokeRoutes(services: Services): FastifyPluginAsyncTypebox {
         const claims = await services.tokens.claimsOf(token)
         // RFC 7009 §2.1: a client may revoke only tokens issued to it; another client's token
         // is left alone and the answer is still 200, so it reveals nothing.
+        let revoked = false
         if (claims && claims.sid === undefined) {
           // A client_credentials token has no session: its jti is denied until it expires.
-          await services.machineTokens.revoke(claims, client.id)
+          revoked = await services.machineTokens.revoke(claims, client.id)
         } else {
           const sessionId = claims?.sid ?? (await services.sessions.sessionOfRefreshToken(token))
           const session = sessionId ? await services.sessions.findById(sessionId) : null
-          if (session && session.clientId === client.id) await services.sessions.revoke(session.id)
+          if (session && session.clientId === client.id) {
+            revoked = await services.sessions.revoke(session.id)
+          }
         }
+        // Who asked and whether anything was revoked; never the token.
+        await services.audit.record({
+          type: 'token.revoke',
+          outcome: revoked ? 'success' : 'failure',
+          clientId: client.id,
+          ip: request.ip,
+        })
         // RFC 7009 §2.2: 200 with nothing in the body (not even the JSON text null, which is
         // what sending null through the Null schema would produce).
         return reply.code(200).send(undefined as never)
