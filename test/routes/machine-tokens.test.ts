@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { decodeJwt } from 'jose'
+import { buildApp } from '../../src/app.js'
+import { createServices } from '../../src/services.js'
+import { openStore } from '../../src/store/open-store.js'
 import { basic, buildTestApp, createClient, postToken, type TestApp } from '../helpers.js'
+import { testEngine } from '../support/engines.js'
 
 /** A test app with a resource server allowed to introspect; returns its Basic credentials. */
 async function setup(t: Parameters<typeof buildTestApp>[0]) {
@@ -73,6 +77,25 @@ describe('client_credentials tokens', () => {
     assert.equal(revoked.body, '')
     assert.equal(await isActive(test, introspector, token), false)
     assert.equal(await isActive(test, introspector, other), true, 'only that token is revoked')
+  })
+
+  it('are revoked for every instance sharing the database', async (t) => {
+    const { test, introspector } = await setup(t)
+    const { config } = test.services
+    // A second instance: its own connection pool on PostgreSQL; the same database on SQLite.
+    const store =
+      testEngine === 'postgres'
+        ? await openStore(config.databaseUrl, config.db)
+        : test.services.store
+    const services = await createServices(config, store, test.clock)
+    const other = await buildApp(services)
+    t.after(() => other.close())
+    const batch = await machine(test)
+    const token = await clientToken(test, batch)
+    const second = { ...test, app: other, services }
+    assert.equal(await isActive(second, introspector, token), true)
+    assert.equal((await post(test, '/revoke', { token }, batch)).statusCode, 200)
+    assert.equal(await isActive(second, introspector, token), false)
   })
 
   it('are not revoked by another client, and the answer is still 200', async (t) => {
