@@ -131,6 +131,7 @@ export async function buildApp(
   const purge = startPurging(
     {
       sessions: services.sessions,
+      machineTokens: services.machineTokens,
       audit: services.audit,
       auditRetentionDays: config.auditRetentionDays,
     },

@@ -5,6 +5,7 @@ import { ClientService } from './auth/clients.js'
 import { KeySealer } from './auth/key-sealer.js'
 import { Keyring } from './auth/keys.js'
 import { LoginThrottle } from './auth/login-throttle.js'
+import { MachineTokens } from './auth/machine-tokens.js'
 import { PasswordHasher } from './auth/password-hasher.js'
 import { RateLimiter } from './auth/rate-limiter.js'
 import { SessionService } from './auth/sessions.js'
@@ -31,6 +32,7 @@ export interface Services {
   rateLimiter: RateLimiter
   audit: AuditService
   clients: ClientService
+  machineTokens: MachineTokens
   userAdmin: UserAdmin
 }
 
@@ -61,6 +63,8 @@ export async function createServices(
     audience: config.audience,
     ttlSeconds: config.accessTokenTtlSeconds,
     cacheSize: config.tokenCacheSize,
+    // Read when a client_credentials token is issued, so the token names this registration.
+    registrationOf: async (id) => (await store.clients.findById(id))?.registrationId ?? null,
   })
   const rotationKey = await store.secrets.getOrCreate(
     'refresh-rotation-key',
@@ -114,6 +118,7 @@ export async function createServices(
     rateLimiter,
     audit,
     clients,
+    machineTokens: new MachineTokens(store, clock),
     userAdmin,
   }
 }

@@ -20,6 +20,12 @@ export interface AccessClaims {
    * tokens, whose subject is the client itself (RFC 9068 §2.2).
    */
   sid?: string
+  /**
+   * Private claim of client_credentials tokens: the registration of the client that got it
+   * (ClientRecord.registrationId), so a client_id deleted and registered again, however soon,
+   * does not revive the old registration's tokens.
+   */
+  client_registration?: string
 }
 
 export interface AccessTokenOptions {
@@ -27,6 +33,8 @@ export interface AccessTokenOptions {
   audience: string
   ttlSeconds: number
   cacheSize: number
+  /** The current registration id of a client, or null when there is none (machine tokens). */
+  registrationOf?: (clientId: string) => Promise<string | null>
 }
 
 export interface IssuedToken {
@@ -66,12 +74,12 @@ export class AccessTokens {
     scope: string,
     sessionId?: string,
   ): Promise<IssuedToken> {
-    const key = this.keyring.signingKey()
-    const now = Math.floor(this.clock.now() / 1000)
     const claims =
       sessionId === undefined
-        ? { client_id: clientId, scope }
+        ? { client_id: clientId, scope, ...(await this.registrationClaim(clientId)) }
         : { client_id: clientId, scope, sid: sessionId }
+    const key = this.keyring.signingKey()
+    const now = Math.floor(this.clock.now() / 1000)
     const token = await new SignJWT(claims)
       .setProtectedHeader({ alg: key.alg, typ: 'at+jwt', kid: key.kid })
       .setIssuer(this.options.issuer)
@@ -115,13 +123,13 @@ export class AccessTokens {
   }
 
   /**
-   * The session id of a token this server signed, ignoring its expiry (revoking an expired
-   * token still ends its session); null when it is not such a token.
+   * The claims of a token this server signed, ignoring its expiry (revoking an expired token
+   * still ends its session); null when it is not such a token.
    */
-  async sessionOf(token: string): Promise<string | null> {
+  async claimsOf(token: string): Promise<AccessClaims | null> {
     if (token.split('.').length !== 3) return null
     try {
-      return (await this.verifySignedToken(token, true)).claims.sid ?? null
+      return (await this.verifySignedToken(token, true)).claims
     } catch {
       return null
     }
@@ -130,6 +138,12 @@ export class AccessTokens {
   /** Forgets every cached verification, e.g. after a key is retired. */
   clearCache(): void {
     this.cache.clear()
+  }
+
+  /** The client's registration as a claim; none when the client is gone (the token is then dead). */
+  private async registrationClaim(clientId: string) {
+    const registration = await this.options.registrationOf?.(clientId)
+    return registration ? { client_registration: registration } : {}
   }
 
   /** The held key with this kid; an unknown well-formed kid triggers a rate-limited reload. */
@@ -178,7 +192,8 @@ export class AccessTokens {
     if (
       typeof payload.client_id !== 'string' ||
       typeof payload.scope !== 'string' ||
-      (payload.sid !== undefined && typeof payload.sid !== 'string')
+      (payload.sid !== undefined && typeof payload.sid !== 'string') ||
+      (payload.client_registration !== undefined && typeof payload.client_registration !== 'string')
     ) {
       throw invalidToken('the access token is invalid')
     }

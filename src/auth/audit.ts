@@ -15,6 +15,8 @@ export const auditEventTypes = [
   'password.change',
   'account.delete',
   'token.client_credentials',
+  'token.revoke',
+  'client.auth_failure',
   'admin.user.create',
   'admin.user.disable',
   'admin.user.enable',

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import { ApiError, invalidRequest } from '../errors.js'
 import { type ClientRecord, type Store, UniqueViolationError } from '../store/store.js'
@@ -29,6 +29,8 @@ export interface ClientPolicy {
 
 // RFC 6749 §A.1: client_id is VSCHAR; we keep to a URL- and header-safe subset.
 const clientIdPattern = /^[A-Za-z0-9._~-]{1,64}$/
+/** Whether `id` has the shape of a client_id (so an audit record may name it as one). */
+export const isClientIdShape = (id: string) => clientIdPattern.test(id)
 const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /**
@@ -59,6 +61,8 @@ export class ClientService {
       grantTypes: ['password', 'refresh_token'],
       scopes: [...this.policy.scopes],
       introspect: false,
+      // It never gets a client_credentials token, so nothing carries this.
+      registrationId: 'builtin',
       createdAt: new Date(0).toISOString(),
       updatedAt: new Date(0).toISOString(),
     }
@@ -106,6 +110,7 @@ export class ClientService {
       grantTypes: grants,
       scopes,
       introspect: input.introspect ?? false,
+      registrationId: randomUUID(),
       createdAt: at,
       updatedAt: at,
     }

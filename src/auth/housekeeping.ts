@@ -1,5 +1,6 @@
 import type { AuditService } from './audit.js'
 import type { Keyring } from './keys.js'
+import type { MachineTokens } from './machine-tokens.js'
 import type { PasswordHasher } from './password-hasher.js'
 import type { SessionService } from './sessions.js'
 
@@ -24,17 +25,28 @@ function every(
 }
 
 /**
- * Every `intervalMs`: purges dead sessions (revoked, or past their idle or absolute expiry) and
- * audit records past their retention, in small batches so requests are never held up.
+ * Every `intervalMs`: purges dead sessions (revoked, or past their idle or absolute expiry), the
+ * denylist entries of revoked machine tokens that have expired since, and audit records past
+ * their retention, in small batches so requests are never held up.
  */
 export function startPurging(
-  targets: { sessions: SessionService; audit: AuditService; auditRetentionDays: number },
+  targets: {
+    sessions: SessionService
+    machineTokens: MachineTokens
+    audit: AuditService
+    auditRetentionDays: number
+  },
   intervalMs: number,
   onError: (error: unknown) => void,
 ) {
   return every(
     intervalMs,
-    () => Promise.all([targets.sessions.purge(), targets.audit.purge(targets.auditRetentionDays)]),
+    () =>
+      Promise.all([
+        targets.sessions.purge(),
+        targets.machineTokens.purge(),
+        targets.audit.purge(targets.auditRetentionDays),
+      ]),
     onError,
   )
 }

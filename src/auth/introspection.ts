@@ -1,4 +1,6 @@
 import type { Services } from '../services.js'
+import type { UserRecord } from '../store/store.js'
+import { currentScope } from './scopes.js'
 
 /** An RFC 7662 §2.2 response: `{active: false}` alone, or the token's claims. */
 export type Introspection =
@@ -21,7 +23,7 @@ export type Introspection =
 const inactive = { active: false } as const
 const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000)
 
-type Deps = Pick<Services, 'tokens' | 'sessions' | 'clients' | 'config'>
+type Deps = Pick<Services, 'tokens' | 'sessions' | 'machineTokens' | 'config'>
 
 /** An access token is active while it verifies and its session, user or client still stands. */
 async function inspectAccessToken(deps: Deps, token: string): Promise<Introspection | null> {
@@ -44,15 +46,21 @@ async function inspectAccessToken(deps: Deps, token: string): Promise<Introspect
     iss: claims.iss,
     jti: claims.jti,
   }
-  if (claims.sid === undefined) {
-    const client = await deps.clients.find(claims.sub)
-    // A client deleted and registered again under the same id must not revive old tokens.
-    const registered = client ? Math.floor(Date.parse(client.createdAt) / 1000) : Infinity
-    return claims.iat >= registered ? base : null
-  }
+  if (claims.sid === undefined) return (await deps.machineTokens.isActive(claims)) ? base : null
   const found = await deps.sessions.findLive(claims.sid)
   if (!found || found.user.id !== claims.sub) return null
-  return { ...base, username: found.user.username, sid: claims.sid }
+  const scope = grantedNow(deps, claims.scope, found.user)
+  if (scope === null) return null
+  return { ...base, scope, username: found.user.username, sid: claims.sid }
+}
+
+/**
+ * The scopes of a user's token that its roles still grant; null (inactive) when the token had
+ * scopes and none remain. A role taken away ends what it granted at once, as on /users/me.
+ */
+function grantedNow(deps: Deps, scope: string, user: UserRecord): string | null {
+  const now = currentScope(scope, deps.config.roles, user)
+  return now === '' && scope.trim() !== '' ? null : now
 }
 
 /** A refresh token is active while it is unspent and its session live (nothing is spent). */
@@ -60,9 +68,11 @@ async function inspectRefreshToken(deps: Deps, token: string): Promise<Introspec
   const found = await deps.sessions.inspectRefreshToken(token)
   if (!found) return null
   const { session, user } = found
+  const scope = grantedNow(deps, session.scope, user)
+  if (scope === null) return null
   return {
     active: true,
-    scope: session.scope,
+    scope,
     client_id: session.clientId,
     token_type: 'refresh_token',
     sub: user.id,

@@ -35,9 +35,19 @@ export function userScopes(roles: RoleTable, user: UserRecord, client: ClientRec
   return client.scopes.filter((s) => granted.has(s))
 }
 
-/** `scope` without the scopes not in `allowed` (a refresh after a role change, issue #6). */
-export const narrowScope = (scope: string, allowed: readonly string[]) =>
-  scope
+/** `scope` without the scopes not in `allowed` (a refresh after a role change). */
+export const narrowScope = (scope: string, allowed: Iterable<string>) => {
+  const keep = allowed instanceof Set ? (allowed as ReadonlySet<string>) : new Set(allowed)
+  return scope
     .split(' ')
-    .filter((s) => s !== '' && allowed.includes(s))
+    .filter((s) => s !== '' && keep.has(s))
     .join(' ')
+}
+
+/**
+ * The part of a token's `scope` that the user's roles grant now: the rule every request on the
+ * user's own routes applies, so a role taken away takes its scopes away from tokens already
+ * issued, wherever they are checked (protected routes, introspection).
+ */
+export const currentScope = (scope: string, roles: RoleTable, user: UserRecord) =>
+  narrowScope(scope, scopesOfRoles(roles, user.roles))

@@ -70,6 +70,13 @@ export async function copyDatabase(from: Store, to: Store, options: CopyOptions)
     (t) => t.hash,
   )
   await copyPages(
+    'revoked_tokens',
+    batches,
+    (after) => from.revokedTokens.page(after, options.batchSize),
+    (r) => to.revokedTokens.add(r.jti, r.expiresAt),
+    (r) => r.jti,
+  )
+  await copyPages(
     'audit_events',
     batches,
     (after) => from.audit.page(after, options.batchSize),

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify'
+import { isClientIdShape } from '../auth/clients.js'
 import { ApiError, invalidRequest } from '../errors.js'
 import type { Services } from '../services.js'
 import type { ClientRecord } from '../store/store.js'
@@ -59,26 +60,35 @@ function readCredentials(request: FastifyRequest, form: ClientForm) {
  * null when the request names no client; any failure is 401 invalid_client with a Basic
  * challenge, whatever the reason (unknown id, wrong or missing secret), so the answer does not
  * tell which clients exist. Failures count against the caller's IP (429 past
- * PORTCULLIS_REQUEST_LIMIT a minute), so guessing secrets is slow as well as hopeless.
+ * PORTCULLIS_REQUEST_LIMIT a minute), so guessing secrets is slow as well as hopeless, and each
+ * failure within that limit leaves a `client.auth_failure` audit record: the client id it
+ * claimed (when it has the shape of one) and the address, never the secret.
  */
 export function clientAuthenticator(services: Services) {
   return async function authenticateClient(
     request: FastifyRequest,
     form: ClientForm,
   ): Promise<ClientRecord | null> {
+    let claimed = form.client_id
     try {
       const credentials = readCredentials(request, form)
       if (!credentials) return null
+      claimed = credentials.id
       const client = await services.clients.verify(credentials.id, credentials.secret)
       if (!client) throw clientFailed('client authentication failed')
       return client
     } catch (error) {
-      if (
-        error instanceof ApiError &&
-        error.code === 'invalid_client' &&
-        services.config.limits.enabled
-      ) {
-        await services.rateLimiter.hit('client-auth', clientKey(request.ip), perMinute(services))
+      if (error instanceof ApiError && error.code === 'invalid_client') {
+        if (services.config.limits.enabled) {
+          // Past the limit this throws 429 first: a flood cannot flood the audit table too.
+          await services.rateLimiter.hit('client-auth', clientKey(request.ip), perMinute(services))
+        }
+        await services.audit.record({
+          type: 'client.auth_failure',
+          outcome: 'failure',
+          clientId: claimed !== undefined && isClientIdShape(claimed) ? claimed : null,
+          ip: request.ip,
+        })
       }
       throw error
     }

@@ -36,7 +36,7 @@ export function revokeRoutes(services: Services): FastifyPluginAsyncTypebox {
           tags: ['tokens'],
           summary: 'Revoke a token (RFC 7009)',
           description:
-            'Form-encoded `token` (and optional `token_type_hint`). Revoking a refresh token or an access token ends its whole session. Answers 200 with an empty body also for unknown, malformed, expired or already revoked tokens (RFC 7009 §2.2), so the answer reveals nothing. A missing `token` is 400 `invalid_request`.',
+            'Form-encoded `token` (and optional `token_type_hint`). Revoking a refresh token or an access token ends its whole session. A `client_credentials` access token, revoked by the client it was issued to, is inactive at once (its `jti` is denied until it expires). Answers 200 with an empty body also for unknown, malformed, expired or already revoked tokens (RFC 7009 §2.2), so the answer reveals nothing. A missing `token` is 400 `invalid_request`.',
           consumes: ['application/x-www-form-urlencoded'],
           body: RevokeForm,
           response: {
@@ -52,13 +52,27 @@ export function revokeRoutes(services: Services): FastifyPluginAsyncTypebox {
         const client = (await authenticateClient(request, request.body)) ?? services.clients.builtin
         if (!token) throw invalidRequest('"token" is required')
         // The hint only orders the lookups; both kinds are tried (RFC 7009 §2.1).
-        const sessionId =
-          (await services.tokens.sessionOf(token)) ??
-          (await services.sessions.sessionOfRefreshToken(token))
-        const session = sessionId ? await services.sessions.findById(sessionId) : null
+        const claims = await services.tokens.claimsOf(token)
         // RFC 7009 §2.1: a client may revoke only tokens issued to it; another client's token
         // is left alone and the answer is still 200, so it reveals nothing.
-        if (session && session.clientId === client.id) await services.sessions.revoke(session.id)
+        let revoked = false
+        if (claims && claims.sid === undefined) {
+          // A client_credentials token has no session: its jti is denied until it expires.
+          revoked = await services.machineTokens.revoke(claims, client.id)
+        } else {
+          const sessionId = claims?.sid ?? (await services.sessions.sessionOfRefreshToken(token))
+          const session = sessionId ? await services.sessions.findById(sessionId) : null
+          if (session && session.clientId === client.id) {
+            revoked = await services.sessions.revoke(session.id)
+          }
+        }
+        // Who asked and whether anything was revoked; never the token.
+        await services.audit.record({
+          type: 'token.revoke',
+          outcome: revoked ? 'success' : 'failure',
+          clientId: client.id,
+          ip: request.ip,
+        })
         // RFC 7009 §2.2: 200 with nothing in the body (not even the JSON text null, which is
         // what sending null through the Null schema would produce).
         return reply.code(200).send(undefined as never)

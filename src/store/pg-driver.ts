@@ -6,6 +6,12 @@ export interface PostgresOptions {
   poolSize: number
   /** Bound on waiting for a connection, and on one statement, in milliseconds. */
   timeoutMs: number
+  /**
+   * Test-only fault injection: called after each transaction's COMMIT succeeded. Throwing from
+   * it acts like a connection lost before the COMMIT's reply arrived: the transaction is then
+   * retried although it committed, which is what the store's transactions must survive.
+   */
+  afterCommit?: () => void
 }
 
 /** Queries and transactions over a pool, with the store's retry and error mapping. */
@@ -61,6 +67,7 @@ export function createPgDriver(url: string, options: PostgresOptions): PgDriver 
           await client.query('BEGIN')
           const result = await fn(client)
           await client.query('COMMIT')
+          options.afterCommit?.()
           return result
         } catch (error) {
           failure = error as Error

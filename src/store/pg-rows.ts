@@ -105,6 +105,7 @@ export interface ClientRow {
   grant_types: string
   scopes: string
   introspect: boolean
+  registration_id: string
   created_at: Date
   updated_at: Date
 }
@@ -116,6 +117,7 @@ export const toClient = (r: ClientRow): ClientRecord => ({
   grantTypes: decodeList(r.grant_types),
   scopes: decodeList(r.scopes),
   introspect: r.introspect,
+  registrationId: r.registration_id,
   createdAt: r.created_at.toISOString(),
   updatedAt: r.updated_at.toISOString(),
 })

@@ -8,8 +8,8 @@ export function postgresClients({ query }: PgDriver): ClientStore {
   return {
     async create(c) {
       await query(
-        `INSERT INTO clients (id, name, secret_hash, grant_types, scopes, introspect, created_at,
-         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        `INSERT INTO clients (id, name, secret_hash, grant_types, scopes, introspect,
+         registration_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
         [
           c.id,
           c.name,
@@ -17,6 +17,7 @@ export function postgresClients({ query }: PgDriver): ClientStore {
           encodeList(c.grantTypes),
           encodeList(c.scopes),
           c.introspect,
+          c.registrationId,
           c.createdAt,
           c.updatedAt,
         ],

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { type Prefixed, sessionValues, unprefix, userColumns } from './joined-rows.js'
 import type { PgDriver } from './pg-driver.js'
 import {
@@ -11,17 +12,15 @@ import {
 import type { SecretStore, SessionStore } from './store.js'
 
 const insertSession = 'INSERT INTO sessions VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)'
+const insertToken =
+  'INSERT INTO refresh_tokens (hash, session_id, created_at, spent_at) VALUES ($1, $2, $3, $4)'
 /** The sessions part of the PostgreSQL store. */
 export function postgresSessions({ query, transaction }: PgDriver): SessionStore {
   return {
     create: (s, firstTokenHash) =>
       transaction(async (client) => {
         await client.query(insertSession, sessionValues(s))
-        await client.query('INSERT INTO refresh_tokens VALUES ($1, $2, $3, NULL)', [
-          firstTokenHash,
-          s.id,
-          s.createdAt,
-        ])
+        await client.query(insertToken, [firstTokenHash, s.id, s.createdAt, null])
       }),
     async findById(id) {
       const { rows } = await query<SessionRow>('SELECT * FROM sessions WHERE id = $1', [id])
@@ -68,27 +67,34 @@ export function postgresSessions({ query, transaction }: PgDriver): SessionStore
       const { rows } = await query<TokenRow>('SELECT * FROM refresh_tokens WHERE hash = $1', [hash])
       return rows[0] ? toToken(rows[0]) : null
     },
-    rotate: (hash, next, at, idle) =>
-      transaction(async (client) => {
+    rotate: (hash, next, at, idle) => {
+      // The driver retries a whole transaction after a connection error, even one that struck
+      // after COMMIT succeeded. This id, drawn once before the first attempt, lets such a retry
+      // recognise the token as spent by itself (rotated) rather than by another caller (reuse).
+      const attempt = randomUUID()
+      return transaction(async (client) => {
         // Row lock: a concurrent spender waits, then sees spent_at set and matches nothing.
         const spent = await client.query<{ session_id: string }>(
-          `UPDATE refresh_tokens SET spent_at = $1 WHERE hash = $2 AND spent_at IS NULL
+          `UPDATE refresh_tokens SET spent_at = $1, spent_by = $3 WHERE hash = $2 AND spent_at IS NULL
            RETURNING session_id`,
-          [at, hash],
+          [at, hash, attempt],
         )
         const sessionId = spent.rows[0]?.session_id
-        if (!sessionId) return 'spent' as const
-        await client.query('INSERT INTO refresh_tokens VALUES ($1, $2, $3, NULL)', [
-          next,
-          sessionId,
-          at,
-        ])
+        if (!sessionId) {
+          const own = await client.query(
+            'SELECT 1 FROM refresh_tokens WHERE hash = $1 AND spent_by = $2',
+            [hash, attempt],
+          )
+          return own.rowCount === 1 ? ('rotated' as const) : ('spent' as const)
+        }
+        await client.query(insertToken, [next, sessionId, at, null])
         await client.query(
           'UPDATE sessions SET last_used_at = $1, idle_expires_at = $2 WHERE id = $3',
           [at, idle, sessionId],
         )
         return 'rotated' as const
-      }),
+      })
+    },
     purge: async (now, limit) =>
       (
         await query(
@@ -115,12 +121,7 @@ export function postgresSessions({ query, transaction }: PgDriver): SessionStore
         )
       ).rows.map(toToken),
     insertRefreshToken: async (t) => {
-      await query('INSERT INTO refresh_tokens VALUES ($1, $2, $3, $4)', [
-        t.hash,
-        t.sessionId,
-        t.createdAt,
-        t.spentAt,
-      ])
+      await query(insertToken, [t.hash, t.sessionId, t.createdAt, t.spentAt])
     },
   }
 }

@@ -4,6 +4,7 @@ import { createPgDriver, type PostgresOptions } from './pg-driver.js'
 import { type KeyRow, toKey } from './pg-rows.js'
 import { postgresAudit } from './postgres-audit.js'
 import { postgresClients } from './postgres-clients.js'
+import { postgresRevokedTokens } from './postgres-revoked-tokens.js'
 import { postgresSecrets, postgresSessions } from './postgres-sessions.js'
 import { postgresUsers } from './postgres-users.js'
 import { type Store, type TableName, tableNames } from './store.js'
@@ -104,6 +105,7 @@ export function openPostgresStore(url: string, options: PostgresOptions): Store 
     secrets: postgresSecrets(driver),
     clients: postgresClients(driver),
     audit: postgresAudit(driver),
+    revokedTokens: postgresRevokedTokens(driver),
     ping: async () => {
       await query('SELECT 1')
     },

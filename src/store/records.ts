@@ -34,6 +34,11 @@ export interface ClientRecord {
   scopes: string[]
   /** Whether the client may call `POST /introspect` (RFC 7662 §2.1). */
   introspect: boolean
+  /**
+   * Random and new at each registration: client_credentials tokens carry it, so the tokens of a
+   * deleted client stay dead when its client_id is registered again, however soon.
+   */
+  registrationId: string
   createdAt: string
   updatedAt: string
 }
@@ -111,6 +116,12 @@ export interface RefreshTokenRecord {
   sessionId: string
   createdAt: string
   spentAt: string | null
+}
+
+/** A row of `revoked_tokens`: a revoked access token without a session, until it expires. */
+export interface RevokedTokenRecord {
+  jti: string
+  expiresAt: string
 }
 
 /** A row of `server_secrets`: secrets the instances share (e.g. the refresh-rotation key). */

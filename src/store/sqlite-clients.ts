@@ -8,7 +8,7 @@ import type { ClientStore } from './store.js'
 export function sqliteClients(db: Database.Database): ClientStore {
   const q = {
     insert: db.prepare(`INSERT INTO clients (id, name, secret_hash, grant_types, scopes, introspect,
-      created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      registration_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     byId: db.prepare<[string], ClientRow>('SELECT * FROM clients WHERE id = ?'),
     all: db.prepare<[], ClientRow>('SELECT * FROM clients ORDER BY id'),
     setSecret: db.prepare('UPDATE clients SET secret_hash = ?, updated_at = ? WHERE id = ?'),
@@ -23,6 +23,7 @@ export function sqliteClients(db: Database.Database): ClientStore {
         encodeList(c.grantTypes),
         encodeList(c.scopes),
         c.introspect ? 1 : 0,
+        c.registrationId,
         c.createdAt,
         c.updatedAt,
       ]

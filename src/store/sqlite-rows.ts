@@ -105,6 +105,7 @@ export interface ClientRow {
   grant_types: string
   scopes: string
   introspect: number
+  registration_id: string
   created_at: string
   updated_at: string
 }
@@ -116,6 +117,7 @@ export const toClient = (r: ClientRow): ClientRecord => ({
   grantTypes: decodeList(r.grant_types),
   scopes: decodeList(r.scopes),
   introspect: r.introspect === 1,
+  registrationId: r.registration_id,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 })

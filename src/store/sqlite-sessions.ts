@@ -15,7 +15,9 @@ import type { SecretStore, SessionRecord, SessionStore } from './store.js'
 export function sqliteSessions(db: Database.Database): SessionStore {
   const q = {
     insert: db.prepare('INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-    insertToken: db.prepare('INSERT INTO refresh_tokens VALUES (?, ?, ?, ?)'),
+    insertToken: db.prepare(
+      'INSERT INTO refresh_tokens (hash, session_id, created_at, spent_at) VALUES (?, ?, ?, ?)',
+    ),
     byId: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
     withUser: db.prepare<[string], SessionRow & Prefixed<UserRow>>(
       `SELECT s.*, ${userColumns} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`,

@@ -6,6 +6,7 @@ import { sqliteMigrations } from './migrations/sqlite.js'
 import { sqliteAudit } from './sqlite-audit.js'
 import { sqliteClients } from './sqlite-clients.js'
 import { guard } from './sqlite-errors.js'
+import { sqliteRevokedTokens } from './sqlite-revoked-tokens.js'
 import { type KeyRow, toKey } from './sqlite-rows.js'
 import { sqliteSecrets, sqliteSessions } from './sqlite-sessions.js'
 import { sqliteUsers } from './sqlite-users.js'
@@ -127,6 +128,7 @@ export function openSqliteStore(path: string): Store {
     secrets: sqliteSecrets(db),
     clients: sqliteClients(db),
     audit: sqliteAudit(db),
+    revokedTokens: sqliteRevokedTokens(db),
     ping: () => guard(() => void db.prepare('SELECT 1').get()),
     migrate: () => guard(migrate),
     close: async () => {

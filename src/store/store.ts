@@ -10,6 +10,7 @@ import type {
   CounterRecord,
   NewUser,
   RefreshTokenRecord,
+  RevokedTokenRecord,
   SecretRecord,
   SessionRecord,
   SigningKeyRecord,
@@ -82,6 +83,7 @@ export const tableNames = [
   'refresh_tokens',
   'clients',
   'audit_events',
+  'revoked_tokens',
 ] as const
 export type TableName = (typeof tableNames)[number]
 
@@ -152,6 +154,21 @@ export interface ClientStore {
   delete(id: string): Promise<boolean>
 }
 
+/**
+ * Revoked access tokens that have no session to end (client_credentials, RFC 7009 §2), by
+ * `jti`, kept until the token would expire anyway; shared by every instance through the store.
+ */
+export interface RevokedTokenStore {
+  /** Records `jti` as revoked until `expiresAt`; adding it again changes nothing. */
+  add(jti: string, expiresAt: string): Promise<void>
+  /** Whether `jti` is recorded as revoked. */
+  has(jti: string): Promise<boolean>
+  /** Deletes up to `limit` entries whose token expired before `now`; returns how many. */
+  purge(now: string, limit: number): Promise<number>
+  /** For copying: entries after `afterJti` in jti order. */
+  page(afterJti: string | null, limit: number): Promise<RevokedTokenRecord[]>
+}
+
 export interface AuditStore {
   insert(record: AuditRecord): Promise<void>
   /** Up to `filter.limit` records matching the filter, newest (highest id) first. */
@@ -171,6 +188,7 @@ export interface Store {
   readonly counters: CounterStore
   readonly clients: ClientStore
   readonly audit: AuditStore
+  readonly revokedTokens: RevokedTokenStore
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>
   /** Row counts of every table, for verifying a copy. */

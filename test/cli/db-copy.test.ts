@@ -105,10 +105,12 @@ async function seedClientsAndAudit(store: Store, n: number) {
       grantTypes: secretHash ? ['client_credentials'] : ['password', 'refresh_token'],
       scopes: secretHash ? [] : ['profile', 'email'],
       introspect: secretHash !== null,
+      registrationId: `reg-${id}`,
       createdAt: '2026-01-01T00:00:00.000Z',
       updatedAt: '2026-01-03T00:00:00.000Z',
     })
   }
+  await store.revokedTokens.add('revoked-jti', '2026-01-04T00:00:00.000Z')
   for (let i = 0; i < n; i++) {
     await store.audit.insert({
       id: `evt-${String(i).padStart(8, '0')}`,
@@ -134,6 +136,7 @@ async function dump(store: Store) {
     tokens: await store.sessions.pageRefreshTokens(null, 100_000),
     clients: await store.clients.list(),
     audit: await store.audit.page(null, 100_000),
+    revoked: await store.revokedTokens.page(null, 100_000),
   }
 }
 
@@ -147,6 +150,8 @@ describe('copyDatabase', () => {
     const counts = await copyDatabase(from, middle, { batchSize: 7, force: false, onProgress })
     assert.deepEqual(counts, await from.counts())
     assert.equal(counts.clients, 2)
+    assert.equal(counts.revoked_tokens, 1)
+    assert.equal(await middle.revokedTokens.has('revoked-jti'), true)
     assert.equal(counts.audit_events, 30)
     assert.ok(progress.includes('clients 2/2'), progress.join(', '))
     assert.deepEqual(
@@ -204,6 +209,7 @@ describe('portcullis db copy', () => {
       refresh_tokens: 3,
       clients: 2,
       audit_events: 10,
+      revoked_tokens: 1,
     })
   })
 

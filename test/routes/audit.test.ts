@@ -484,6 +484,85 @@ describe('audit records of user events', () => {
       'the stored records',
     )
   })
+
+  it('records token.revoke with the client, the outcome and the address, never the token', async (t) => {
+    const testApp = await buildTestApp(t)
+    const { app, services } = testApp
+    await registerUser(app, 'alice')
+    const pair = await userPair(app, 'alice')
+    const { client, secret } = await createClient(testApp, { id: 'billing' })
+    assert.ok(secret)
+    const machineToken = (
+      await postToken(
+        app,
+        { grant_type: 'client_credentials' },
+        { authorization: basic(client.id, secret) },
+      )
+    ).json().access_token as string
+    const revoke = (token: string, headers: Record<string, string> = {}) =>
+      app.inject({
+        method: 'POST',
+        url: '/revoke',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        payload: new URLSearchParams({ token }).toString(),
+        remoteAddress: IP,
+      })
+    assert.equal((await revoke(pair.refresh_token)).statusCode, 200)
+    assert.equal((await revoke(pair.refresh_token)).statusCode, 200, 'already revoked')
+    assert.equal((await revoke('not-a-token')).statusCode, 200)
+    const byBilling = { authorization: basic(client.id, secret) }
+    assert.equal((await revoke(machineToken, byBilling)).statusCode, 200)
+    const records = ofType(await stored(services), 'token.revoke')
+    const seen = records.map((r) => [r.outcome, r.clientId, r.ip, r.userId, r.actorId, r.detail])
+    assert.deepEqual(seen, [
+      ['success', 'portcullis', IP, null, null, null],
+      ['failure', 'portcullis', IP, null, null, null],
+      ['failure', 'portcullis', IP, null, null, null],
+      ['success', 'billing', IP, null, null, null],
+    ])
+    const secrets = [pair.refresh_token, pair.access_token, machineToken, secret]
+    assertNoSecrets(JSON.stringify(records), secrets, 'the stored records')
+  })
+
+  it('records client.auth_failure at /token, /introspect and /revoke, never the secret', async (t) => {
+    const testApp = await buildTestApp(t)
+    const { app, services } = testApp
+    const { client, secret } = await createClient(testApp, { id: 'billing', introspect: true })
+    assert.ok(secret)
+    const wrong = `${secret.slice(0, -2)}xx`
+    const form = (url: string, body: Record<string, string>, headers: Record<string, string>) =>
+      app.inject({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        payload: new URLSearchParams(body).toString(),
+        remoteAddress: IP,
+      })
+    const failures = [
+      await form(
+        '/token',
+        { grant_type: 'client_credentials' },
+        { authorization: basic(client.id, wrong) },
+      ),
+      await form('/introspect', { token: 'x', client_id: 'nobody', client_secret: wrong }, {}),
+      await form('/revoke', { token: 'x' }, { authorization: 'Basic !!!' }),
+    ]
+    for (const res of failures) assertError(res, 401, 'invalid_client')
+    const ok = await form(
+      '/introspect',
+      { token: 'x' },
+      { authorization: basic(client.id, secret) },
+    )
+    assert.equal(ok.statusCode, 200, 'a success records nothing')
+    const records = ofType(await stored(services), 'client.auth_failure')
+    const seen = records.map((r) => [r.outcome, r.clientId, r.ip, r.userId, r.detail])
+    assert.deepEqual(seen, [
+      ['failure', 'billing', IP, null, null],
+      ['failure', 'nobody', IP, null, null],
+      ['failure', null, IP, null, null],
+    ])
+    assertNoSecrets(JSON.stringify(records), [secret, wrong], 'the stored records')
+  })
 })
 
 describe('audit records of admin actions', () => {
@@ -672,6 +751,22 @@ describe('every event type', () => {
     assert.equal(clientToken.statusCode, 200, clientToken.body)
     const newSecret = await call(app, 'POST', '/admin/clients/billing/secret', byAdmin())
     assert.equal(newSecret.statusCode, 200, newSecret.body)
+    const revoked = await app.inject({
+      method: 'POST',
+      url: '/revoke',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basic('billing', newSecret.json().client_secret),
+      },
+      payload: new URLSearchParams({ token: clientToken.json().access_token }).toString(),
+    })
+    assert.equal(revoked.statusCode, 200, revoked.body)
+    const refused = await postToken(
+      app,
+      { grant_type: 'client_credentials' },
+      { authorization: basic('billing', secret) },
+    )
+    assertError(refused, 401, 'invalid_client')
     assertNoContent(await call(app, 'DELETE', '/admin/clients/billing', byAdmin()))
     secrets.push(secret, newSecret.json().client_secret, clientToken.json().access_token)
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import {
+  adminLogin,
   basic,
   buildTestApp,
   createClient,
@@ -183,5 +184,47 @@ describe('POST /introspect (RFC 7662)', () => {
       )
     }
     assert.deepEqual(statuses, [200, 200, 200, 429])
+  })
+
+  it("answers with the scopes the user's current roles still grant, inactive when none remain", async (t) => {
+    const { test, auth, user } = await setup(t, {
+      PORTCULLIS_SCOPES: 'notes:write',
+      PORTCULLIS_ROLES: 'user=profile;writer=notes:write',
+    })
+    await test.services.store.users.setRoles(user.id, ['user', 'writer'], new Date().toISOString())
+    const both = (
+      await postToken(test.app, {
+        username: 'alice',
+        password: PASSWORD,
+        scope: 'profile notes:write',
+      })
+    ).json()
+    const writeOnly = (
+      await postToken(test.app, { username: 'alice', password: PASSWORD, scope: 'notes:write' })
+    ).json()
+    const scopeOf = async (token: string, hint: string) =>
+      (await introspect(test, { token, token_type_hint: hint }, { authorization: auth })).json()
+    assert.equal((await scopeOf(both.access_token, 'access_token')).scope, 'profile notes:write')
+    assert.equal((await scopeOf(writeOnly.refresh_token, 'refresh_token')).scope, 'notes:write')
+    const admin = await adminLogin(test)
+    const put = await test.app.inject({
+      method: 'PUT',
+      url: `/admin/users/${user.id}/roles`,
+      headers: { authorization: `Bearer ${admin.token}` },
+      payload: { roles: ['user'] },
+    })
+    assert.equal(put.statusCode, 200, put.body)
+    for (const [token, hint] of [
+      [both.access_token, 'access_token'],
+      [both.refresh_token, 'refresh_token'],
+    ] as const) {
+      const body = await scopeOf(token, hint)
+      assert.equal(body.active, true, hint)
+      assert.equal(body.scope, 'profile', hint)
+    }
+    for (const token of [writeOnly.access_token, writeOnly.refresh_token]) {
+      const res = await introspect(test, { token }, { authorization: auth })
+      assert.equal(res.body, '{"active":false}')
+    }
   })
 })

@@ -72,6 +72,7 @@ export function newClient(id: string, overrides: Partial<ClientRecord> = {}): Cl
     grantTypes: ['password', 'refresh_token'],
     scopes: ['profile', 'email'],
     introspect: false,
+    registrationId: `reg-${id}`,
     createdAt: T0,
     updatedAt: T0,
     ...overrides,

@@ -20,6 +20,7 @@ import {
   T1,
   T2,
 } from './contract-helpers.js'
+import { revokedTokensContract } from './contract-revoked-tokens.js'
 import { userAdminContract } from './contract-users.js'
 
 /**
@@ -503,6 +504,7 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
         await store.clients.create(newClient('cli'))
         await store.clients.create(newClient('web'))
         for (const i of [1, 2, 3, 4]) await store.audit.insert(newEvent(i, { userId: user.id }))
+        await store.revokedTokens.add('jti-1', T2)
         assert.deepEqual(await store.counts(), {
           users: 2,
           signing_keys: 1,
@@ -511,9 +513,10 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
           refresh_tokens: 2,
           clients: 3,
           audit_events: 4,
+          revoked_tokens: 1,
         })
         await store.clear()
-        assert.deepEqual(Object.values(await store.counts()), [0, 0, 0, 0, 0, 0, 0])
+        assert.deepEqual(Object.values(await store.counts()), [0, 0, 0, 0, 0, 0, 0, 0])
         assert.deepEqual(await store.clients.list(), [])
         assert.deepEqual(await store.audit.page(null, 10), [])
       })
@@ -557,6 +560,7 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
 
     userAdminContract(fresh)
     clientsContract(fresh)
+    revokedTokensContract(fresh)
     auditContract(fresh)
 
     describe('lifecycle', () => {

@@ -3,11 +3,15 @@ import { randomBytes } from 'node:crypto'
 import { type AddressInfo, createServer, type Socket } from 'node:net'
 import { after, describe, it } from 'node:test'
 import pg from 'pg'
+import { SessionService } from '../../src/auth/sessions.js'
+import { ManualClock } from '../../src/clock.js'
+import { ApiError } from '../../src/errors.js'
 import { postgresMigrations } from '../../src/store/migrations/postgres.js'
 import { openPostgresStore } from '../../src/store/postgres.js'
 import { StoreUnavailableError } from '../../src/store/store.js'
 import { testPostgresUrl } from '../support/engines.js'
 import { storeContract } from './contract.js'
+import { newUser } from './contract-helpers.js'
 
 const base = testPostgresUrl()
 const schemas: string[] = []
@@ -75,9 +79,55 @@ describe('PostgreSQL store specifics', () => {
     await client.end()
     const store = openPostgresStore(url.toString(), { poolSize: 2, timeoutMs: 5000 })
     t.after(() => store.close())
-    assert.deepEqual(await store.migrate(), [5, 6])
+    assert.deepEqual(await store.migrate(), [5, 6, 7])
     assert.deepEqual((await store.users.findById('u1'))?.roles, ['user'])
     assert.deepEqual((await store.users.search({ text: 'ol', limit: 5 })).length, 1)
+  })
+
+  it('rotates a refresh token once when the COMMIT succeeded but its reply was lost', async (t) => {
+    const schema = `a_${randomBytes(6).toString('hex')}`
+    schemas.push(schema)
+    await sql(`CREATE SCHEMA ${schema}`)
+    const url = new URL(base)
+    url.searchParams.set('options', `-c search_path=${schema}`)
+    let loseNextCommitReply = false
+    const store = openPostgresStore(url.toString(), {
+      poolSize: 2,
+      timeoutMs: 5000,
+      afterCommit: () => {
+        if (!loseNextCommitReply) return
+        loseNextCommitReply = false
+        throw new Error('Connection terminated unexpectedly')
+      },
+    })
+    t.after(() => store.close())
+    await store.migrate()
+    const clock = new ManualClock(Date.parse('2026-06-01T12:00:00Z'))
+    const policy = { idleTtlSeconds: 3600, absoluteTtlSeconds: 7200, graceSeconds: 0 }
+    const sessions = new SessionService(store, clock, policy, 'rotation-key')
+    const user = await store.users.create(newUser())
+    const meta = { ip: null, userAgent: null }
+    for (let i = 0; i < 5; i++) {
+      const { session, refreshToken } = await sessions.start(user.id, 'app', 'profile', meta)
+      clock.advance(1000)
+      loseNextCommitReply = true
+      // The driver retries the committed rotation: the retry must know the spent token as its own.
+      const rotation = await sessions.refresh(refreshToken, 'app', undefined)
+      assert.equal(loseNextCommitReply, false, 'the fault struck')
+      assert.equal(
+        (await store.sessions.findById(session.id))?.revokedAt,
+        null,
+        'not taken for reuse',
+      )
+      const next = await sessions.refresh(rotation.refreshToken, 'app', undefined)
+      assert.ok(next.refreshToken)
+      // A genuine second use of the spent token is still reuse and ends the session.
+      await assert.rejects(
+        sessions.refresh(refreshToken, 'app', undefined),
+        (error) => error instanceof ApiError && error.code === 'invalid_grant',
+      )
+      assert.notEqual((await store.sessions.findById(session.id))?.revokedAt, null)
+    }
   })
 
   it('answers an unreachable server with StoreUnavailableError within the timeout', async () => {

@@ -115,6 +115,7 @@ describe('the status cache', () => {
       grantTypes: ['password'],
       scopes: [],
       introspect: false,
+      registrationId: 'reg-app',
       createdAt: 'now',
       updatedAt: 'now',
     })

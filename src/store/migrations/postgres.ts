@@ -124,4 +124,21 @@ export const postgresMigrations: Migration[] = [
     // hashes imported while they run): this keeps that an index scan of the legacy rows only.
     sql: `CREATE INDEX users_legacy_hash ON users (password_hash) WHERE password_hash LIKE '$2%';`,
   },
+  {
+    version: 7,
+    name: 'client registrations, revoked machine tokens, rotation attempts',
+    // See sqlite.ts: a random id per client registration, the jti denylist of revoked
+    // client_credentials tokens, and which rotation attempt spent a refresh token.
+    sql: `
+      ALTER TABLE clients ADD COLUMN registration_id TEXT NOT NULL DEFAULT '';
+      UPDATE clients SET registration_id = replace(gen_random_uuid()::text, '-', '');
+      ALTER TABLE clients ALTER COLUMN registration_id DROP DEFAULT;
+      CREATE TABLE revoked_tokens (
+        jti TEXT COLLATE "C" PRIMARY KEY,
+        expires_at TIMESTAMPTZ NOT NULL
+      );
+      CREATE INDEX revoked_tokens_expiry ON revoked_tokens (expires_at);
+      ALTER TABLE refresh_tokens ADD COLUMN spent_by TEXT;
+    `,
+  },
 ]

@@ -128,4 +128,23 @@ export const sqliteMigrations: Migration[] = [
     // hashes imported while they run): this keeps that an index scan of the legacy rows only.
     sql: `CREATE INDEX users_legacy_hash ON users (password_hash) WHERE password_hash LIKE '$2%';`,
   },
+  {
+    version: 7,
+    name: 'client registrations, revoked machine tokens, rotation attempts',
+    // registration_id: a random id per registration, carried by client_credentials tokens, so a
+    // client_id deleted and registered again never revives the old registration's tokens.
+    // revoked_tokens: jti of revoked client_credentials tokens (no session to end), until expiry.
+    // spent_by: which rotation attempt spent a refresh token, so a retried attempt knows its own
+    // (PostgreSQL retries whole transactions; SQLite's are local and never ambiguous).
+    sql: `
+      ALTER TABLE clients ADD COLUMN registration_id TEXT NOT NULL DEFAULT '';
+      UPDATE clients SET registration_id = lower(hex(randomblob(16)));
+      CREATE TABLE revoked_tokens (
+        jti TEXT PRIMARY KEY,
+        expires_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX revoked_tokens_expiry ON revoked_tokens (expires_at);
+      ALTER TABLE refresh_tokens ADD COLUMN spent_by TEXT;
+    `,
+  },
 ]
