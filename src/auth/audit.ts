@@ -26,6 +26,7 @@ export const auditEventTypes = [
   'client.create',
   'client.delete',
   'client.secret_rotate',
+  'key.revoke',
 ] as const
 export type AuditEventType = (typeof auditEventTypes)[number]
 

@@ -124,4 +124,13 @@ export const postgresMigrations: Migration[] = [
     // hashes imported while they run): this keeps that an index scan of the legacy rows only.
     sql: `CREATE INDEX users_legacy_hash ON users (password_hash) WHERE password_hash LIKE '$2%';`,
   },
+  {
+    version: 7,
+    name: 'revoked signing keys lose their private half',
+    // Keys retired before this migration never sign again: their private halves go too.
+    sql: `
+      ALTER TABLE signing_keys ALTER COLUMN private_jwk DROP NOT NULL;
+      UPDATE signing_keys SET private_jwk = NULL WHERE retired_at IS NOT NULL;
+    `,
+  },
 ]
