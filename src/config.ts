@@ -23,8 +23,10 @@ export interface Config {
     publishSeconds: number
     rotationSeconds: number
     reloadSeconds: number
-    /** 32-byte AES-256-GCM key for private keys at rest, or null. */
+    /** 32-byte AES-256-GCM key sealing private keys and server secrets at rest, or null. */
     encryptionKey: Buffer | null
+    /** PORTCULLIS_ALLOW_UNENCRYPTED_KEYS: production may run without `encryptionKey`. */
+    allowUnencrypted: boolean
   }
   accessTokenTtlSeconds: number
   session: { idleTtlSeconds: number; absoluteTtlSeconds: number; graceSeconds: number }
@@ -233,16 +235,25 @@ function signing(env: Env) {
   return { signingAlg, jwtSecret: secret }
 }
 
-function encryptionKey(env: Env): Buffer | null {
+function encryptionKey(env: Env, nodeEnv: Config['env']) {
+  const allowUnencrypted = bool(env, 'PORTCULLIS_ALLOW_UNENCRYPTED_KEYS', false)
   const raw = env.PORTCULLIS_KEY_ENCRYPTION_KEY
-  if (!raw) return null
+  if (!raw) {
+    // A database backup or a copied file must not hand out the signing keys (ASVS 11.1.x, 13.3).
+    if (nodeEnv === 'production' && !allowUnencrypted) {
+      throw new ConfigError(
+        'PORTCULLIS_KEY_ENCRYPTION_KEY must be set when NODE_ENV=production (`openssl rand -base64 32`), or PORTCULLIS_ALLOW_UNENCRYPTED_KEYS=true to store private keys and secrets in clear',
+      )
+    }
+    return { encryptionKey: null, allowUnencrypted }
+  }
   const key = Buffer.from(raw, 'base64')
   if (key.length !== 32) {
     throw new ConfigError(
       'PORTCULLIS_KEY_ENCRYPTION_KEY must be 32 bytes in base64 (`openssl rand -base64 32`)',
     )
   }
-  return key
+  return { encryptionKey: key, allowUnencrypted }
 }
 
 function argon2Params(env: Env) {
@@ -323,7 +334,7 @@ export function loadConfig(env: Env = process.env): Config {
       publishSeconds: int(env, 'PORTCULLIS_KEY_PUBLISH_SECONDS', 900, 0, 30 * 86400),
       rotationSeconds: int(env, 'PORTCULLIS_KEY_ROTATION_DAYS', 0, 0, 3650) * 86400,
       reloadSeconds: int(env, 'PORTCULLIS_KEY_RELOAD_SECONDS', 30, 1, 3600),
-      encryptionKey: encryptionKey(env),
+      ...encryptionKey(env, nodeEnv),
     },
     accessTokenTtlSeconds: int(env, 'PORTCULLIS_ACCESS_TOKEN_TTL', 900, 60, 86400),
     session: {

@@ -4,7 +4,8 @@ import { bootstrapAdmin } from './auth/bootstrap-admin.js'
 import { systemClock } from './clock.js'
 import { loadConfig } from './config.js'
 import { createServices } from './services.js'
-import { openStore } from './store/open-store.js'
+import { looseModeWarnings } from './store/file-modes.js'
+import { openStore, sqliteFilePath } from './store/open-store.js'
 
 export interface RunningServer {
   app: FastifyInstance
@@ -15,7 +16,9 @@ export interface RunningServer {
 /**
  * Starts the server from the environment: config, store, services, the bootstrap admin, then
  * listens. SIGINT and SIGTERM close it gracefully (forced after 10 s). Throws ConfigError for a
- * bad setting, including a bootstrap admin password the policy refuses in production.
+ * bad setting, including a bootstrap admin password the policy refuses in production, and
+ * KeySealError for stored keys or secrets the encryption key does not open (or that are in
+ * clear while it is set). Warns when the SQLite files are open to group or others.
  */
 export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
   const config = loadConfig(env)
@@ -29,9 +32,11 @@ export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<R
     throw error
   }
   const closed = closeOnSignal(app)
-  if (config.env === 'production' && !config.keys.encryptionKey && !config.jwtSecret) {
+  const file = sqliteFilePath(config.databaseUrl)
+  for (const warning of file ? looseModeWarnings(file) : []) app.log.warn(warning)
+  if (config.env === 'production' && !config.keys.encryptionKey) {
     app.log.warn(
-      'private signing keys are stored unencrypted: set PORTCULLIS_KEY_ENCRYPTION_KEY (32 bytes, base64)',
+      'PORTCULLIS_ALLOW_UNENCRYPTED_KEYS=true: private signing keys and server secrets are stored in clear; set PORTCULLIS_KEY_ENCRYPTION_KEY (32 bytes, base64)',
     )
   }
   if (typeof config.trustProxy === 'number') {

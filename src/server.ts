@@ -1,3 +1,4 @@
+import { KeySealError } from './auth/key-sealer.js'
 import { ConfigError } from './config.js'
 import { loadDotEnv } from './dot-env.js'
 import { runServer } from './server-main.js'
@@ -9,6 +10,8 @@ runServer().then(
   (error: unknown) => {
     if (error instanceof ConfigError) {
       console.error(`portcullis: configuration error: ${error.message}`)
+    } else if (error instanceof KeySealError) {
+      console.error(`portcullis: cannot open the stored keys: ${error.message}`)
     } else {
       console.error('portcullis: failed to start:', error)
     }

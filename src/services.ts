@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { AccessTokens } from './auth/access-tokens.js'
 import { AuditService } from './auth/audit.js'
 import { ClientService } from './auth/clients.js'
@@ -8,6 +7,7 @@ import { LoginThrottle } from './auth/login-throttle.js'
 import { MachineTokens } from './auth/machine-tokens.js'
 import { PasswordHasher } from './auth/password-hasher.js'
 import { RateLimiter } from './auth/rate-limiter.js'
+import { serverSecret } from './auth/server-secrets.js'
 import { SessionService } from './auth/sessions.js'
 import { UserAdmin } from './auth/user-admin.js'
 import { UserService } from './auth/users.js'
@@ -45,6 +45,7 @@ export async function createServices(
   const store = withStatusCache(rawStore, clock, config.statusCacheMs)
   const limiter = new WorkLimiter(config.hashConcurrency, config.hashQueueLimit)
   const hasher = new PasswordHasher(config.argon2, limiter)
+  const sealer = new KeySealer(config.keys.encryptionKey)
   const keyring = new Keyring(
     store,
     {
@@ -52,7 +53,7 @@ export async function createServices(
       tokenTtlSeconds: config.accessTokenTtlSeconds,
       publishSeconds: config.keys.publishSeconds,
       rotationSeconds: config.keys.rotationSeconds,
-      sealer: new KeySealer(config.keys.encryptionKey),
+      sealer,
       sharedSecret: config.jwtSecret,
     },
     clock,
@@ -66,17 +67,10 @@ export async function createServices(
     // Read when a client_credentials token is issued, so the token names this registration.
     registrationOf: async (id) => (await store.clients.findById(id))?.registrationId ?? null,
   })
-  const rotationKey = await store.secrets.getOrCreate(
-    'refresh-rotation-key',
-    randomBytes(32).toString('base64url'),
-    new Date(clock.now()).toISOString(),
-  )
+  const createdAt = new Date(clock.now()).toISOString()
+  const rotationKey = await serverSecret(store, sealer, 'refresh-rotation-key', createdAt)
   const sessions = new SessionService(store, clock, config.session, rotationKey)
-  const deviceKey = await store.secrets.getOrCreate(
-    'device-key',
-    randomBytes(32).toString('base64url'),
-    new Date(clock.now()).toISOString(),
-  )
+  const deviceKey = await serverSecret(store, sealer, 'device-key', createdAt)
   const { limits } = config
   const throttle = new LoginThrottle(
     store.counters,

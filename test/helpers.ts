@@ -35,11 +35,16 @@ export interface TestAppOptions {
   env?: Record<string, string>
   logStream?: DestinationStream
   clock?: ManualClock
+  /** The database to use (e.g. one shared by two apps); default a fresh one. */
+  databaseUrl?: string
 }
 
 /** A ready app on a fresh store with a manual clock; closed after the test. */
 export async function buildTestApp(t: TestContext, options: TestAppOptions = {}): Promise<TestApp> {
-  const config = testConfig({ PORTCULLIS_DATABASE_URL: await freshDatabaseUrl(t), ...options.env })
+  const config = testConfig({
+    PORTCULLIS_DATABASE_URL: options.databaseUrl ?? (await freshDatabaseUrl(t)),
+    ...options.env,
+  })
   const clock = options.clock ?? new ManualClock(Date.parse('2026-06-01T12:00:00Z'))
   const services = await createServices(
     config,

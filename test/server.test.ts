@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -50,6 +50,59 @@ async function registerAndLogin(url: string, username: string) {
   assert.equal(tok.headers.get('cache-control'), 'no-store')
   return ((await tok.json()) as { access_token: string }).access_token
 }
+
+describe('private keys on disk', () => {
+  const key = { PORTCULLIS_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 5).toString('base64') }
+
+  it('refuses to start on secrets stored in clear once a key is set, in one line naming keys seal', async (t) => {
+    const dataDir = tempDir(t)
+    const first = await startServer({ ...cheap, PORTCULLIS_DATA_DIR: dataDir })
+    assert.equal(await first.stop(), 0)
+    const { code, stderr } = await runServerToExit({
+      ...cheap,
+      ...key,
+      PORTCULLIS_DATA_DIR: dataDir,
+    })
+    assert.equal(code, 1)
+    assert.match(
+      stderr,
+      /^portcullis: cannot open the stored keys: signing_keys\/[\w-]{43} is stored unencrypted although PORTCULLIS_KEY_ENCRYPTION_KEY is set: run `portcullis keys seal`.*\n$/,
+    )
+  })
+
+  it('starts in production with the explicit opt-out, warning about it and about loose file modes', async (t) => {
+    const dataDir = tempDir(t)
+    chmodSync(dataDir, 0o755)
+    const server = await startServer({
+      ...cheap,
+      NODE_ENV: 'production',
+      PORTCULLIS_ISSUER: 'https://auth.example.test',
+      PORTCULLIS_ALLOW_UNENCRYPTED_KEYS: 'true',
+      PORTCULLIS_DATA_DIR: dataDir,
+    })
+    t.after(() => server.stop())
+    const warnings = server
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('"level":40'))
+      .map((l) => (JSON.parse(l) as { msg: string }).msg)
+    assert.ok(
+      warnings.some((w) =>
+        w.startsWith(
+          'PORTCULLIS_ALLOW_UNENCRYPTED_KEYS=true: private signing keys and server secrets are stored in clear',
+        ),
+      ),
+      warnings.join('\n'),
+    )
+    assert.ok(
+      warnings.includes(
+        `${dataDir} is accessible to group or others (mode 0755); it holds private keys: chmod 700 it`,
+      ),
+      warnings.join('\n'),
+    )
+    assert.equal((statSync(join(dataDir, 'portcullis.db')).mode & 0o777).toString(8), '600')
+  })
+})
 
 describe('the server process', () => {
   it('serves register → token → users/me over real HTTP and stores under the data dir', async (t) => {
@@ -165,6 +218,10 @@ describe('the server process', () => {
     ],
     [{ NODE_ENV: 'production' }, /PORTCULLIS_ISSUER must be set/],
     [{ NODE_ENV: 'production', PORTCULLIS_ISSUER: 'http://auth.example' }, /must be an https URL/],
+    [
+      { NODE_ENV: 'production', PORTCULLIS_ISSUER: 'https://auth.example' },
+      /PORTCULLIS_KEY_ENCRYPTION_KEY must be set when NODE_ENV=production .*PORTCULLIS_ALLOW_UNENCRYPTED_KEYS=true/,
+    ],
     [{ PORTCULLIS_REALM: 'a"b, error="x' }, /PORTCULLIS_REALM must be printable ASCII without "/],
     [
       { PORTCULLIS_ARGON2_MEMORY_KIB: '8', PORTCULLIS_ARGON2_PARALLELISM: '4' },

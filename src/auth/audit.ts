@@ -28,6 +28,7 @@ export const auditEventTypes = [
   'client.create',
   'client.delete',
   'client.secret_rotate',
+  'key.revoke',
 ] as const
 export type AuditEventType = (typeof auditEventTypes)[number]
 

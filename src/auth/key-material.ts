@@ -8,7 +8,7 @@ import {
   type JWK,
 } from 'jose'
 import type { SigningKeyRecord } from '../store/store.js'
-import type { KeySealer } from './key-sealer.js'
+import { type KeySealer, signingKeyContext } from './key-sealer.js'
 
 export type AsymmetricAlg = 'ES256' | 'EdDSA'
 export type SigningAlg = AsymmetricAlg | 'HS256'
@@ -45,23 +45,27 @@ export async function generateRecord(
     kid,
     alg,
     publicJwk: JSON.stringify(publicJwk),
-    privateJwk: sealer.seal(JSON.stringify(await exportJWK(pair.privateKey))),
+    privateJwk: sealer.seal(
+      JSON.stringify(await exportJWK(pair.privateKey)),
+      signingKeyContext(kid),
+    ),
     createdAt,
     activatesAt,
     retiredAt: null,
   }
 }
 
-/** Imports a stored record, opening its sealed private key. */
+/** Imports a stored record, opening its sealed private key (bound to its kid). */
 export async function importRecord(record: SigningKeyRecord, sealer: KeySealer): Promise<HeldKey> {
   const alg = record.alg as AsymmetricAlg
+  if (record.privateJwk === null) throw new Error(`signing key ${record.kid} has no private half`)
   const publicJwk = JSON.parse(record.publicJwk) as JWK
   return {
     kid: record.kid,
     alg,
     publicJwk,
     privateKey: (await importJWK(
-      JSON.parse(sealer.open(record.privateJwk)) as JWK,
+      JSON.parse(sealer.open(record.privateJwk, signingKeyContext(record.kid))) as JWK,
       alg,
     )) as CryptoKey,
     publicKey: (await importJWK(publicJwk, alg)) as CryptoKey,

@@ -53,6 +53,8 @@ const iso = (ms: number) => new Date(ms).toISOString()
  */
 export class Keyring {
   private keys: HeldKey[] = []
+  /** Activation times of every stored key of the signing alg, revoked ones too, ascending. */
+  private activations: string[] = []
   private byKid = new Map<string, { held: HeldKey; removedAt: number }>()
   private loadedAt = Number.NEGATIVE_INFINITY
   private reloading: Promise<void> | undefined
@@ -75,9 +77,19 @@ export class Keyring {
     const now = this.clock.now()
     await this.addFirstKey(alg, now)
     await this.rotateIfDue(alg, now)
-    const records = (await this.store.signingKeys.list()).filter((r) => r.retiredAt === null)
+    const all = await this.store.signingKeys.list()
+    const records = all.filter((r) => r.retiredAt === null)
     const held = await Promise.all(records.map((r) => importRecord(r, this.options.sealer)))
-    this.keys = held.sort((a, b) => a.activatesAt.localeCompare(b.activatesAt))
+    this.keys = held.sort(
+      (a, b) =>
+        a.activatesAt.localeCompare(b.activatesAt) || a.createdAt.localeCompare(b.createdAt),
+    )
+    // A revoked key that had activated still ends its predecessor's verification time:
+    // revoking the active key must not lengthen the life of the key it replaced.
+    this.activations = all
+      .filter((r) => r.alg === alg && (r.retiredAt === null || r.activatesAt <= r.retiredAt))
+      .map((r) => r.activatesAt)
+      .sort()
     this.index()
     this.loadedAt = now
   }
@@ -94,6 +106,35 @@ export class Keyring {
     await this.store.signingKeys.insert(record)
     await this.load()
     return record.kid
+  }
+
+  /**
+   * Revokes the key `kid` (a leaked key): it leaves the JWKS and stops verifying at once in this
+   * keyring (other instances follow at their next reload), and its private half is deleted from
+   * the store. When it was the signing key, a new key that signs at once is stored in the same
+   * step, so tokens keep being issued. Returns the successor's kid (null when none was needed),
+   * or undefined when no unrevoked key has this kid.
+   */
+  async revoke(kid: string): Promise<{ successor: string | null } | undefined> {
+    const now = this.clock.now()
+    const records = (await this.store.signingKeys.list()).filter((r) => r.retiredAt === null)
+    const target = records.find((r) => r.kid === kid)
+    if (!target) return undefined
+    // list() is newest first: the first activated key of the signing alg is the signer.
+    const signer = records.find((r) => r.alg === this.options.alg && r.activatesAt <= iso(now))
+    const successor =
+      signer?.kid === kid && this.options.sharedSecret === undefined
+        ? await generateRecord(
+            this.options.alg as AsymmetricAlg,
+            iso(now),
+            // Never earlier than the revoked key: the successor must sort after it.
+            iso(Math.max(now, Date.parse(target.activatesAt))),
+            this.options.sealer,
+          )
+        : null
+    if (!(await this.store.signingKeys.revoke(kid, iso(now), successor))) return undefined
+    await this.load()
+    return { successor: successor?.kid ?? null }
   }
 
   /** The key that signs new tokens now. */
@@ -161,11 +202,9 @@ export class Keyring {
    * the time can be computed once per load.
    */
   private removedAt(key: HeldKey): number {
-    const successor = this.keys.find(
-      (k) => k.alg === this.options.alg && k.activatesAt > key.activatesAt,
-    )
-    if (!successor) return Number.POSITIVE_INFINITY
-    return Date.parse(successor.activatesAt) + this.options.tokenTtlSeconds * 1000
+    const successor = this.activations.find((at) => at > key.activatesAt)
+    if (successor === undefined) return Number.POSITIVE_INFINITY
+    return Date.parse(successor) + this.options.tokenTtlSeconds * 1000
   }
 
   private index(): void {

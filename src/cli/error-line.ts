@@ -1,3 +1,4 @@
+import { KeySealError } from '../auth/key-sealer.js'
 import { ConfigError } from '../config.js'
 import { ApiError } from '../errors.js'
 import { StoreUnavailableError } from '../store/store.js'
@@ -13,7 +14,11 @@ export function errorLine(error: unknown): { code: 1 | 2; message: string } | nu
   if (error instanceof ConfigError) {
     return { code: 1, message: `configuration error: ${error.message}` }
   }
-  if (error instanceof CliError || error instanceof StoreUnavailableError) {
+  if (
+    error instanceof CliError ||
+    error instanceof StoreUnavailableError ||
+    error instanceof KeySealError
+  ) {
     return { code: 1, message: error.message }
   }
   // parseArgs reports unknown or malformed options as TypeErrors with ERR_PARSE_ARGS_* codes.

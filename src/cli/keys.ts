@@ -1,5 +1,8 @@
+import { AuditService, cliActor } from '../auth/audit.js'
+import { revokeSigningKey } from '../auth/key-revocation.js'
 import { KeySealer } from '../auth/key-sealer.js'
 import { Keyring } from '../auth/keys.js'
+import { sealStoredSecrets } from '../auth/server-secrets.js'
 import { systemClock } from '../clock.js'
 import type { Config } from '../config.js'
 import type { Store } from '../store/store.js'
@@ -8,10 +11,17 @@ import { intOption } from './options.js'
 
 /** The server's key ring over `store`, loaded, as the CLI sees it. */
 async function loadKeyring(config: Config, store: Store): Promise<Keyring> {
+  const keyring = keyringOf(config, store)
+  await keyring.load()
+  return keyring
+}
+
+/** The server's key ring over `store`, not loaded yet (loading creates a first key). */
+function keyringOf(config: Config, store: Store): Keyring {
   if (config.jwtSecret !== undefined) {
     throw new CliError('the HS256 mode has one shared secret and no key ring')
   }
-  const keyring = new Keyring(
+  return new Keyring(
     store,
     {
       alg: config.signingAlg,
@@ -23,8 +33,6 @@ async function loadKeyring(config: Config, store: Store): Promise<Keyring> {
     },
     systemClock,
   )
-  await keyring.load()
-  return keyring
 }
 
 const rotateCommand: Command = {
@@ -68,4 +76,55 @@ and, for a retired key, until when tokens it signed still verify.`,
   },
 }
 
-export const keyCommands = [rotateCommand, listCommand]
+const revokeCommand: Command = {
+  name: 'keys revoke',
+  summary: 'withdraw a leaked signing key at once',
+  help: `usage: portcullis keys revoke KID
+
+Revokes a signing key (a leaked one): it leaves the JWKS and tokens it signed stop verifying,
+on every instance within PORTCULLIS_KEY_RELOAD_SECONDS; its private half is deleted. If it was
+the signing key, a new key signs from now on. Writes a key.revoke audit record. Users holding
+tokens signed by it log in again (their refresh tokens keep working).`,
+  args: ['KID'],
+  needs: 'store',
+  async run({ positionals, config, store, io }) {
+    const kid = positionals[0] ?? ''
+    const audit = new AuditService(store.audit, systemClock)
+    const result = await revokeSigningKey(keyringOf(config, store), audit, kid, cliActor)
+    // The kid is not echoed unless it matched a stored one: it is whatever was typed.
+    if (!result)
+      throw new CliError('no unrevoked signing key has that id (see portcullis keys list)')
+    println(io.stdout, `revoked ${kid}`)
+    if (result.successor) println(io.stdout, `signing now with ${result.successor}`)
+    println(
+      io.stderr,
+      `every instance refuses its tokens within PORTCULLIS_KEY_RELOAD_SECONDS (${config.keys.reloadSeconds} s)`,
+    )
+    return 0
+  },
+}
+
+const sealCommand: Command = {
+  name: 'keys seal',
+  summary: 'encrypt the stored private keys and server secrets',
+  help: `usage: portcullis keys seal
+
+Encrypts every private signing key and server secret stored in clear (and re-encrypts those
+sealed by older versions, without their row binding) with PORTCULLIS_KEY_ENCRYPTION_KEY, in one
+transaction. Run it once after setting the key: the server refuses to start while a secret is
+in clear and the key is set. Running it again changes nothing.`,
+  needs: 'store',
+  async run({ config, store, io }) {
+    if (!config.keys.encryptionKey) {
+      throw new CliError('set PORTCULLIS_KEY_ENCRYPTION_KEY (`openssl rand -base64 32`) first')
+    }
+    const report = await sealStoredSecrets(store, new KeySealer(config.keys.encryptionKey))
+    println(
+      io.stdout,
+      `sealed ${report.signingKeys} signing keys and ${report.secrets} server secrets; ${report.unchanged} already sealed`,
+    )
+    return 0
+  },
+}
+
+export const keyCommands = [rotateCommand, listCommand, revokeCommand, sealCommand]

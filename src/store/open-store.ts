@@ -7,6 +7,13 @@ export interface OpenStoreOptions {
   timeoutMs: number
 }
 
+/** The file of a `sqlite:<path>` database URL; null for `sqlite::memory:` and PostgreSQL. */
+export function sqliteFilePath(databaseUrl: string): string | null {
+  if (!databaseUrl.startsWith('sqlite:')) return null
+  const path = databaseUrl.slice('sqlite:'.length)
+  return path === ':memory:' ? null : path
+}
+
 /**
  * Opens and migrates the store named by a database URL: `sqlite:<path>`, `sqlite::memory:`,
  * or `postgres://…` / `postgresql://…`.

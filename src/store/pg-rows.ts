@@ -27,7 +27,7 @@ export interface KeyRow {
   kid: string
   alg: string
   public_jwk: string
-  private_jwk: string
+  private_jwk: string | null
   created_at: Date
   retired_at: Date | null
   activates_at: Date

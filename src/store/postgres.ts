@@ -7,10 +7,22 @@ import { postgresClients } from './postgres-clients.js'
 import { postgresRevokedTokens } from './postgres-revoked-tokens.js'
 import { postgresSecrets, postgresSessions } from './postgres-sessions.js'
 import { postgresUsers } from './postgres-users.js'
-import { type Store, type TableName, tableNames } from './store.js'
+import { type SigningKeyRecord, type Store, type TableName, tableNames } from './store.js'
 
 // Any constant works; it only has to be the same for every instance running migrations.
 const migrationLock = 7_345_129
+
+const insertKey = `INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk, created_at,
+  retired_at, activates_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`
+const keyValues = (k: SigningKeyRecord) => [
+  k.kid,
+  k.alg,
+  k.publicJwk,
+  k.privateJwk,
+  k.createdAt,
+  k.retiredAt,
+  k.activatesAt,
+]
 
 /**
  * Opens the PostgreSQL store over a connection pool. Failures follow createPgDriver: transient
@@ -54,11 +66,7 @@ export function openPostgresStore(url: string, options: PostgresOptions): Store 
           )
         ).rows.map(toKey),
       insert: async (k) => {
-        await query(
-          `INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk, created_at, retired_at,
-           activates_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-          [k.kid, k.alg, k.publicJwk, k.privateJwk, k.createdAt, k.retiredAt, k.activatesAt],
-        )
+        await query(insertKey, keyValues(k))
       },
       insertIfNoneSince: (k, since) =>
         transaction(async (client) => {
@@ -75,14 +83,30 @@ export function openPostgresStore(url: string, options: PostgresOptions): Store 
           )
           return result.rowCount === 1
         }),
-      retire: async (kid, at) =>
-        (
-          await query(
-            'UPDATE signing_keys SET retired_at = $1 WHERE kid = $2 AND retired_at IS NULL',
+      revoke: (kid, at, successor) =>
+        transaction(async (client) => {
+          const revoked = await client.query(
+            `UPDATE signing_keys SET retired_at = $1, private_jwk = NULL
+             WHERE kid = $2 AND retired_at IS NULL`,
             [at, kid],
           )
-        ).rowCount === 1,
+          if (revoked.rowCount !== 1) return false
+          if (successor) await client.query(insertKey, keyValues(successor))
+          return true
+        }),
     },
+    replaceSecrets: (changes) =>
+      transaction(async (client) => {
+        let changed = 0
+        for (const c of changes) {
+          const sql =
+            c.table === 'signing_keys'
+              ? 'UPDATE signing_keys SET private_jwk = $1 WHERE kid = $2 AND private_jwk = $3'
+              : 'UPDATE server_secrets SET value = $1 WHERE name = $2 AND value = $3'
+          changed += (await client.query(sql, [c.next, c.id, c.expected])).rowCount ?? 0
+        }
+        return changed
+      }),
     async counts() {
       const entries = await Promise.all(
         tableNames.map(async (t) => {

@@ -87,11 +87,12 @@ export interface SigningKeyRecord {
   kid: string
   alg: string
   publicJwk: string
-  privateJwk: string
+  /** The private JWK, sealed when an encryption key is set; null once the key is revoked. */
+  privateJwk: string | null
   createdAt: string
-  /** When it starts signing; published in JWKS from its creation (key rotation, issue #5). */
+  /** When it starts signing; published in JWKS from its creation. */
   activatesAt: string
-  /** Set only by an emergency retirement: the key stops verifying at once. */
+  /** Set only when the key is revoked (`keys revoke`): it stops verifying at once. */
   retiredAt: string | null
 }
 
@@ -129,6 +130,17 @@ export interface SecretRecord {
   name: string
   value: string
   createdAt: string
+}
+
+/**
+ * One stored secret to replace (for `keys seal`): the private JWK of the signing key `id`, or the
+ * value of the server secret `id`, from `expected` to `next`.
+ */
+export interface SecretChange {
+  table: 'signing_keys' | 'server_secrets'
+  id: string
+  expected: string
+  next: string
 }
 
 /** A throttle counter: `count` events in the window that began at `windowStart`. */

@@ -27,7 +27,7 @@ export interface KeyRow {
   kid: string
   alg: string
   public_jwk: string
-  private_jwk: string
+  private_jwk: string | null
   created_at: string
   retired_at: string | null
   activates_at: string

@@ -1,7 +1,6 @@
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { counterStore } from './counters.js'
+import { createPrivately, tightenCreated } from './file-modes.js'
 import { sqliteMigrations } from './migrations/sqlite.js'
 import { sqliteAudit } from './sqlite-audit.js'
 import { sqliteClients } from './sqlite-clients.js'
@@ -10,15 +9,22 @@ import { sqliteRevokedTokens } from './sqlite-revoked-tokens.js'
 import { type KeyRow, toKey } from './sqlite-rows.js'
 import { sqliteSecrets, sqliteSessions } from './sqlite-sessions.js'
 import { sqliteUsers } from './sqlite-users.js'
-import { type SigningKeyRecord, type Store, type TableName, tableNames } from './store.js'
+import {
+  type SecretChange,
+  type SigningKeyRecord,
+  type Store,
+  type TableName,
+  tableNames,
+} from './store.js'
 
 /**
- * Opens the embedded SQLite store (WAL mode). `path` is a file path or ':memory:'.
+ * Opens the embedded SQLite store (WAL mode). `path` is a file path or ':memory:'. A new
+ * database is created private to the server's user: its directory 0700, its files 0600.
  * better-sqlite3 is synchronous; each call is one short indexed statement, so it does not
  * hold the event loop long enough to matter (measured in `npm run bench`).
  */
 export function openSqliteStore(path: string): Store {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  const created = path !== ':memory:' && createPrivately(path)
   const db = new Database(path)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
@@ -51,6 +57,7 @@ export function openSqliteStore(path: string): Store {
     return done
   }
   migrate()
+  if (created) tightenCreated(path)
 
   const q = {
     keys: db.prepare<[], KeyRow>(
@@ -62,10 +69,37 @@ export function openSqliteStore(path: string): Store {
       created_at, retired_at, activates_at) SELECT ?, ?, ?, ?, ?, NULL, ?
       WHERE NOT EXISTS (SELECT 1 FROM signing_keys
         WHERE alg = ? AND retired_at IS NULL AND activates_at >= ?)`),
-    retireKey: db.prepare(
-      'UPDATE signing_keys SET retired_at = ? WHERE kid = ? AND retired_at IS NULL',
+    revokeKey: db.prepare(
+      'UPDATE signing_keys SET retired_at = ?, private_jwk = NULL WHERE kid = ? AND retired_at IS NULL',
     ),
+    replaceKey: db.prepare(
+      'UPDATE signing_keys SET private_jwk = ? WHERE kid = ? AND private_jwk = ?',
+    ),
+    replaceSecret: db.prepare('UPDATE server_secrets SET value = ? WHERE name = ? AND value = ?'),
   }
+  const insertKey = (k: SigningKeyRecord) =>
+    q.insertKey.run(
+      k.kid,
+      k.alg,
+      k.publicJwk,
+      k.privateJwk,
+      k.createdAt,
+      k.retiredAt,
+      k.activatesAt,
+    )
+  const revoke = db.transaction((kid: string, at: string, successor: SigningKeyRecord | null) => {
+    if (q.revokeKey.run(at, kid).changes !== 1) return false
+    if (successor) insertKey(successor)
+    return true
+  })
+  const replaceSecrets = db.transaction((changes: SecretChange[]) => {
+    let changed = 0
+    for (const c of changes) {
+      const statement = c.table === 'signing_keys' ? q.replaceKey : q.replaceSecret
+      changed += statement.run(c.next, c.id, c.expected).changes
+    }
+    return changed
+  })
 
   return {
     engine: 'sqlite',
@@ -74,15 +108,7 @@ export function openSqliteStore(path: string): Store {
       list: () => guard(() => q.keys.all().map(toKey)),
       insert: (k: SigningKeyRecord) =>
         guard(() => {
-          q.insertKey.run(
-            k.kid,
-            k.alg,
-            k.publicJwk,
-            k.privateJwk,
-            k.createdAt,
-            k.retiredAt,
-            k.activatesAt,
-          )
+          insertKey(k)
         }),
       insertIfNoneSince: (k: SigningKeyRecord, since: string) =>
         guard(
@@ -98,8 +124,9 @@ export function openSqliteStore(path: string): Store {
               since,
             ).changes === 1,
         ),
-      retire: (kid, at) => guard(() => q.retireKey.run(at, kid).changes === 1),
+      revoke: (kid, at, successor) => guard(() => revoke.immediate(kid, at, successor)),
     },
+    replaceSecrets: (changes) => guard(() => replaceSecrets.immediate(changes)),
     counts: () =>
       guard(
         () =>

@@ -11,6 +11,7 @@ import type {
   NewUser,
   RefreshTokenRecord,
   RevokedTokenRecord,
+  SecretChange,
   SecretRecord,
   SessionRecord,
   SigningKeyRecord,
@@ -71,7 +72,12 @@ export interface SigningKeyStore {
    * it was inserted.
    */
   insertIfNoneSince(key: SigningKeyRecord, since: string): Promise<boolean>
-  retire(kid: string, at: string): Promise<boolean>
+  /**
+   * Revokes the key `kid` unless it already is: sets its `retiredAt`, deletes its private half
+   * (`privateJwk` null) and inserts `successor` if given, in one transaction. Returns whether
+   * it revoked (false for an unknown or already revoked kid, and then nothing is inserted).
+   */
+  revoke(kid: string, at: string, successor: SigningKeyRecord | null): Promise<boolean>
 }
 
 /** The tables, in an order that respects references (copy in this order, clear in reverse). */
@@ -195,6 +201,11 @@ export interface Store {
   counts(): Promise<Record<TableName, number>>
   /** Deletes every row of every table (schema kept); only for `db copy --force`. */
   clear(): Promise<void>
+  /**
+   * In one transaction, sets each secret of `changes` to its `next` value where it still holds
+   * its `expected` one; returns how many changed. For `keys seal`.
+   */
+  replaceSecrets(changes: SecretChange[]): Promise<number>
   /** Applies pending migrations; returns the versions applied. */
   migrate(): Promise<number[]>
   close(): Promise<void>

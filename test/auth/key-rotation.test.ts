@@ -77,7 +77,7 @@ describe('key rotation', () => {
     const sealer = new KeySealer(Buffer.alloc(32, 7))
     await keyringFor(store, 'ES256', clock, { sealer }).load()
     const [record] = await store.signingKeys.list()
-    assert.match(record?.privateJwk ?? '', /^enc:v1:/)
+    assert.match(record?.privateJwk ?? '', /^enc:v2:/)
     assert.doesNotMatch(record?.privateJwk ?? '', /"d"/)
     const again = keyringFor(store, 'ES256', clock, { sealer })
     await again.load()

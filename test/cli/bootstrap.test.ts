@@ -23,7 +23,11 @@ const bootstrapEnv = (dir: string, password: string, env: Record<string, string>
   ...env,
 })
 
-const production = { NODE_ENV: 'production', PORTCULLIS_ISSUER: 'https://auth.example.test' }
+const production = {
+  NODE_ENV: 'production',
+  PORTCULLIS_ISSUER: 'https://auth.example.test',
+  PORTCULLIS_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
+}
 
 async function usersIn(dir: string) {
   const store = openSqliteStore(join(dir, 'portcullis.db'))

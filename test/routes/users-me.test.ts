@@ -262,7 +262,7 @@ describe('GET /users/me', () => {
     const { token } = await withUser(testApp)
     assert.equal((await getMe(testApp.app, `Bearer ${token}`)).statusCode, 200)
     const { keyring, store } = testApp.services
-    await store.signingKeys.retire(keyring.signingKey().kid, new Date().toISOString())
+    await store.signingKeys.revoke(keyring.signingKey().kid, new Date().toISOString(), null)
     await keyring.load()
     assertInvalidToken(await getMe(testApp.app, `Bearer ${token}`))
   })

@@ -266,25 +266,76 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
         assert.deepEqual(await store.signingKeys.list(), [newest, middle, oldest])
       })
 
-      it('retires a key once: the second retire reports false', async (t) => {
+      it('revokes a key once, deleting its private half: the second revoke reports false', async (t) => {
         const store = await fresh(t)
         await store.signingKeys.insert(newKey('kid-a', T0))
         await store.signingKeys.insert(newKey('kid-b', T1))
-        assert.equal(await store.signingKeys.retire('kid-a', T2), true)
-        assert.equal(await store.signingKeys.retire('kid-a', '2026-06-02T00:00:00.000Z'), false)
+        assert.equal(await store.signingKeys.revoke('kid-a', T2, null), true)
+        assert.equal(
+          await store.signingKeys.revoke('kid-a', '2026-06-02T00:00:00.000Z', newKey('kid-c', T2)),
+          false,
+        )
         const keys = await store.signingKeys.list()
         assert.deepEqual(
-          keys.map((k) => [k.kid, k.retiredAt]),
+          keys.map((k) => [k.kid, k.retiredAt, k.privateJwk === null]),
           [
-            ['kid-b', null],
-            ['kid-a', T2],
+            ['kid-b', null, false],
+            ['kid-a', T2, true],
           ],
+          'the second revoke inserted no successor',
         )
       })
 
-      it('reports false when retiring a key that does not exist', async (t) => {
+      it('inserts the successor of a revoked key in the same step', async (t) => {
         const store = await fresh(t)
-        assert.equal(await store.signingKeys.retire('kid-missing', T1), false)
+        await store.signingKeys.insert(newKey('kid-a', T0))
+        const successor = newKey('kid-next', T1)
+        assert.equal(await store.signingKeys.revoke('kid-a', T1, successor), true)
+        assert.deepEqual((await store.signingKeys.list())[0], successor)
+      })
+
+      it('revokes a key exactly once among concurrent revokers, with one successor', async (t) => {
+        const store = await fresh(t)
+        for (let round = 0; round < 5; round++) {
+          await store.signingKeys.insert(newKey(`kid-${round}`, T0))
+          const results = await Promise.all(
+            Array.from({ length: 10 }, (_, i) =>
+              store.signingKeys.revoke(`kid-${round}`, T1, newKey(`next-${round}-${i}`, T1)),
+            ),
+          )
+          assert.equal(results.filter(Boolean).length, 1)
+        }
+        const keys = await store.signingKeys.list()
+        assert.equal(keys.filter((k) => k.kid.startsWith('next-')).length, 5)
+      })
+
+      it('reports false when revoking a key that does not exist, and inserts nothing', async (t) => {
+        const store = await fresh(t)
+        assert.equal(await store.signingKeys.revoke('kid-missing', T1, newKey('kid-x', T1)), false)
+        assert.deepEqual(await store.signingKeys.list(), [])
+      })
+
+      it('replaces stored secrets only where they still hold the expected value', async (t) => {
+        const store = await fresh(t)
+        await store.signingKeys.insert(newKey('kid-a', T0))
+        await store.secrets.insert({ name: 'device-key', value: 'clear', createdAt: T0 })
+        await store.secrets.insert({ name: 'other', value: 'moved-on', createdAt: T0 })
+        const [key] = await store.signingKeys.list()
+        const changed = await store.replaceSecrets([
+          { table: 'signing_keys', id: 'kid-a', expected: key?.privateJwk ?? '', next: 'sealed-a' },
+          { table: 'server_secrets', id: 'device-key', expected: 'clear', next: 'sealed-d' },
+          { table: 'server_secrets', id: 'other', expected: 'stale', next: 'sealed-o' },
+        ])
+        assert.equal(changed, 2)
+        assert.equal((await store.signingKeys.list())[0]?.privateJwk, 'sealed-a')
+        assert.deepEqual(
+          (await store.secrets.list()).map((s) => [s.name, s.value]),
+          [
+            ['device-key', 'sealed-d'],
+            ['other', 'moved-on'],
+          ],
+        )
+        assert.equal(await store.replaceSecrets([]), 0)
       })
     })
 
@@ -538,7 +589,7 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
           await store.signingKeys.insertIfNoneSince(newKey('c', T1, 'EdDSA'), EPOCH),
           true,
         )
-        await store.signingKeys.retire('a', T2)
+        await store.signingKeys.revoke('a', T2, null)
         assert.equal(await store.signingKeys.insertIfNoneSince(newKey('d', T2), EPOCH), true)
         const kids = (await store.signingKeys.list()).map((k) => k.kid).sort()
         assert.deepEqual(kids, ['a', 'c', 'd'])

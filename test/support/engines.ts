@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import pg from 'pg'
 
@@ -34,4 +37,15 @@ export async function freshDatabaseUrl(t: TestContext, engine = testEngine): Pro
   const url = new URL(base)
   url.searchParams.set('options', `-c search_path=${schema}`)
   return url.toString()
+}
+
+/**
+ * Like `freshDatabaseUrl`, but one that several stores can open at once: on SQLite a file in a
+ * temporary directory (removed after the test) instead of a private in-memory database.
+ */
+export async function sharedDatabaseUrl(t: TestContext, engine = testEngine): Promise<string> {
+  if (engine !== 'sqlite') return freshDatabaseUrl(t, engine)
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-shared-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  return `sqlite:${join(dir, 'portcullis.db')}`
 }

@@ -139,6 +139,15 @@ export const postgresMigrations: Migration[] = [
       );
       CREATE INDEX revoked_tokens_expiry ON revoked_tokens (expires_at);
       ALTER TABLE refresh_tokens ADD COLUMN spent_by TEXT;
+      `,
+  },
+  {
+    version: 8,
+    name: 'revoked signing keys lose their private half',
+    // Keys retired before this migration never sign again: their private halves go too.
+    sql: `
+      ALTER TABLE signing_keys ALTER COLUMN private_jwk DROP NOT NULL;
+      UPDATE signing_keys SET private_jwk = NULL WHERE retired_at IS NOT NULL;
     `,
   },
 ]

@@ -145,6 +145,29 @@ export const sqliteMigrations: Migration[] = [
       ) STRICT;
       CREATE INDEX revoked_tokens_expiry ON revoked_tokens (expires_at);
       ALTER TABLE refresh_tokens ADD COLUMN spent_by TEXT;
+      `,
+  },
+  {
+    version: 8,
+    name: 'revoked signing keys lose their private half',
+    // SQLite cannot drop NOT NULL in place: the table is rebuilt. Keys retired before this
+    // migration never sign again, so their private halves are deleted too.
+    sql: `
+      CREATE TABLE signing_keys_v7 (
+        kid TEXT PRIMARY KEY,
+        alg TEXT NOT NULL,
+        public_jwk TEXT NOT NULL,
+        private_jwk TEXT,
+        created_at TEXT NOT NULL,
+        retired_at TEXT,
+        activates_at TEXT
+      ) STRICT;
+      INSERT INTO signing_keys_v7 (kid, alg, public_jwk, private_jwk, created_at, retired_at,
+        activates_at)
+        SELECT kid, alg, public_jwk, CASE WHEN retired_at IS NULL THEN private_jwk END,
+          created_at, retired_at, activates_at FROM signing_keys;
+      DROP TABLE signing_keys;
+      ALTER TABLE signing_keys_v7 RENAME TO signing_keys;
     `,
   },
 ]
