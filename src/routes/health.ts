@@ -15,7 +15,7 @@ export function healthRoutes(services: Services): FastifyPluginAsyncTypebox {
         schema: {
           operationId: 'checkLiveness',
           security: [],
-          tags: ['meta'],
+          tags: ['health'],
           summary: 'Liveness',
           description: '200 while the process serves HTTP, even when it sheds load.',
           response: { 200: Status, ...errorResponses(400) },
@@ -29,7 +29,7 @@ export function healthRoutes(services: Services): FastifyPluginAsyncTypebox {
         schema: {
           operationId: 'checkReadiness',
           security: [],
-          tags: ['meta'],
+          tags: ['health'],
           summary: 'Readiness',
           description: '200 when the database answers; 503 `temporarily_unavailable` otherwise.',
           response: { 200: Status, ...errorResponses(400, 503) },
