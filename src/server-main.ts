@@ -1,9 +1,12 @@
 import type { FastifyInstance } from 'fastify'
+import pino from 'pino'
 import { buildApp } from './app.js'
 import { bootstrapAdmin } from './auth/bootstrap-admin.js'
+import { adminRole } from './auth/roles.js'
 import { systemClock } from './clock.js'
 import { loadConfig } from './config.js'
 import { createServices } from './services.js'
+import { startupLine } from './startup-line.js'
 import { looseModeWarnings } from './store/file-modes.js'
 import { openStore, sqliteFilePath } from './store/open-store.js'
 
@@ -18,13 +21,19 @@ export interface RunningServer {
  * listens. SIGINT and SIGTERM close it gracefully (forced after 10 s). Throws ConfigError for a
  * bad setting, including a bootstrap admin password the policy refuses in production, and
  * KeySealError for stored keys or secrets the encryption key does not open (or that are in
- * clear while it is set). Warns when the SQLite files are open to group or others.
+ * clear while it is set). Warns when the SQLite files are open to group or others. When
+ * `terminal` (default: standard output is a TTY), one human line follows the JSON logs.
  */
-export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
+export async function runServer(
+  env: NodeJS.ProcessEnv = process.env,
+  terminal = process.stdout.isTTY === true,
+): Promise<RunningServer> {
   const config = loadConfig(env)
   const store = await openStore(config.databaseUrl, config.db)
   const services = await createServices(config, store, systemClock)
-  const app = await buildApp(services)
+  // The app's log destination (its default), held here to add the start-up line to it.
+  const logStream = pino.destination({ dest: 1, sync: false })
+  const app = await buildApp(services, { logStream })
   try {
     await bootstrapAdmin(services, app.log)
   } catch (error) {
@@ -44,11 +53,19 @@ export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<R
       "PORTCULLIS_TRUST_PROXY is a hop count: anyone who can reach this port directly can choose their client IP; list the proxies' addresses instead unless only the proxy can connect",
     )
   }
-  await app.listen({ host: config.host, port: config.port })
+  const address = await app.listen({ host: config.host, port: config.port })
   app.log.info(
     { issuer: config.issuer, store: store.engine, alg: config.signingAlg },
     'portcullis ready',
   )
+  if (terminal) {
+    // A hint, not a check: a database hiccup here must not stop a server that is up.
+    const adminExists = await store.users.anyEnabledWithRole(adminRole).catch(() => true)
+    // Into the log stream, so that it follows the JSON lines above, which are written asynchronously.
+    logStream.write(
+      `${startupLine({ url: address, databaseUrl: config.databaseUrl, adminExists })}\n`,
+    )
+  }
   return { app, closed }
 }
 

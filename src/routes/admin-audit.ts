@@ -47,6 +47,7 @@ export function adminAuditRoutes(services: Services): FastifyPluginAsyncTypebox 
       {
         config: { scopes: ['admin'] },
         schema: {
+          operationId: 'listAuditEvents',
           tags: ['admin'],
           summary: 'Read the audit log',
           description: `Security events, newest first. Filters: \`user_id\` (the user the event is about), \`type\` (one of ${auditEventTypes.map((t) => `\`${t}\``).join(', ')}), \`since\` and \`until\` (ISO 8601, inclusive). \`limit\` per page; pass \`next_cursor\` as \`cursor\` for older events. Needs \`admin\`.`,

@@ -47,6 +47,7 @@ export function adminClientRoutes(services: Services): FastifyPluginAsyncTypebox
         config: admin,
         onRequest: noCache,
         schema: {
+          operationId: 'createClient',
           tags,
           summary: 'Register a client',
           description:
@@ -77,6 +78,7 @@ export function adminClientRoutes(services: Services): FastifyPluginAsyncTypebox
       {
         config: admin,
         schema: {
+          operationId: 'listClients',
           tags,
           summary: 'List clients',
           description:
@@ -92,6 +94,7 @@ export function adminClientRoutes(services: Services): FastifyPluginAsyncTypebox
       {
         config: admin,
         schema: {
+          operationId: 'getClient',
           tags,
           summary: 'Read a client',
           description: '404 when there is no such registered client. Needs `admin`.',
@@ -112,6 +115,7 @@ export function adminClientRoutes(services: Services): FastifyPluginAsyncTypebox
         config: admin,
         onRequest: noCache,
         schema: {
+          operationId: 'rotateClientSecret',
           tags,
           summary: "Rotate a client's secret",
           description:
@@ -133,6 +137,7 @@ export function adminClientRoutes(services: Services): FastifyPluginAsyncTypebox
       {
         config: admin,
         schema: {
+          operationId: 'deleteClient',
           tags,
           summary: 'Delete a client',
           description:

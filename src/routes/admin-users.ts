@@ -30,6 +30,7 @@ export function adminUserRoutes(services: Services): FastifyPluginAsyncTypebox {
       {
         config: admin,
         schema: {
+          operationId: 'listUsers',
           tags,
           summary: 'List users',
           description:
@@ -62,6 +63,7 @@ export function adminUserRoutes(services: Services): FastifyPluginAsyncTypebox {
       {
         config: admin,
         schema: {
+          operationId: 'getUser',
           tags,
           summary: 'Read a user',
           description: 'One user with roles and status; 404 when there is none. Needs `admin`.',
@@ -78,6 +80,7 @@ export function adminUserRoutes(services: Services): FastifyPluginAsyncTypebox {
         {
           config: admin,
           schema: {
+            operationId: `${action}User`,
             tags,
             summary: `${action === 'disable' ? 'Disable' : 'Enable'} a user`,
             description:
@@ -101,6 +104,7 @@ export function adminUserRoutes(services: Services): FastifyPluginAsyncTypebox {
       {
         config: admin,
         schema: {
+          operationId: 'setUserRoles',
           tags,
           summary: "Set a user's roles",
           description:
@@ -124,6 +128,7 @@ export function adminUserRoutes(services: Services): FastifyPluginAsyncTypebox {
       {
         config: admin,
         schema: {
+          operationId: 'deleteUser',
           tags,
           summary: 'Delete a user',
           description:
@@ -143,6 +148,7 @@ export function adminUserRoutes(services: Services): FastifyPluginAsyncTypebox {
       {
         config: admin,
         schema: {
+          operationId: 'listUserSessions',
           tags,
           summary: "List a user's sessions",
           description:
@@ -159,6 +165,7 @@ export function adminUserRoutes(services: Services): FastifyPluginAsyncTypebox {
       {
         config: admin,
         schema: {
+          operationId: 'endUserSessions',
           tags,
           summary: "End all of a user's sessions",
           description: 'Ends every session of the user at once. 204. Needs `admin`.',
@@ -177,6 +184,7 @@ export function adminUserRoutes(services: Services): FastifyPluginAsyncTypebox {
       {
         config: admin,
         schema: {
+          operationId: 'endUserSession',
           tags,
           summary: "End one of a user's sessions",
           description: '204; 404 when the user has no such session. Needs `admin`.',

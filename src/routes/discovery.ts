@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { errorResponses } from '../http/schemas.js'
 import type { Services } from '../services.js'
 
 const Metadata = Type.Object({
@@ -30,11 +31,13 @@ export function discoveryRoutes(services: Services): FastifyPluginAsyncTypebox {
       '/.well-known/oauth-authorization-server',
       {
         schema: {
+          operationId: 'getServerMetadata',
+          security: [],
           tags: ['keys'],
           summary: 'Authorization server metadata (RFC 8414)',
           description:
             'Where the token, revocation, introspection and JWKS endpoints are, which grants, scopes and client authentication methods this server supports, and which algorithm signs its access tokens. Generated from the running configuration.',
-          response: { 200: Metadata },
+          response: { 200: Metadata, ...errorResponses(400) },
         },
       },
       async (_request, reply) => {

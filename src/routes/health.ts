@@ -13,10 +13,12 @@ export function healthRoutes(services: Services): FastifyPluginAsyncTypebox {
       '/healthz',
       {
         schema: {
-          tags: ['meta'],
+          operationId: 'checkLiveness',
+          security: [],
+          tags: ['health'],
           summary: 'Liveness',
-          description: 'Always 200 while the process serves HTTP.',
-          response: { 200: Status },
+          description: '200 while the process serves HTTP, even when it sheds load.',
+          response: { 200: Status, ...errorResponses(400) },
         },
       },
       async () => ({ status: 'ok' }),
@@ -25,10 +27,12 @@ export function healthRoutes(services: Services): FastifyPluginAsyncTypebox {
       '/readyz',
       {
         schema: {
-          tags: ['meta'],
+          operationId: 'checkReadiness',
+          security: [],
+          tags: ['health'],
           summary: 'Readiness',
           description: '200 when the database answers; 503 `temporarily_unavailable` otherwise.',
-          response: { 200: Status, ...errorResponses(503) },
+          response: { 200: Status, ...errorResponses(400, 503) },
         },
       },
       async () => {

@@ -52,6 +52,8 @@ export function introspectRoutes(services: Services): FastifyPluginAsyncTypebox 
         onRequest: [noCache, rateLimit(services, 'introspect', perMinute(services))],
         preValidation: requireContentType('application/x-www-form-urlencoded'),
         schema: {
+          operationId: 'introspectToken',
+          security: [],
           tags: ['tokens'],
           summary: 'Introspect a token (RFC 7662)',
           description:

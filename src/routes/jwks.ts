@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { type Static, Type } from 'typebox'
+import { errorResponses } from '../http/schemas.js'
 import type { Services } from '../services.js'
 
 const Jwk = Type.Object(
@@ -26,10 +27,16 @@ export function jwksRoutes(services: Services): FastifyPluginAsyncTypebox {
       '/.well-known/jwks.json',
       {
         schema: {
+          operationId: 'getJwks',
+          security: [],
           tags: ['keys'],
           summary: 'JSON Web Key Set',
           description: `The public keys of every key that still verifies (next, active, and retired ones until their tokens have expired), RFC 7517, for services that verify access tokens themselves. \`application/jwk-set+json\`, \`Cache-Control: public, max-age=${jwksMaxAgeSeconds}\` and an \`ETag\`: a request with a matching \`If-None-Match\` gets 304. Empty in the HS256 shared-secret mode.`,
-          response: { 200: Type.Object({ keys: Type.Array(Jwk) }), 304: Type.Null() },
+          response: {
+            200: Type.Object({ keys: Type.Array(Jwk) }),
+            304: Type.Null(),
+            ...errorResponses(400),
+          },
         },
       },
       async (request, reply) => {

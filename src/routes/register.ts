@@ -59,6 +59,8 @@ export function registerRoutes(services: Services): FastifyPluginAsyncTypebox {
         }),
         preValidation: [requireContentType('application/json'), refuseHashedPassword],
         schema: {
+          operationId: 'registerUser',
+          security: [],
           tags: ['users'],
           summary: 'Register a user',
           description:

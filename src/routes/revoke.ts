@@ -33,6 +33,8 @@ export function revokeRoutes(services: Services): FastifyPluginAsyncTypebox {
         onRequest: rateLimit(services, 'revoke', perMinute(services)),
         preValidation: requireContentType('application/x-www-form-urlencoded'),
         schema: {
+          operationId: 'revokeToken',
+          security: [],
           tags: ['tokens'],
           summary: 'Revoke a token (RFC 7009)',
           description:

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { errorResponses } from '../http/schemas.js'
 
 /** GET /: a welcome and where to go next. */
 export function rootRoutes(): FastifyPluginAsyncTypebox {
@@ -8,6 +9,8 @@ export function rootRoutes(): FastifyPluginAsyncTypebox {
       '/',
       {
         schema: {
+          operationId: 'getWelcome',
+          security: [],
           tags: ['meta'],
           summary: 'Welcome',
           description:
@@ -18,6 +21,7 @@ export function rootRoutes(): FastifyPluginAsyncTypebox {
               docs: Type.String(),
               openapi: Type.String(),
             }),
+            ...errorResponses(400),
           },
         },
       },

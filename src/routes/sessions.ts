@@ -24,6 +24,7 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncTypebox {
       '/logout',
       {
         schema: {
+          operationId: 'logout',
           tags: ['sessions'],
           summary: 'Log out',
           description:
@@ -49,6 +50,7 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncTypebox {
       {
         config: sessionsScope,
         schema: {
+          operationId: 'logoutEverywhere',
           tags: ['sessions'],
           summary: 'Log out everywhere',
           description:
@@ -73,6 +75,7 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncTypebox {
       {
         config: sessionsScope,
         schema: {
+          operationId: 'listCurrentUserSessions',
           tags: ['sessions'],
           summary: 'My sessions',
           description:
@@ -99,6 +102,7 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncTypebox {
       {
         config: sessionsScope,
         schema: {
+          operationId: 'endCurrentUserSession',
           tags: ['sessions'],
           summary: 'End one of my sessions',
           description:

@@ -82,6 +82,8 @@ export function tokenRoutes(services: Services): FastifyPluginAsyncTypebox {
         onRequest: noCache,
         preValidation: requireContentType('application/x-www-form-urlencoded'),
         schema: {
+          operationId: 'issueToken',
+          security: [],
           tags: ['tokens'],
           summary:
             'Log in (password), refresh (refresh_token) or get a client token (client_credentials)',

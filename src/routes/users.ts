@@ -44,6 +44,7 @@ export function userRoutes(services: Services): FastifyPluginAsyncTypebox {
       {
         config: profile,
         schema: {
+          operationId: 'getCurrentUser',
           tags: ['users'],
           summary: 'The current user',
           description: `The user the access token belongs to. ${authErrors}`,
@@ -60,6 +61,7 @@ export function userRoutes(services: Services): FastifyPluginAsyncTypebox {
         config: profile,
         preValidation: requireContentType('application/json'),
         schema: {
+          operationId: 'changePassword',
           tags: ['users'],
           summary: 'Change the password',
           description: `JSON \`{current_password, new_password}\`. A wrong current password is 400 \`invalid_grant\`; the new one must meet the password policy (400 \`invalid_request\` naming the rule). Every other session of the user ends; the current one stays. 204 on success. ${authErrors}`,
@@ -99,6 +101,7 @@ export function userRoutes(services: Services): FastifyPluginAsyncTypebox {
         config: profile,
         preValidation: requireContentType('application/json'),
         schema: {
+          operationId: 'deleteCurrentUser',
           tags: ['users'],
           summary: 'Delete the account',
           description: `JSON \`{password}\`. Deletes the user; every session ends and every token of the user stops working at once. A wrong password is 400 \`invalid_grant\`. 204 on success. ${authErrors}`,

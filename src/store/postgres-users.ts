@@ -87,6 +87,14 @@ export function postgresUsers({ query }: PgDriver): UserStore {
       )
       return rows[0]?.cost ?? null
     },
+    async anyEnabledWithRole(role) {
+      // Roles are space-separated: pad both sides so "admin" does not match "superadmin".
+      const { rows } = await query<{ found: boolean }>(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE NOT disabled AND strpos(' ' || roles || ' ', ' ' || $1 || ' ') > 0) AS found",
+        [role],
+      )
+      return rows[0]?.found === true
+    },
     async search({ text, afterUsername, limit }) {
       // strpos, not LIKE: `%` and `_` in the search text are literal characters. COLLATE "C"
       // orders by bytes as SQLite does, served by the users_username_c index.

@@ -33,6 +33,12 @@ export function sqliteUsers(db: Database.Database): UserStore {
     all: db.prepare<[string, number], UserRow>(
       'SELECT * FROM users WHERE username > ? ORDER BY username LIMIT ?',
     ),
+    // Roles are space-separated: pad both sides so "admin" does not match "superadmin".
+    anyEnabledWithRole: db
+      .prepare<[string], number>(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE disabled = 0 AND instr(' ' || roles || ' ', ' ' || ? || ' ') > 0)",
+      )
+      .pluck(),
     page: db.prepare<[string, number], UserRow>(
       'SELECT * FROM users WHERE id > ? ORDER BY id LIMIT ?',
     ),
@@ -64,6 +70,7 @@ export function sqliteUsers(db: Database.Database): UserStore {
       })
     },
     findById: (id) => guard(() => one(q.byId.get(id))),
+    anyEnabledWithRole: (role) => guard(() => q.anyEnabledWithRole.get(role) === 1),
     findByUsername: (name) => guard(() => one(q.byName.get(name))),
     findByEmail: (email) => guard(() => one(q.byEmail.get(email))),
     replacePasswordHash: (id, expected, next, at) =>

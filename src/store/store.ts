@@ -50,6 +50,8 @@ export interface UserStore {
   setRoles(id: string, roles: string[], at: string): Promise<boolean>
   /** Up to `limit` users matching `search`, in username order (for the admin API and CLI). */
   search(search: UserSearch): Promise<UserRecord[]>
+  /** Whether some enabled user has `role` (the start-up line asks whether an admin exists). */
+  anyEnabledWithRole(role: string): Promise<boolean>
   /**
    * Inserts each user unless its id, username or email is already taken (by a stored user or
    * an earlier one in `users`), in one transaction; returns, per user, whether it was inserted.

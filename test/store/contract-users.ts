@@ -33,6 +33,19 @@ export function userAdminContract(fresh: Fresh): void {
       assert.equal(await store.users.setRoles(randomUUID(), ['admin'], T2), false)
     })
 
+    it('tells whether an enabled user has a role, matching whole roles only', async (t) => {
+      const store = await fresh(t)
+      assert.equal(await store.users.anyEnabledWithRole('admin'), false)
+      await store.users.create(newUser({ roles: ['user', 'superadmin'] }))
+      await store.users.create(newUser({ roles: ['admin'], disabled: true }))
+      assert.equal(await store.users.anyEnabledWithRole('admin'), false)
+      assert.equal(await store.users.anyEnabledWithRole('superadmin'), true)
+      const admin = await store.users.create(newUser({ roles: ['user', 'admin', 'auditor'] }))
+      assert.equal(await store.users.anyEnabledWithRole('admin'), true)
+      await store.users.setDisabled(admin.id, true, T1)
+      assert.equal(await store.users.anyEnabledWithRole('admin'), false)
+    })
+
     it('refuses an empty role list and a role with a space, changing nothing', async (t) => {
       const store = await fresh(t)
       const input = newUser({ roles: ['admin'] })
