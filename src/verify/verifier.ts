@@ -1,5 +1,6 @@
 import { decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose'
 import { toVerifiedClaims, type VerifiedClaims } from './claims.js'
+import { isCanonicalCompactJws } from './compact-jws.js'
 import { VerifyError } from './errors.js'
 import {
   type JwksSourceOptions,
@@ -79,7 +80,6 @@ export interface Verifier {
 
 // RFC 8725 §3.10, RFC 7515 §4.1.2–4.1.7: a token must never choose or carry its own key.
 const keyHeaders = ['jku', 'x5u', 'jwk', 'x5c', 'x5t', 'x5t#S256'] as const
-const compactJws = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
 
 function reasonOf(error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'the access token expired'
@@ -135,11 +135,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const invalid = (description: string, cause?: unknown) =>
     new VerifyError('invalid_token', description, { realm, cause })
 
-  /** Header checks that need no key: refuse early, and never fetch keys for them. */
-  function checkHeader(token: string) {
-    if (token.length > maxLength || !compactJws.test(token)) {
+  /**
+   * RFC 7515 §2: one spelling per token. jose decodes leniently on Node 20 (padding,
+   * whitespace, stray bits), so this runs before the cache and before any decoding.
+   */
+  function checkSpelling(token: unknown): asserts token is string {
+    if (typeof token !== 'string' || token.length > maxLength || !isCanonicalCompactJws(token)) {
       throw invalid('the access token is malformed')
     }
+  }
+
+  /** Header checks that need no key: refuse early, and never fetch keys for them. */
+  function checkHeader(token: string) {
     let header: ReturnType<typeof decodeProtectedHeader>
     try {
       header = decodeProtectedHeader(token)
@@ -176,7 +183,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
 
   async function verify(token: string): Promise<VerifiedClaims> {
-    if (typeof token !== 'string') throw invalid('the access token is malformed')
+    checkSpelling(token)
     const cached = fromCache(token)
     if (cached) return cached
     checkHeader(token)
