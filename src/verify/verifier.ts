@@ -9,6 +9,7 @@ import {
   KeySourceUnavailable,
   secretSource,
 } from './key-source.js'
+import { assertSubject, checkedSubject, type TokenSubject } from './subject.js'
 
 /** Options every verifier takes. */
 export interface VerifierBaseOptions {
@@ -35,6 +36,19 @@ export interface VerifierBaseOptions {
   now?: () => number
   /** Tokens longer than this many characters are refused unparsed; default 16384. */
   maxTokenLength?: number
+  /**
+   * Whose tokens `verify` accepts when a call does not say: `'user'` (default) refuses
+   * `client_credentials` tokens, which have no `sid` and whose `sub` is a client id. Give
+   * `'client'` or `'any'` per machine route instead (see {@link VerifyOptions}) rather than here,
+   * unless every route of the service is a machine route.
+   */
+  subject?: TokenSubject
+}
+
+/** Options of one {@link Verifier.verify} call. */
+export interface VerifyOptions {
+  /** Whose tokens this route accepts; default the verifier's `subject` (`'user'`). */
+  subject?: TokenSubject
 }
 
 /** A verifier that trusts the keys published at a JWKS URL (Portcullis's default). */
@@ -70,10 +84,11 @@ export type VerifierOptions = JwksVerifierOptions | SecretVerifierOptions
 export interface Verifier {
   /**
    * Resolves to the token's claims, or rejects with a {@link VerifyError}: `invalid_token` for any
-   * token that is not a valid access token for this issuer and audience, `temporarily_unavailable`
-   * when the JWKS cannot be fetched.
+   * token that is not a valid access token for this issuer and audience, or not of the kind
+   * `options.subject` accepts (by default a user's token: a `client_credentials` token is refused),
+   * `temporarily_unavailable` when the JWKS cannot be fetched.
    */
-  verify(token: string): Promise<VerifiedClaims>
+  verify(token: string, options?: VerifyOptions): Promise<VerifiedClaims>
   /** The realm its errors name in `WWW-Authenticate`. */
   readonly realm: string
 }
@@ -101,9 +116,12 @@ function reasonOf(error: unknown): string {
 /**
  * Creates a verifier of Portcullis access tokens (RFC 9068 JWTs).
  *
- * Every check is pinned: the algorithm allowlist (never `none`, never HMAC and asymmetric
- * together), `typ: at+jwt`, `iss`, `aud`, `exp` and `nbf` (with `clockTolerance`), and the
- * presence of `sub`, `exp`, `iat`, `jti`, `client_id` and `scope`. Headers that carry or point
+ * Every check is pinned: canonical base64url (RFC 7515 §2, before the cache), the algorithm
+ * allowlist (never `none`, never HMAC and asymmetric together), `typ: at+jwt`, `iss`, `aud`,
+ * `exp` and `nbf` (with `clockTolerance`), and the presence of `sub`, `exp`, `iat`, `jti`,
+ * `client_id` and `scope`. By default only user tokens pass (`subject: 'user'`): a
+ * `client_credentials` token (no `sid`) is `invalid_token` unless the call or the verifier
+ * says `subject: 'client'` or `'any'`. Headers that carry or point
  * to keys (`jku`, `x5u`, `jwk`, `x5c`, `x5t`) make a token invalid: keys come only from the
  * configured `jwksUrl` or `secret`. In JWKS mode a token must name its key with `kid`.
  *
@@ -113,7 +131,7 @@ function reasonOf(error: unknown): string {
  * normally never causes a miss.
  *
  * @throws TypeError at creation for inconsistent options (both or neither of `jwksUrl` and
- * `secret`, a short secret, mixed or unknown algorithms).
+ * `secret`, a short secret, mixed or unknown algorithms, an unknown `subject`).
  */
 export function createVerifier(options: VerifierOptions): Verifier {
   const hasUrl = options.jwksUrl !== undefined
@@ -131,6 +149,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const maxLength = options.maxTokenLength ?? 16_384
   const clockTolerance = options.clockTolerance ?? 0
   const cacheSize = options.cacheSize ?? 10_000
+  const defaultSubject = checkedSubject(options.subject ?? 'user', 'subject')
   const verified = new Map<string, VerifiedClaims>()
   const invalid = (description: string, cause?: unknown) =>
     new VerifyError('invalid_token', description, { realm, cause })
@@ -182,10 +201,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
     verified.set(token, claims)
   }
 
-  async function verify(token: string): Promise<VerifiedClaims> {
+  async function verify(token: string, call: VerifyOptions = {}): Promise<VerifiedClaims> {
+    const subject =
+      call.subject === undefined ? defaultSubject : checkedSubject(call.subject, 'subject')
     checkSpelling(token)
+    // The kind of token is checked on every call, cached or not: a cache entry made by a
+    // machine route must not let the same token into a user route.
     const cached = fromCache(token)
-    if (cached) return cached
+    if (cached) return assertSubject(cached, subject, realm)
     checkHeader(token)
     let payload: JWTPayload
     try {
@@ -214,7 +237,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
     const claims = toVerifiedClaims(payload, realm)
     remember(token, claims)
-    return claims
+    return assertSubject(claims, subject, realm)
   }
   return { verify, realm }
 }
