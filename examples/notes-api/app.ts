@@ -23,6 +23,9 @@ const noSuchNote = { error: 'not_found', error_description: 'no such note' }
 /**
  * The notes API: every route needs a Portcullis access token for this audience, `notes:read`
  * to read and `notes:write` to change; a user sees and touches only notes they own (`sub`).
+ * The notes routes take user tokens only (the verifier's default), so a `client_credentials`
+ * token, whose `sub` is a client id, can never file a note under a client. `GET /stats` is the
+ * one machine route: totals for a reporting client, which takes client tokens only.
  */
 export async function buildNotesApp(
   verifier: Verifier,
@@ -34,6 +37,7 @@ export async function buildNotesApp(
   await app.register(portcullisAuth, { verifier })
   const read = { preHandler: app.requireScopes('notes:read') }
   const write = { preHandler: app.requireScopes('notes:write') }
+  const report = { preHandler: app.requireToken({ subject: 'client', scopes: ['notes:read'] }) }
 
   app.setErrorHandler((error: { statusCode?: number; validation?: unknown }, request, reply) => {
     const status = error.statusCode ?? 500
@@ -86,6 +90,8 @@ export async function buildNotesApp(
         ? reply.code(204).send()
         : reply.code(404).send(noSuchNote),
   )
+
+  app.get('/stats', report, async () => notes.stats())
 
   return app
 }

@@ -62,6 +62,17 @@ export class NotesStore {
     return updated
   }
 
+  /** Totals for a reporting client: how many users have notes, and how many notes in all. */
+  stats(): { owners: number; notes: number } {
+    let owners = 0
+    let notes = 0
+    for (const owned of this.byOwner.values()) {
+      if (owned.size > 0) owners++
+      notes += owned.size
+    }
+    return { owners, notes }
+  }
+
   delete(owner: string, id: string): boolean {
     return this.byOwner.get(owner)?.delete(id) ?? false
   }

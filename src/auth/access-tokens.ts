@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { decodeProtectedHeader, errors, type JWTPayload, jwtVerify, SignJWT } from 'jose'
 import type { Clock } from '../clock.js'
 import { ApiError } from '../errors.js'
+import { isCanonicalCompactJws } from '../verify/compact-jws.js'
 import type { HeldKey, Keyring } from './keys.js'
 import { BoundedCache } from './token-cache.js'
 
@@ -51,11 +52,18 @@ const keyReloadIntervalMs = 5000
 
 const invalidToken = (description: string) => new ApiError('invalid_token', description)
 
+// RFC 7515 §2: jose decodes leniently on Node 20 (padding, whitespace, stray bits), so a padded
+// or otherwise re-spelled signature would verify: refuse every spelling but the canonical one.
+function assertCanonical(token: string): void {
+  if (!isCanonicalCompactJws(token)) throw invalidToken('the access token is malformed')
+}
+
 /**
  * Issues and verifies RFC 9068 access tokens (`typ: at+jwt`). Verification pins the
  * algorithms of the held keys (one alg per key), issuer, audience and typ, and refuses
  * key-carrying headers and unknown kids. Verified tokens are cached by their full string;
- * a cache hit still re-checks `exp` against the clock.
+ * a cache hit still re-checks `exp` against the clock. A token not spelled in canonical
+ * base64url is refused before the cache is consulted, so one token has one cache key.
  */
 export class AccessTokens {
   private readonly cache: BoundedCache<{ claims: AccessClaims; kid: string }>
@@ -105,9 +113,11 @@ export class AccessTokens {
 
   /**
    * The claims of a token verified before, re-checking expiry and that its key is still held;
-   * undefined on a miss. Synchronous, for the hot path; throws invalid_token when expired.
+   * undefined on a miss. Synchronous, for the hot path; throws invalid_token when expired or
+   * not canonically spelled (checked before the lookup).
    */
   fromCache(token: string): AccessClaims | undefined {
+    assertCanonical(token)
     const cached = this.cache.get(token)
     if (!cached || !this.keyring.find(cached.kid)) return undefined
     if (cached.claims.exp > this.clock.now() / 1000) return cached.claims
@@ -160,6 +170,7 @@ export class AccessTokens {
     token: string,
     ignoreExpiry = false,
   ): Promise<{ claims: AccessClaims; kid: string }> {
+    assertCanonical(token)
     let header: ReturnType<typeof decodeProtectedHeader>
     try {
       header = decodeProtectedHeader(token)

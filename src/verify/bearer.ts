@@ -1,6 +1,6 @@
 import type { VerifiedClaims } from './claims.js'
 import { defaultRealm, VerifyError } from './errors.js'
-import type { Verifier } from './verifier.js'
+import type { Verifier, VerifyOptions } from './verifier.js'
 
 /** Node's header record (`IncomingMessage.headers`, Express, Fastify). */
 type NodeHeaders = Record<string, string | string[] | undefined>
@@ -77,7 +77,9 @@ export function bearerTokenOf(request: RequestLike, realm: string = defaultRealm
 /**
  * Reads the bearer token of a request and verifies it: the plain helper for Express, Hono or
  * `node:http`. Resolves to the claims or rejects with a {@link VerifyError} whose `status`,
- * `wwwAuthenticate` and `body` are ready to send. Check scopes with `requireScopes`.
+ * `wwwAuthenticate` and `body` are ready to send. Check scopes with `requireScopes`. Only user
+ * tokens pass unless `options.subject` (or the verifier's) says otherwise: give
+ * `{ subject: 'client' }` on a machine route.
  *
  * @example Express
  * ```ts
@@ -93,9 +95,13 @@ export function bearerTokenOf(request: RequestLike, realm: string = defaultRealm
  * ```
  * @example Hono: `await verifyRequest(verifier, c.req.raw)`
  */
-export function verifyRequest(verifier: Verifier, request: RequestLike): Promise<VerifiedClaims> {
+export function verifyRequest(
+  verifier: Verifier,
+  request: RequestLike,
+  options?: VerifyOptions,
+): Promise<VerifiedClaims> {
   try {
-    return verifier.verify(bearerTokenOf(request, verifier.realm))
+    return verifier.verify(bearerTokenOf(request, verifier.realm), options)
   } catch (error) {
     return Promise.reject(error)
   }

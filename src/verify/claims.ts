@@ -8,7 +8,10 @@ import { VerifyError } from './errors.js'
 export interface VerifiedClaims {
   /** The issuer; equals the verifier's `issuer`. */
   readonly iss: string
-  /** The user's immutable id: key anything a user owns by this, never by the username. */
+  /**
+   * On a user token, the user's immutable id: key anything a user owns by this, never by the
+   * username. On a client token (no `sid`), the client's `client_id`; see `TokenSubject`.
+   */
   readonly sub: string
   /** The audience; contains the verifier's `audience`. */
   readonly aud: string | readonly string[]
@@ -22,7 +25,10 @@ export interface VerifiedClaims {
   readonly client_id: string
   /** Granted scopes, space-separated; see {@link scopesOf} and {@link requireScopes}. */
   readonly scope: string
-  /** The Portcullis session the token belongs to, when present. */
+  /**
+   * The Portcullis session the token belongs to: present (non-empty) on every user token,
+   * absent on a `client_credentials` token.
+   */
   readonly sid?: string
   /** Not-before time, when present. */
   readonly nbf?: number
@@ -51,7 +57,9 @@ export function toVerifiedClaims(payload: JWTPayload, realm: string): VerifiedCl
   for (const claim of numberClaims) {
     if (typeof payload[claim] !== 'number') throw missing(claim)
   }
-  if (payload.sid !== undefined && typeof payload.sid !== 'string') throw missing('sid')
+  if (payload.sid !== undefined && (typeof payload.sid !== 'string' || payload.sid === '')) {
+    throw missing('sid')
+  }
   const claims = Object.freeze({ ...payload }) as VerifiedClaims
   realms.set(claims, realm)
   return claims

@@ -2,7 +2,8 @@
  * Why a request's access token was refused, with the HTTP status it maps to:
  *
  * - `invalid_token` (401, RFC 6750 §3.1): expired, not yet valid, wrong issuer, audience or
- *   `typ`, bad signature, unknown key, forbidden header, missing claim, malformed.
+ *   `typ`, bad signature, unknown key, forbidden header, missing claim, malformed or
+ *   non-canonical base64url, or a client token on a user route (and vice versa, see `subject`).
  * - `insufficient_scope` (403, RFC 6750 §3.1): valid, but without a scope the route needs.
  * - `invalid_request` (400, RFC 6750 §3.1): the `Authorization` header is malformed or repeated.
  * - `unauthorized` (401): no bearer credentials at all; the challenge carries no error code

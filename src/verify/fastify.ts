@@ -8,7 +8,8 @@ import fp from 'fastify-plugin'
 import { verifyRequest } from './bearer.js'
 import { requireScopes, type VerifiedClaims } from './claims.js'
 import { VerifyError } from './errors.js'
-import type { Verifier } from './verifier.js'
+import { checkedSubject, type TokenSubject } from './subject.js'
+import type { Verifier, VerifyOptions } from './verifier.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -20,7 +21,22 @@ declare module 'fastify' {
      * Added by the `portcullisAuth` plugin.
      */
     requireScopes(...scopes: string[]): preHandlerAsyncHookHandler
+    /**
+     * Like `requireScopes`, with the kind of token spelled out: `requireToken({ subject:
+     * 'client', scopes: ['reports:read'] })` is a machine route, which accepts
+     * `client_credentials` tokens (and, with `'client'`, only them). Without `subject`, the
+     * verifier's default (`'user'`) applies. Added by the `portcullisAuth` plugin.
+     */
+    requireToken(options: RequireTokenOptions): preHandlerAsyncHookHandler
   }
+}
+
+/** What a route protected with `app.requireToken` needs. */
+export interface RequireTokenOptions {
+  /** Every one of these scopes; none: any valid token of the right kind. */
+  scopes?: readonly string[]
+  /** Whose tokens the route accepts; default the verifier's `subject` (`'user'`). */
+  subject?: TokenSubject
 }
 
 /** Options of {@link portcullisAuth}. */
@@ -55,22 +71,29 @@ async function plugin(app: FastifyInstance, options: PortcullisAuthOptions): Pro
   const { verifier } = options
   const realm = options.realm ?? verifier.realm
   if (!app.hasRequestDecorator('auth')) app.decorateRequest('auth', null)
-  app.decorate('requireScopes', (...scopes: string[]): preHandlerAsyncHookHandler => {
+  const requireToken = (route: RequireTokenOptions): preHandlerAsyncHookHandler => {
+    const scopes = [...(route.scopes ?? [])]
+    // A typo in a route's options fails at start-up, not as a 500 on every request.
+    const call: VerifyOptions =
+      route.subject === undefined ? {} : { subject: checkedSubject(route.subject, 'subject') }
     return async function requireAccessToken(request, reply) {
       try {
-        const claims = requireScopes(await verifyRequest(verifier, request), ...scopes)
+        const claims = requireScopes(await verifyRequest(verifier, request, call), ...scopes)
         ;(request as unknown as { auth: VerifiedClaims }).auth = claims
       } catch (error) {
         if (!(error instanceof VerifyError)) throw error
         return sendVerifyError(reply, error.withRealm(realm))
       }
     }
-  })
+  }
+  app.decorate('requireToken', requireToken)
+  app.decorate('requireScopes', (...scopes: string[]) => requireToken({ scopes }))
 }
 
 /**
  * Fastify plugin (wrapped with `fastify-plugin`, so it decorates the instance it is registered
- * on): adds `app.requireScopes(...scopes)` and the `request.auth` decoration.
+ * on): adds `app.requireScopes(...scopes)` (user tokens by default), `app.requireToken(options)`
+ * (for machine routes) and the `request.auth` decoration.
  *
  * @example
  * ```ts
@@ -78,6 +101,8 @@ async function plugin(app: FastifyInstance, options: PortcullisAuthOptions): Pro
  * await app.register(portcullisAuth, { verifier })
  * app.get('/notes', { preHandler: app.requireScopes('notes:read') }, async (request) =>
  *   notes.list(claimsOf(request).sub))
+ * app.get('/stats', { preHandler: app.requireToken({ subject: 'client', scopes: ['notes:read'] }) },
+ *   async () => notes.stats())
  * ```
  */
 export const portcullisAuth = fp(plugin, { fastify: '5.x', name: 'portcullis-auth' })

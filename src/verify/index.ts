@@ -5,6 +5,8 @@
  * - {@link requireScopes}: 403 `insufficient_scope` unless every scope was granted.
  * - {@link portcullisAuth}: a Fastify plugin adding `app.requireScopes(...)` and `request.auth`.
  * - {@link verifyRequest}: the same for Express, Hono or `node:http`.
+ * - Only user tokens pass by default; `subject: 'client'` (a {@link TokenSubject}) marks a
+ *   machine route that accepts `client_credentials` tokens.
  *
  * @packageDocumentation
  */
@@ -17,8 +19,15 @@ export {
   type VerifyErrorCode,
   type VerifyErrorOptions,
 } from './errors.js'
-export { claimsOf, type PortcullisAuthOptions, portcullisAuth, sendVerifyError } from './fastify.js'
+export {
+  claimsOf,
+  type PortcullisAuthOptions,
+  portcullisAuth,
+  type RequireTokenOptions,
+  sendVerifyError,
+} from './fastify.js'
 export { asymmetricAlgorithms, minSecretBytes, symmetricAlgorithms } from './key-source.js'
+export { isClientToken, type TokenSubject, tokenSubjects } from './subject.js'
 export {
   createVerifier,
   type JwksVerifierOptions,
@@ -26,4 +35,5 @@ export {
   type Verifier,
   type VerifierBaseOptions,
   type VerifierOptions,
+  type VerifyOptions,
 } from './verifier.js'

@@ -1,5 +1,6 @@
 import { decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose'
 import { toVerifiedClaims, type VerifiedClaims } from './claims.js'
+import { isCanonicalCompactJws } from './compact-jws.js'
 import { VerifyError } from './errors.js'
 import {
   type JwksSourceOptions,
@@ -8,6 +9,7 @@ import {
   KeySourceUnavailable,
   secretSource,
 } from './key-source.js'
+import { assertSubject, checkedSubject, type TokenSubject } from './subject.js'
 
 /** Options every verifier takes. */
 export interface VerifierBaseOptions {
@@ -34,6 +36,19 @@ export interface VerifierBaseOptions {
   now?: () => number
   /** Tokens longer than this many characters are refused unparsed; default 16384. */
   maxTokenLength?: number
+  /**
+   * Whose tokens `verify` accepts when a call does not say: `'user'` (default) refuses
+   * `client_credentials` tokens, which have no `sid` and whose `sub` is a client id. Give
+   * `'client'` or `'any'` per machine route instead (see {@link VerifyOptions}) rather than here,
+   * unless every route of the service is a machine route.
+   */
+  subject?: TokenSubject
+}
+
+/** Options of one {@link Verifier.verify} call. */
+export interface VerifyOptions {
+  /** Whose tokens this route accepts; default the verifier's `subject` (`'user'`). */
+  subject?: TokenSubject
 }
 
 /** A verifier that trusts the keys published at a JWKS URL (Portcullis's default). */
@@ -69,17 +84,17 @@ export type VerifierOptions = JwksVerifierOptions | SecretVerifierOptions
 export interface Verifier {
   /**
    * Resolves to the token's claims, or rejects with a {@link VerifyError}: `invalid_token` for any
-   * token that is not a valid access token for this issuer and audience, `temporarily_unavailable`
-   * when the JWKS cannot be fetched.
+   * token that is not a valid access token for this issuer and audience, or not of the kind
+   * `options.subject` accepts (by default a user's token: a `client_credentials` token is refused),
+   * `temporarily_unavailable` when the JWKS cannot be fetched.
    */
-  verify(token: string): Promise<VerifiedClaims>
+  verify(token: string, options?: VerifyOptions): Promise<VerifiedClaims>
   /** The realm its errors name in `WWW-Authenticate`. */
   readonly realm: string
 }
 
 // RFC 8725 §3.10, RFC 7515 §4.1.2–4.1.7: a token must never choose or carry its own key.
 const keyHeaders = ['jku', 'x5u', 'jwk', 'x5c', 'x5t', 'x5t#S256'] as const
-const compactJws = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
 
 function reasonOf(error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'the access token expired'
@@ -101,9 +116,12 @@ function reasonOf(error: unknown): string {
 /**
  * Creates a verifier of Portcullis access tokens (RFC 9068 JWTs).
  *
- * Every check is pinned: the algorithm allowlist (never `none`, never HMAC and asymmetric
- * together), `typ: at+jwt`, `iss`, `aud`, `exp` and `nbf` (with `clockTolerance`), and the
- * presence of `sub`, `exp`, `iat`, `jti`, `client_id` and `scope`. Headers that carry or point
+ * Every check is pinned: canonical base64url (RFC 7515 §2, before the cache), the algorithm
+ * allowlist (never `none`, never HMAC and asymmetric together), `typ: at+jwt`, `iss`, `aud`,
+ * `exp` and `nbf` (with `clockTolerance`), and the presence of `sub`, `exp`, `iat`, `jti`,
+ * `client_id` and `scope`. By default only user tokens pass (`subject: 'user'`): a
+ * `client_credentials` token (no `sid`) is `invalid_token` unless the call or the verifier
+ * says `subject: 'client'` or `'any'`. Headers that carry or point
  * to keys (`jku`, `x5u`, `jwk`, `x5c`, `x5t`) make a token invalid: keys come only from the
  * configured `jwksUrl` or `secret`. In JWKS mode a token must name its key with `kid`.
  *
@@ -113,7 +131,7 @@ function reasonOf(error: unknown): string {
  * normally never causes a miss.
  *
  * @throws TypeError at creation for inconsistent options (both or neither of `jwksUrl` and
- * `secret`, a short secret, mixed or unknown algorithms).
+ * `secret`, a short secret, mixed or unknown algorithms, an unknown `subject`).
  */
 export function createVerifier(options: VerifierOptions): Verifier {
   const hasUrl = options.jwksUrl !== undefined
@@ -131,15 +149,23 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const maxLength = options.maxTokenLength ?? 16_384
   const clockTolerance = options.clockTolerance ?? 0
   const cacheSize = options.cacheSize ?? 10_000
+  const defaultSubject = checkedSubject(options.subject ?? 'user', 'subject')
   const verified = new Map<string, VerifiedClaims>()
   const invalid = (description: string, cause?: unknown) =>
     new VerifyError('invalid_token', description, { realm, cause })
 
-  /** Header checks that need no key: refuse early, and never fetch keys for them. */
-  function checkHeader(token: string) {
-    if (token.length > maxLength || !compactJws.test(token)) {
+  /**
+   * RFC 7515 §2: one spelling per token. jose decodes leniently on Node 20 (padding,
+   * whitespace, stray bits), so this runs before the cache and before any decoding.
+   */
+  function checkSpelling(token: unknown): asserts token is string {
+    if (typeof token !== 'string' || token.length > maxLength || !isCanonicalCompactJws(token)) {
       throw invalid('the access token is malformed')
     }
+  }
+
+  /** Header checks that need no key: refuse early, and never fetch keys for them. */
+  function checkHeader(token: string) {
     let header: ReturnType<typeof decodeProtectedHeader>
     try {
       header = decodeProtectedHeader(token)
@@ -175,10 +201,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
     verified.set(token, claims)
   }
 
-  async function verify(token: string): Promise<VerifiedClaims> {
-    if (typeof token !== 'string') throw invalid('the access token is malformed')
+  async function verify(token: string, call: VerifyOptions = {}): Promise<VerifiedClaims> {
+    const subject =
+      call.subject === undefined ? defaultSubject : checkedSubject(call.subject, 'subject')
+    checkSpelling(token)
+    // The kind of token is checked on every call, cached or not: a cache entry made by a
+    // machine route must not let the same token into a user route.
     const cached = fromCache(token)
-    if (cached) return cached
+    if (cached) return assertSubject(cached, subject, realm)
     checkHeader(token)
     let payload: JWTPayload
     try {
@@ -207,7 +237,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
     const claims = toVerifiedClaims(payload, realm)
     remember(token, claims)
-    return claims
+    return assertSubject(claims, subject, realm)
   }
   return { verify, realm }
 }

@@ -12,6 +12,11 @@ import { ManualClock } from '../../src/clock.js'
 import { ApiError } from '../../src/errors.js'
 import { openSqliteStore } from '../../src/store/sqlite.js'
 import { keyringFor } from '../support/keyring.js'
+import {
+  nonB64tokenSpellings,
+  nonCanonicalSpellings,
+  tokenWithBothUrlSymbols,
+} from '../support/token-spellings.js'
 
 const ISSUER = 'http://portcullis.test'
 const NOW = Date.parse('2026-06-01T12:00:00Z')
@@ -181,6 +186,26 @@ describe('AccessTokens', () => {
     await assert.rejects(tokens.verify('not.a.jwt'), invalidToken(/malformed/))
     await assert.rejects(tokens.verify(''), invalidToken(/malformed/))
   })
+
+  for (const alg of ['ES256', 'EdDSA'] as const) {
+    it(`refuses every non-canonical base64url spelling of a valid ${alg} token, cached or not`, async (t) => {
+      const { tokens } = await setup(t, {}, alg)
+      const token = await tokenWithBothUrlSymbols(
+        async () => (await tokens.issue('user-1', 'portcullis', 'profile', 'sid-1')).token,
+      )
+      const spellings = { ...nonCanonicalSpellings(token), ...nonB64tokenSpellings(token) }
+      for (const [what, spelling] of Object.entries(spellings)) {
+        await assert.rejects(tokens.verify(spelling), invalidToken(/malformed/), what)
+        assert.equal(await tokens.sessionOf(spelling), null, what)
+      }
+      // Once the canonical token is cached, its other spellings still miss and still fail.
+      assert.equal((await tokens.verify(token)).sid, 'sid-1')
+      for (const [what, spelling] of Object.entries(spellings)) {
+        assert.throws(() => tokens.fromCache(spelling), invalidToken(/malformed/), what)
+        await assert.rejects(tokens.verifyUncached(spelling), invalidToken(/malformed/), what)
+      }
+    })
+  }
 
   it('rejects a token signed by a key this server does not hold', async (t) => {
     const a = await setup(t)

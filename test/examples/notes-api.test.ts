@@ -150,6 +150,89 @@ describe('the notes API example with Portcullis, as real processes', () => {
     assert.equal((await call(profileOnly, 'GET', '/notes')).status, 403)
   })
 
+  /** Registers a confidential client with the CLI and returns a client_credentials token. */
+  async function machineToken(id: string, scopes: string): Promise<string> {
+    const created = await runCli(
+      [
+        'clients',
+        'create',
+        '--id',
+        id,
+        '--name',
+        id,
+        '--grant-types',
+        'client_credentials',
+        '--scopes',
+        scopes,
+      ],
+      portcullisEnv,
+    )
+    assert.equal(created.code, 0, created.out)
+    const secret = /client_secret: (\S+)/.exec(created.stdout)?.[1]
+    assert.ok(secret, `clients create printed no secret:\n${created.out}`)
+    const res = await fetch(`${portcullis.url}/token`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'client_credentials' }),
+    })
+    assert.equal(res.status, 200, await res.clone().text())
+    return ((await res.json()) as { access_token: string }).access_token
+  }
+
+  it('refuses a client_credentials token on every notes route and files no note under it', async () => {
+    const machine = await machineToken('notes-bot', 'notes:read notes:write')
+    const stats = async (res: Response) => {
+      assert.equal(res.status, 200, await res.clone().text())
+      return (await res.json()) as { owners: number; notes: number }
+    }
+    // Totals before; read after the refusals below, which are the point of this test.
+    const before = await call(machine, 'GET', '/stats')
+    // A user with no notes yet, so that the totals below are exact.
+    const registered = await fetch(`${portcullis.url}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'carol', password: PASSWORD }),
+    })
+    assert.equal(registered.status, 201)
+    const carol = await login('carol')
+    const note = await createNote(carol, 'mine')
+    const attempts = [
+      await call(machine, 'POST', '/notes', { title: 'bot', body: 'filed under a client' }),
+      await call(machine, 'GET', '/notes'),
+      await call(machine, 'GET', `/notes/${note.id}`),
+      await call(machine, 'PUT', `/notes/${note.id}`, { title: 'bot', body: 'bot' }),
+      await call(machine, 'DELETE', `/notes/${note.id}`),
+    ]
+    for (const res of attempts) {
+      assert.equal(res.status, 401)
+      assert.equal(
+        res.headers.get('www-authenticate'),
+        'Bearer realm="notes-api", error="invalid_token", error_description="this endpoint needs a user\'s access token"',
+      )
+      assert.equal(((await res.json()) as { error: string }).error, 'invalid_token')
+    }
+    // Only carol's note was added; the client owns nothing, and carol's note is untouched.
+    const { owners, notes: count } = await stats(before)
+    assert.deepEqual(await stats(await call(machine, 'GET', '/stats')), {
+      owners: owners + 1,
+      notes: count + 1,
+    })
+    const still = await call(carol, 'GET', `/notes/${note.id}`)
+    assert.equal(((await still.json()) as { title: string }).title, 'mine')
+  })
+
+  it('serves GET /stats to a reporting client only: a user token is refused there', async () => {
+    const reporter = await machineToken('reports', 'notes:read')
+    const res = await call(reporter, 'GET', '/stats')
+    assert.equal(res.status, 200)
+    const body = (await res.json()) as { owners: number; notes: number }
+    assert.deepEqual(Object.keys(body).sort(), ['notes', 'owners'])
+    const user = await call(await login('alice'), 'GET', '/stats')
+    assert.equal(user.status, 401)
+    assert.match(user.headers.get('www-authenticate') ?? '', /needs a client's access token/)
+    assert.equal((await call(undefined, 'GET', '/stats')).status, 401)
+  })
+
   it('answers 401 without a token, and for unknown-key and HS256-forged tokens', async () => {
     const none = await call(undefined, 'GET', '/notes')
     assert.equal(none.status, 401)
