@@ -196,7 +196,7 @@ describe('AccessTokens', () => {
       const spellings = { ...nonCanonicalSpellings(token), ...nonB64tokenSpellings(token) }
       for (const [what, spelling] of Object.entries(spellings)) {
         await assert.rejects(tokens.verify(spelling), invalidToken(/malformed/), what)
-        assert.equal(await tokens.sessionOf(spelling), null, what)
+        assert.equal(await tokens.claimsOf(spelling), null, what)
       }
       // Once the canonical token is cached, its other spellings still miss and still fail.
       assert.equal((await tokens.verify(token)).sid, 'sid-1')
