@@ -21,6 +21,9 @@ export function testConfig(env: Record<string, string> = {}): Config {
     PORTCULLIS_LOG_LEVEL: 'silent',
     // Tests that are about limits turn them on; the rest register and log in freely.
     PORTCULLIS_RATE_LIMITS: 'false',
+    // Load shedding answers 503 when the event loop lags: on a busy CI machine that would fail
+    // unrelated tests. The load-shedding tests set it themselves.
+    PORTCULLIS_MAX_EVENT_LOOP_DELAY_MS: '0',
     ...env,
   })
 }
