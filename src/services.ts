@@ -97,7 +97,7 @@ export async function createServices(
     scopes: config.scopes,
     builtinId: config.clientId,
   })
-  const userAdmin = new UserAdmin(store, audit, clock, config.roles)
+  const userAdmin = new UserAdmin(store, audit, clock, config.roles, users)
   return {
     config,
     store,

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it, type TestContext } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { parseEnv } from 'node:util'
 import { startNotesApi } from './examples/notes-process.js'
 import { PASSWORD } from './helpers.js'
 import { runCli } from './support/cli.js'
@@ -10,22 +13,43 @@ import { freshDatabaseUrl } from './support/engines.js'
 import { findNginx, startNginx } from './support/nginx.js'
 import { type RunningServer, startServer } from './support/server-process.js'
 
+/** The instances' environment files of docs/deployment.md, used as they are. */
+const envFiles = [1, 2].map((n) =>
+  fileURLToPath(new URL(`../deploy/instance-${n}.env`, import.meta.url)),
+)
+const deployed = parseEnv(readFileSync(envFiles[0] ?? '', 'utf8'))
+const issuer = deployed.PORTCULLIS_ISSUER ?? ''
+
+/**
+ * What the test puts in the environment, which wins over the files: a free port, its own
+ * database, the key-encryption key the guide generates, and cheap hashing.
+ */
 const cheap = {
   PORTCULLIS_ARGON2_MEMORY_KIB: '256',
   PORTCULLIS_ARGON2_ITERATIONS: '1',
-  PORTCULLIS_ISSUER: 'http://portcullis.test',
+  PORTCULLIS_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
 }
 
-/** Two Portcullis processes on one fresh PostgreSQL schema. */
-async function twoInstances(t: TestContext): Promise<[RunningServer, RunningServer]> {
-  const env = { ...cheap, PORTCULLIS_DATABASE_URL: await freshDatabaseUrl(t, 'postgres') }
-  const [a, b] = await Promise.all([startServer(env), startServer(env)])
+/** Two Portcullis processes started from deploy/instance-{1,2}.env on one PostgreSQL schema. */
+async function startPair(
+  t: TestContext,
+  env: Record<string, string>,
+): Promise<[RunningServer, RunningServer]> {
+  const [a, b] = await Promise.all(
+    envFiles.map((file) => startServer({ ...cheap, ...env }, undefined, file)),
+  )
+  if (!a || !b) throw new Error('two instances expected')
   t.after(() => Promise.all([a.stop(), b.stop()]))
   return [a, b]
 }
 
-async function register(url: string, username: string) {
-  const res = await fetch(`${url}/register`, {
+/** Two instances on a fresh PostgreSQL schema. */
+async function twoInstances(t: TestContext): Promise<[RunningServer, RunningServer]> {
+  return startPair(t, { PORTCULLIS_DATABASE_URL: await freshDatabaseUrl(t, 'postgres') })
+}
+
+async function register(url: string, username: string, http = fetch) {
+  const res = await http(`${url}/register`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username, password: PASSWORD }),
@@ -34,8 +58,8 @@ async function register(url: string, username: string) {
   return (await res.json()) as { id: string }
 }
 
-async function token(url: string, username: string) {
-  const res = await fetch(`${url}/token`, {
+async function token(url: string, username: string, http = fetch) {
+  const res = await http(`${url}/token`, {
     method: 'POST',
     body: new URLSearchParams({ username, password: PASSWORD }),
   })
@@ -43,8 +67,8 @@ async function token(url: string, username: string) {
   return ((await res.json()) as { access_token: string }).access_token
 }
 
-async function me(url: string, accessToken: string) {
-  const res = await fetch(`${url}/users/me`, {
+async function me(url: string, accessToken: string, http = fetch) {
+  const res = await http(`${url}/users/me`, {
     headers: { authorization: `Bearer ${accessToken}` },
   })
   return { status: res.status, body: (await res.json()) as { id?: string } }
@@ -78,15 +102,14 @@ describe('several instances on one PostgreSQL', () => {
 
   it('refuse a user disabled through the CLI on every instance at once', async (t) => {
     const url = await freshDatabaseUrl(t, 'postgres')
-    const env = { ...cheap, PORTCULLIS_DATABASE_URL: url }
-    const [a, b] = await Promise.all([startServer(env), startServer(env)])
-    t.after(() => Promise.all([a.stop(), b.stop()]))
+    const [a, b] = await startPair(t, { PORTCULLIS_DATABASE_URL: url })
     await register(a.url, 'carol')
     const accessToken = await token(b.url, 'carol')
     assert.equal((await me(a.url, accessToken)).status, 200)
     assert.equal((await me(b.url, accessToken)).status, 200)
     const disabled = await runCli(['disable-user', '--username', 'carol'], {
       PORTCULLIS_DATABASE_URL: url,
+      PORTCULLIS_KEY_ENCRYPTION_KEY: cheap.PORTCULLIS_KEY_ENCRYPTION_KEY,
     })
     assert.equal(disabled.code, 0, disabled.out)
     assert.equal((await me(a.url, accessToken)).status, 401)
@@ -139,18 +162,15 @@ describe('several instances on one PostgreSQL', () => {
 
   it('publish a rotated key on every instance before either signs with it', async (t) => {
     const url = await freshDatabaseUrl(t, 'postgres')
-    const env = {
-      ...cheap,
+    const [a, b] = await startPair(t, {
       PORTCULLIS_DATABASE_URL: url,
       PORTCULLIS_KEY_RELOAD_SECONDS: '1',
       PORTCULLIS_SCOPES: 'profile notes:read notes:write',
-    }
-    const [a, b] = await Promise.all([startServer(env), startServer(env)])
-    t.after(() => Promise.all([a.stop(), b.stop()]))
+    })
     // The example resource server trusts them through A's JWKS only.
     const notes = await startNotesApi({
-      PORTCULLIS_ISSUER: cheap.PORTCULLIS_ISSUER,
-      NOTES_AUDIENCE: cheap.PORTCULLIS_ISSUER,
+      PORTCULLIS_ISSUER: issuer,
+      NOTES_AUDIENCE: issuer,
       PORTCULLIS_JWKS_URL: `${a.url}/.well-known/jwks.json`,
       NOTES_JWKS_COOLDOWN_SECONDS: '1',
     })
@@ -165,6 +185,7 @@ describe('several instances on one PostgreSQL', () => {
     const oldKid = kidOf(before)
     const rotated = await runCli(['keys', 'rotate', '--activate-in', '5'], {
       PORTCULLIS_DATABASE_URL: url,
+      PORTCULLIS_KEY_ENCRYPTION_KEY: cheap.PORTCULLIS_KEY_ENCRYPTION_KEY,
     })
     assert.equal(rotated.code, 0, rotated.out)
     const newKid = rotated.out.split('\n')[0] ?? ''
@@ -211,9 +232,10 @@ describe('several instances on one PostgreSQL', () => {
 
   it('share login limits: alternating between instances does not double the allowance', async (t) => {
     const url = await freshDatabaseUrl(t, 'postgres')
-    const env = { ...cheap, PORTCULLIS_DATABASE_URL: url, PORTCULLIS_RATE_LIMITS: 'true' }
-    const [a, b] = await Promise.all([startServer(env), startServer(env)])
-    t.after(() => Promise.all([a.stop(), b.stop()]))
+    const [a, b] = await startPair(t, {
+      PORTCULLIS_DATABASE_URL: url,
+      PORTCULLIS_RATE_LIMITS: 'true',
+    })
     await register(a.url, 'frank')
     const attempt = async (base: string, password: string) =>
       (
@@ -250,27 +272,49 @@ describe('several instances on one PostgreSQL', () => {
     }
   })
 
-  it('serve behind nginx with deploy/nginx.conf', async (t) => {
+  it('serve over TLS behind nginx with deploy/nginx.conf, in production mode, as the guide says', async (t) => {
     const nginx = findNginx()
     if (!nginx) {
       t.skip('nginx is not installed (.ci/run installs it)')
       return
     }
     const [a, b] = await twoInstances(t)
+    // Production refuses an issuer that is not https, so the tokens' iss below proves both.
+    assert.equal(deployed.NODE_ENV, 'production')
+    assert.match(issuer, /^https:\/\//)
     const dir = mkdtempSync(join(tmpdir(), 'portcullis-nginx-'))
     t.after(() => rmSync(dir, { recursive: true, force: true }))
     const lb = await startNginx(nginx, dir, [a.url, b.url])
     t.after(() => lb.stop())
-    const user = await register(lb.url, 'bob')
-    const tokens = await Promise.all(Array.from({ length: 6 }, () => token(lb.url, 'bob')))
+    const user = await register(lb.url, 'bob', lb.fetch)
+    const tokens = await Promise.all(
+      Array.from({ length: 6 }, () => token(lb.url, 'bob', lb.fetch)),
+    )
     for (const accessToken of tokens) {
-      for (const url of [lb.url, a.url, b.url]) {
-        const res = await me(url, accessToken)
+      for (const [url, http] of [
+        [lb.url, lb.fetch],
+        [a.url, fetch],
+        [b.url, fetch],
+      ] as const) {
+        const res = await me(url, accessToken, http)
         assert.equal(res.status, 200)
         assert.equal(res.body.id, user.id)
       }
+      const claims = JSON.parse(
+        Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString(),
+      )
+      assert.equal(claims.iss, issuer, 'the https issuer of deploy/instance-*.env')
     }
-    const jwks = await (await fetch(`${lb.url}/.well-known/jwks.json`)).json()
-    assert.deepEqual(jwks, await (await fetch(`${a.url}/.well-known/jwks.json`)).json())
+    const viaTls = await lb.fetch(`${lb.url}/.well-known/jwks.json`)
+    assert.equal(viaTls.headers.get('strict-transport-security'), 'max-age=63072000')
+    assert.deepEqual(
+      await viaTls.json(),
+      await (await fetch(`${a.url}/.well-known/jwks.json`)).json(),
+    )
+    const plain = await fetch(`${lb.httpUrl}/token`, { redirect: 'manual' })
+    assert.equal(plain.status, 301, 'plain HTTP only redirects')
+    assert.match(plain.headers.get('location') ?? '', /^https:\/\/127\.0\.0\.1(:\d+)?\/token$/)
+    // A client that does not trust the certificate is refused: TLS really is checked.
+    await assert.rejects(fetch(`${lb.url}/healthz`))
   })
 })

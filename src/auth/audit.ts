@@ -22,6 +22,7 @@ export const auditEventTypes = [
   'admin.user.enable',
   'admin.user.roles',
   'admin.user.delete',
+  'admin.user.password',
   'admin.user.sessions_end',
   'admin.session.revoke',
   'admin.user.import',

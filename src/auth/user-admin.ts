@@ -3,6 +3,7 @@ import { ApiError, invalidRequest } from '../errors.js'
 import type { SessionRecord, Store, UserRecord } from '../store/store.js'
 import type { Actor, AuditService } from './audit.js'
 import { type RoleTable, scopesOfRoles, unknownRoles } from './roles.js'
+import type { UserService } from './users.js'
 
 const adminScope = 'admin'
 
@@ -10,8 +11,9 @@ const notFound = (what: string) => new ApiError('not_found', `no ${what}`)
 
 /**
  * What an admin (over /admin or the CLI) does to users: roles, disabling, deletion, sessions.
- * Every change is audited with the actor. Security invariants: disabling a user, deleting it or
- * taking away its admin role ends all its sessions at once; an admin cannot lock itself out.
+ * Every change is audited with the actor. Security invariants: disabling a user, deleting it,
+ * setting its password or taking away its admin role ends all its sessions at once; an admin
+ * cannot lock itself out.
  */
 export class UserAdmin {
   constructor(
@@ -19,6 +21,7 @@ export class UserAdmin {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly roles: RoleTable,
+    private readonly users: Pick<UserService, 'resetPassword'>,
   ) {}
 
   private now = () => new Date(this.clock.now()).toISOString()
@@ -70,6 +73,24 @@ export class UserAdmin {
       detail: disabled ? { sessions_ended: ended } : undefined,
     })
     return { ...user, disabled }
+  }
+
+  /**
+   * Sets the user's password under the policy (an operator's reset) and ends every session, so
+   * whoever held the old password keeps no refresh token (RFC 9700 §4.14.2: a password change is a security
+   * event). Returns how many sessions were live.
+   */
+  async setPassword(userId: string, password: string, actor: Actor): Promise<number> {
+    const user = await this.get(userId)
+    await this.users.resetPassword(user, password)
+    const ended = await this.store.sessions.revokeAllForUser(userId, this.now(), null)
+    await this.audit.record({
+      type: 'admin.user.password',
+      userId,
+      actor,
+      detail: { sessions_ended: ended },
+    })
+    return ended
   }
 
   /** Deletes a user with its sessions. */

@@ -132,6 +132,21 @@ export class UserService {
     }
   }
 
+  /**
+   * Sets a new password without the current one: an operator's reset. The policy applies as at
+   * registration (400 invalid_request naming the rule). Ending the user's sessions is the
+   * caller's part (UserAdmin.setPassword).
+   */
+  async resetPassword(user: UserRecord, next: string): Promise<void> {
+    const normalized = checkNewPassword(next, user.username, this.policy)
+    const hash = await this.hasher.hash(normalized)
+    const at = new Date(this.clock.now()).toISOString()
+    // Compare-and-swap: a login re-hashing or a password change meanwhile is not overwritten.
+    if (!(await this.store.users.replacePasswordHash(user.id, user.passwordHash, hash, at))) {
+      throw invalidGrant('the password changed meanwhile; try again')
+    }
+  }
+
   /** Deletes the account after checking its password; its sessions go with it (cascade). */
   async deleteAccount(user: UserRecord, password: string): Promise<void> {
     await this.confirmPassword(user, password)

@@ -5,8 +5,10 @@ import { keyCommands } from './keys.js'
 import { migrateCommand } from './migrate.js'
 import { serveCommand } from './serve.js'
 import { usersCreateCommand } from './users-create.js'
+import { usersDeleteCommand } from './users-delete.js'
 import { usersImportCommand } from './users-import.js'
 import { usersListCommand } from './users-list.js'
+import { usersSetPasswordCommand } from './users-set-password.js'
 import { userStatusCommands } from './users-status.js'
 
 /** Every `portcullis` command, in the order `portcullis --help` lists them. */
@@ -16,6 +18,8 @@ export const commands: Command[] = [
   usersCreateCommand,
   usersListCommand,
   ...userStatusCommands,
+  usersSetPasswordCommand,
+  usersDeleteCommand,
   usersImportCommand,
   ...clientCommands,
   ...keyCommands,

@@ -3,6 +3,7 @@ import { type CliIo, type Command, type CommandInput, println, UsageError } from
 import { commands } from './commands.js'
 import { openContext } from './context.js'
 import { errorLine } from './error-line.js'
+import { packageVersion } from './version.js'
 
 /** The old flat names, still accepted. */
 const aliases: Record<string, string[]> = {
@@ -19,6 +20,10 @@ const processIo: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr:
  */
 export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
   const [first = '', ...rest] = argv
+  if (argv.length === 1 && (first === '--version' || first === '-V')) {
+    println(io.stdout, `portcullis ${packageVersion()}`)
+    return 0
+  }
   const args = aliases[first] ? [...(aliases[first] ?? []), ...rest] : argv
   const command = findCommand(args)
   const name = command ? `portcullis ${command.name}` : 'portcullis'
@@ -109,7 +114,8 @@ function showGuide(args: string[], io: CliIo): number {
       ...lines,
       '',
       `Run portcullis <command> --help for its options. Settings and the database come from the`,
-      `same PORTCULLIS_* variables (and .env file) as the server.`,
+      `same PORTCULLIS_* variables (and .env file) as the server. portcullis --version prints`,
+      `the version.`,
     ].join('\n'),
   )
   return wantsHelp ? 0 : 2

@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { cliActor } from '../auth/audit.js'
 import { CliError, type CliIo, type Command, println, UsageError } from './command.js'
+import { dryRunImporter } from './import/dry-run-store.js'
 import { type ImportSummary, importUsers } from './import/import-users.js'
 import { formatOfPath, type ImportFormat, parseRows } from './import/parse-rows.js'
 import { headerProblem } from './import/validate-row.js'
@@ -36,7 +37,7 @@ argon2id then.
 options:
   --format jsonl|csv   default from the extension: .jsonl, .ndjson or .csv
   --batch-size N       users per transaction (default 1000)
-  --dry-run            validate only; write nothing
+  --dry-run            write nothing; report what a real run would import, skip and reject
 
 Ends with a summary on stdout. Exit status: 0 when no row was rejected, 1 when some were (the
 valid rows are imported all the same), 2 for wrong usage.`,
@@ -57,10 +58,9 @@ valid rows are imported all the same), 2 for wrong usage.`,
     const progress = progressBar(io.stderr, 'rows')
     const summary = await importUsers(
       parseRows(file, format, { checkHeader: headerProblem }),
-      services.store.users,
+      dryRun ? dryRunImporter(services.store.users) : services.store.users,
       {
         batchSize,
-        dryRun,
         keepRejections: shownRejections,
         context: {
           roles: services.config.roles,
@@ -113,7 +113,7 @@ function printSummary(io: CliIo, s: ImportSummary, dryRun: boolean) {
   println(
     io.stdout,
     dryRun
-      ? `dry run: ${s.valid} valid, rejected ${s.rejected}; nothing was written`
+      ? `dry run: would import ${s.imported}, skip ${s.skipped} (existing), reject ${s.rejected}; nothing was written`
       : `imported ${s.imported}, skipped ${s.skipped} (existing), rejected ${s.rejected}`,
   )
   for (const r of s.rejections) println(io.stdout, `line ${r.line}: ${r.reason}`)

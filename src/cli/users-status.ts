@@ -1,16 +1,7 @@
 import { cliActor } from '../auth/audit.js'
-import { canonicalUsername } from '../auth/usernames.js'
-import type { Services } from '../services.js'
-import type { UserRecord } from '../store/store.js'
-import { CliError, type Command, println, UsageError } from './command.js'
+import { type Command, println, UsageError } from './command.js'
+import { findUser } from './find-user.js'
 import { listOption, requiredString } from './options.js'
-
-/** The user named by `--username`, in any form that canonicalizes to it. */
-async function findUser(services: Services, username: string): Promise<UserRecord> {
-  const user = await services.store.users.findByUsername(canonicalUsername(username) ?? '')
-  if (!user) throw new CliError(`no user ${username}`)
-  return user
-}
 
 const statusCommand = (disable: boolean): Command => ({
   name: disable ? 'users disable' : 'users enable',

@@ -151,7 +151,10 @@ describe('portcullis users import', () => {
     writeFileSync(file, `${JSON.stringify({ username: 'zed', password_hash: bcryptHash })}\n`)
     const dry = await importFile(dir, file, '--dry-run')
     assert.equal(dry.code, 0, dry.out)
-    assert.equal(dry.stdout, 'dry run: 1 valid, rejected 0; nothing was written\n')
+    assert.equal(
+      dry.stdout,
+      'dry run: would import 1, skip 0 (existing), reject 0; nothing was written\n',
+    )
     assert.equal(await openDb(t, dir).users.findByUsername('zed'), null)
 
     const unknown = await importFile(dir, join(dir, 'users.txt'))

@@ -37,7 +37,7 @@ const fromUser = { headers: { 'user-agent': UA }, remoteAddress: IP }
 /** Who makes the admin's requests. */
 const fromAdmin = { headers: { 'user-agent': ADMIN_UA }, remoteAddress: ADMIN_IP }
 /** The CLI produces these; they are tested with the CLI. */
-const cliOnly = ['admin.user.create', 'admin.user.import', 'key.revoke']
+const cliOnly = ['admin.user.create', 'admin.user.import', 'admin.user.password', 'key.revoke']
 const limits = {
   PORTCULLIS_RATE_LIMITS: 'true',
   PORTCULLIS_LOGIN_DELAY_AFTER: '3',

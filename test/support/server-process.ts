@@ -12,12 +12,17 @@ export interface RunningServer {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>
 }
 
-/** Spawns `src/server.ts` as a real process and waits until it listens. */
+/**
+ * Spawns `src/server.ts` as a real process and waits until it listens. With `envFile`, the
+ * process reads it as `node --env-file=FILE` does in docs/deployment.md; `env` wins over it.
+ */
 export async function startServer(
   env: Record<string, string>,
   cwd?: string,
+  envFile?: string,
 ): Promise<RunningServer> {
-  const child = spawn(process.execPath, ['--import', tsxLoader, serverEntry], {
+  const fileArgs = envFile ? [`--env-file=${envFile}`] : []
+  const child = spawn(process.execPath, [...fileArgs, '--import', tsxLoader, serverEntry], {
     cwd,
     // Limits and load shedding are off unless a test is about them (set them in `env`): on a
     // busy CI machine a server just started can see a second of event-loop lag and shed.

@@ -5,8 +5,6 @@ import { type RowContext, validateRow } from './validate-row.js'
 export interface ImportOptions {
   /** Users inserted per transaction. */
   batchSize: number
-  /** Validate only; write nothing. */
-  dryRun: boolean
   context: RowContext
   /** How many rejections to keep for the report (all are counted). */
   keepRejections: number
@@ -35,6 +33,7 @@ export interface ImportSummary {
  * Validates every row and inserts the valid ones in batches with `importMany`, which skips a
  * user whose id, username or email is taken: importing the same file again changes nothing.
  * Bad rows are counted and the first few kept with their line and reason; the rest go on.
+ * A dry run passes a store that writes nothing (dryRunImporter) and gets the same summary.
  */
 export async function importUsers(
   rows: AsyncIterable<RawRow>,
@@ -57,7 +56,7 @@ export async function importUsers(
   }
   let batch: NewUser[] = []
   const flush = async () => {
-    if (batch.length === 0 || options.dryRun) return
+    if (batch.length === 0) return
     const inserted = await store.importMany(batch)
     const count = inserted.filter(Boolean).length
     summary.imported += count
@@ -72,7 +71,7 @@ export async function importUsers(
       const result = validateRow(row.fields, options.context)
       if (result.ok) {
         summary.valid++
-        if (!options.dryRun) batch.push(result.user)
+        batch.push(result.user)
       } else {
         reject(row.line, result.reason)
       }
