@@ -133,6 +133,7 @@ export async function buildApp(
       sessions: services.sessions,
       audit: services.audit,
       auditRetentionDays: config.auditRetentionDays,
+      throttle: services.throttle,
     },
     config.purgeIntervalSeconds * 1000,
     (error) => app.log.error({ err: error }, 'purge failed'),

@@ -1,5 +1,6 @@
 import type { AuditService } from './audit.js'
 import type { Keyring } from './keys.js'
+import type { LoginThrottle } from './login-throttle.js'
 import type { PasswordHasher } from './password-hasher.js'
 import type { SessionService } from './sessions.js'
 
@@ -25,16 +26,27 @@ function every(
 
 /**
  * Every `intervalMs`: purges dead sessions (revoked, or past their idle or absolute expiry) and
- * audit records past their retention, in small batches so requests are never held up.
+ * audit records past their retention, and throttle counters whose window and block have passed,
+ * in small batches so requests are never held up.
  */
 export function startPurging(
-  targets: { sessions: SessionService; audit: AuditService; auditRetentionDays: number },
+  targets: {
+    sessions: SessionService
+    audit: AuditService
+    auditRetentionDays: number
+    throttle: LoginThrottle
+  },
   intervalMs: number,
   onError: (error: unknown) => void,
 ) {
   return every(
     intervalMs,
-    () => Promise.all([targets.sessions.purge(), targets.audit.purge(targets.auditRetentionDays)]),
+    () =>
+      Promise.all([
+        targets.sessions.purge(),
+        targets.audit.purge(targets.auditRetentionDays),
+        targets.throttle.purge(),
+      ]),
     onError,
   )
 }

@@ -93,10 +93,15 @@ export class UserService {
   /**
    * Checks a login: the active user whose username (any form that canonicalizes to it) or email
    * and password match. Every failure takes the same path and time; its reason is for the audit
-   * log only. Re-hashes bcrypt and weaker argon2 hashes on success.
+   * log only. Re-hashes bcrypt and weaker argon2 hashes on success. `lookup` passes the
+   * result of `findByLogin(login)` when the caller already has it.
    */
-  async authenticate(login: string, password: string): Promise<LoginResult> {
-    const found = await this.findByLogin(login)
+  async authenticate(
+    login: string,
+    password: string,
+    lookup?: { found: UserRecord | null },
+  ): Promise<LoginResult> {
+    const found = lookup ? lookup.found : await this.findByLogin(login)
     // A malformed password cannot match any stored one; it takes the unknown-user path.
     const wellFormed = isWellFormedPassword(password)
     const user = wellFormed ? found : null
@@ -150,7 +155,8 @@ export class UserService {
     if (!result?.ok) throw invalidGrant('the password is incorrect')
   }
 
-  private findByLogin(login: string): Promise<UserRecord | null> {
+  /** The user a login names (any spelling of the username, or the email), active or not. */
+  findByLogin(login: string): Promise<UserRecord | null> {
     if (login.includes('@')) {
       const email = canonicalEmail(login)
       return email ? this.store.users.findByEmail(email) : Promise.resolve(null)

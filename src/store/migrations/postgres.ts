@@ -124,4 +124,16 @@ export const postgresMigrations: Migration[] = [
     // hashes imported while they run): this keeps that an index scan of the legacy rows only.
     sql: `CREATE INDEX users_legacy_hash ON users (password_hash) WHERE password_hash LIKE '$2%';`,
   },
+  {
+    version: 7,
+    name: 'throttle counter expiry',
+    // When a counter's window and block have both passed, housekeeping deletes its row: an attack
+    // with random usernames must not grow the table without bound. Rows from before this
+    // migration expire at their block (or at once).
+    sql: `
+      ALTER TABLE throttle ADD COLUMN expires_at TEXT NOT NULL DEFAULT '';
+      UPDATE throttle SET expires_at = blocked_until WHERE blocked_until IS NOT NULL;
+      CREATE INDEX throttle_expires_at ON throttle (expires_at);
+    `,
+  },
 ]
