@@ -46,14 +46,14 @@ export function tokenGrants(services: Services): Record<string, Grant> {
     client: ClientRecord,
     sessionId: string,
     scope: string,
-    refreshToken: string,
-  ) {
+    refreshToken: string | null,
+  ): Promise<TokenBody> {
     const issued = await services.tokens.issue(userId, client.id, scope, sessionId)
     return {
       access_token: issued.token,
       token_type: 'Bearer' as const,
       expires_in: issued.expiresIn,
-      refresh_token: refreshToken,
+      ...(refreshToken === null ? {} : { refresh_token: refreshToken }),
       scope,
     }
   }
@@ -111,10 +111,15 @@ export function tokenGrants(services: Services): Record<string, Grant> {
       allowed: userScopes(config.roles, user, client),
       defaults: config.defaultScopes,
     })
-    const { session, refreshToken } = await services.sessions.start(user.id, client.id, scope, {
-      ip: request.ip,
-      userAgent: userAgentOf(request),
-    })
+    // RFC 6749 §5.1: the refresh token is optional; a client that may not use the refresh_token
+    // grant gets none (its session still carries the access tokens' sid).
+    const { session, refreshToken } = await services.sessions.start(
+      user.id,
+      client.id,
+      scope,
+      { ip: request.ip, userAgent: userAgentOf(request) },
+      { refreshToken: client.grantTypes.includes('refresh_token') },
+    )
     await audit.record({
       type: 'login.success',
       userId: user.id,

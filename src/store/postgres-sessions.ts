@@ -17,6 +17,7 @@ export function postgresSessions({ query, transaction }: PgDriver): SessionStore
     create: (s, firstTokenHash) =>
       transaction(async (client) => {
         await client.query(insertSession, sessionValues(s))
+        if (firstTokenHash === null) return
         await client.query('INSERT INTO refresh_tokens VALUES ($1, $2, $3, NULL)', [
           firstTokenHash,
           s.id,

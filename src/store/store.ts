@@ -87,8 +87,8 @@ export const tableNames = [
 export type TableName = (typeof tableNames)[number]
 
 export interface SessionStore {
-  /** Inserts a session and its first refresh token in one transaction. */
-  create(session: SessionRecord, firstTokenHash: string): Promise<void>
+  /** Inserts a session and its first refresh token (if any) in one transaction. */
+  create(session: SessionRecord, firstTokenHash: string | null): Promise<void>
   findById(id: string): Promise<SessionRecord | null>
   /** The session and its user in one lookup: what every protected request checks. */
   findWithUser(id: string): Promise<{ session: SessionRecord; user: UserRecord } | null>

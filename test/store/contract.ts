@@ -306,6 +306,15 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
         assert.equal(await store.sessions.findRefreshToken('nope'), null)
       })
 
+      it('creates a session without a refresh token when given none', async (t) => {
+        const store = await fresh(t)
+        const user = await store.users.create(newUser())
+        const s = session(user.id)
+        await store.sessions.create(s, null)
+        assert.deepEqual(await store.sessions.findById(s.id), s)
+        assert.equal((await store.counts()).refresh_tokens, 0)
+      })
+
       it('finds a session together with its user in one lookup', async (t) => {
         const store = await fresh(t)
         const user = await store.users.create(newUser())
