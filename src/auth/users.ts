@@ -106,13 +106,13 @@ export class UserService {
     const wellFormed = isWellFormedPassword(password)
     const user = wellFormed ? found : null
     const normalized = normalizePassword(password)
-    let result = await this.hasher.verifyOrDummy(user?.passwordHash ?? null, normalized)
+    // A disabled user pays the full failure time even with the right password.
+    const result = await this.hasher.checkLogin(user?.passwordHash ?? null, normalized, {
+      raw: user?.passwordHash.startsWith('$2') ? password : undefined,
+      refuse: user?.disabled ?? false,
+    })
     const userId = found?.id ?? null
     if (!user) return { ok: false, reason: found ? 'malformed_password' : 'unknown_user', userId }
-    if (!result.ok && normalized !== password && user.passwordHash.startsWith('$2')) {
-      // passlib hashed the raw password; NFKC may have changed it.
-      result = await this.hasher.verify(user.passwordHash, password)
-    }
     if (!result.ok) return { ok: false, reason: 'bad_password', userId }
     if (user.disabled) return { ok: false, reason: 'disabled', userId }
     if (result.needsRehash) await this.rehash(user, normalized)
