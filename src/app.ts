@@ -134,6 +134,7 @@ export async function buildApp(
       machineTokens: services.machineTokens,
       audit: services.audit,
       auditRetentionDays: config.auditRetentionDays,
+      throttle: services.throttle,
     },
     config.purgeIntervalSeconds * 1000,
     (error) => app.log.error({ err: error }, 'purge failed'),

@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 
 /**
- * The time a failed login takes on the full padding path (argon2id and bcrypt at the highest
- * legacy cost), learnt from the last few such failures, so that a cheaper failure (a bcrypt
- * hash of a lower cost) can wait until it has taken as long. Without it, the response time
- * would tell which accounts hold a low-cost legacy hash (ASVS 6.3.8). Real time by design:
+ * The time a failed login takes on the full padding path (argon2id at the dummy's parameters and,
+ * while legacy hashes exist, bcrypt twice at their highest cost), learnt from the last few such
+ * failures, so that a cheaper failure (a bcrypt hash of a lower cost, an argon2 hash of other
+ * parameters) can wait until it has taken as long. Without it, the response time would tell
+ * which accounts exist and what they hold (ASVS 6.3.8). Real time by design:
  * this is about what an attacker can measure, not business time.
  */
 export class FailureFloor {

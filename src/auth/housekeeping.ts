@@ -1,5 +1,6 @@
 import type { AuditService } from './audit.js'
 import type { Keyring } from './keys.js'
+import type { LoginThrottle } from './login-throttle.js'
 import type { MachineTokens } from './machine-tokens.js'
 import type { PasswordHasher } from './password-hasher.js'
 import type { SessionService } from './sessions.js'
@@ -26,8 +27,9 @@ function every(
 
 /**
  * Every `intervalMs`: purges dead sessions (revoked, or past their idle or absolute expiry), the
- * denylist entries of revoked machine tokens that have expired since, and audit records past
- * their retention, in small batches so requests are never held up.
+ * denylist entries of revoked machine tokens that have expired since, audit records past their
+ * retention, and throttle counters whose window and block have passed, in small batches so
+ * requests are never held up.
  */
 export function startPurging(
   targets: {
@@ -35,6 +37,7 @@ export function startPurging(
     machineTokens: MachineTokens
     audit: AuditService
     auditRetentionDays: number
+    throttle: LoginThrottle
   },
   intervalMs: number,
   onError: (error: unknown) => void,
@@ -46,6 +49,7 @@ export function startPurging(
         targets.sessions.purge(),
         targets.machineTokens.purge(),
         targets.audit.purge(targets.auditRetentionDays),
+        targets.throttle.purge(),
       ]),
     onError,
   )

@@ -1,10 +1,11 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import { ApiError } from '../errors.js'
-import type { CounterStore } from '../store/store.js'
+import type { CounterStore, Reservation } from '../store/store.js'
+import { canonicalEmail, canonicalUsername } from './usernames.js'
 
 export interface ThrottlePolicy {
-  /** Failed logins one client IP may make per window before 429. */
+  /** Login attempts one client IP may have failing or in flight per window before 429. */
   ipFailures: number
   ipWindowSeconds: number
   /** Consecutive failures of one account from one IP before delays start (then 1 min, doubling). */
@@ -16,8 +17,28 @@ export interface ThrottlePolicy {
   accountHardLimit: number
 }
 
+export type Lockout = 'ip' | 'pair' | 'account'
+
+/**
+ * One reserved password check. Settle it exactly once: `failed` keeps the reservation as a
+ * counted failure, `succeeded` clears the account's failures, `release` gives it back (no
+ * password was checked, or the check is not a login).
+ */
+export interface LoginAttempt {
+  /** Returns the lockouts this attempt started: each is reported once when it begins. */
+  failed(): Promise<Lockout[]>
+  /** Clears the account's counters (account-wide and for this IP); returns a device token. */
+  succeeded(): Promise<string>
+  release(): Promise<void>
+}
+
 const iso = (ms: number) => new Date(ms).toISOString()
 const consecutive = 'consecutive'
+/**
+ * How long consecutive failures are remembered after the last one (and after its block): the
+ * counter rows of an attack with random usernames are deleted then, so the table stays bounded.
+ */
+const forgetMs = 24 * 3600 * 1000
 
 /** 429 with Retry-After; the same answer whether or not the account exists. */
 const tooMany = (retryAfterMs: number) =>
@@ -26,12 +47,27 @@ const tooMany = (retryAfterMs: number) =>
   })
 
 /**
+ * The throttling key of the account a login names: the user's id when it matches a user (so
+ * every spelling, username or email, counts together), else the canonical login text.
+ */
+export function accountKey(user: { id: string } | null, login: string): string {
+  if (user) return `user:${user.id}`
+  const canonical =
+    (login.includes('@') ? canonicalEmail(login) : canonicalUsername(login)) ??
+    login.toLowerCase().slice(0, 256)
+  return `login:${canonical}`
+}
+
+/**
  * Brute-force protection for password checks (RFC 6749 §4.3.2) that an attacker cannot turn
- * against the owner: failures are counted per client IP, per (account, IP) pair, and per account.
- * The pair counter delays that IP only; the account-wide counter slows only devices that never
- * logged in (a device token proves one did), so hammering an account from elsewhere does not lock
- * its owner out. Accounts are keyed by the canonical login whether or not they exist, so the
- * answers reveal nothing. Counters live in the store: every instance sees the same counts.
+ * against the owner: attempts are counted per client IP, per (account, IP) pair, and per
+ * account. The pair counter delays that IP only; the account-wide counter slows only devices
+ * that never logged in (a device token proves one did), so hammering an account from elsewhere
+ * does not lock its owner out. Counters live in the store: every instance sees the same counts.
+ *
+ * Every attempt is reserved, atomically, before its password is hashed, and earns its block at
+ * once: a burst of parallel guesses, on any number of instances, gets no more password checks
+ * than the limits allow (ASVS 6.3.5). A success gives its IP slot back and clears the account.
  */
 export class LoginThrottle {
   constructor(
@@ -41,65 +77,123 @@ export class LoginThrottle {
     private readonly deviceKey: string,
   ) {}
 
-  /** Throws 429 when this attempt must not be checked at all (even a correct password). */
-  async check(account: string, ip: string, deviceToken: string | undefined): Promise<void> {
-    const now = this.clock.now()
-    const [byIp, pair, whole] = await Promise.all([
-      this.counters.get(`ip:${ip}`),
-      this.counters.get(`pair:${account}:${ip}`),
-      this.counters.get(`account:${account}`),
-    ])
-    if (byIp && byIp.windowStart === this.ipWindow(now) && byIp.count >= this.policy.ipFailures) {
-      throw tooMany(Date.parse(byIp.windowStart) + this.policy.ipWindowSeconds * 1000 - now)
-    }
-    for (const record of [pair, this.isKnownDevice(account, deviceToken) ? null : whole]) {
-      const until = record?.blockedUntil ? Date.parse(record.blockedUntil) : 0
-      if (until > now) throw tooMany(until - now)
-    }
-  }
-
   /**
-   * Records a failed attempt and sets the delays it earns. Returns the lockouts this failure
-   * started (`ip`, `pair`, `account`): each is reported once when it begins, not per refusal.
+   * Reserves one password check of `account` (see `accountKey`) from `ip`; throws 429 with
+   * Retry-After, having reserved nothing, when the check must not happen (even with a correct
+   * password).
    */
-  async failed(account: string, ip: string): Promise<Array<'ip' | 'pair' | 'account'>> {
+  async reserve(
+    account: string,
+    ip: string,
+    deviceToken: string | undefined,
+  ): Promise<LoginAttempt> {
     const now = this.clock.now()
-    const [ipCount, pairCount, accountCount] = await Promise.all([
-      this.counters.increment(`ip:${ip}`, this.ipWindow(now)),
-      this.counters.increment(`pair:${account}:${ip}`, consecutive),
-      this.counters.increment(`account:${account}`, consecutive),
-    ])
-    const { pairFailures, accountFailures, accountHardLimit, maxDelaySeconds } = this.policy
-    if (pairCount >= pairFailures) {
-      await this.counters.block(
-        `pair:${account}:${ip}`,
-        iso(now + this.delayMs(pairCount - pairFailures)),
-      )
+    const { ipFailures, ipWindowSeconds, pairFailures, accountFailures, accountHardLimit } =
+      this.policy
+    const size = ipWindowSeconds * 1000
+    const window = Math.floor(now / size) * size
+    const keys = { ip: `ip:${ip}`, pair: `pair:${account}:${ip}`, account: `account:${account}` }
+    const ipCount = await this.counters.reserve(keys.ip, {
+      windowStart: iso(window),
+      now: iso(now),
+      limit: ipFailures,
+      expiresAt: iso(window + size),
+    })
+    if (ipCount === null) throw tooMany(window + size - now)
+    const releaseIp = () => this.counters.release(keys.ip, iso(window))
+
+    const pairCount = await this.counters.reserve(
+      keys.pair,
+      this.consecutive(now, this.delays(now, pairFailures)),
+    )
+    if (pairCount === null) {
+      await releaseIp()
+      throw await this.blocked(keys.pair, now)
     }
-    if (accountCount >= accountHardLimit) {
-      await this.counters.block(`account:${account}`, iso(now + maxDelaySeconds * 1000))
-    } else if (accountCount >= accountFailures) {
-      await this.counters.block(
-        `account:${account}`,
-        iso(now + this.delayMs(accountCount - accountFailures)),
-      )
+    const accountBlocks = [
+      ...this.delays(now, accountFailures),
+      { fromCount: accountHardLimit, until: iso(now + this.policy.maxDelaySeconds * 1000) },
+    ]
+    const accountCount = await this.counters.reserve(keys.account, {
+      ...this.consecutive(now, accountBlocks),
+      ignoreBlock: this.isKnownDevice(account, deviceToken),
+    })
+    if (accountCount === null) {
+      await Promise.all([releaseIp(), this.counters.release(keys.pair, consecutive)])
+      throw await this.blocked(keys.account, now)
     }
-    const started: Array<'ip' | 'pair' | 'account'> = []
-    if (ipCount === this.policy.ipFailures) started.push('ip')
-    if (pairCount === pairFailures) started.push('pair')
-    if (accountCount === accountFailures || accountCount === accountHardLimit)
-      started.push('account')
-    return started
+
+    let settled = false
+    const settle = () => {
+      if (settled) throw new Error('a login attempt is settled once')
+      settled = true
+    }
+    return {
+      failed: async () => {
+        settle()
+        const started: Lockout[] = []
+        if (ipCount === ipFailures) started.push('ip')
+        if (pairCount === pairFailures) started.push('pair')
+        if (accountCount === accountFailures || accountCount === accountHardLimit)
+          started.push('account')
+        return started
+      },
+      succeeded: async () => {
+        settle()
+        await Promise.all([
+          releaseIp(),
+          this.counters.reset(keys.pair),
+          this.counters.reset(keys.account),
+        ])
+        const device = randomUUID()
+        return `${device}.${this.sign(account, device)}`
+      },
+      release: async () => {
+        settle()
+        await Promise.all([
+          releaseIp(),
+          this.counters.release(keys.pair, consecutive),
+          this.counters.release(keys.account, consecutive),
+        ])
+      },
+    }
   }
 
-  /** Clears the account's counters for this IP (and account-wide) and returns a device token. */
-  async succeeded(account: string, ip: string): Promise<string> {
-    await Promise.all([
-      this.counters.reset(`pair:${account}:${ip}`),
-      this.counters.reset(`account:${account}`),
-    ])
-    const device = randomUUID()
-    return `${device}.${this.sign(account, device)}`
+  /** Deletes expired counter rows (of logins and rate limits) in batches; returns how many. */
+  async purge(batch = 1000): Promise<number> {
+    let total = 0
+    for (;;) {
+      const deleted = await this.counters.purge(iso(this.clock.now()), batch)
+      total += deleted
+      if (deleted < batch) return total
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+  }
+
+  private consecutive(now: number, blocks: Reservation['blocks']): Reservation {
+    return {
+      windowStart: consecutive,
+      now: iso(now),
+      blocks,
+      expiresAt: iso(now + Math.max(forgetMs, this.policy.maxDelaySeconds * 1000)),
+    }
+  }
+
+  /** From the `from`-th failure on: 1 minute, doubling per further failure, up to the maximum. */
+  private delays(now: number, from: number): NonNullable<Reservation['blocks']> {
+    const max = this.policy.maxDelaySeconds * 1000
+    const steps: NonNullable<Reservation['blocks']> = []
+    for (let extra = 0; ; extra++) {
+      const delay = Math.min(60_000 * 2 ** extra, max)
+      steps.push({ fromCount: from + extra, until: iso(now + delay) })
+      if (delay >= max) return steps
+    }
+  }
+
+  /** The 429 for a refused reservation of `key`, with the time its block has left. */
+  private async blocked(key: string, now: number): Promise<ApiError> {
+    const until = Date.parse((await this.counters.get(key))?.blockedUntil ?? '') || now
+    return tooMany(until - now)
   }
 
   private isKnownDevice(account: string, token: string | undefined): boolean {
@@ -112,15 +206,5 @@ export class LoginThrottle {
 
   private sign(account: string, device: string): string {
     return createHmac('sha256', this.deviceKey).update(`${account}\n${device}`).digest('base64url')
-  }
-
-  /** 1 minute, doubling per further failure, capped. */
-  private delayMs(extraFailures: number): number {
-    return Math.min(60_000 * 2 ** Math.min(extraFailures, 20), this.policy.maxDelaySeconds * 1000)
-  }
-
-  private ipWindow(now: number): string {
-    const size = this.policy.ipWindowSeconds * 1000
-    return iso(Math.floor(now / size) * size)
   }
 }

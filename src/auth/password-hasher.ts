@@ -16,6 +16,21 @@ export interface VerifyResult {
   needsRehash: boolean
 }
 
+/** The parameters of an argon2 PHC string, or null when it is not one. */
+function parseArgon2(stored: string): argon2.ParsedHashOptions | null {
+  try {
+    return argon2.parseOptions(stored)
+  } catch {
+    return null
+  }
+}
+
+const sameParams = (o: argon2.ParsedHashOptions, p: Argon2Params) =>
+  o.algorithm === ARGON2ID &&
+  o.memoryCost === p.memoryKib &&
+  o.timeCost === p.iterations &&
+  o.parallelism === p.parallelism
+
 // @node-rs/argon2 declares Algorithm as an ambient const enum, which isolated transpilers cannot inline.
 const ARGON2ID = 2
 const legacyBcrypt = /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/
@@ -27,6 +42,20 @@ const legacyBcrypt = /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/
  */
 export const maxLegacyBcryptCost = 14
 
+/** The argon2 limits `users import` accepts; the dummy hash never rises above them either. */
+export const importedArgon2Limits = {
+  min: { memoryKib: 64, iterations: 1, parallelism: 1 },
+  max: { memoryKib: 65_536, iterations: 10, parallelism: 8 },
+}
+
+/** What a failed login may have to wait for besides the password check itself. */
+export interface LoginCheckOptions {
+  /** The password as typed, when normalization changed it: passlib hashed the raw text. */
+  raw?: string | undefined
+  /** The login fails even with the right password (a disabled user): pay the full failure cost. */
+  refuse?: boolean | undefined
+}
+
 /**
  * Hashes and verifies passwords with argon2id (PHC strings) on libuv's thread pool, never on
  * the event loop. Every hash and verify goes through the WorkLimiter, so a flood of logins gets
@@ -34,7 +63,8 @@ export const maxLegacyBcryptCost = 14
  * verify but report `needsRehash`.
  */
 export class PasswordHasher {
-  private dummyHash = ''
+  /** What an unknown user is verified against: the costliest argon2 parameters seen. */
+  private dummy: { hash: string; params: Argon2Params }
   /** A bcrypt hash at the highest cost of the legacy hashes seen, while any exist. */
   private legacyDummy: { cost: number; hash: string } | null = null
   /** One padding computation at a time, shared by every caller that asks for it. */
@@ -44,45 +74,77 @@ export class PasswordHasher {
   constructor(
     private readonly params: Argon2Params,
     private readonly limiter: WorkLimiter,
-  ) {}
+  ) {
+    this.dummy = { hash: '', params }
+  }
 
   /**
    * Computes the dummy hash that unknown users are verified against (equal timing), and the
    * bcrypt dummy when the store holds legacy hashes (`legacyCost`, their highest bcrypt cost).
    */
   async init(legacyCost: number | null = null): Promise<void> {
-    this.dummyHash = await this.hash(randomBytes(32).toString('base64url'))
+    this.dummy = {
+      hash: await this.hash(randomBytes(32).toString('base64url')),
+      params: this.params,
+    }
     await this.learnLegacyCost(legacyCost)
+    // A few samples of the full failure work, so that the first failure already has a floor.
+    await this.sampleFullPath()
   }
 
   /**
-   * Verifies like `verify`, for a user who may not exist (`stored` null). While legacy bcrypt
-   * hashes exist, every failure costs one argon2id and one bcrypt verification whichever kind
-   * the stored hash was, so an unknown user, an argon2 user and a bcrypt user fail alike in
-   * time as well as in status and body.
+   * Checks a login's password against `stored` (null: no such user) so that every failure
+   * takes the same time (ASVS 6.3.8): each does the full failure work, one argon2id
+   * verification at the costliest parameters seen and, while legacy bcrypt hashes exist, two
+   * bcrypt verifications at their highest cost (the second covers passlib's un-normalized
+   * password, `options.raw`), whichever kind of hash it meets; a failure whose own work was
+   * cheaper (an argon2 hash of other parameters, a cheaper bcrypt hash) then waits until it has
+   * taken as long as the full work recently took. A success returns early; `options.refuse`
+   * makes even a success pay the full failure time (its result is still reported).
    */
-  async verifyOrDummy(stored: string | null, password: string): Promise<VerifyResult> {
+  async checkLogin(
+    stored: string | null,
+    password: string,
+    options: LoginCheckOptions = {},
+  ): Promise<VerifyResult> {
     const started = performance.now()
+    const dummy = this.dummy
+    const legacy = this.legacyDummy
     const isLegacy = stored !== null && legacyBcrypt.test(stored)
     const storedCost = isLegacy ? Number(stored.slice(4, 6)) : null
-    // Not awaited: a bcrypt user's failure pads with the argon2 dummy, so it needs no bcrypt
-    // dummy now, and computing one here would make this one answer measurably slower.
+    // Not awaited: raising the padding is background work, never this answer's.
     if (storedCost !== null) void this.learnLegacyCost(storedCost)
-    let result: VerifyResult
-    if (stored === null) {
-      await this.verify(this.dummyHash, password)
-      result = { ok: false, needsRehash: false }
-    } else {
+    const argon2Options = stored !== null && !isLegacy ? parseArgon2(stored) : null
+    if (argon2Options) void this.learnArgon2(argon2Options)
+    const done = (r: VerifyResult) => r.ok && !options.refuse
+    let result: VerifyResult = { ok: false, needsRehash: false }
+    let fullWork: boolean
+    if (isLegacy && stored !== null) {
       result = await this.verify(stored, password)
+      if (done(result)) return result
+      const raw = options.raw
+      if (!result.ok && raw !== undefined && raw !== password) {
+        // passlib hashed the raw password; NFKC may have changed it.
+        result = await this.verify(stored, raw)
+        if (done(result)) return result
+      } else {
+        await this.verify(legacy?.hash ?? stored, password)
+      }
+      await this.verify(dummy.hash, password)
+      fullWork = legacy !== null && storedCost === legacy.cost
+    } else {
+      if (stored !== null && argon2Options) result = await this.verify(stored, password)
+      else await this.verify(dummy.hash, password)
+      if (done(result)) return result
+      if (legacy) {
+        await this.verify(legacy.hash, password)
+        await this.verify(legacy.hash, password)
+      }
+      fullWork = argon2Options === null || sameParams(argon2Options, dummy.params)
     }
-    const legacy = this.legacyDummy
-    if (!result.ok && legacy) {
-      await this.verify(isLegacy ? this.dummyHash : legacy.hash, password)
-      const elapsed = performance.now() - started
-      if (storedCost === null || storedCost >= legacy.cost) this.floor.record(elapsed)
-      // A cheaper bcrypt hash than the padding's: wait as long as the full path takes.
-      else await this.floor.pad(elapsed)
-    }
+    const elapsed = performance.now() - started
+    if (fullWork) this.floor.record(elapsed)
+    await this.floor.pad(elapsed)
     return result
   }
 
@@ -101,28 +163,57 @@ export class PasswordHasher {
     if (!Number.isInteger(capped) || capped < 4 || (this.legacyDummy?.cost ?? 0) >= capped) return
     const hash = await bcrypt.hash(randomBytes(16).toString('base64url'), capped)
     this.legacyDummy = { cost: capped, hash }
-    this.floor.reset()
-    // Learnt in the background (start-up need not wait), so the first cheaper failure already
-    // has a floor.
-    void this.sampleFullPath(hash)
+    // The full work only grows: the recorded floor stays valid, and samples raise it.
+    void this.sampleFullPath()
   }
 
-  private async sampleFullPath(legacyHash: string): Promise<void> {
-    for (let i = 0; i < 3; i++) {
-      const started = performance.now()
-      await this.verify(this.dummyHash, 'x')
-      await this.verify(legacyHash, 'x')
-      this.floor.record(performance.now() - started)
+  /** Raises the dummy argon2 parameters to cover a stored hash costlier than them. */
+  private learnArgon2(o: argon2.ParsedHashOptions): Promise<void> {
+    const { max } = importedArgon2Limits
+    const current = this.dummy.params
+    const next = {
+      memoryKib: Math.min(Math.max(current.memoryKib, o.memoryCost), max.memoryKib),
+      iterations: Math.min(Math.max(current.iterations, o.timeCost), max.iterations),
+      parallelism: Math.min(Math.max(current.parallelism, o.parallelism), max.parallelism),
     }
+    if (
+      next.memoryKib === current.memoryKib &&
+      next.iterations === current.iterations &&
+      next.parallelism === current.parallelism
+    )
+      return this.raising
+    this.raising = this.raising
+      .then(async () => {
+        const now = this.dummy.params
+        if (
+          now.memoryKib >= next.memoryKib &&
+          now.iterations >= next.iterations &&
+          now.parallelism >= next.parallelism
+        )
+          return
+        const hash = await this.hashWith(randomBytes(32).toString('base64url'), next)
+        this.dummy = { hash, params: next }
+        void this.sampleFullPath()
+      })
+      .catch(() => {})
+    return this.raising
+  }
+
+  private async sampleFullPath(): Promise<void> {
+    for (let i = 0; i < 3; i++) await this.checkLogin(null, randomBytes(12).toString('base64url'))
   }
 
   hash(password: string): Promise<string> {
+    return this.hashWith(password, this.params)
+  }
+
+  private hashWith(password: string, params: Argon2Params): Promise<string> {
     return this.limiter.run(() =>
       argon2.hash(password, {
         algorithm: ARGON2ID,
-        memoryCost: this.params.memoryKib,
-        timeCost: this.params.iterations,
-        parallelism: this.params.parallelism,
+        memoryCost: params.memoryKib,
+        timeCost: params.iterations,
+        parallelism: params.parallelism,
       }),
     )
   }
@@ -145,7 +236,7 @@ export class PasswordHasher {
 
   /** Spends the same work as a real verify, for a user that does not exist. Always false. */
   async verifyDummy(password: string): Promise<false> {
-    await this.verifyOrDummy(null, password)
+    await this.checkLogin(null, password)
     return false
   }
 

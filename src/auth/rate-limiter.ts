@@ -25,6 +25,7 @@ export class RateLimiter {
     const count = await this.counters.increment(
       `rate:${name}:${client}`,
       new Date(start).toISOString(),
+      new Date(start + size).toISOString(),
     )
     if (count > rule.limit) {
       throw new ApiError('too_many_requests', 'too many requests; try again later', {

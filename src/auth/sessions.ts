@@ -54,8 +54,31 @@ export class SessionService {
   /** Called when a spent refresh token is presented again; the app logs it. */
   onReuse: (event: ReuseEvent) => Promise<void> | void = () => {}
 
-  /** Starts a session for a fresh login; returns it with its first refresh token. */
-  async start(userId: string, clientId: string, scope: string, meta: SessionMeta) {
+  /**
+   * Starts a session for a fresh login; returns it with its first refresh token, or with none
+   * (`refreshToken: false`, for a client without the refresh_token grant): then no token is
+   * minted or stored, and the session only carries the access tokens' `sid`.
+   */
+  start(
+    userId: string,
+    clientId: string,
+    scope: string,
+    meta: SessionMeta,
+  ): Promise<{ session: SessionRecord; refreshToken: string }>
+  start(
+    userId: string,
+    clientId: string,
+    scope: string,
+    meta: SessionMeta,
+    options: { refreshToken: boolean },
+  ): Promise<{ session: SessionRecord; refreshToken: string | null }>
+  async start(
+    userId: string,
+    clientId: string,
+    scope: string,
+    meta: SessionMeta,
+    options = { refreshToken: true },
+  ) {
     const now = this.clock.now()
     const absolute = now + this.policy.absoluteTtlSeconds * 1000
     const session: SessionRecord = {
@@ -71,8 +94,8 @@ export class SessionService {
       absoluteExpiresAt: iso(absolute),
       revokedAt: null,
     }
-    const refreshToken = randomBytes(32).toString('base64url')
-    await this.store.sessions.create(session, digest(refreshToken))
+    const refreshToken = options.refreshToken ? randomBytes(32).toString('base64url') : null
+    await this.store.sessions.create(session, refreshToken === null ? null : digest(refreshToken))
     return { session, refreshToken }
   }
 

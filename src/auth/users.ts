@@ -93,21 +93,26 @@ export class UserService {
   /**
    * Checks a login: the active user whose username (any form that canonicalizes to it) or email
    * and password match. Every failure takes the same path and time; its reason is for the audit
-   * log only. Re-hashes bcrypt and weaker argon2 hashes on success.
+   * log only. Re-hashes bcrypt and weaker argon2 hashes on success. `lookup` passes the
+   * result of `findByLogin(login)` when the caller already has it.
    */
-  async authenticate(login: string, password: string): Promise<LoginResult> {
-    const found = await this.findByLogin(login)
+  async authenticate(
+    login: string,
+    password: string,
+    lookup?: { found: UserRecord | null },
+  ): Promise<LoginResult> {
+    const found = lookup ? lookup.found : await this.findByLogin(login)
     // A malformed password cannot match any stored one; it takes the unknown-user path.
     const wellFormed = isWellFormedPassword(password)
     const user = wellFormed ? found : null
     const normalized = normalizePassword(password)
-    let result = await this.hasher.verifyOrDummy(user?.passwordHash ?? null, normalized)
+    // A disabled user pays the full failure time even with the right password.
+    const result = await this.hasher.checkLogin(user?.passwordHash ?? null, normalized, {
+      raw: user?.passwordHash.startsWith('$2') ? password : undefined,
+      refuse: user?.disabled ?? false,
+    })
     const userId = found?.id ?? null
     if (!user) return { ok: false, reason: found ? 'malformed_password' : 'unknown_user', userId }
-    if (!result.ok && normalized !== password && user.passwordHash.startsWith('$2')) {
-      // passlib hashed the raw password; NFKC may have changed it.
-      result = await this.hasher.verify(user.passwordHash, password)
-    }
     if (!result.ok) return { ok: false, reason: 'bad_password', userId }
     if (user.disabled) return { ok: false, reason: 'disabled', userId }
     if (result.needsRehash) await this.rehash(user, normalized)
@@ -165,7 +170,8 @@ export class UserService {
     if (!result?.ok) throw invalidGrant('the password is incorrect')
   }
 
-  private findByLogin(login: string): Promise<UserRecord | null> {
+  /** The user a login names (any spelling of the username, or the email), active or not. */
+  findByLogin(login: string): Promise<UserRecord | null> {
     if (login.includes('@')) {
       const email = canonicalEmail(login)
       return email ? this.store.users.findByEmail(email) : Promise.resolve(null)

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify'
+import { accountKey } from '../auth/login-throttle.js'
 import { builtinScopes } from '../auth/roles.js'
 import { grantScopes, narrowScope, userScopes } from '../auth/scopes.js'
-import { canonicalEmail, canonicalUsername } from '../auth/usernames.js'
 import { ApiError, invalidGrant, invalidRequest } from '../errors.js'
 import { actorOf, userAgentOf } from '../http/actor.js'
 import { clientKey } from '../http/client-ip.js'
@@ -37,11 +37,6 @@ export type Grant = (
 // RFC 6749 §3.2: "Parameters sent without a value MUST be treated as if they were omitted".
 export const present = (value: string | undefined) => (value === '' ? undefined : value)
 
-/** The throttling key of a login: its canonical username or email, or the raw text lowercased. */
-const loginKey = (login: string) =>
-  (login.includes('@') ? canonicalEmail(login) : canonicalUsername(login)) ??
-  login.toLowerCase().slice(0, 256)
-
 /** The grants of POST /token, by grant_type. */
 export function tokenGrants(services: Services): Record<string, Grant> {
   const { config, audit } = services
@@ -51,14 +46,14 @@ export function tokenGrants(services: Services): Record<string, Grant> {
     client: ClientRecord,
     sessionId: string,
     scope: string,
-    refreshToken: string,
-  ) {
+    refreshToken: string | null,
+  ): Promise<TokenBody> {
     const issued = await services.tokens.issue(userId, client.id, scope, sessionId)
     return {
       access_token: issued.token,
       token_type: 'Bearer' as const,
       expires_in: issued.expiresIn,
-      refresh_token: refreshToken,
+      ...(refreshToken === null ? {} : { refresh_token: refreshToken }),
       scope,
     }
   }
@@ -73,14 +68,24 @@ export function tokenGrants(services: Services): Record<string, Grant> {
     // Scopes nobody could have are refused before any password work.
     grantScopes(requested, { offered: config.scopes, allowed: client.scopes, defaults: [] })
     const throttled = config.limits.enabled
-    // Keyed by the canonical login whether or not the account exists: the answers reveal nothing.
-    const account = loginKey(username)
+    // The lookup is cheap and looks the same for every login; the throttle then counts every
+    // spelling of one account together, and unknown logins by their canonical text.
+    const found = await services.users.findByLogin(username)
+    const account = accountKey(found, username)
     const ip = clientKey(request.ip)
     const context = { clientId: client.id, ip: request.ip, userAgent: userAgentOf(request) }
-    if (throttled) await services.throttle.check(account, ip, present(form.device_token))
-    const result = await services.users.authenticate(username, pass)
+    const attempt = throttled
+      ? await services.throttle.reserve(account, ip, present(form.device_token))
+      : null
+    let result: Awaited<ReturnType<typeof services.users.authenticate>>
+    try {
+      result = await services.users.authenticate(username, pass, { found })
+    } catch (error) {
+      await attempt?.release()
+      throw error
+    }
     if (!result.ok) {
-      const lockouts = throttled ? await services.throttle.failed(account, ip) : []
+      const lockouts = (await attempt?.failed()) ?? []
       await audit.record({
         type: 'login.failure',
         outcome: 'failure',
@@ -100,16 +105,21 @@ export function tokenGrants(services: Services): Record<string, Grant> {
       throw invalidGrant('invalid username or password')
     }
     const { user } = result
-    const deviceToken = throttled ? await services.throttle.succeeded(account, ip) : undefined
+    const deviceToken = await attempt?.succeeded()
     const scope = grantScopes(requested, {
       offered: config.scopes,
       allowed: userScopes(config.roles, user, client),
       defaults: config.defaultScopes,
     })
-    const { session, refreshToken } = await services.sessions.start(user.id, client.id, scope, {
-      ip: request.ip,
-      userAgent: userAgentOf(request),
-    })
+    // RFC 6749 §5.1: the refresh token is optional; a client that may not use the refresh_token
+    // grant gets none (its session still carries the access tokens' sid).
+    const { session, refreshToken } = await services.sessions.start(
+      user.id,
+      client.id,
+      scope,
+      { ip: request.ip, userAgent: userAgentOf(request) },
+      { refreshToken: client.grantTypes.includes('refresh_token') },
+    )
     await audit.record({
       type: 'login.success',
       userId: user.id,

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
+import { accountKey } from '../auth/login-throttle.js'
 import { toPublicUser } from '../auth/users.js'
 import { ApiError } from '../errors.js'
 import { actorOf } from '../http/actor.js'
@@ -27,15 +28,16 @@ export function userRoutes(services: Services): FastifyPluginAsyncTypebox {
     check: () => Promise<void>,
   ) {
     if (!services.config.limits.enabled) return check()
-    const ip = clientKey(request.ip)
-    await services.throttle.check(account, ip, undefined)
+    const attempt = await services.throttle.reserve(account, clientKey(request.ip), undefined)
     try {
       await check()
     } catch (error) {
-      if (error instanceof ApiError && error.code === 'invalid_grant')
-        await services.throttle.failed(account, ip)
+      if (error instanceof ApiError && error.code === 'invalid_grant') await attempt.failed()
+      else await attempt.release()
       throw error
     }
+    // Not a login: the success gives the attempt back but clears no failures.
+    await attempt.release()
   }
 
   return async (app) => {
@@ -77,7 +79,7 @@ export function userRoutes(services: Services): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const { user, session } = authOf(request)
-        await passwordChecked(request, user.username, () =>
+        await passwordChecked(request, accountKey(user, user.username), () =>
           services.users.changePassword(
             user,
             request.body.current_password,
@@ -114,7 +116,7 @@ export function userRoutes(services: Services): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const { user } = authOf(request)
-        await passwordChecked(request, user.username, () =>
+        await passwordChecked(request, accountKey(user, user.username), () =>
           services.users.deleteAccount(user, request.body.password),
         )
         await services.audit.record({

@@ -1,49 +1,145 @@
-import type { CounterRecord, CounterStore } from './store.js'
+import type { CounterRecord, CounterStore, Reservation } from './store.js'
 
 /** Runs one parameterized statement; placeholders are written `?` and translated per engine. */
 export type Run = <R>(sql: string, values: unknown[]) => Promise<R[]>
 
+// Both engines compare ISO-8601 strings of one format (`toISOString`) in time order.
+const text = 'CAST(? AS TEXT)'
+const int = 'CAST(? AS INTEGER)'
+/** The count after this event: one more in the same window, 1 in a new one. */
+const nextCount =
+  '(CASE WHEN throttle.window_start = excluded.window_start THEN throttle.count + 1 ELSE 1 END)'
+/** The later of two times, either of which may be NULL; a block never gets shorter. */
+const later = (a: string, b: string) =>
+  `(CASE WHEN COALESCE(${a}, '') > COALESCE(${b}, '') THEN ${a} ELSE ${b} END)`
+
+/** The block the `count`-th event earns under `blocks` (the step with the highest fromCount ≤ count). */
+function blockAt(blocks: Reservation['blocks'], count: number): string | null {
+  const steps = [...(blocks ?? [])].sort((a, b) => b.fromCount - a.fromCount)
+  return steps.find((s) => count >= s.fromCount)?.until ?? null
+}
+
 /**
- * The counter store over either engine: both speak `INSERT … ON CONFLICT … RETURNING`
- * (SQLite ≥ 3.35, PostgreSQL), which makes `increment` one atomic statement.
+ * The same as `blockAt`, in SQL over the count expression `count`; `values` receives the
+ * parameters in order.
+ */
+function blockSql(blocks: Reservation['blocks'], count: string, values: unknown[]): string {
+  const steps = [...(blocks ?? [])].sort((a, b) => b.fromCount - a.fromCount)
+  if (steps.length === 0) return 'NULL'
+  const whens = steps.map((s) => {
+    values.push(s.fromCount, s.until)
+    return `WHEN ${count} >= ${int} THEN ${text}`
+  })
+  return `(CASE ${whens.join(' ')} END)`
+}
+
+/**
+ * The counter store over either engine: both speak `INSERT … ON CONFLICT … DO UPDATE … WHERE
+ * … RETURNING` (SQLite ≥ 3.35, PostgreSQL), which makes `increment` and `reserve` one atomic
+ * statement each: on PostgreSQL the conflicting row is locked and the WHERE re-read on its
+ * latest version, and SQLite runs one statement at a time.
  */
 export function counterStore(run: Run): CounterStore {
   return {
-    async increment(key, windowStart) {
+    async increment(key, windowStart, expiresAt) {
       const rows = await run<{ count: number | string }>(
-        `INSERT INTO throttle (key, window_start, count, blocked_until) VALUES (?, ?, 1, NULL)
+        `INSERT INTO throttle (key, window_start, count, blocked_until, expires_at)
+         VALUES (?, ?, 1, NULL, ?)
          ON CONFLICT (key) DO UPDATE SET
-           count = CASE WHEN throttle.window_start = excluded.window_start THEN throttle.count + 1 ELSE 1 END,
-           window_start = excluded.window_start
+           count = ${nextCount},
+           window_start = excluded.window_start,
+           expires_at = ${later('throttle.expires_at', 'excluded.expires_at')}
          RETURNING count`,
-        [key, windowStart],
+        [key, windowStart, expiresAt],
       )
       return Number(rows[0]?.count ?? 1)
+    },
+    async reserve(key, r) {
+      // The INSERT branch is the first event: allowed unless even one exceeds the limit.
+      if (r.limit !== undefined && r.limit < 1) return null
+      const values: unknown[] = [key, r.windowStart, blockAt(r.blocks, 1), r.expiresAt]
+      const block = (repeat: number) => {
+        const parts: string[] = []
+        for (let i = 0; i < repeat; i++) parts.push(blockSql(r.blocks, nextCount, values))
+        return parts
+      }
+      const [b1, b2] = block(2) as [string, string]
+      const allowed: string[] = []
+      if (!r.ignoreBlock) {
+        allowed.push(`(throttle.blocked_until IS NULL OR throttle.blocked_until <= ${text})`)
+        values.push(r.now)
+      }
+      if (r.limit !== undefined) {
+        allowed.push(`(throttle.window_start <> excluded.window_start OR throttle.count < ${int})`)
+        values.push(r.limit)
+      }
+      const rows = await run<{ count: number | string }>(
+        `INSERT INTO throttle (key, window_start, count, blocked_until, expires_at)
+         VALUES (?, ?, 1, ${text}, ?)
+         ON CONFLICT (key) DO UPDATE SET
+           count = ${nextCount},
+           window_start = excluded.window_start,
+           blocked_until = (CASE WHEN COALESCE(${b1}, '') > COALESCE(throttle.blocked_until, '')
+             THEN ${b2} ELSE throttle.blocked_until END),
+           expires_at = ${later('throttle.expires_at', 'excluded.expires_at')}
+         ${allowed.length > 0 ? `WHERE ${allowed.join(' AND ')}` : ''}
+         RETURNING count`,
+        values,
+      )
+      const row = rows[0]
+      return row ? Number(row.count) : null
+    },
+    async release(key, windowStart) {
+      await run(
+        'UPDATE throttle SET count = count - 1 WHERE key = ? AND window_start = ? AND count > 0',
+        [key, windowStart],
+      )
     },
     async get(key) {
       const rows = await run<{
         window_start: string
         count: number | string
         blocked_until: string | null
-      }>('SELECT window_start, count, blocked_until FROM throttle WHERE key = ?', [key])
+        expires_at: string
+      }>('SELECT window_start, count, blocked_until, expires_at FROM throttle WHERE key = ?', [key])
       const row = rows[0]
       if (!row) return null
       const record: CounterRecord = {
         windowStart: row.window_start,
         count: Number(row.count),
         blockedUntil: row.blocked_until,
+        expiresAt: row.expires_at,
       }
       return record
     },
     async block(key, until) {
       await run(
-        `INSERT INTO throttle (key, window_start, count, blocked_until) VALUES (?, '', 0, ?)
-         ON CONFLICT (key) DO UPDATE SET blocked_until = excluded.blocked_until`,
-        [key, until],
+        `INSERT INTO throttle (key, window_start, count, blocked_until, expires_at)
+         VALUES (?, '', 0, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET
+           blocked_until = ${later('throttle.blocked_until', 'excluded.blocked_until')},
+           expires_at = ${later('throttle.expires_at', 'excluded.expires_at')}`,
+        [key, until, until],
       )
     },
     async reset(key) {
       await run('DELETE FROM throttle WHERE key = ?', [key])
+    },
+    async purge(now, limit) {
+      // The outer condition is re-checked on the row's latest version (PostgreSQL), so a row
+      // that a concurrent event just extended survives.
+      const rows = await run<{ key: string }>(
+        `DELETE FROM throttle
+         WHERE expires_at < ? AND (blocked_until IS NULL OR blocked_until <= ?)
+           AND key IN (SELECT key FROM throttle WHERE expires_at < ? LIMIT ${int})
+         RETURNING key`,
+        [now, now, now, limit],
+      )
+      return rows.length
+    },
+    async size() {
+      const rows = await run<{ n: number | string }>('SELECT count(*) AS n FROM throttle', [])
+      return Number(rows[0]?.n ?? 0)
     },
   }
 }

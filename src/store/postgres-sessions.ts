@@ -20,6 +20,7 @@ export function postgresSessions({ query, transaction }: PgDriver): SessionStore
     create: (s, firstTokenHash) =>
       transaction(async (client) => {
         await client.query(insertSession, sessionValues(s))
+        if (firstTokenHash === null) return
         await client.query(insertToken, [firstTokenHash, s.id, s.createdAt, null])
       }),
     async findById(id) {

@@ -148,4 +148,22 @@ export interface CounterRecord {
   windowStart: string
   count: number
   blockedUntil: string | null
+  /** After this time (and the block), housekeeping may delete the row. */
+  expiresAt: string
+}
+
+/** One attempt to count against a throttle counter (`CounterStore.reserve`). */
+export interface Reservation {
+  /** The window the attempt counts in; another stored window restarts the count at 1. */
+  windowStart: string
+  /** The current time: a block ending after it refuses the attempt (unless `ignoreBlock`). */
+  now: string
+  /** The most events one window may hold; omitted: no limit. */
+  limit?: number
+  /** Counts the attempt even while the key is blocked. */
+  ignoreBlock?: boolean
+  /** The blocks attempts earn: the step with the highest `fromCount` ≤ the new count applies. */
+  blocks?: Array<{ fromCount: number; until: string }>
+  /** The row may be deleted after this time; never earlier than any block in `blocks`. */
+  expiresAt: string
 }

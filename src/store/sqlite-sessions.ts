@@ -54,9 +54,9 @@ export function sqliteSessions(db: Database.Database): SessionStore {
     q.touch.run(at, idle, owner.session_id)
     return 'rotated' as const
   })
-  const create = db.transaction((s: SessionRecord, firstTokenHash: string) => {
+  const create = db.transaction((s: SessionRecord, firstTokenHash: string | null) => {
     q.insert.run(...sessionValues(s))
-    q.insertToken.run(firstTokenHash, s.id, s.createdAt, null)
+    if (firstTokenHash !== null) q.insertToken.run(firstTokenHash, s.id, s.createdAt, null)
   })
   return {
     create: (s, firstTokenHash) => guard(() => create(s, firstTokenHash)),

@@ -10,6 +10,7 @@ import type {
   CounterRecord,
   NewUser,
   RefreshTokenRecord,
+  Reservation,
   RevokedTokenRecord,
   SecretChange,
   SecretRecord,
@@ -96,8 +97,8 @@ export const tableNames = [
 export type TableName = (typeof tableNames)[number]
 
 export interface SessionStore {
-  /** Inserts a session and its first refresh token in one transaction. */
-  create(session: SessionRecord, firstTokenHash: string): Promise<void>
+  /** Inserts a session and its first refresh token (if any) in one transaction. */
+  create(session: SessionRecord, firstTokenHash: string | null): Promise<void>
   findById(id: string): Promise<SessionRecord | null>
   /** The session and its user in one lookup: what every protected request checks. */
   findWithUser(id: string): Promise<{ session: SessionRecord; user: UserRecord } | null>
@@ -133,15 +134,30 @@ export interface SessionStore {
 
 /**
  * Counters for login throttling and rate limits, shared by every instance through the store.
- * Times are ISO-8601 strings; a window is identified by its start.
+ * Times are ISO-8601 strings (`toISOString`); a window is identified by its start. Every row
+ * carries the time after which it may be deleted (`expiresAt`, never before its block ends).
  */
 export interface CounterStore {
   /** Counts one event in the window starting at `windowStart` (a new window restarts at 1), atomically. */
-  increment(key: string, windowStart: string): Promise<number>
+  increment(key: string, windowStart: string, expiresAt: string): Promise<number>
+  /**
+   * Reserves one attempt, atomically (one statement): counts it unless the key is blocked at
+   * `now` (and not `ignoreBlock`) or its window already holds `limit` events, and raises the
+   * block to what the new count earns (never lowers it). Returns the new count, or null when
+   * refused (nothing changed). Of any number of concurrent callers, at most `limit` succeed per
+   * window, and none after one of them earned a block.
+   */
+  reserve(key: string, reservation: Reservation): Promise<number | null>
+  /** Gives back one reserved event of the window `windowStart` (not the block it earned). */
+  release(key: string, windowStart: string): Promise<void>
   get(key: string): Promise<CounterRecord | null>
-  /** Sets the time before which the key is refused. */
+  /** Refuses the key until `until`, or later if a longer block is already set. */
   block(key: string, until: string): Promise<void>
   reset(key: string): Promise<void>
+  /** Deletes up to `limit` rows expired and unblocked at `now`; returns how many. */
+  purge(now: string, limit: number): Promise<number>
+  /** How many rows the counters hold. */
+  size(): Promise<number>
 }
 
 export interface SecretStore {

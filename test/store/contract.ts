@@ -8,6 +8,7 @@ import { describe, it, type TestContext } from 'node:test'
 import { type Store, StoreUnavailableError, UniqueViolationError } from '../../src/store/store.js'
 import { auditContract } from './contract-audit.js'
 import { clientsContract } from './contract-clients.js'
+import { countersContract } from './contract-counters.js'
 import {
   EPOCH,
   newClient,
@@ -357,6 +358,15 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
         assert.equal(await store.sessions.findRefreshToken('nope'), null)
       })
 
+      it('creates a session without a refresh token when given none', async (t) => {
+        const store = await fresh(t)
+        const user = await store.users.create(newUser())
+        const s = session(user.id)
+        await store.sessions.create(s, null)
+        assert.deepEqual(await store.sessions.findById(s.id), s)
+        assert.equal((await store.counts()).refresh_tokens, 0)
+      })
+
       it('finds a session together with its user in one lookup', async (t) => {
         const store = await fresh(t)
         const user = await store.users.create(newUser())
@@ -471,49 +481,6 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
       })
     })
 
-    describe('throttle counters', () => {
-      it('counts within a window and restarts at 1 in a new one', async (t) => {
-        const store = await fresh(t)
-        assert.equal(await store.counters.increment('k', T0), 1)
-        assert.equal(await store.counters.increment('k', T0), 2)
-        assert.equal(await store.counters.increment('k', T1), 1)
-        assert.deepEqual(await store.counters.get('k'), {
-          windowStart: T1,
-          count: 1,
-          blockedUntil: null,
-        })
-        assert.equal(await store.counters.get('other'), null)
-      })
-
-      it('counts every one of many concurrent increments exactly once', async (t) => {
-        const store = await fresh(t)
-        for (let round = 0; round < 5; round++) {
-          const counts = await Promise.all(
-            Array.from({ length: 40 }, () => store.counters.increment(`c${round}`, T0)),
-          )
-          assert.deepEqual(
-            [...counts].sort((a, b) => a - b),
-            Array.from({ length: 40 }, (_, i) => i + 1),
-          )
-        }
-      })
-
-      it('blocks until a time, keeps the count, and resets', async (t) => {
-        const store = await fresh(t)
-        await store.counters.increment('b', T0)
-        await store.counters.block('b', T2)
-        assert.deepEqual(await store.counters.get('b'), {
-          windowStart: T0,
-          count: 1,
-          blockedUntil: T2,
-        })
-        await store.counters.block('fresh', T1)
-        assert.equal((await store.counters.get('fresh'))?.blockedUntil, T1)
-        await store.counters.reset('b')
-        assert.equal(await store.counters.get('b'), null)
-      })
-    })
-
     describe('copying', () => {
       it('pages users in id order and re-inserts complete rows as they are', async (t) => {
         const store = await fresh(t)
@@ -612,6 +579,7 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
     userAdminContract(fresh)
     clientsContract(fresh)
     revokedTokensContract(fresh)
+    countersContract(fresh)
     auditContract(fresh)
 
     describe('lifecycle', () => {

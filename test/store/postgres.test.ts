@@ -79,7 +79,10 @@ describe('PostgreSQL store specifics', () => {
     await client.end()
     const store = openPostgresStore(url.toString(), { poolSize: 2, timeoutMs: 5000 })
     t.after(() => store.close())
-    assert.deepEqual(await store.migrate(), [5, 6, 7, 8])
+    assert.deepEqual(
+      await store.migrate(),
+      postgresMigrations.filter((m) => m.version >= 5).map((m) => m.version),
+    )
     assert.deepEqual((await store.users.findById('u1'))?.roles, ['user'])
     assert.deepEqual((await store.users.search({ text: 'ol', limit: 5 })).length, 1)
   })

@@ -1,5 +1,5 @@
 import { parseOptions } from '@node-rs/argon2'
-import { maxLegacyBcryptCost } from '../../auth/password-hasher.js'
+import { importedArgon2Limits, maxLegacyBcryptCost } from '../../auth/password-hasher.js'
 
 // passlib's bcrypt: $2a$, $2b$ or $2y$, a two-digit cost, then 22 characters of salt and 31 of hash.
 const bcryptPattern = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/
@@ -7,8 +7,9 @@ const argon2Prefix = /^\$argon2(id|i|d)\$/
 
 // Above any common deployment's parameters (OWASP's strongest is m=47104, t=1). Verifying a hash
 // costs what its parameters say, on every login attempt at that user: a 4 GiB hash in an import
-// file would take the server down.
-const argon2Limits = { memoryKib: 65_536, iterations: 10, parallelism: 8 }
+// file would take the server down. Below the minimum (and below argon2's own 8 KiB per lane),
+// a hash is no protection at all.
+const { min, max: argon2Limits } = importedArgon2Limits
 
 /**
  * Why `hash` is not a password hash this server can verify, or null when it is one: an argon2
@@ -39,6 +40,13 @@ export function passwordHashProblem(hash: string): string | null {
     options.parallelism > argon2Limits.parallelism
   ) {
     return `argon2 parameters beyond m=${argon2Limits.memoryKib},t=${argon2Limits.iterations},p=${argon2Limits.parallelism}`
+  }
+  if (
+    options.memoryCost < Math.max(min.memoryKib, 8 * options.parallelism) ||
+    options.timeCost < min.iterations ||
+    options.parallelism < min.parallelism
+  ) {
+    return `argon2 parameters below m=${min.memoryKib} (and 8 per lane),t=${min.iterations},p=${min.parallelism}`
   }
   return null
 }

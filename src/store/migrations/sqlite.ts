@@ -168,6 +168,18 @@ export const sqliteMigrations: Migration[] = [
           created_at, retired_at, activates_at FROM signing_keys;
       DROP TABLE signing_keys;
       ALTER TABLE signing_keys_v7 RENAME TO signing_keys;
+      `,
+  },
+  {
+    version: 9,
+    name: 'throttle counter expiry',
+    // When a counter's window and block have both passed, housekeeping deletes its row: an attack
+    // with random usernames must not grow the table without bound. Rows from before this
+    // migration expire at their block (or at once).
+    sql: `
+      ALTER TABLE throttle ADD COLUMN expires_at TEXT NOT NULL DEFAULT '';
+      UPDATE throttle SET expires_at = blocked_until WHERE blocked_until IS NOT NULL;
+      CREATE INDEX throttle_expires_at ON throttle (expires_at);
     `,
   },
 ]
