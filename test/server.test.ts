@@ -165,6 +165,14 @@ describe('the server process', () => {
     ],
     [{ NODE_ENV: 'production' }, /PORTCULLIS_ISSUER must be set/],
     [{ NODE_ENV: 'production', PORTCULLIS_ISSUER: 'http://auth.example' }, /must be an https URL/],
+    [
+      {
+        NODE_ENV: 'production',
+        PORTCULLIS_ISSUER: 'https://auth.example',
+        PORTCULLIS_RATE_LIMITS: 'false',
+      },
+      /^portcullis: configuration error: PORTCULLIS_RATE_LIMITS=false is refused when NODE_ENV=production/,
+    ],
     [{ PORTCULLIS_REALM: 'a"b, error="x' }, /PORTCULLIS_REALM must be printable ASCII without "/],
     [
       { PORTCULLIS_ARGON2_MEMORY_KIB: '8', PORTCULLIS_ARGON2_PARALLELISM: '4' },

@@ -9,6 +9,7 @@ import {
   normalizePassword,
   type PasswordPolicy,
 } from './password-policy.js'
+import { adminRoles, type RoleTable } from './roles.js'
 import { canonicalEmail, canonicalUsername, usernameRule } from './usernames.js'
 
 export interface Registration {
@@ -57,6 +58,7 @@ export class UserService {
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
     private readonly clock: Clock,
+    private readonly roles: RoleTable,
   ) {}
 
   /** Creates a user; throws 400 naming the failed rule, or 409 when username/email is taken. */
@@ -132,10 +134,20 @@ export class UserService {
     }
   }
 
-  /** Deletes the account after checking its password; its sessions go with it (cascade). */
+  /**
+   * Deletes the account after checking its password; its sessions go with it (cascade). The
+   * last enabled user granted the admin scope cannot leave (409 last_admin): nobody could
+   * administer the deployment afterwards.
+   */
   async deleteAccount(user: UserRecord, password: string): Promise<void> {
     await this.confirmPassword(user, password)
-    await this.store.users.delete(user.id)
+    const outcome = await this.store.users.deleteUnlessLastHolder(user.id, adminRoles(this.roles))
+    if (outcome === 'last_holder') {
+      throw new ApiError(
+        'last_admin',
+        'the last admin cannot delete its account: give another user the admin role first',
+      )
+    }
   }
 
   findById(id: string): Promise<UserRecord | null> {

@@ -32,6 +32,9 @@ export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError'
 }
 
+/** What `users.deleteUnlessLastHolder` did. */
+export type DeleteOutcome = 'deleted' | 'last_holder' | 'missing'
+
 export interface UserStore {
   /** Inserts a user; throws UniqueViolationError naming the taken field. */
   create(user: NewUser): Promise<UserRecord>
@@ -42,6 +45,12 @@ export interface UserStore {
   replacePasswordHash(id: string, expected: string, next: string, at: string): Promise<boolean>
   setDisabled(id: string, disabled: boolean, at: string): Promise<boolean>
   delete(id: string): Promise<boolean>
+  /**
+   * Deletes the user unless it holds one of `roles` and no other enabled user does, atomically:
+   * concurrent calls never delete the last enabled holders between them. `roles` are the roles
+   * that grant a scope that must never be left without a holder (the admin scope).
+   */
+  deleteUnlessLastHolder(id: string, roles: readonly string[]): Promise<DeleteOutcome>
   /** The highest bcrypt cost among legacy `$2a$/$2b$/$2y$` hashes, or null when none is left. */
   maxLegacyCost(): Promise<number | null>
   /** Replaces the user's roles; returns whether the user exists. */
