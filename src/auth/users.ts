@@ -10,7 +10,8 @@ import {
   type PasswordPolicy,
 } from './password-policy.js'
 import { adminRoles, type RoleTable } from './roles.js'
-import { canonicalEmail, canonicalUsername, usernameRule } from './usernames.js'
+import { checkUserFields } from './user-fields.js'
+import { canonicalEmail, canonicalUsername } from './usernames.js'
 
 export interface Registration {
   username: string
@@ -63,13 +64,13 @@ export class UserService {
 
   /** Creates a user; throws 400 naming the failed rule, or 409 when username/email is taken. */
   async register(input: Registration): Promise<UserRecord> {
-    const username = canonicalUsername(input.username)
-    if (!username) throw invalidRequest(usernameRule)
-    let emailCanonical: string | null = null
-    if (input.email !== undefined) {
-      emailCanonical = canonicalEmail(input.email)
-      if (!emailCanonical) throw invalidRequest('email is not a valid email address')
-    }
+    const fields = checkUserFields({
+      username: input.username,
+      email: input.email ?? null,
+      fullName: input.full_name ?? null,
+    })
+    if (typeof fields === 'string') throw invalidRequest(fields)
+    const { username, emailCanonical } = fields
     const password = checkNewPassword(input.password, username, this.policy)
     // Checked before hashing so a taken name costs no hash; the unique index still decides races.
     if (await this.store.users.findByUsername(username)) throw taken('username')
@@ -78,10 +79,7 @@ export class UserService {
     try {
       return await this.store.users.create({
         id: randomUUID(),
-        username,
-        email: input.email ?? null,
-        emailCanonical,
-        fullName: input.full_name ?? null,
+        ...fields,
         passwordHash,
         roles: input.roles ?? ['user'],
         createdAt: new Date(this.clock.now()).toISOString(),
