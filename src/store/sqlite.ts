@@ -49,7 +49,7 @@ export function openSqliteStore(path: string): Store {
     }
     return done
   }
-  migrate()
+  const appliedAtOpen = migrate()
 
   const q = {
     keys: db.prepare<[], KeyRow>(
@@ -129,6 +129,7 @@ export function openSqliteStore(path: string): Store {
     audit: sqliteAudit(db),
     ping: () => guard(() => void db.prepare('SELECT 1').get()),
     migrate: () => guard(migrate),
+    appliedAtOpen,
     close: async () => {
       if (db.open) db.close()
     },

@@ -188,5 +188,10 @@ export interface Store {
   clear(): Promise<void>
   /** Applies pending migrations; returns the versions applied. */
   migrate(): Promise<number[]>
+  /**
+   * The migration versions that opening this store applied, in order; empty when the database
+   * was current (or the store was opened without migrating).
+   */
+  readonly appliedAtOpen: readonly number[]
   close(): Promise<void>
 }
