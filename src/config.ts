@@ -260,6 +260,25 @@ function argon2Params(env: Env) {
   return params
 }
 
+const loopback = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i
+
+/**
+ * Instances that share a PostgreSQL database must share one issuer: left to default, each one
+ * names itself `http://host:port` and refuses the others' tokens (RFC 9068 §4, the `iss` claim
+ * must match). So on PostgreSQL a missing PORTCULLIS_ISSUER is a ConfigError, except in
+ * development on a loopback address, where this returns a warning to log instead (else null).
+ */
+export function sharedIssuerCheck(config: Config, env: Env = process.env): string | null {
+  if (env.PORTCULLIS_ISSUER || config.databaseUrl.startsWith('sqlite:')) return null
+  const why = `every instance on one PostgreSQL database needs the same issuer, or each refuses the others' tokens`
+  if (config.env === 'development' && loopback.test(config.host)) {
+    return `PORTCULLIS_ISSUER is not set: using ${config.issuer}; ${why}. Set it before running a second instance`
+  }
+  throw new ConfigError(
+    `PORTCULLIS_ISSUER must be set when PORTCULLIS_DATABASE_URL is PostgreSQL: ${why}`,
+  )
+}
+
 /**
  * Reads and validates the configuration. Throws ConfigError with one line naming the bad
  * variable. Production refuses to start without an explicit public issuer URL, and with rate

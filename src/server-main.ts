@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
 import { bootstrapAdmin } from './auth/bootstrap-admin.js'
 import { systemClock } from './clock.js'
-import { loadConfig } from './config.js'
+import { loadConfig, sharedIssuerCheck } from './config.js'
 import { createServices } from './services.js'
 import { openStore } from './store/open-store.js'
 
@@ -15,10 +15,12 @@ export interface RunningServer {
 /**
  * Starts the server from the environment: config, store, services, the bootstrap admin, then
  * listens. SIGINT and SIGTERM close it gracefully (forced after 10 s). Throws ConfigError for a
- * bad setting, including a bootstrap admin password the policy refuses in production.
+ * bad setting, including a bootstrap admin password the policy refuses, or PostgreSQL without
+ * PORTCULLIS_ISSUER (only a warning in development on loopback).
  */
 export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
   const config = loadConfig(env)
+  const issuerWarning = sharedIssuerCheck(config, env)
   const store = await openStore(config.databaseUrl, config.db)
   const services = await createServices(config, store, systemClock)
   const app = await buildApp(services)
@@ -34,6 +36,7 @@ export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<R
       'private signing keys are stored unencrypted: set PORTCULLIS_KEY_ENCRYPTION_KEY (32 bytes, base64)',
     )
   }
+  if (issuerWarning) app.log.warn(issuerWarning)
   if (typeof config.trustProxy === 'number') {
     app.log.warn(
       "PORTCULLIS_TRUST_PROXY is a hop count: anyone who can reach this port directly can choose their client IP; list the proxies' addresses instead unless only the proxy can connect",
