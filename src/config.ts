@@ -271,9 +271,29 @@ function argon2Params(env: Env) {
   return params
 }
 
+const loopback = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i
+
+/**
+ * Instances that share a PostgreSQL database must share one issuer: left to default, each one
+ * names itself `http://host:port` and refuses the others' tokens (RFC 9068 §4, the `iss` claim
+ * must match). So on PostgreSQL a missing PORTCULLIS_ISSUER is a ConfigError, except in
+ * development on a loopback address, where this returns a warning to log instead (else null).
+ */
+export function sharedIssuerCheck(config: Config, env: Env = process.env): string | null {
+  if (env.PORTCULLIS_ISSUER || config.databaseUrl.startsWith('sqlite:')) return null
+  const why = `every instance on one PostgreSQL database needs the same issuer, or each refuses the others' tokens`
+  if (config.env === 'development' && loopback.test(config.host)) {
+    return `PORTCULLIS_ISSUER is not set: using ${config.issuer}; ${why}. Set it before running a second instance`
+  }
+  throw new ConfigError(
+    `PORTCULLIS_ISSUER must be set when PORTCULLIS_DATABASE_URL is PostgreSQL: ${why}`,
+  )
+}
+
 /**
  * Reads and validates the configuration. Throws ConfigError with one line naming the bad
- * variable. Production refuses to start without an explicit public issuer URL.
+ * variable. Production refuses to start without an explicit public issuer URL, and with rate
+ * limits turned off.
  */
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', 'development', ['development', 'production', 'test'])
@@ -316,6 +336,13 @@ export function loadConfig(env: Env = process.env): Config {
   const passwordMinLength = int(env, 'PORTCULLIS_PASSWORD_MIN_LENGTH', 15, 8, 64)
   const passwordMaxLength = int(env, 'PORTCULLIS_PASSWORD_MAX_LENGTH', 256, 64, 256)
   const cpus = availableParallelism()
+  const limitsEnabled = bool(env, 'PORTCULLIS_RATE_LIMITS', true)
+  // Without throttling, online guessing is bounded only by hashing speed (NIST SP 800-63B-4 §3.2.2).
+  if (nodeEnv === 'production' && !limitsEnabled) {
+    throw new ConfigError(
+      'PORTCULLIS_RATE_LIMITS=false is refused when NODE_ENV=production: login throttling and rate limits must stay on',
+    )
+  }
   return {
     env: nodeEnv,
     host,
@@ -378,7 +405,7 @@ export function loadConfig(env: Env = process.env): Config {
     cors: corsConfig(env),
     maxEventLoopDelayMs: int(env, 'PORTCULLIS_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 600_000),
     limits: {
-      enabled: bool(env, 'PORTCULLIS_RATE_LIMITS', true),
+      enabled: limitsEnabled,
       loginIpFailures: int(env, 'PORTCULLIS_LOGIN_IP_FAILURES', 50, 1, 1_000_000),
       loginIpWindowSeconds: int(env, 'PORTCULLIS_LOGIN_IP_WINDOW', 900, 1, 86_400),
       loginDelayAfter: int(env, 'PORTCULLIS_LOGIN_DELAY_AFTER', 5, 1, 100),

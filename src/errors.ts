@@ -18,6 +18,7 @@ export const errorStatus = {
   username_taken: 409,
   email_taken: 409,
   client_taken: 409,
+  last_admin: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   too_many_requests: 429,

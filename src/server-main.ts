@@ -4,7 +4,7 @@ import { buildApp } from './app.js'
 import { bootstrapAdmin } from './auth/bootstrap-admin.js'
 import { adminRole } from './auth/roles.js'
 import { systemClock } from './clock.js'
-import { loadConfig } from './config.js'
+import { loadConfig, sharedIssuerCheck } from './config.js'
 import { createServices } from './services.js'
 import { startupLine } from './startup-line.js'
 import { looseModeWarnings } from './store/file-modes.js'
@@ -19,16 +19,18 @@ export interface RunningServer {
 /**
  * Starts the server from the environment: config, store, services, the bootstrap admin, then
  * listens. SIGINT and SIGTERM close it gracefully (forced after 10 s). Throws ConfigError for a
- * bad setting, including a bootstrap admin password the policy refuses in production, and
- * KeySealError for stored keys or secrets the encryption key does not open (or that are in
- * clear while it is set). Warns when the SQLite files are open to group or others. When
- * `terminal` (default: standard output is a TTY), one human line follows the JSON logs.
+ * bad setting, including a bootstrap admin password the policy refuses, or PostgreSQL without
+ * PORTCULLIS_ISSUER (only a warning in development on loopback), and KeySealError for stored
+ * keys or secrets the encryption key does not open (or that are in clear while it is set).
+ * Warns when the SQLite files are open to group or others. When `terminal` (default: standard
+ * output is a TTY), one human line follows the JSON logs.
  */
 export async function runServer(
   env: NodeJS.ProcessEnv = process.env,
   terminal = process.stdout.isTTY === true,
 ): Promise<RunningServer> {
   const config = loadConfig(env)
+  const issuerWarning = sharedIssuerCheck(config, env)
   const store = await openStore(config.databaseUrl, config.db)
   const services = await createServices(config, store, systemClock)
   // The app's log destination (its default), held here to add the start-up line to it.
@@ -48,6 +50,7 @@ export async function runServer(
       'PORTCULLIS_ALLOW_UNENCRYPTED_KEYS=true: private signing keys and server secrets are stored in clear; set PORTCULLIS_KEY_ENCRYPTION_KEY (32 bytes, base64)',
     )
   }
+  if (issuerWarning) app.log.warn(issuerWarning)
   if (typeof config.trustProxy === 'number') {
     app.log.warn(
       "PORTCULLIS_TRUST_PROXY is a hop count: anyone who can reach this port directly can choose their client IP; list the proxies' addresses instead unless only the proxy can connect",

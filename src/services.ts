@@ -91,6 +91,7 @@ export async function createServices(
     hasher,
     { minLength: config.passwordMinLength, maxLength: config.passwordMaxLength },
     clock,
+    config.roles,
   )
   const audit = new AuditService(store.audit, clock)
   const clients = new ClientService(store, audit, clock, {

@@ -58,6 +58,23 @@ function runPass(engine: string, files: string[], env: NodeJS.ProcessEnv): Promi
   })
 }
 
+/**
+ * Starts the embedded PostgreSQL; a failure, even one raised as an unhandled `error` event of a
+ * child process it spawns, rejects instead of crashing the runner with a stack trace.
+ */
+async function startOrExplain(): Promise<TestPostgres> {
+  let onCrash: ((error: Error) => void) | undefined
+  const crashed = new Promise<never>((_, reject) => {
+    onCrash = reject
+    process.once('uncaughtException', reject)
+  })
+  try {
+    return await Promise.race([startTestPostgres(), crashed])
+  } finally {
+    if (onCrash) process.removeListener('uncaughtException', onCrash)
+  }
+}
+
 async function main(): Promise<number> {
   // The package's own exports (portcullis/verify) resolve to dist/: build it first.
   const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' })
@@ -65,7 +82,14 @@ async function main(): Promise<number> {
   let postgres: TestPostgres | undefined
   const env = { ...process.env }
   if (!env.PORTCULLIS_TEST_DATABASE_URL) {
-    postgres = await startTestPostgres()
+    try {
+      postgres = await startOrExplain()
+    } catch (error) {
+      console.error(
+        `npm test: cannot start the embedded PostgreSQL (${(error as Error).message}); set PORTCULLIS_TEST_DATABASE_URL=postgres://… to a server of your own`,
+      )
+      return 1
+    }
     env.PORTCULLIS_TEST_DATABASE_URL = postgres.url
   }
   try {

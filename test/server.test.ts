@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it, type TestContext } from 'node:test'
 import { PASSWORD } from './helpers.js'
+import { freshDatabaseUrl } from './support/engines.js'
 import { runServerToExit, startServer } from './support/server-process.js'
 
 const cheap = {
@@ -182,6 +183,19 @@ describe('the server process', () => {
     assert.ok(existsSync(join(dir, 'data', 'portcullis.db')), 'default data dir is ./data')
   })
 
+  it('starts on PostgreSQL without PORTCULLIS_ISSUER in development on loopback, warning loudly', async (t) => {
+    const { PORTCULLIS_ISSUER: _, ...noIssuer } = cheap
+    const server = await startServer({
+      ...noIssuer,
+      PORTCULLIS_DATABASE_URL: await freshDatabaseUrl(t, 'postgres'),
+    })
+    assert.equal(await server.stop(), 0)
+    assert.match(
+      server.output(),
+      /"level":40,.*"msg":"PORTCULLIS_ISSUER is not set: using http:\/\/127\.0\.0\.1:0; every instance on one PostgreSQL database needs the same issuer/,
+    )
+  })
+
   it('shuts down gracefully on SIGTERM with exit code 0', async (t) => {
     const server = await startServer({ ...cheap, PORTCULLIS_DATA_DIR: tempDir(t) })
     assert.equal(await server.stop('SIGTERM'), 0)
@@ -221,6 +235,23 @@ describe('the server process', () => {
     [
       { NODE_ENV: 'production', PORTCULLIS_ISSUER: 'https://auth.example' },
       /PORTCULLIS_KEY_ENCRYPTION_KEY must be set when NODE_ENV=production .*PORTCULLIS_ALLOW_UNENCRYPTED_KEYS=true/,
+    ],
+    [
+      {
+        NODE_ENV: 'production',
+        PORTCULLIS_ISSUER: 'https://auth.example',
+        PORTCULLIS_RATE_LIMITS: 'false',
+        PORTCULLIS_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
+      },
+      /^portcullis: configuration error: PORTCULLIS_RATE_LIMITS=false is refused when NODE_ENV=production/,
+    ],
+    [
+      { PORTCULLIS_DATABASE_URL: 'postgres://u:p@127.0.0.1:1/db', NODE_ENV: 'test' },
+      /^portcullis: configuration error: PORTCULLIS_ISSUER must be set when PORTCULLIS_DATABASE_URL is PostgreSQL/,
+    ],
+    [
+      { PORTCULLIS_DATABASE_URL: 'postgres://u:p@127.0.0.1:1/db', PORTCULLIS_HOST: '0.0.0.0' },
+      /^portcullis: configuration error: PORTCULLIS_ISSUER must be set when PORTCULLIS_DATABASE_URL is PostgreSQL/,
     ],
     [{ PORTCULLIS_REALM: 'a"b, error="x' }, /PORTCULLIS_REALM must be printable ASCII without "/],
     [

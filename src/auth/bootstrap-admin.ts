@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { ConfigError } from '../config.js'
 import { ApiError } from '../errors.js'
 import type { Services } from '../services.js'
-import { UniqueViolationError } from '../store/store.js'
-import { checkNewPassword, normalizePassword } from './password-policy.js'
+import { checkNewPassword } from './password-policy.js'
 import { adminRole, defaultRole } from './roles.js'
 import { canonicalUsername, usernameRule } from './usernames.js'
 
@@ -18,9 +17,9 @@ const passwordVariable = 'PORTCULLIS_BOOTSTRAP_ADMIN_PASSWORD'
 /**
  * Creates the first admin from `config.bootstrapAdmin` (the PORTCULLIS_BOOTSTRAP_ADMIN_* pair)
  * once per database: the first start that sees the pair creates the user unless the username is
- * taken, and records that it ran; later starts do nothing, even after the admin is deleted. In production the password must pass
- * the password policy, else this throws ConfigError and the server does not start; elsewhere a
- * weak one is accepted with a warning. Nothing logged or thrown contains the password.
+ * taken, and records that it ran; later starts do nothing, even after the admin is deleted. In
+ * every mode the password must pass the password policy, else this throws ConfigError and the
+ * server does not start. Nothing logged or thrown contains the password.
  */
 export async function bootstrapAdmin(
   services: Services,
@@ -30,18 +29,15 @@ export async function bootstrapAdmin(
   if (!wanted) return 'off'
   const username = canonicalUsername(wanted.username)
   if (!username) throw new ConfigError(`PORTCULLIS_BOOTSTRAP_ADMIN_USERNAME: ${usernameRule}`)
-  if (services.config.env === 'production') {
-    try {
-      checkNewPassword(wanted.password, username, {
-        minLength: services.config.passwordMinLength,
-        maxLength: services.config.passwordMaxLength,
-      })
-    } catch (error) {
-      if (!(error instanceof ApiError)) throw error
-      throw new ConfigError(
-        `${passwordVariable}: ${error.description} (production enforces the policy)`,
-      )
-    }
+  // A weak first admin is the easiest way in, in every mode: refused before anything is written.
+  try {
+    checkNewPassword(wanted.password, username, {
+      minLength: services.config.passwordMinLength,
+      maxLength: services.config.passwordMaxLength,
+    })
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error
+    throw new ConfigError(`${passwordVariable}: ${error.description}`)
   }
   // Once per database, ever: an admin deleted later must not come back at the next start.
   const marker = `${username} ${randomUUID()}`
@@ -57,44 +53,9 @@ export async function bootstrapAdmin(
     userId = (await services.users.register({ username, password: wanted.password, roles })).id
   } catch (error) {
     if (error instanceof ApiError && error.code === 'username_taken') return 'exists'
-    if (!(error instanceof ApiError) || error.code !== 'invalid_request') throw error
-    if (services.config.env === 'production') {
-      throw new ConfigError(
-        `${passwordVariable}: ${error.description} (production enforces the policy)`,
-      )
-    }
-    log.warn(`bootstrap admin password is weak (${error.description}); refused in production`)
-    const created = await createUnchecked(services, username, wanted.password, roles)
-    if (!created) return 'exists'
-    userId = created
+    throw error
   }
   await services.audit.record({ type: 'admin.user.create', userId, detail: { bootstrap: true } })
   log.info(`created bootstrap admin ${username}`)
   return 'created'
-}
-
-/** Creates the user without the password policy; null when another instance created it first. */
-async function createUnchecked(
-  services: Services,
-  username: string,
-  password: string,
-  roles: string[],
-): Promise<string | null> {
-  const id = randomUUID()
-  try {
-    await services.store.users.create({
-      id,
-      username,
-      email: null,
-      emailCanonical: null,
-      fullName: null,
-      passwordHash: await services.hasher.hash(normalizePassword(password)),
-      roles,
-      createdAt: new Date(services.clock.now()).toISOString(),
-    })
-  } catch (error) {
-    if (error instanceof UniqueViolationError) return null
-    throw error
-  }
-  return id
 }

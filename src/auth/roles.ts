@@ -39,6 +39,17 @@ export function scopesOfRoles(table: RoleTable, roles: readonly string[]): Reado
   return granted
 }
 
+/** The scope of the admin API; a deployment must never be left without a user who holds it. */
+export const adminScope = 'admin'
+
+/** Whether the roles grant the admin scope: by scope, not role name (a custom role may grant it). */
+export const grantsAdmin = (table: RoleTable, roles: readonly string[]) =>
+  scopesOfRoles(table, roles).has(adminScope)
+
+/** Every role in the table that grants the admin scope. */
+export const adminRoles = (table: RoleTable) =>
+  Object.keys(table).filter((role) => grantsAdmin(table, [role]))
+
 /** The role names in `roles` that the table does not define. */
 export const unknownRoles = (table: RoleTable, roles: readonly string[]) =>
   roles.filter((role) => !Object.hasOwn(table, role))

@@ -2,10 +2,8 @@ import type { Clock } from '../clock.js'
 import { ApiError, invalidRequest } from '../errors.js'
 import type { SessionRecord, Store, UserRecord } from '../store/store.js'
 import type { Actor, AuditService } from './audit.js'
-import { type RoleTable, scopesOfRoles, unknownRoles } from './roles.js'
+import { grantsAdmin, type RoleTable, unknownRoles } from './roles.js'
 import type { UserService } from './users.js'
-
-const adminScope = 'admin'
 
 const notFound = (what: string) => new ApiError('not_found', `no ${what}`)
 
@@ -39,10 +37,7 @@ export class UserAdmin {
     const unknown = unknownRoles(this.roles, wanted)
     if (unknown.length > 0) throw invalidRequest(`unknown roles: ${unknown.join(', ')}`)
     const user = await this.get(userId)
-    // By scope, not role name: a custom role may grant `admin` too.
-    const losesAdmin =
-      scopesOfRoles(this.roles, user.roles).has(adminScope) &&
-      !scopesOfRoles(this.roles, wanted).has(adminScope)
+    const losesAdmin = grantsAdmin(this.roles, user.roles) && !grantsAdmin(this.roles, wanted)
     if (losesAdmin && actor.id === userId) {
       throw invalidRequest('an admin cannot take away its own admin role')
     }

@@ -9,7 +9,9 @@ import {
   normalizePassword,
   type PasswordPolicy,
 } from './password-policy.js'
-import { canonicalEmail, canonicalUsername, usernameRule } from './usernames.js'
+import { adminRoles, type RoleTable } from './roles.js'
+import { checkUserFields } from './user-fields.js'
+import { canonicalEmail, canonicalUsername } from './usernames.js'
 
 export interface Registration {
   username: string
@@ -57,17 +59,18 @@ export class UserService {
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
     private readonly clock: Clock,
+    private readonly roles: RoleTable,
   ) {}
 
   /** Creates a user; throws 400 naming the failed rule, or 409 when username/email is taken. */
   async register(input: Registration): Promise<UserRecord> {
-    const username = canonicalUsername(input.username)
-    if (!username) throw invalidRequest(usernameRule)
-    let emailCanonical: string | null = null
-    if (input.email !== undefined) {
-      emailCanonical = canonicalEmail(input.email)
-      if (!emailCanonical) throw invalidRequest('email is not a valid email address')
-    }
+    const fields = checkUserFields({
+      username: input.username,
+      email: input.email ?? null,
+      fullName: input.full_name ?? null,
+    })
+    if (typeof fields === 'string') throw invalidRequest(fields)
+    const { username, emailCanonical } = fields
     const password = checkNewPassword(input.password, username, this.policy)
     // Checked before hashing so a taken name costs no hash; the unique index still decides races.
     if (await this.store.users.findByUsername(username)) throw taken('username')
@@ -76,10 +79,7 @@ export class UserService {
     try {
       return await this.store.users.create({
         id: randomUUID(),
-        username,
-        email: input.email ?? null,
-        emailCanonical,
-        fullName: input.full_name ?? null,
+        ...fields,
         passwordHash,
         roles: input.roles ?? ['user'],
         createdAt: new Date(this.clock.now()).toISOString(),
@@ -152,10 +152,20 @@ export class UserService {
     }
   }
 
-  /** Deletes the account after checking its password; its sessions go with it (cascade). */
+  /**
+   * Deletes the account after checking its password; its sessions go with it (cascade). The
+   * last enabled user granted the admin scope cannot leave (409 last_admin): nobody could
+   * administer the deployment afterwards.
+   */
   async deleteAccount(user: UserRecord, password: string): Promise<void> {
     await this.confirmPassword(user, password)
-    await this.store.users.delete(user.id)
+    const outcome = await this.store.users.deleteUnlessLastHolder(user.id, adminRoles(this.roles))
+    if (outcome === 'last_holder') {
+      throw new ApiError(
+        'last_admin',
+        'the last admin cannot delete its account: give another user the admin role first',
+      )
+    }
   }
 
   findById(id: string): Promise<UserRecord | null> {

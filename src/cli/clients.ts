@@ -1,6 +1,6 @@
 import { cliActor } from '../auth/audit.js'
 import { grantTypes } from '../auth/clients.js'
-import { type CliIo, type Command, println } from './command.js'
+import { type CliIo, type Command, printLines, println } from './command.js'
 import { listOption, optionalString, requiredString } from './options.js'
 import { formatTable } from './table.js'
 
@@ -83,7 +83,7 @@ introspect. Secrets are never shown (only their hashes are stored).`,
       c.createdAt,
     ])
     const header = ['CLIENT_ID', 'NAME', 'TYPE', 'GRANTS', 'SCOPES', 'INTROSPECT', 'CREATED']
-    println(io.stdout, formatTable(header, rows))
+    printLines(io.stdout, formatTable(header, rows))
     return 0
   },
 }

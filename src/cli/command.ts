@@ -49,5 +49,33 @@ export class CliError extends Error {
   override name = 'CliError'
 }
 
-/** Writes one line to a stream. */
-export const println = (stream: NodeJS.WritableStream, line = '') => stream.write(`${line}\n`)
+// Control characters (C0 with tab and line feed, DEL, C1), format characters (bidi overrides and
+// isolates, zero-width ones) and the Unicode line separators: text from a file, the database or
+// an error message must neither drive the operator's terminal (ESC) nor reorder, hide or forge
+// what it shows (a bidi override, a line break that starts a fake line).
+const unsafe = /[\p{Cc}\p{Cf}\u2028\u2029]/gu
+
+const escaped = (c: string) => {
+  const code = c.codePointAt(0) ?? 0
+  if (code <= 0xff) return `\\x${code.toString(16).padStart(2, '0')}`
+  if (code <= 0xffff) return `\\u${code.toString(16).padStart(4, '0')}`
+  return `\\u{${code.toString(16)}}`
+}
+
+/**
+ * `text` with every control and format character written as a visible escape (`\x1b`,
+ * `\u202e`); line feeds are kept only when `keepLineBreaks` is set.
+ */
+export const printable = (text: string, keepLineBreaks = false) =>
+  text.replace(unsafe, (c) => (keepLineBreaks && c === '\n' ? c : escaped(c)))
+
+/**
+ * Writes one line to a stream: the CLI's one writer of messages. Every control character in it
+ * is escaped, a line break too, so nothing a message quotes can start a line of its own.
+ */
+export const println = (stream: NodeJS.WritableStream, line = '') =>
+  stream.write(`${printable(line)}\n`)
+
+/** Writes text of several lines (help, tables), escaped as `println` does but for line feeds. */
+export const printLines = (stream: NodeJS.WritableStream, text: string) =>
+  stream.write(`${printable(text, true)}\n`)

@@ -1,5 +1,12 @@
 import { parseArgs } from 'node:util'
-import { type CliIo, type Command, type CommandInput, println, UsageError } from './command.js'
+import {
+  type CliIo,
+  type Command,
+  type CommandInput,
+  printLines,
+  println,
+  UsageError,
+} from './command.js'
 import { commands } from './commands.js'
 import { openContext } from './context.js'
 import { errorLine } from './error-line.js'
@@ -56,7 +63,7 @@ async function runCommand(command: Command, args: string[], io: CliIo): Promise<
   const values = parsed.values as CommandInput['values']
   const { positionals } = parsed
   if (values.help) {
-    println(io.stdout, command.help)
+    printLines(io.stdout, command.help)
     return 0
   }
   const expected = command.args ?? []
@@ -105,7 +112,7 @@ function showGuide(args: string[], io: CliIo): number {
   }
   const width = Math.max(...listed.map((c) => c.name.length)) + 2
   const lines = listed.map((c) => `  ${c.name.padEnd(width)}${c.summary}`)
-  println(
+  printLines(
     wantsHelp ? io.stdout : io.stderr,
     [
       `usage: portcullis ${group ?? '<command>'} ${group ? '<command> ' : ''}[options]`,

@@ -1,4 +1,4 @@
-import { type Command, println } from './command.js'
+import { type Command, printLines, println } from './command.js'
 import { intOption, optionalString } from './options.js'
 import { formatTable } from './table.js'
 
@@ -37,7 +37,7 @@ options:
       u.disabled ? 'yes' : 'no',
       u.createdAt,
     ])
-    println(io.stdout, formatTable(['USERNAME', 'ID', 'ROLES', 'DISABLED', 'CREATED'], rows))
+    printLines(io.stdout, formatTable(['USERNAME', 'ID', 'ROLES', 'DISABLED', 'CREATED'], rows))
     if (users.length === limit) {
       println(io.stderr, `more may follow: --after ${users.at(-1)?.username}`)
     }

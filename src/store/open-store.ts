@@ -16,19 +16,18 @@ export function sqliteFilePath(databaseUrl: string): string | null {
 
 /**
  * Opens and migrates the store named by a database URL: `sqlite:<path>`, `sqlite::memory:`,
- * or `postgres://…` / `postgresql://…`.
+ * or `postgres://…` / `postgresql://…`. `appliedAtOpen` on the result says what migrating did.
  */
 export async function openStore(databaseUrl: string, options: OpenStoreOptions): Promise<Store> {
   if (databaseUrl.startsWith('sqlite:')) return openSqliteStore(databaseUrl.slice('sqlite:'.length))
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
     const store = openPostgresStore(databaseUrl, options)
     try {
-      await store.migrate()
+      return { ...store, appliedAtOpen: await store.migrate() }
     } catch (error) {
       await store.close()
       throw error
     }
-    return store
   }
   throw new Error(`unsupported database URL scheme: ${databaseUrl.split(':')[0]}`)
 }

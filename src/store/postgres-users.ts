@@ -1,7 +1,12 @@
 import { encodeRoles, newUserRecord } from './lists.js'
 import type { PgDriver } from './pg-driver.js'
 import { toUser, type UserRow } from './pg-rows.js'
-import { UniqueViolationError, type UserRecord, type UserStore } from './store.js'
+import {
+  type DeleteOutcome,
+  UniqueViolationError,
+  type UserRecord,
+  type UserStore,
+} from './store.js'
 
 const columns = `id, username, email, email_canonical, full_name, password_hash, disabled, roles,
   created_at, updated_at`
@@ -37,7 +42,7 @@ const keyOf = (id: string, username: string, email: string | null) =>
   JSON.stringify([id, username, email])
 
 /** The users part of the PostgreSQL store. */
-export function postgresUsers({ query }: PgDriver): UserStore {
+export function postgresUsers({ query, transaction }: PgDriver): UserStore {
   const one = async (where: string, value: string) => {
     const { rows } = await query<UserRow>(`SELECT ${columns} FROM users WHERE ${where} = $1`, [
       value,
@@ -81,6 +86,25 @@ export function postgresUsers({ query }: PgDriver): UserStore {
         id,
       ]),
     delete: (id) => changed('DELETE FROM users WHERE id = $1', [id]),
+    deleteUnlessLastHolder: (id, roles) =>
+      transaction(async (client): Promise<DeleteOutcome> => {
+        // One statement locks the user and every enabled holder, in id order (no deadlock
+        // between two holders deleting themselves); the second then sees the first gone.
+        const { rows } = await client.query<{ id: string; holds: boolean }>(
+          `SELECT id, EXISTS (SELECT 1 FROM unnest($2::text[]) AS r
+             WHERE strpos(' ' || roles || ' ', ' ' || r || ' ') > 0) AS holds
+           FROM users
+           WHERE id = $1 OR (disabled = false AND EXISTS (SELECT 1 FROM unnest($2::text[]) AS r
+             WHERE strpos(' ' || roles || ' ', ' ' || r || ' ') > 0))
+           ORDER BY id FOR UPDATE`,
+          [id, roles],
+        )
+        const user = rows.find((r) => r.id === id)
+        if (!user) return 'missing'
+        if (user.holds && !rows.some((r) => r.id !== id && r.holds)) return 'last_holder'
+        await client.query('DELETE FROM users WHERE id = $1', [id])
+        return 'deleted'
+      }),
     async maxLegacyCost() {
       const { rows } = await query<{ cost: number | null }>(
         "SELECT max(substr(password_hash, 5, 2)::int) AS cost FROM users WHERE password_hash LIKE '$2%'",

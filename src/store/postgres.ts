@@ -134,6 +134,7 @@ export function openPostgresStore(url: string, options: PostgresOptions): Store 
       await query('SELECT 1')
     },
     migrate,
+    appliedAtOpen: [],
     close: () => driver.close(),
   }
 }

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import { encodeRoles, newUserRecord } from './lists.js'
+import { decodeList, encodeRoles, newUserRecord } from './lists.js'
 import { guard } from './sqlite-errors.js'
 import { toUser, type UserRow } from './sqlite-rows.js'
 import type { NewUser, UserRecord, UserStore } from './store.js'
@@ -21,6 +21,12 @@ export function sqliteUsers(db: Database.Database): UserStore {
     setDisabled: db.prepare('UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?'),
     setRoles: db.prepare('UPDATE users SET roles = ?, updated_at = ? WHERE id = ?'),
     delete: db.prepare('DELETE FROM users WHERE id = ?'),
+    otherHolder: db
+      .prepare<[string, string], number>(
+        `SELECT 1 FROM users WHERE id <> ? AND disabled = 0
+         AND instr(' ' || roles || ' ', ' ' || ? || ' ') > 0 LIMIT 1`,
+      )
+      .pluck(),
     legacyCost: db
       .prepare<[], number | null>(
         "SELECT max(CAST(substr(password_hash, 5, 2) AS INTEGER)) FROM users WHERE password_hash LIKE '$2%'",
@@ -56,6 +62,16 @@ export function sqliteUsers(db: Database.Database): UserStore {
     u.updatedAt,
   ]
   const one = (r: UserRow | undefined) => (r ? toUser(r) : null)
+  const deleteUnlessLast = db.transaction((id: string, roles: readonly string[]) => {
+    const user = q.byId.get(id)
+    if (!user) return 'missing' as const
+    const holds = decodeList(user.roles).some((role) => roles.includes(role))
+    if (holds && !roles.some((role) => q.otherHolder.get(id, role) !== undefined)) {
+      return 'last_holder' as const
+    }
+    q.delete.run(id)
+    return 'deleted' as const
+  })
   const importMany = db.transaction((users: NewUser[]) =>
     users.map((u) => q.insertOrIgnore.run(...row(newUserRecord(u))).changes === 1),
   )
@@ -82,6 +98,7 @@ export function sqliteUsers(db: Database.Database): UserStore {
       return guard(() => q.setRoles.run(text, at, id).changes === 1)
     },
     delete: (id) => guard(() => q.delete.run(id).changes === 1),
+    deleteUnlessLastHolder: (id, roles) => guard(() => deleteUnlessLast.immediate(id, roles)),
     maxLegacyCost: () => guard(() => q.legacyCost.get() ?? null),
     search: ({ text, afterUsername, limit }) =>
       guard(() => {

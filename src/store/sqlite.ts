@@ -56,7 +56,7 @@ export function openSqliteStore(path: string): Store {
     }
     return done
   }
-  migrate()
+  const appliedAtOpen = migrate()
   if (created) tightenCreated(path)
 
   const q = {
@@ -158,6 +158,7 @@ export function openSqliteStore(path: string): Store {
     revokedTokens: sqliteRevokedTokens(db),
     ping: () => guard(() => void db.prepare('SELECT 1').get()),
     migrate: () => guard(migrate),
+    appliedAtOpen,
     close: async () => {
       if (db.open) db.close()
     },

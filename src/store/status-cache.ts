@@ -85,6 +85,14 @@ export function withStatusCache(store: Store, clock: Clock, ttlMs: number): Stor
         },
         () => u.delete(id),
       ),
+    deleteUnlessLastHolder: (id, roles) =>
+      around(
+        () => {
+          forgetUser(id)
+          forgetSessions()
+        },
+        () => u.deleteUnlessLastHolder(id, roles),
+      ),
   }
   const sessions: SessionStore = {
     ...s,

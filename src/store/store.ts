@@ -35,6 +35,9 @@ export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError'
 }
 
+/** What `users.deleteUnlessLastHolder` did. */
+export type DeleteOutcome = 'deleted' | 'last_holder' | 'missing'
+
 export interface UserStore {
   /** Inserts a user; throws UniqueViolationError naming the taken field. */
   create(user: NewUser): Promise<UserRecord>
@@ -45,6 +48,12 @@ export interface UserStore {
   replacePasswordHash(id: string, expected: string, next: string, at: string): Promise<boolean>
   setDisabled(id: string, disabled: boolean, at: string): Promise<boolean>
   delete(id: string): Promise<boolean>
+  /**
+   * Deletes the user unless it holds one of `roles` and no other enabled user does, atomically:
+   * concurrent calls never delete the last enabled holders between them. `roles` are the roles
+   * that grant a scope that must never be left without a holder (the admin scope).
+   */
+  deleteUnlessLastHolder(id: string, roles: readonly string[]): Promise<DeleteOutcome>
   /** The highest bcrypt cost among legacy `$2a$/$2b$/$2y$` hashes, or null when none is left. */
   maxLegacyCost(): Promise<number | null>
   /** Replaces the user's roles; returns whether the user exists. */
@@ -226,5 +235,10 @@ export interface Store {
   replaceSecrets(changes: SecretChange[]): Promise<number>
   /** Applies pending migrations; returns the versions applied. */
   migrate(): Promise<number[]>
+  /**
+   * The migration versions that opening this store applied, in order; empty when the database
+   * was current (or the store was opened without migrating).
+   */
+  readonly appliedAtOpen: readonly number[]
   close(): Promise<void>
 }

@@ -181,6 +181,30 @@ describe('portcullis users import', () => {
     assert.match(noHash.stdout, /^line 1: header: no password_hash \(or hashed_password\) column$/m)
   })
 
+  it('escapes every control and format character a crafted file puts in its messages', async (t) => {
+    const dir = tempDir(t)
+    // ESC (C0), CSI (C1), DEL, a bidi override and a line separator, in the places whose text
+    // the messages quote: the JSON parser's message, an unknown role, a CSV header name.
+    const evil = '\u001b[2J\u009b31m\u007f\u202eevil\u2028fake'
+    const jsonl = join(dir, 'evil.jsonl')
+    writeFileSync(
+      jsonl,
+      [
+        `{"username": ${evil}}`,
+        JSON.stringify({ username: 'ok1', password_hash: bcryptHash, roles: `user,${evil}` }),
+      ].join('\n'),
+    )
+    const csv = join(dir, 'evil.csv')
+    writeFileSync(csv, `username,password_hash,${evil}\nzed,${bcryptHash},x\n`)
+    for (const file of [jsonl, csv]) {
+      const res = await importFile(dir, file)
+      assert.equal(res.code, 1, res.out)
+      assert.doesNotMatch(res.out.replaceAll('\n', ''), /[\p{Cc}\p{Cf}\u2028\u2029]/u, res.out)
+      assert.match(res.out, /\\x1b\[2J\\x9b31m\\x7f\\u202eevil/, res.out)
+    }
+    assert.match((await importFile(dir, csv)).out, /\\u2028fake/)
+  })
+
   it('reports the first 20 rejections and how many more there were', async (t) => {
     const dir = tempDir(t)
     const file = join(dir, 'bad.jsonl')

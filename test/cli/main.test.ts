@@ -9,9 +9,12 @@ import { describe, it, type TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { commands } from '../../src/cli/commands.js'
 import { runCli as runInProcess } from '../../src/cli/main.js'
+import { postgresMigrations } from '../../src/store/migrations/postgres.js'
+import { sqliteMigrations } from '../../src/store/migrations/sqlite.js'
 import { openSqliteStore } from '../../src/store/sqlite.js'
 import { PASSWORD } from '../helpers.js'
 import { runCli } from '../support/cli.js'
+import { freshDatabaseUrl } from '../support/engines.js'
 
 const bin = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url))
 
@@ -41,14 +44,21 @@ async function inProcess(args: string[]) {
 }
 
 describe('portcullis CLI', () => {
-  it('migrates a new database, then reports it up to date', async (t) => {
-    const dir = tempDir(t)
-    const first = await cli(dir, ['migrate'])
-    assert.equal(first.code, 0)
-    assert.match(first.out, /up to date|applied/)
-    const second = await cli(dir, ['migrate'])
-    assert.equal(second.out.trim(), 'database is up to date')
-  })
+  for (const engine of ['sqlite', 'postgres'] as const) {
+    it(`migrates a new ${engine} database saying which ran, then reports it up to date`, async (t) => {
+      const migrations = engine === 'sqlite' ? sqliteMigrations : postgresMigrations
+      const env: Record<string, string> =
+        engine === 'sqlite'
+          ? { PORTCULLIS_DATA_DIR: tempDir(t) }
+          : { PORTCULLIS_DATABASE_URL: await freshDatabaseUrl(t, 'postgres') }
+      const first = await runCli(['migrate'], env)
+      assert.equal(first.code, 0, first.out)
+      assert.equal(first.out, `applied migrations 1–${migrations.at(-1)?.version}\n`)
+      const second = await runCli(['migrate'], env)
+      assert.equal(second.code, 0, second.out)
+      assert.equal(second.out, 'database is up to date\n')
+    })
+  }
 
   it('lists every command under --help, and prints each command its own help', async () => {
     const top = await cli('unused', ['--help'])

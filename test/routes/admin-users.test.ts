@@ -493,6 +493,47 @@ describe('an admin cannot lock itself out', () => {
   })
 })
 
+describe('the last admin cannot leave', () => {
+  const deleteMe = (app: FastifyInstance, token: string) =>
+    call(app, 'DELETE', '/users/me', { token, body: { password: PASSWORD } })
+
+  it('refuses DELETE /users/me of the last enabled admin with 409 last_admin; after another admin exists it works', async (t) => {
+    const { app, admin, alice } = await withAdmin(t)
+    const res = await deleteMe(app, admin.token)
+    assertError(res, 409, 'last_admin')
+    assert.match(res.json().error_description, /last admin/)
+    assert.equal((await readUser(app, admin.token, admin.id)).disabled, false)
+    // A disabled admin cannot administer anything: it does not count.
+    const ok = (res: { statusCode: number; body: string }) =>
+      assert.equal(res.statusCode, 200, res.body)
+    ok(await setRoles(app, admin.token, alice.id, ['user', 'admin']))
+    ok(await call(app, 'POST', `/admin/users/${alice.id}/disable`, { token: admin.token }))
+    assertError(await deleteMe(app, admin.token), 409, 'last_admin')
+    ok(await call(app, 'POST', `/admin/users/${alice.id}/enable`, { token: admin.token }))
+    assertNoContent(await deleteMe(app, admin.token))
+    assertInvalidToken(await getMe(app, `Bearer ${admin.token}`))
+    // Now alice is the last one.
+    const aliceAdmin = await postToken(app, {
+      username: 'alice',
+      password: PASSWORD,
+      scope: 'profile',
+    })
+    assertError(await deleteMe(app, aliceAdmin.json().access_token), 409, 'last_admin')
+  })
+
+  it('counts a custom role that grants the admin scope as admin', async (t) => {
+    const { app, admin, alice } = await withAdmin(t, { PORTCULLIS_ROLES: 'ops=admin profile' })
+    assert.equal((await setRoles(app, admin.token, alice.id, ['ops'])).statusCode, 200)
+    assertNoContent(await deleteMe(app, admin.token))
+  })
+
+  it('lets a plain user delete itself', async (t) => {
+    const { app } = await withAdmin(t)
+    const pair = await loginPair(app, 'alice')
+    assertNoContent(await deleteMe(app, pair.access_token))
+  })
+})
+
 describe('DELETE /admin/users/:id', () => {
   it('deletes the user: 404 after, its token 401, its login refused', async (t) => {
     const { app, admin, alice } = await withAdmin(t)

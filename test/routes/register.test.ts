@@ -158,6 +158,32 @@ describe('POST /register', () => {
     assert.match(res.json().error_description, /email/)
   })
 
+  for (const [label, fullName] of [
+    ['ESC', 'Mallory\u001b[2J'],
+    ['a C1 control', 'Mal\u009blory'],
+    ['DEL', 'Mal\u007flory'],
+    ['a lone surrogate', 'Mal\ud800lory'],
+  ]) {
+    it(`refuses a full_name with ${label} as users import does: 400, nothing stored`, async (t) => {
+      const { app, services } = await buildTestApp(t)
+      const res = await app.inject(
+        json({ username: 'mallory', password: PASSWORD, full_name: fullName }),
+      )
+      assert.equal(res.statusCode, 400, res.body)
+      assert.equal(res.json().error, 'invalid_request')
+      assert.match(res.json().error_description, /^full_name /)
+      assert.equal(await services.store.users.findByUsername('mallory'), null)
+    })
+  }
+
+  it('keeps line breaks, tabs and non-Latin text in a full_name, as users import does', async (t) => {
+    const { app } = await buildTestApp(t)
+    const fullName = 'Ana\tMaría\r\nЗоя 李 👩‍💻'
+    const res = await app.inject(json({ username: 'ana', password: PASSWORD, full_name: fullName }))
+    assert.equal(res.statusCode, 201, res.body)
+    assert.equal(res.json().full_name, fullName)
+  })
+
   it('refuses type coercion: a numeric password is 400, not the string "123…"', async (t) => {
     const { app } = await buildTestApp(t)
     const res = await app.inject(json({ username: 'erin', password: 123456789012345 }))

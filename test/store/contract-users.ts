@@ -72,6 +72,44 @@ export function userAdminContract(fresh: Fresh): void {
     })
   })
 
+  describe('deleteUnlessLastHolder', () => {
+    const admins = ['admin', 'ops']
+    it('keeps the last enabled holder of any of the roles; deletes others and non-holders', async (t) => {
+      const store = await fresh(t)
+      const root = await store.users.create(newUser({ roles: ['user', 'admin'] }))
+      const plain = await store.users.create(newUser())
+      const ops = await store.users.create(newUser({ roles: ['ops'] }))
+      assert.equal(await store.users.deleteUnlessLastHolder(plain.id, admins), 'deleted')
+      assert.equal(await store.users.deleteUnlessLastHolder(randomUUID(), admins), 'missing')
+      await store.users.setDisabled(ops.id, true, T1)
+      assert.equal(await store.users.deleteUnlessLastHolder(root.id, admins), 'last_holder')
+      assert.ok(await store.users.findById(root.id))
+      // A role name is matched whole: "admins" is not "admin".
+      const lookalike = await store.users.create(newUser({ roles: ['admins', 'xadmin'] }))
+      assert.equal(await store.users.deleteUnlessLastHolder(root.id, admins), 'last_holder')
+      await store.users.setDisabled(ops.id, false, T2)
+      assert.equal(await store.users.deleteUnlessLastHolder(root.id, admins), 'deleted')
+      assert.equal(await store.users.deleteUnlessLastHolder(ops.id, admins), 'last_holder')
+      assert.equal(await store.users.deleteUnlessLastHolder(lookalike.id, admins), 'deleted')
+    })
+
+    it('never deletes every holder when they delete themselves at once', async (t) => {
+      const store = await fresh(t)
+      for (let round = 0; round < 20; round++) {
+        const holders = await Promise.all(
+          [1, 2, 3, 4].map(() => store.users.create(newUser({ roles: ['admin'] }))),
+        )
+        const outcomes = await Promise.all(
+          holders.map((h) => store.users.deleteUnlessLastHolder(h.id, admins)),
+        )
+        assert.equal(outcomes.filter((o) => o === 'deleted').length, 3, outcomes.join(' '))
+        assert.equal(outcomes.filter((o) => o === 'last_holder').length, 1)
+        const survivor = holders[outcomes.indexOf('last_holder')]
+        await store.users.delete(survivor?.id ?? '')
+      }
+    })
+  })
+
   describe('user search', () => {
     const named = (username: string, email: string | null = `${username}@example.com`) =>
       newUser({ username, email, emailCanonical: email })

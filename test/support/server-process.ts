@@ -66,7 +66,10 @@ export async function startServer(
   return { url, child, output: () => output, stop }
 }
 
-/** Runs `src/server.ts` expecting it to exit; returns its exit code and output. */
+/**
+ * Runs `src/server.ts` expecting it to exit; returns its exit code and output. A server that
+ * starts instead is killed after 20 s (code null), so a test expecting a refusal fails, not hangs.
+ */
 export async function runServerToExit(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', tsxLoader, serverEntry], {
     env: { PATH: process.env.PATH ?? '', ...env },
@@ -76,6 +79,8 @@ export async function runServerToExit(env: Record<string, string>) {
   child.stderr?.on('data', (d) => {
     stderr += d
   })
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
   const [code] = await once(child, 'exit')
+  clearTimeout(timer)
   return { code: code as number | null, stderr }
 }

@@ -1,6 +1,5 @@
-import { hasControlCharacters } from '../../auth/control-characters.js'
 import { type RoleTable, unknownRoles } from '../../auth/roles.js'
-import { canonicalEmail, canonicalUsername, usernameRule } from '../../auth/usernames.js'
+import { checkUserFields } from '../../auth/user-fields.js'
 import type { NewUser } from '../../store/store.js'
 import { passwordHashProblem } from './password-hash-format.js'
 
@@ -45,7 +44,7 @@ class RowError extends Error {}
 
 /**
  * Checks one row of a user import and turns it into the user to insert: username and email
- * canonicalized as registration does, the hash one this server can verify, roles defined,
+ * checked by the one user-fields check registration uses, the hash one this server can verify, roles defined,
  * unknown fields refused (nothing is silently dropped). Returns the first problem otherwise.
  */
 export function validateRow(fields: Record<string, unknown>, context: RowContext): RowResult {
@@ -69,18 +68,12 @@ function toNewUser(fields: Record<string, unknown>, context: RowContext): NewUse
   }
   const rawName = text(fields, 'username')
   if (rawName === null) throw new RowError('username is missing')
-  const username = canonicalUsername(rawName)
-  if (!username) throw new RowError(usernameRule)
-  const email = text(fields, 'email')
-  const emailCanonical = email === null ? null : canonicalEmail(email)
-  if (email !== null && !emailCanonical) throw new RowError('email is not a valid email address')
-  const fullName = text(fields, 'full_name')
-  if (fullName !== null && fullName.length > 200)
-    throw new RowError('full_name is over 200 characters')
-  // Line breaks and tabs are kept; other control characters have no place in a name.
-  if (fullName !== null && hasControlCharacters(fullName, true)) {
-    throw new RowError('full_name contains control characters')
-  }
+  const checked = checkUserFields({
+    username: rawName,
+    email: text(fields, 'email'),
+    fullName: text(fields, 'full_name'),
+  })
+  if (typeof checked === 'string') throw new RowError(checked)
   const passwordHash = hashOf(fields)
   const id = text(fields, 'id')
   if (id !== null && !uuidPattern.test(id)) {
@@ -88,10 +81,7 @@ function toNewUser(fields: Record<string, unknown>, context: RowContext): NewUse
   }
   return {
     id: id?.toLowerCase() ?? context.newId(),
-    username,
-    email,
-    emailCanonical,
-    fullName,
+    ...checked,
     passwordHash,
     disabled: flag(fields.disabled),
     roles: rolesOf(fields.roles, context.roles),
