@@ -7,6 +7,7 @@ import { startKeyReload, startPurging } from './auth/housekeeping.js'
 import { clientErrorHandler } from './http/client-error.js'
 import { registerCors } from './http/cors.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
+import { refuseDuplicateJsonKeys } from './http/json-body.js'
 import { authBodyLimit, maxHeaderSize, timeoutCheckIntervalMs } from './http/limits.js'
 import { registerLoadShedding } from './http/load-shedding.js'
 import { loggerOptions, logResponse } from './http/logger.js'
@@ -99,6 +100,7 @@ export async function buildApp(
   registerLoadShedding(app, config.maxEventLoopDelayMs)
   app.addHook('onResponse', logResponse(access))
   app.removeContentTypeParser('text/plain')
+  refuseDuplicateJsonKeys(app)
   await app.register(formbody, { bodyLimit: authBodyLimit })
   await registerOpenApi(app, config)
 
