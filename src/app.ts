@@ -4,14 +4,17 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import pino, { type DestinationStream } from 'pino'
 import { startKeyReload, startPurging } from './auth/housekeeping.js'
+import { clientErrorHandler } from './http/client-error.js'
 import { registerCors } from './http/cors.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
+import { refuseDuplicateJsonKeys } from './http/json-body.js'
 import { authBodyLimit, maxHeaderSize, timeoutCheckIntervalMs } from './http/limits.js'
 import { registerLoadShedding } from './http/load-shedding.js'
 import { loggerOptions, logResponse } from './http/logger.js'
 import { refuseNul } from './http/nul-guard.js'
 import { protectedRoutes } from './http/protected.js'
 import { perMinute, rateLimit } from './http/rate-limit.js'
+import { checkRequestHead } from './http/request-head.js'
 import { securityHeaders } from './http/security-headers.js'
 import { fastifyTrustProxy } from './http/trust-proxy.js'
 import { adminAuditRoutes } from './routes/admin-audit.js'
@@ -53,11 +56,13 @@ export async function buildApp(
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
-    // Timeouts (issue #7): a client must send all its headers within headersTimeout and the
-    // whole request within requestTimeout (both answered 408), stay silent no longer than
-    // connectionTimeout, and keep an idle connection open no longer than keepAliveTimeout.
+    // Timeouts: a client must send all its headers within headersTimeout and the whole request
+    // within requestTimeout (both answered 408), stay silent no longer than connectionTimeout,
+    // and keep an idle connection open no longer than keepAliveTimeout. Node checks the first
+    // two only every timeoutCheckIntervalMs, so the silence cut comes two periods later: a
+    // client that stalls mid-request gets its 408, not a connection closed without an answer.
     requestTimeout: config.requestTimeoutMs,
-    connectionTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.requestTimeoutMs + 2 * timeoutCheckIntervalMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
     http: {
       headersTimeout: config.headersTimeoutMs,
@@ -65,7 +70,12 @@ export async function buildApp(
       // slow-headers client is cut within about a second of its deadline.
       connectionsCheckingInterval: timeoutCheckIntervalMs,
       maxHeaderSize,
+      // Node's own refusal of a request without Host is a bare 400; checkRequestHead refuses it
+      // in the error shape instead.
+      requireHostHeader: false,
     },
+    // Errors of the HTTP parser and the timeouts, raised before Fastify sees a request.
+    clientErrorHandler: clientErrorHandler(logger as FastifyBaseLogger),
     trustProxy: fastifyTrustProxy(config.trustProxy),
     return503OnClosing: true,
     // Errors Fastify raises before routing (a malformed URL, say) take the one error shape too.
@@ -84,11 +94,13 @@ export async function buildApp(
     notFoundHandler,
   )
   app.addHook('onRequest', securityHeaders)
+  app.addHook('onRequest', checkRequestHead)
   // CORS before load shedding, so a browser can read the 503 it is given.
   await registerCors(app, config.cors)
   registerLoadShedding(app, config.maxEventLoopDelayMs)
   app.addHook('onResponse', logResponse(access))
   app.removeContentTypeParser('text/plain')
+  refuseDuplicateJsonKeys(app)
   await app.register(formbody, { bodyLimit: authBodyLimit })
   await registerOpenApi(app, config)
 

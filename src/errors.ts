@@ -15,15 +15,18 @@ export const errorStatus = {
   access_denied: 403,
   unauthorized: 401,
   not_found: 404,
+  request_timeout: 408,
   username_taken: 409,
   email_taken: 409,
   client_taken: 409,
   last_admin: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  headers_too_large: 431,
   too_many_requests: 429,
   server_error: 500,
   temporarily_unavailable: 503,
+  http_version_not_supported: 505,
 } as const
 
 export type ErrorCode = keyof typeof errorStatus

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import { ApiError } from '../errors.js'
+import { headerCount } from './header-count.js'
 
 // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token
 const authorizationPattern = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)(?: +(.*))?$/
@@ -11,14 +12,6 @@ export function bearerChallenge(realm: string, error?: string, description?: str
   if (error) value += `, error="${error}"`
   if (description) value += `, error_description="${description}"`
   return value
-}
-
-function countAuthorization(raw: IncomingMessage['rawHeaders']): number {
-  let count = 0
-  for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i]?.length === 13 && raw[i]?.toLowerCase() === 'authorization') count++
-  }
-  return count
 }
 
 /**
@@ -42,7 +35,7 @@ export function extractBearerToken(request: IncomingMessage, realm: string): str
       'www-authenticate': bearerChallenge(realm, 'invalid_request', description),
     })
   // Node keeps only the first of repeated Authorization headers; RFC 6750 §3.1 wants 400.
-  if (countAuthorization(request.rawHeaders) > 1) {
+  if (headerCount(request, 'authorization') > 1) {
     throw malformed('more than one Authorization header')
   }
   const match = authorizationPattern.exec(header)

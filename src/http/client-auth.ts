@@ -4,6 +4,7 @@ import { ApiError, invalidRequest } from '../errors.js'
 import type { Services } from '../services.js'
 import type { ClientRecord } from '../store/store.js'
 import { clientKey } from './client-ip.js'
+import { headerCount } from './header-count.js'
 import { perMinute } from './rate-limit.js'
 
 /** 401 invalid_client with a Basic challenge (RFC 6749 §5.2). */
@@ -16,6 +17,19 @@ function decode(part: string): string {
   } catch {
     throw clientFailed('client authentication failed')
   }
+}
+
+/**
+ * The Basic credentials (RFC 7617 §2: base64 of RFC 4648 §4) decoded, accepting only the one
+ * canonical spelling: Node's decoder also takes the base64url alphabet, missing padding and
+ * stray characters, so two spellings of one secret (or a smuggled suffix) would pass.
+ */
+function decodeBasic(value: string): string {
+  const bytes = Buffer.from(value, 'base64')
+  if (bytes.toString('base64') !== value) {
+    throw clientFailed('the Basic credentials are not canonical base64 (RFC 7617)')
+  }
+  return bytes.toString()
 }
 
 /** The client parameters of a form (token, revocation and introspection requests). */
@@ -35,13 +49,17 @@ function readCredentials(request: FastifyRequest, form: ClientForm) {
     }
     return formId === undefined ? null : { id: formId, secret: formSecret }
   }
-  const [scheme, value = ''] = header.split(' ', 2)
-  if (scheme?.toLowerCase() !== 'basic') throw clientFailed('client authentication must use Basic')
+  // Node keeps only the first of repeated Authorization headers: refuse rather than pick one.
+  if (headerCount(request.raw, 'authorization') > 1) {
+    throw invalidRequest('more than one Authorization header')
+  }
+  const [scheme = ''] = header.split(' ', 1)
+  if (scheme.toLowerCase() !== 'basic') throw clientFailed('client authentication must use Basic')
   // RFC 6749 §2.3: a client MUST NOT use more than one authentication method per request.
   if (formSecret !== undefined) {
     throw invalidRequest('send the client secret either in Basic or in the form, not both')
   }
-  const decoded = Buffer.from(value, 'base64').toString()
+  const decoded = decodeBasic(header.slice(scheme.length).replace(/^ +/, ''))
   const colon = decoded.indexOf(':')
   // RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding.
   const id = decode(colon < 0 ? decoded : decoded.slice(0, colon))

@@ -1,5 +1,11 @@
 import cors from '@fastify/cors'
-import type { FastifyInstance } from 'fastify'
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  HookHandlerDoneFunction,
+} from 'fastify'
+import { invalidRequest } from '../errors.js'
 
 /** Cross-origin settings: no origins means CORS is off; `['*']` means any origin. */
 export interface CorsConfig {
@@ -40,12 +46,36 @@ export function parseCorsOrigins(raw: string | undefined): string[] {
 }
 
 /**
+ * onRequest hook, before CORS: an OPTIONS request without `Origin` or
+ * `Access-Control-Request-Method` is no preflight (Fetch standard, CORS-preflight request) and
+ * is refused with 400 in the error shape; @fastify/cors's strict mode would answer it in plain
+ * text.
+ */
+function refuseIncompletePreflight(
+  request: FastifyRequest,
+  _reply: FastifyReply,
+  done: HookHandlerDoneFunction,
+) {
+  if (
+    request.method === 'OPTIONS' &&
+    (request.headers.origin === undefined ||
+      request.headers['access-control-request-method'] === undefined)
+  ) {
+    return done(
+      invalidRequest('a CORS preflight needs Origin and Access-Control-Request-Method headers'),
+    )
+  }
+  done()
+}
+
+/**
  * Registers @fastify/cors when origins are configured: exact string comparison only (a request
  * `Origin` either equals an entry or gets no CORS headers; a disallowed preflight is a 404).
  */
 export async function registerCors(app: FastifyInstance, config: CorsConfig): Promise<void> {
   if (config.origins.length === 0) return
   const allowed = new Set(config.origins)
+  app.addHook('onRequest', refuseIncompletePreflight)
   await app.register(cors, {
     origin: allowed.has('*')
       ? '*'

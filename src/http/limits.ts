@@ -6,3 +6,6 @@ export const maxHeaderSize = 16 * 1024
 
 /** How often Node checks the headers and request timeouts of open connections. */
 export const timeoutCheckIntervalMs = 1000
+
+/** Deepest nesting of arrays and objects accepted in a JSON body; fields here nest two or three. */
+export const maxJsonDepth = 32

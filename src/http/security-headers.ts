@@ -2,7 +2,8 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 
 // Hand-written rather than @fastify/helmet: an API needs these four headers, and helmet's
 // HTML-oriented defaults (a dozen headers, a long CSP) would cost on every hot-path response.
-const headers = {
+/** The headers every response carries, errors included (also written by the client-error handler). */
+export const securityHeaderValues = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'content-security-policy': "frame-ancestors 'none'",
@@ -18,7 +19,7 @@ export function securityHeaders(
   reply: FastifyReply,
   done: HookHandlerDoneFunction,
 ) {
-  reply.headers(headers)
+  reply.headers(securityHeaderValues)
   done()
 }
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
-import { describe, it, type TestContext } from 'node:test'
+import { after, before, describe, it, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { startServer } from '../support/server-process.js'
+import { assertErrorResponse, parseRawResponse, rawExchange } from '../support/raw-http.js'
+import { type RunningServer, startServer } from '../support/server-process.js'
 
 const env = {
   PORTCULLIS_ARGON2_MEMORY_KIB: '256',
@@ -79,7 +80,7 @@ describe('server timeouts', () => {
     const statuses = await normalTraffic(url, all)
     for (const { response, ms } of await all) {
       assert.ok(ms < 4000, `cut after ${ms} ms`)
-      assert.ok(response === '' || /^HTTP\/1\.1 408 /.test(response), response)
+      assertErrorResponse(parseRawResponse(response), 408, 'request_timeout')
     }
     assert.ok(statuses.length >= 5, `${statuses.length} normal requests`)
     assert.deepEqual(new Set(statuses), new Set([200]))
@@ -95,8 +96,42 @@ describe('server timeouts', () => {
     const statuses = await normalTraffic(url, client.closed)
     const { response, ms } = await client.closed
     assert.ok(ms < 5000, `cut after ${ms} ms`)
-    assert.match(response, /^HTTP\/1\.1 408 /)
+    assertErrorResponse(parseRawResponse(response), 408, 'request_timeout')
     assert.ok(statuses.length >= 5, `${statuses.length} normal requests`)
     assert.deepEqual(new Set(statuses), new Set([200]))
+  })
+})
+
+describe('clients that stall', () => {
+  let stalled: RunningServer
+  before(async () => {
+    stalled = await startServer(env)
+  })
+  after(() => stalled.stop())
+
+  it('answers a client that stops in the middle of its headers with 408 in the error shape', async () => {
+    const response = await rawExchange(
+      stalled.url,
+      'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ab',
+    )
+    assertErrorResponse(response, 408, 'request_timeout')
+    assert.ok(response.ms < 4000, `cut after ${response.ms} ms`)
+  })
+
+  it('answers a client that stops in the middle of its body with 408, not a silent close', async () => {
+    // Three at once: the request deadline (2 s, checked every second) must beat the cut for
+    // silence every time, not by luck of the timers.
+    const responses = await Promise.all(
+      Array.from({ length: 3 }, () =>
+        rawExchange(
+          stalled.url,
+          'POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nusername=a',
+        ),
+      ),
+    )
+    for (const response of responses) {
+      assertErrorResponse(response, 408, 'request_timeout')
+      assert.ok(response.ms < 4000, `cut after ${response.ms} ms`)
+    }
   })
 })
