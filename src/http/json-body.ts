@@ -66,8 +66,8 @@ export function jsonBodyProblem(text: string, maxDepth: number): string | null {
 /**
  * Replaces Fastify's JSON body parser with one that also refuses a key repeated in one object
  * (400 invalid_request naming it) and nesting deeper than `maxJsonDepth` (no field of this API
- * comes near it; deeper bodies would overflow the stack of recursive code downstream, a 500). JSON.parse keeps the last of repeated keys while another
- * reader (a proxy, a WAF, a log pipeline) may keep the first: RFC 8259 §4 leaves it open, so
+ * comes near it; deeper bodies would overflow the stack of recursive code downstream, a 500).
+ * JSON.parse keeps the last of repeated keys while another reader (a proxy, a WAF, a log pipeline) may keep the first: RFC 8259 §4 leaves it open, so
  * the only safe reading is none. Fastify's own parser still does the parsing and its
  * prototype-poisoning checks; the scan runs on bodies it accepted, within each route's body
  * limit.
@@ -78,7 +78,8 @@ export function refuseDuplicateJsonKeys(app: FastifyInstance): void {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, raw, done) => {
     // parseAs 'string' hands over a string; the parser type allows either.
     const body = raw as string
-    parse(request, body, (error, value) => {
+    // The default parser calls back synchronously; its type also allows a promise.
+    void parse(request, body, (error, value) => {
       if (error) return done(error, undefined)
       const problem = jsonBodyProblem(body, maxJsonDepth)
       if (problem !== null) return done(invalidRequest(problem), undefined)
