@@ -64,8 +64,6 @@ export async function createServices(
     audience: config.audience,
     ttlSeconds: config.accessTokenTtlSeconds,
     cacheSize: config.tokenCacheSize,
-    // Read when a client_credentials token is issued, so the token names this registration.
-    registrationOf: async (id) => (await store.clients.findById(id))?.registrationId ?? null,
   })
   const createdAt = new Date(clock.now()).toISOString()
   const rotationKey = await serverSecret(store, sealer, 'refresh-rotation-key', createdAt)

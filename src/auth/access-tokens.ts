@@ -34,8 +34,6 @@ export interface AccessTokenOptions {
   audience: string
   ttlSeconds: number
   cacheSize: number
-  /** The current registration id of a client, or null when there is none (machine tokens). */
-  registrationOf?: (clientId: string) => Promise<string | null>
 }
 
 export interface IssuedToken {
@@ -76,16 +74,20 @@ export class AccessTokens {
     this.cache = new BoundedCache(options.cacheSize)
   }
 
-  async issue(
-    subject: string,
-    clientId: string,
-    scope: string,
-    sessionId?: string,
-  ): Promise<IssuedToken> {
-    const claims =
-      sessionId === undefined
-        ? { client_id: clientId, scope, ...(await this.registrationClaim(clientId)) }
-        : { client_id: clientId, scope, sid: sessionId }
+  /** An access token for a user's session: `sid` ties it to the session (RFC 9068 §2.2). */
+  issue(subject: string, clientId: string, scope: string, sessionId: string): Promise<IssuedToken> {
+    return this.sign(subject, { client_id: clientId, scope, sid: sessionId })
+  }
+
+  /**
+   * A client_credentials token (RFC 6749 §4.4): the client is its subject, and it names the
+   * client's registration, so a client_id deleted and registered again never revives it.
+   */
+  issueForClient(clientId: string, registrationId: string, scope: string): Promise<IssuedToken> {
+    return this.sign(clientId, { client_id: clientId, scope, client_registration: registrationId })
+  }
+
+  private async sign(subject: string, claims: JWTPayload): Promise<IssuedToken> {
     const key = this.keyring.signingKey()
     const now = Math.floor(this.clock.now() / 1000)
     const token = await new SignJWT(claims)
@@ -148,12 +150,6 @@ export class AccessTokens {
   /** Forgets every cached verification, e.g. after a key is retired. */
   clearCache(): void {
     this.cache.clear()
-  }
-
-  /** The client's registration as a claim; none when the client is gone (the token is then dead). */
-  private async registrationClaim(clientId: string) {
-    const registration = await this.options.registrationOf?.(clientId)
-    return registration ? { client_registration: registration } : {}
   }
 
   /** The held key with this kid; an unknown well-formed kid triggers a rate-limited reload. */

@@ -163,7 +163,7 @@ export function tokenGrants(services: Services): Record<string, Grant> {
       allowed,
       defaults: allowed,
     })
-    const issued = await services.tokens.issue(client.id, client.id, scope)
+    const issued = await services.tokens.issueForClient(client.id, client.registrationId, scope)
     await audit.record({
       type: 'token.client_credentials',
       clientId: client.id,
