@@ -22,9 +22,13 @@ const issuer = deployed.PORTCULLIS_ISSUER ?? ''
 
 /**
  * What the test puts in the environment, which wins over the files: a free port, its own
- * database, the key-encryption key the guide generates, and cheap hashing.
+ * database, the key-encryption key the guide generates, and cheap hashing. Production refuses to
+ * run without rate limits, so they stay on, raised far above what these tests send.
  */
 const cheap = {
+  PORTCULLIS_RATE_LIMITS: 'true',
+  PORTCULLIS_REGISTER_LIMIT: '1000000',
+  PORTCULLIS_REQUEST_LIMIT: '1000000',
   PORTCULLIS_ARGON2_MEMORY_KIB: '256',
   PORTCULLIS_ARGON2_ITERATIONS: '1',
   PORTCULLIS_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
