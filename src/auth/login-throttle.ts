@@ -39,6 +39,12 @@ const consecutive = 'consecutive'
  * counter rows of an attack with random usernames are deleted then, so the table stays bounded.
  */
 const forgetMs = 24 * 3600 * 1000
+/**
+ * The expiry of a real account's consecutive-failure counter: never by time. NIST SP 800-63B-4
+ * §3.2.2 caps consecutive failures until a success, so only a success clears it; there is at
+ * most one such row per user.
+ */
+const untilSuccess = '9999-12-31T23:59:59.999Z'
 
 /** 429 with Retry-After; the same answer whether or not the account exists. */
 const tooMany = (retryAfterMs: number) =>
@@ -116,6 +122,7 @@ export class LoginThrottle {
     ]
     const accountCount = await this.counters.reserve(keys.account, {
       ...this.consecutive(now, accountBlocks),
+      ...(account.startsWith('user:') ? { expiresAt: untilSuccess } : {}),
       ignoreBlock: this.isKnownDevice(account, deviceToken),
     })
     if (accountCount === null) {

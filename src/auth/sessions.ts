@@ -57,7 +57,8 @@ export class SessionService {
   /**
    * Starts a session for a fresh login; returns it with its first refresh token, or with none
    * (`refreshToken: false`, for a client without the refresh_token grant): then no token is
-   * minted or stored, and the session only carries the access tokens' `sid`.
+   * minted or stored, the session only carries the access tokens' `sid`, and it ends with its
+   * one access token (`lifetimeSeconds`), not after the idle lifetime of refreshable sessions.
    */
   start(
     userId: string,
@@ -70,17 +71,20 @@ export class SessionService {
     clientId: string,
     scope: string,
     meta: SessionMeta,
-    options: { refreshToken: boolean },
+    options: { refreshToken: true } | { refreshToken: false; lifetimeSeconds: number },
   ): Promise<{ session: SessionRecord; refreshToken: string | null }>
   async start(
     userId: string,
     clientId: string,
     scope: string,
     meta: SessionMeta,
-    options = { refreshToken: true },
+    options: { refreshToken: true } | { refreshToken: false; lifetimeSeconds: number } = {
+      refreshToken: true,
+    },
   ) {
     const now = this.clock.now()
     const absolute = now + this.policy.absoluteTtlSeconds * 1000
+    const idleSeconds = options.refreshToken ? this.policy.idleTtlSeconds : options.lifetimeSeconds
     const session: SessionRecord = {
       id: randomUUID(),
       userId,
@@ -90,7 +94,7 @@ export class SessionService {
       userAgent: meta.userAgent,
       createdAt: iso(now),
       lastUsedAt: iso(now),
-      idleExpiresAt: iso(Math.min(now + this.policy.idleTtlSeconds * 1000, absolute)),
+      idleExpiresAt: iso(Math.min(now + idleSeconds * 1000, absolute)),
       absoluteExpiresAt: iso(absolute),
       revokedAt: null,
     }

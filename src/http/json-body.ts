@@ -17,6 +17,11 @@ function stringEnd(text: string, start: number): number {
   }
 }
 
+/** A field path as the error names it: JSON-quoted (escapes controls), at most 64 characters. */
+function fieldName(path: string): string {
+  return JSON.stringify(path.length > 64 ? `${path.slice(0, 64)}…` : path)
+}
+
 /**
  * What is wrong with a JSON text beyond its syntax, as a sentence for a 400, or null: a key
  * repeated in one object, at any depth (named by its dotted path: `roles`, `a.b`,
@@ -40,7 +45,7 @@ export function jsonBodyProblem(text: string, maxDepth: number): string | null {
         const raw = text.slice(i, end)
         const key = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1)
         members[depth - 1] = key
-        if (seen.has(key)) return `duplicate field "${members.slice(0, depth).join('.')}"`
+        if (seen.has(key)) return `duplicate field ${fieldName(members.slice(0, depth).join('.'))}`
         seen.add(key)
         expectKey = false
       }

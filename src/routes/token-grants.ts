@@ -118,7 +118,9 @@ export function tokenGrants(services: Services): Record<string, Grant> {
       client.id,
       scope,
       { ip: request.ip, userAgent: userAgentOf(request) },
-      { refreshToken: client.grantTypes.includes('refresh_token') },
+      client.grantTypes.includes('refresh_token')
+        ? { refreshToken: true }
+        : { refreshToken: false, lifetimeSeconds: config.accessTokenTtlSeconds },
     )
     await audit.record({
       type: 'login.success',

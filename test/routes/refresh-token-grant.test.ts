@@ -56,6 +56,12 @@ describe('refresh tokens only for clients with the refresh_token grant', () => {
     const active = await introspect(test, body.access_token, auth)
     assert.equal(active.json().active, true)
     assert.equal(typeof active.json().sid, 'string')
+    // With nothing to refresh it, the session ends with its access token, not 14 days later.
+    const session = await test.services.store.sessions.findById(active.json().sid)
+    assert.equal(
+      session?.idleExpiresAt,
+      new Date(test.clock.now() + test.services.config.accessTokenTtlSeconds * 1000).toISOString(),
+    )
 
     await createClient(test, {
       id: 'with-refresh',
