@@ -39,6 +39,14 @@ export interface KeySource {
   algorithms: string[]
   /** Whether tokens must name their key with `kid` (JWKS mode). */
   requireKid: boolean
+  /**
+   * Whether a token verified earlier under `kid` may still be served from the verifier cache:
+   * its key is among the keys the source holds now. A JWKS held longer than its max age is
+   * fetched again first (jose refreshes only when asked, and a cache hit never asks), so a key
+   * removed from the JWKS stops a cached token within `cacheMaxAgeMs`. A secret has no kids:
+   * always true. Rejects with {@link KeySourceUnavailable} when that fetch fails.
+   */
+  stillHolds(kid: string | undefined): Promise<boolean>
 }
 
 /** The keys could not be obtained (network, status, JSON): a 503, not the token's fault. */
@@ -77,6 +85,7 @@ export function secretSource(secret: string | Uint8Array, algorithms?: readonly 
     key: bytes,
     algorithms: pinned(algorithms, ['HS256'], symmetricAlgorithms, 'a shared secret'),
     requireKid: false,
+    stillHolds: async () => true,
   } satisfies KeySource
 }
 
@@ -105,6 +114,8 @@ export function jwksSource(options: JwksSourceOptions, algorithms?: readonly str
       ? { [customFetch]: (url: string, init: RequestInit) => userFetch(url, init) }
       : {}),
   })
+  const unavailable = (error: unknown) =>
+    new KeySourceUnavailable('the signing keys could not be fetched', { cause: error })
   const key = async (header: JWSHeaderParameters, token: FlattenedJWSInput) => {
     try {
       return await remote(header, token)
@@ -115,12 +126,24 @@ export function jwksSource(options: JwksSourceOptions, algorithms?: readonly str
       ) {
         throw error
       }
-      throw new KeySourceUnavailable('the signing keys could not be fetched', { cause: error })
+      throw unavailable(error)
     }
+  }
+  const stillHolds = async (kid: string | undefined) => {
+    if (kid === undefined) return false
+    if (!remote.fresh) {
+      try {
+        await remote.reload()
+      } catch (error) {
+        throw unavailable(error)
+      }
+    }
+    return remote.jwks()?.keys.some((jwk) => jwk.kid === kid) ?? false
   }
   return {
     key,
     algorithms: pinned(algorithms, ['ES256', 'EdDSA'], asymmetricAlgorithms, 'a JWKS'),
     requireKid: true,
+    stillHolds,
   } satisfies KeySource
 }

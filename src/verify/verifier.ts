@@ -27,9 +27,16 @@ export interface VerifierBaseOptions {
   clockTolerance?: number
   /**
    * How many verified tokens to remember (default 10,000; 0 = none). A token seen before skips
-   * the signature check; its expiry is still checked on every call.
+   * the signature check; its expiry, and (JWKS mode) that its `kid` is still in the JWKS, are
+   * checked on every call.
    */
   cacheSize?: number
+  /**
+   * The longest lifetime (`exp - iat`, seconds) a token may claim; default 86400, the highest
+   * `PORTCULLIS_ACCESS_TOKEN_TTL`. Longer is `invalid_token`: it bounds what a forged token
+   * (say, signed with a leaked key) can claim, and how long any token can be cached.
+   */
+  maxTokenAge?: number
   /** The realm of the `WWW-Authenticate` challenges; default: the (first) audience. */
   realm?: string
   /** The clock in milliseconds since the epoch, for `exp`/`nbf`; default `Date.now`. */
@@ -119,7 +126,7 @@ function reasonOf(error: unknown): string {
  * Every check is pinned: canonical base64url (RFC 7515 §2, before the cache), the algorithm
  * allowlist (never `none`, never HMAC and asymmetric together), `typ: at+jwt`, `iss`, `aud`,
  * `exp` and `nbf` (with `clockTolerance`), and the presence of `sub`, `exp`, `iat`, `jti`,
- * `client_id` and `scope`. By default only user tokens pass (`subject: 'user'`): a
+ * `client_id` and `scope`, and a lifetime (`exp - iat`) of at most `maxTokenAge`. By default only user tokens pass (`subject: 'user'`): a
  * `client_credentials` token (no `sid`) is `invalid_token` unless the call or the verifier
  * says `subject: 'client'` or `'any'`. Headers that carry or point
  * to keys (`jku`, `x5u`, `jwk`, `x5c`, `x5t`) make a token invalid: keys come only from the
@@ -128,7 +135,9 @@ function reasonOf(error: unknown): string {
  * The JWKS (jose's `createRemoteJWKSet`) is fetched on the first `verify`, not at creation,
  * kept for `cacheMaxAgeMs`, and fetched again when a token names an unknown `kid`, at most once
  * per `cooldownMs`. Portcullis publishes a new key before signing with it, so a rotation
- * normally never causes a miss.
+ * normally never causes a miss. A token served from the cache of verified tokens is refused
+ * once its `kid` is no longer in the JWKS; a JWKS older than `cacheMaxAgeMs` is fetched again
+ * for that check, so a revoked key stops verifying here within `cacheMaxAgeMs`.
  *
  * @throws TypeError at creation for inconsistent options (both or neither of `jwksUrl` and
  * `secret`, a short secret, mixed or unknown algorithms, an unknown `subject`).
@@ -149,10 +158,20 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const maxLength = options.maxTokenLength ?? 16_384
   const clockTolerance = options.clockTolerance ?? 0
   const cacheSize = options.cacheSize ?? 10_000
+  const maxTokenAge = options.maxTokenAge ?? 86_400
+  if (!Number.isFinite(maxTokenAge) || maxTokenAge <= 0) {
+    throw new TypeError('maxTokenAge must be a positive number of seconds')
+  }
   const defaultSubject = checkedSubject(options.subject ?? 'user', 'subject')
-  const verified = new Map<string, VerifiedClaims>()
+  /** Verified tokens with the `kid` that verified them (undefined with a secret). */
+  const verified = new Map<string, { claims: VerifiedClaims; kid: string | undefined }>()
   const invalid = (description: string, cause?: unknown) =>
     new VerifyError('invalid_token', description, { realm, cause })
+  const unavailable = (cause: unknown) =>
+    new VerifyError('temporarily_unavailable', 'the signing keys are unavailable', {
+      realm,
+      cause,
+    })
 
   /**
    * RFC 7515 §2: one spelling per token. jose decodes leniently on Node 20 (padding,
@@ -164,8 +183,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
   }
 
-  /** Header checks that need no key: refuse early, and never fetch keys for them. */
-  function checkHeader(token: string) {
+  /**
+   * Header checks that need no key: refuse early, and never fetch keys for them. Returns the
+   * `kid` (always present in JWKS mode).
+   */
+  function checkHeader(token: string): string | undefined {
     let header: ReturnType<typeof decodeProtectedHeader>
     try {
       header = decodeProtectedHeader(token)
@@ -181,24 +203,39 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (source.requireKid && (typeof header.kid !== 'string' || header.kid === '')) {
       throw invalid('the access token header lacks a kid')
     }
+    return typeof header.kid === 'string' ? header.kid : undefined
   }
 
-  /** A token verified before and not yet expired; throws invalid_token once it has expired. */
-  function fromCache(token: string): VerifiedClaims | undefined {
+  /**
+   * A token verified before, not yet expired, and whose key is still trusted. Throws
+   * invalid_token once it has expired or once its `kid` has left the JWKS: a revoked (possibly
+   * leaked) key must not keep its tokens alive in this cache until their `exp`.
+   */
+  async function fromCache(token: string): Promise<VerifiedClaims | undefined> {
     const hit = verified.get(token)
     if (!hit) return undefined
-    if (hit.exp + clockTolerance > now() / 1000) return hit
+    if (hit.claims.exp + clockTolerance <= now() / 1000) {
+      verified.delete(token)
+      throw invalid('the access token expired')
+    }
+    let held: boolean
+    try {
+      held = await source.stillHolds(hit.kid)
+    } catch (error) {
+      throw unavailable(error)
+    }
+    if (held) return hit.claims
     verified.delete(token)
-    throw invalid('the access token expired')
+    throw invalid('the access token was signed by an unknown key')
   }
 
-  function remember(token: string, claims: VerifiedClaims) {
+  function remember(token: string, claims: VerifiedClaims, kid: string | undefined) {
     if (cacheSize <= 0) return
     if (verified.size >= cacheSize) {
       const oldest = verified.keys().next()
       if (!oldest.done) verified.delete(oldest.value)
     }
-    verified.set(token, claims)
+    verified.set(token, { claims, kid })
   }
 
   async function verify(token: string, call: VerifyOptions = {}): Promise<VerifiedClaims> {
@@ -207,9 +244,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
     checkSpelling(token)
     // The kind of token is checked on every call, cached or not: a cache entry made by a
     // machine route must not let the same token into a user route.
-    const cached = fromCache(token)
+    const cached = await fromCache(token)
     if (cached) return assertSubject(cached, subject, realm)
-    checkHeader(token)
+    const kid = checkHeader(token)
     let payload: JWTPayload
     try {
       const checks = {
@@ -227,16 +264,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
           : await jwtVerify(token, source.key, checks)
       payload = result.payload
     } catch (error) {
-      if (error instanceof KeySourceUnavailable) {
-        throw new VerifyError('temporarily_unavailable', 'the signing keys are unavailable', {
-          realm,
-          cause: error,
-        })
-      }
+      if (error instanceof KeySourceUnavailable) throw unavailable(error)
       throw invalid(reasonOf(error), error)
     }
     const claims = toVerifiedClaims(payload, realm)
-    remember(token, claims)
+    // Portcullis never issues a token living longer than its highest TTL: a longer one was
+    // forged (with a leaked key) or comes from a misconfigured issuer, and is never cached.
+    if (claims.exp - claims.iat > maxTokenAge) {
+      throw invalid('the access token lifetime exceeds what this service accepts')
+    }
+    remember(token, claims, kid)
     return assertSubject(claims, subject, realm)
   }
   return { verify, realm }

@@ -55,6 +55,25 @@ describe('createVerifier with a JWKS', () => {
     assert.equal((await lenient.verify(token)).sub, 'user-1')
   })
 
+  it('rejects a token living longer than maxTokenAge (default one day), even if signed by a trusted key', async (t) => {
+    const key = await makeKey()
+    const jwks = await startJwksServer(t, [key])
+    // A token forged with a leaked key: valid signature, exp in 2100.
+    const forged = await sign(key, portcullisClaims({ exp: 4_102_444_800 }))
+    await assertInvalidToken(verifierFor(jwks.url).verify(forged), /lifetime/)
+    const oneDay = await sign(key, portcullisClaims({ exp: NOW + 86_400 }))
+    assert.equal((await verifierFor(jwks.url).verify(oneDay)).sub, 'user-1')
+    const dayAndASecond = await sign(key, portcullisClaims({ exp: NOW + 86_401 }))
+    await assertInvalidToken(verifierFor(jwks.url).verify(dayAndASecond), /lifetime/)
+    const strict = verifierFor(jwks.url, { maxTokenAge: 900 })
+    assert.equal((await strict.verify(await sign(key))).sub, 'user-1')
+    const long = await sign(key, portcullisClaims({ exp: NOW + 901 }))
+    await assertInvalidToken(strict.verify(long), /lifetime/)
+    for (const maxTokenAge of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      assert.throws(() => verifierFor(jwks.url, { maxTokenAge }), TypeError)
+    }
+  })
+
   it('rejects a token whose nbf is in the future', async (t) => {
     const key = await makeKey()
     const jwks = await startJwksServer(t, [key])
