@@ -80,6 +80,7 @@ describe('private keys on disk', () => {
       NODE_ENV: 'production',
       PORTCULLIS_ISSUER: 'https://auth.example.test',
       PORTCULLIS_ALLOW_UNENCRYPTED_KEYS: 'true',
+      PORTCULLIS_RATE_LIMITS: 'true',
       PORTCULLIS_DATA_DIR: dataDir,
     })
     t.after(() => server.stop())
