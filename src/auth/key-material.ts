@@ -1,4 +1,5 @@
 import { createSecretKey, type KeyObject } from 'node:crypto'
+import { isDeepStrictEqual } from 'node:util'
 import {
   type CryptoKey,
   calculateJwkThumbprint,
@@ -8,7 +9,7 @@ import {
   type JWK,
 } from 'jose'
 import type { SigningKeyRecord } from '../store/store.js'
-import { type KeySealer, signingKeyContext } from './key-sealer.js'
+import { KeySealError, type KeySealer, signingKeyContext } from './key-sealer.js'
 
 export type AsymmetricAlg = 'ES256' | 'EdDSA'
 export type SigningAlg = AsymmetricAlg | 'HS256'
@@ -35,12 +36,8 @@ export async function generateRecord(
   sealer: KeySealer,
 ): Promise<SigningKeyRecord> {
   const pair = await generateKeyPair(alg, { extractable: true })
-  const full = await exportJWK(pair.publicKey)
-  const publicJwk: JWK = {}
-  for (const member of publicMembers) if (full[member]) publicJwk[member] = full[member]
-  // kid = RFC 7638 thumbprint: stable, derived from the key itself, and carries no meaning.
-  const kid = await calculateJwkThumbprint(publicJwk)
-  Object.assign(publicJwk, { kid, alg, use: 'sig' })
+  const publicJwk = await publicJwkOf(await exportJWK(pair.publicKey), alg)
+  const kid = publicJwk.kid as string
   return {
     kid,
     alg,
@@ -55,22 +52,54 @@ export async function generateRecord(
   }
 }
 
-/** Imports a stored record, opening its sealed private key (bound to its kid). */
+/**
+ * The public JWK as published for a key: its public members, kid = their RFC 7638 thumbprint
+ * (stable, derived from the key itself, carries no meaning), alg and use.
+ */
+async function publicJwkOf(jwk: JWK, alg: AsymmetricAlg): Promise<JWK> {
+  const publicJwk: JWK = {}
+  for (const member of publicMembers) if (jwk[member]) publicJwk[member] = jwk[member]
+  const kid = await calculateJwkThumbprint(publicJwk)
+  return Object.assign(publicJwk, { kid, alg, use: 'sig' })
+}
+
+/**
+ * Imports a stored record, opening its sealed private key (bound to its kid).
+ *
+ * Security invariant: only the private half is sealed (authenticated); `public_jwk` is not. The
+ * key that verifies tokens is therefore derived from the opened private JWK, and the row is
+ * refused (KeySealError) unless its stored public JWK is exactly that derived one and the kid
+ * is its thumbprint: otherwise write access to the database would let an attacker put their
+ * own public key under a trusted kid and sign tokens the server accepts (RFC 8725 §3.1).
+ */
 export async function importRecord(record: SigningKeyRecord, sealer: KeySealer): Promise<HeldKey> {
   const alg = record.alg as AsymmetricAlg
   if (record.privateJwk === null) throw new Error(`signing key ${record.kid} has no private half`)
-  const publicJwk = JSON.parse(record.publicJwk) as JWK
+  const privateJwk = JSON.parse(
+    sealer.open(record.privateJwk, signingKeyContext(record.kid)),
+  ) as JWK
+  const publicJwk = await publicJwkOf(privateJwk, alg)
+  if (publicJwk.kid !== record.kid || !isDeepStrictEqual(parseJson(record.publicJwk), publicJwk)) {
+    throw new KeySealError(
+      `signing_keys/${record.kid}: the stored public key does not match its private key and kid (altered in the database?): refusing the key`,
+    )
+  }
   return {
     kid: record.kid,
     alg,
     publicJwk,
-    privateKey: (await importJWK(
-      JSON.parse(sealer.open(record.privateJwk, signingKeyContext(record.kid))) as JWK,
-      alg,
-    )) as CryptoKey,
+    privateKey: (await importJWK(privateJwk, alg)) as CryptoKey,
     publicKey: (await importJWK(publicJwk, alg)) as CryptoKey,
     createdAt: record.createdAt,
     activatesAt: record.activatesAt,
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
   }
 }
 

@@ -2,7 +2,11 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 
 /** Sealed with the row's identity as additional authenticated data (the current format). */
 const boundPrefix = 'enc:v2:'
-/** Sealed without additional data (written before v2): still opened, resealed by `keys seal`. */
+/**
+ * Sealed without additional data (written before v2). Only `keys seal` reads it (to reseal it
+ * bound): not being bound to its row, such a value from an old backup could be moved to another
+ * row, so `open` refuses it like a value in clear.
+ */
 const legacyPrefix = 'enc:v1:'
 
 /** Thrown when a stored secret cannot be opened, or is in clear while it must be sealed. */
@@ -49,13 +53,18 @@ export class KeySealer {
   /**
    * The plaintext of a value stored in the row `context`. Throws KeySealError when it is sealed
    * and no key (or another key) is set, when it was sealed for another row, and when it is in
-   * clear although a key is set (naming `portcullis keys seal`).
+   * clear or in the older unbound format although a key is set (naming `portcullis keys seal`).
    */
   open(stored: string, context: SealContext): string {
     if (!isSealed(stored)) {
       if (!this.key) return stored
       throw new KeySealError(
         `${context} is stored unencrypted although PORTCULLIS_KEY_ENCRYPTION_KEY is set: run \`portcullis keys seal\` to encrypt the stored keys and secrets`,
+      )
+    }
+    if (this.key && stored.startsWith(legacyPrefix)) {
+      throw new KeySealError(
+        `${context} is sealed in the older format not bound to its row: run \`portcullis keys seal\` to reseal the stored keys and secrets`,
       )
     }
     return this.decrypt(stored, context)

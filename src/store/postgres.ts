@@ -90,7 +90,17 @@ export function openPostgresStore(url: string, options: PostgresOptions): Store 
              WHERE kid = $2 AND retired_at IS NULL`,
             [at, kid],
           )
-          if (revoked.rowCount !== 1) return false
+          if (revoked.rowCount !== 1) {
+            // A retry of this very call whose COMMIT succeeded but whose reply was lost: the key
+            // is revoked at this call's own time (and its successor stored). Say so, so the CLI
+            // reports the revocation and audits it, instead of "no unrevoked signing key".
+            const own = await client.query(
+              `SELECT 1 FROM signing_keys WHERE kid = $1 AND retired_at = $2
+               AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM signing_keys WHERE kid = $3))`,
+              [kid, at, successor?.kid ?? null],
+            )
+            return own.rowCount === 1
+          }
           if (successor) await client.query(insertKey, keyValues(successor))
           return true
         }),

@@ -36,9 +36,19 @@ describe('KeySealer', () => {
     assert.equal(new KeySealer(null).open('clear', serverSecretContext('x')), 'clear')
   })
 
-  it('opens values of the older unbound format, and reseals them bound', () => {
+  it('refuses to open values of the older unbound format, naming `portcullis keys seal`', () => {
+    const old = legacySeal('{"d":"secret"}')
+    assert.throws(
+      () => sealer.open(old, signingKeyContext('kid-a')),
+      /older format not bound to its row.*portcullis keys seal/,
+    )
+    // Not even in the row it came from: an unbound value proves nothing about its row.
+    assert.throws(() => sealer.open(old, signingKeyContext('kid-b')), /portcullis keys seal/)
+    assert.throws(() => new KeySealer(null).open(old, signingKeyContext('kid-a')), /set PORTCULLIS/)
+  })
+
+  it('reseals values of the older unbound format bound to their row', () => {
     const old = legacySeal('hmac')
-    assert.equal(sealer.open(old, serverSecretContext('device-key')), 'hmac')
     const resealed = sealer.reseal(old, serverSecretContext('device-key'))
     assert.match(resealed ?? '', /^enc:v2:/)
     assert.equal(sealer.open(resealed ?? '', serverSecretContext('device-key')), 'hmac')

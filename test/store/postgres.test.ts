@@ -10,6 +10,7 @@ import { postgresMigrations } from '../../src/store/migrations/postgres.js'
 import { openPostgresStore } from '../../src/store/postgres.js'
 import { StoreUnavailableError } from '../../src/store/store.js'
 import { testPostgresUrl } from '../support/engines.js'
+import { keyringFor } from '../support/keyring.js'
 import { storeContract } from './contract.js'
 import { newUser } from './contract-helpers.js'
 
@@ -130,6 +131,55 @@ describe('PostgreSQL store specifics', () => {
         (error) => error instanceof ApiError && error.code === 'invalid_grant',
       )
       assert.notEqual((await store.sessions.findById(session.id))?.revokedAt, null)
+    }
+  })
+
+  it('revokes a signing key once when the COMMIT succeeded but its reply was lost', async (t) => {
+    const schema = `k_${randomBytes(6).toString('hex')}`
+    schemas.push(schema)
+    await sql(`CREATE SCHEMA ${schema}`)
+    const url = new URL(base)
+    url.searchParams.set('options', `-c search_path=${schema}`)
+    let loseNextCommitReply = false
+    const store = openPostgresStore(url.toString(), {
+      poolSize: 2,
+      timeoutMs: 5000,
+      afterCommit: () => {
+        if (!loseNextCommitReply) return
+        loseNextCommitReply = false
+        throw new Error('Connection terminated unexpectedly')
+      },
+    })
+    t.after(() => store.close())
+    await store.migrate()
+    const clock = new ManualClock(Date.parse('2026-06-01T12:00:00Z'))
+    const keyring = keyringFor(store, 'ES256', clock)
+    await keyring.load()
+    for (let i = 0; i < 3; i++) {
+      const signer = keyring.signingKey().kid
+      clock.advance(1000) // the next key activates strictly after the signer
+      const next = await keyring.rotate(0)
+      assert.equal(keyring.signingKey().kid, next)
+      // A retired (not signing) key: revoked without a successor.
+      loseNextCommitReply = true
+      assert.deepEqual(await keyring.revoke(signer), { successor: null })
+      assert.equal(loseNextCommitReply, false, 'the fault struck')
+      // The signing key: revoked with a successor stored in the same transaction.
+      loseNextCommitReply = true
+      const revoked = await keyring.revoke(next)
+      assert.equal(loseNextCommitReply, false, 'the fault struck')
+      assert.ok(revoked?.successor)
+      assert.equal(keyring.signingKey().kid, revoked.successor)
+      const records = await store.signingKeys.list()
+      assert.equal(records.filter((r) => r.kid === revoked.successor).length, 1)
+      assert.equal(records.find((r) => r.kid === next)?.privateJwk, null)
+      // A genuine second revocation, later, still finds nothing to revoke.
+      clock.advance(1000)
+      assert.equal(await keyring.revoke(next), undefined)
+      assert.equal(
+        await store.signingKeys.revoke(signer, new Date(clock.now()).toISOString(), null),
+        false,
+      )
     }
   })
 
