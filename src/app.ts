@@ -19,6 +19,7 @@ import { securityHeaders } from './http/security-headers.js'
 import { fastifyTrustProxy } from './http/trust-proxy.js'
 import { adminAuditRoutes } from './routes/admin-audit.js'
 import { adminClientRoutes } from './routes/admin-clients.js'
+import { adminKeyRoutes } from './routes/admin-keys.js'
 import { adminUserRoutes } from './routes/admin-users.js'
 import { discoveryRoutes } from './routes/discovery.js'
 import { registerDocs, registerOpenApi } from './routes/docs.js'
@@ -117,6 +118,7 @@ export async function buildApp(
       adminUserRoutes(services),
       adminClientRoutes(services),
       adminAuditRoutes(services),
+      adminKeyRoutes(services),
     ),
   )
   await app.register(jwksRoutes(services))

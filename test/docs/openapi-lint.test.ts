@@ -144,6 +144,7 @@ describe('the OpenAPI document', () => {
       'DELETE /admin/clients/{id}': 'deleteClient',
       'POST /admin/clients/{id}/secret': 'rotateClientSecret',
       'GET /admin/audit': 'listAuditEvents',
+      'POST /admin/keys/{kid}/revoke': 'revokeSigningKey',
       'GET /.well-known/jwks.json': 'getJwks',
       'GET /.well-known/oauth-authorization-server': 'getServerMetadata',
       'GET /healthz': 'checkLiveness',

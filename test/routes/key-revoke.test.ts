@@ -4,8 +4,9 @@ import { decodeProtectedHeader } from 'jose'
 import { cliActor } from '../../src/auth/audit.js'
 import { revokeSigningKey } from '../../src/auth/key-revocation.js'
 import { ManualClock } from '../../src/clock.js'
-import { buildTestApp, getMe, login, registerUser, type TestApp } from '../helpers.js'
+import { adminLogin, buildTestApp, getMe, login, registerUser, type TestApp } from '../helpers.js'
 import { sharedDatabaseUrl } from '../support/engines.js'
+import { assertError, call } from './admin-support.js'
 
 const kidOf = (token: string) => String(decodeProtectedHeader(token).kid)
 
@@ -104,5 +105,38 @@ describe('revoking a leaked signing key', () => {
     assert.notEqual(services.keyring.signingKey().kid, current)
     assert.equal(services.keyring.find(kidOf(old)), undefined)
     assertInvalidToken(await getMe(app, `Bearer ${old}`))
+  })
+
+  it('is one admin API call, at once on the answering instance: POST /admin/keys/{kid}/revoke', async (t) => {
+    const testApp = await buildTestApp(t)
+    const { app, services } = testApp
+    await registerUser(app, 'alice')
+    const leaked = await login(app, 'alice')
+    const kid = kidOf(leaked)
+    assert.equal((await getMe(app, `Bearer ${leaked}`)).statusCode, 200, 'cached as valid')
+    assertError(
+      await call(app, 'POST', `/admin/keys/${kid}/revoke`, { token: leaked }),
+      403,
+      'insufficient_scope',
+    )
+
+    const admin = await adminLogin(testApp)
+    const res = await call(app, 'POST', `/admin/keys/${kid}/revoke`, { token: admin.token })
+    assert.equal(res.statusCode, 200, res.body)
+    const { successor } = res.json() as { kid: string; successor: string }
+    assert.deepEqual(res.json(), { kid, successor })
+    assert.notEqual(successor, kid)
+    assertInvalidToken(await getMe(app, `Bearer ${leaked}`))
+    assert.deepEqual(await jwksKids(testApp), [successor])
+    const [record] = await services.audit.list({ type: 'key.revoke', limit: 10 })
+    assert.equal(record?.actorId, admin.id)
+
+    // The admin's own token was signed by the revoked key too: a new login signs with the successor.
+    const again = await adminLogin(testApp, 'root2')
+    assertError(
+      await call(app, 'POST', `/admin/keys/${kid}/revoke`, { token: again.token }),
+      404,
+      'not_found',
+    )
   })
 })
