@@ -63,7 +63,7 @@ export interface Config {
   cors: CorsConfig
   /** Event-loop lag past which new requests get 503; 0 disables load shedding. */
   maxEventLoopDelayMs: number
-  /** Login throttling and per-IP rate limits (issue #7); `enabled` false relaxes them all. */
+  /** Login throttling and per-IP rate limits; `enabled` false relaxes them all. */
   limits: {
     enabled: boolean
     loginIpFailures: number

@@ -1,5 +1,5 @@
 /**
- * Roles and the scopes they grant (issue #6). A user holds one or more roles; the scopes a token
+ * Roles and the scopes they grant. A user holds one or more roles; the scopes a token
  * may carry are the union of its roles' scopes, further narrowed by the client and the request.
  */
 

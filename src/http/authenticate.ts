@@ -8,7 +8,7 @@ import { bearerChallenge, extractBearerToken } from './bearer.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The scopes a protected route needs, all of them (issue #6); shown in the OpenAPI document. */
+    /** The scopes a protected route needs, all of them; shown in the OpenAPI document. */
     scopes?: readonly string[]
   }
   interface FastifyRequest {

@@ -1,4 +1,4 @@
-/** Largest body accepted on the auth routes; nothing they take comes near it (issue #2). */
+/** Largest body accepted on the auth routes; nothing they take comes near it. */
 export const authBodyLimit = 16 * 1024
 
 /** Largest request head (request line and headers) Node accepts; beyond it, 431. Node's default. */

@@ -58,7 +58,7 @@ export function tokenGrants(services: Services): Record<string, Grant> {
     }
   }
 
-  /** RFC 6749 §4.3, throttled (issue #7) and audited. */
+  /** RFC 6749 §4.3, throttled and audited. */
   async function password(form: GrantForm, request: FastifyRequest, client: ClientRecord) {
     const username = present(form.username)
     const pass = present(form.password)

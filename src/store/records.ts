@@ -9,7 +9,7 @@ export interface UserRecord {
   fullName: string | null
   passwordHash: string
   disabled: boolean
-  /** Role names (issue #6), e.g. `['user']` or `['user', 'admin']`; never empty. */
+  /** Role names, e.g. `['user']` or `['user', 'admin']`; never empty. */
   roles: string[]
   createdAt: string
   updatedAt: string
@@ -43,7 +43,7 @@ export interface ClientRecord {
   updatedAt: string
 }
 
-/** A row of `audit_events`: one security event (issue #6). */
+/** A row of `audit_events`: one security event. */
 export interface AuditRecord {
   /** Time-ordered and unique: sorting by id sorts by time. */
   id: string
