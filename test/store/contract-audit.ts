@@ -1,4 +1,4 @@
-/** The Store contract for the audit trail (issue #6). */
+/** The Store contract for the audit trail that the admin API reads. */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { AuditFilter, Store } from '../../src/store/store.js'

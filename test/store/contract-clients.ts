@@ -1,4 +1,4 @@
-/** The Store contract for OAuth clients and ending a client's sessions (issue #6). */
+/** The Store contract for OAuth clients and ending a client's sessions. */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import {

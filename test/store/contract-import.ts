@@ -1,4 +1,4 @@
-/** The Store contract for `users.importMany` (issue #6: `users import`). */
+/** The Store contract for `users.importMany`, the bulk insert behind `portcullis users import`. */
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { describe, it } from 'node:test'

@@ -1,4 +1,4 @@
-/** The Store contract for roles and user search (issue #6). */
+/** The Store contract for roles and user search, which the admin API relies on. */
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { describe, it } from 'node:test'
