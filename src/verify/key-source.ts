@@ -35,7 +35,7 @@ export interface JwksSourceOptions {
 
 /** The key getter and allowlist a verifier hands to jose. @internal */
 export interface KeySource {
-  key: JWTVerifyGetKey | Uint8Array
+  key: JWTVerifyGetKey
   algorithms: string[]
   /** Whether tokens must name their key with `kid` (JWKS mode). */
   requireKid: boolean
@@ -82,7 +82,7 @@ export function secretSource(secret: string | Uint8Array, algorithms?: readonly 
     throw new TypeError(`secret must be at least ${minSecretBytes} bytes`)
   }
   return {
-    key: bytes,
+    key: () => bytes,
     algorithms: pinned(algorithms, ['HS256'], symmetricAlgorithms, 'a shared secret'),
     requireKid: false,
     stillHolds: async () => true,

@@ -1,15 +1,9 @@
-import { decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose'
 import { toVerifiedClaims, type VerifiedClaims } from './claims.js'
 import { isCanonicalCompactJws } from './compact-jws.js'
-import { VerifyError } from './errors.js'
-import {
-  type JwksSourceOptions,
-  jwksSource,
-  type KeySource,
-  KeySourceUnavailable,
-  secretSource,
-} from './key-source.js'
+import { type JwksSourceOptions, jwksSource, type KeySource, secretSource } from './key-source.js'
 import { assertSubject, checkedSubject, type TokenSubject } from './subject.js'
+import { checkHeader, invalidToken, verifySignature } from './token-checks.js'
+import { VerifiedTokenCache } from './verified-cache.js'
 
 /** Options every verifier takes. */
 export interface VerifierBaseOptions {
@@ -100,37 +94,18 @@ export interface Verifier {
   readonly realm: string
 }
 
-// RFC 8725 §3.10, RFC 7515 §4.1.2–4.1.7: a token must never choose or carry its own key.
-const keyHeaders = ['jku', 'x5u', 'jwk', 'x5c', 'x5t', 'x5t#S256'] as const
-
-function reasonOf(error: unknown): string {
-  if (error instanceof errors.JWTExpired) return 'the access token expired'
-  if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.claim === 'nbf') return 'the access token is not valid yet'
-    if (error.claim === 'typ') return 'the access token is not of type at+jwt'
-    if (error.reason === 'missing') return `the access token lacks the ${error.claim} claim`
-    return `the access token has an unacceptable ${error.claim} claim`
-  }
-  if (error instanceof errors.JOSEAlgNotAllowed) return 'the access token algorithm is not allowed'
-  if (error instanceof errors.JWKSNoMatchingKey)
-    return 'the access token was signed by an unknown key'
-  if (error instanceof errors.JWSSignatureVerificationFailed) {
-    return 'the access token signature is invalid'
-  }
-  return 'the access token is malformed'
-}
-
 /**
  * Creates a verifier of Portcullis access tokens (RFC 9068 JWTs).
  *
  * Every check is pinned: canonical base64url (RFC 7515 §2, before the cache), the algorithm
  * allowlist (never `none`, never HMAC and asymmetric together), `typ: at+jwt`, `iss`, `aud`,
  * `exp` and `nbf` (with `clockTolerance`), and the presence of `sub`, `exp`, `iat`, `jti`,
- * `client_id` and `scope`, and a lifetime (`exp - iat`) of at most `maxTokenAge`. By default only user tokens pass (`subject: 'user'`): a
- * `client_credentials` token (no `sid`) is `invalid_token` unless the call or the verifier
- * says `subject: 'client'` or `'any'`. Headers that carry or point
- * to keys (`jku`, `x5u`, `jwk`, `x5c`, `x5t`) make a token invalid: keys come only from the
- * configured `jwksUrl` or `secret`. In JWKS mode a token must name its key with `kid`.
+ * `client_id` and `scope`, and a lifetime (`exp - iat`) of at most `maxTokenAge`. By default
+ * only user tokens pass (`subject: 'user'`): a `client_credentials` token (no `sid`) is
+ * `invalid_token` unless the call or the verifier says `subject: 'client'` or `'any'`. Headers
+ * that carry or point to keys (`jku`, `x5u`, `jwk`, `x5c`, `x5t`) make a token invalid: keys
+ * come only from the configured `jwksUrl` or `secret`. In JWKS mode a token must name its key
+ * with `kid`.
  *
  * The JWKS (jose's `createRemoteJWKSet`) is fetched on the first `verify`, not at creation,
  * kept for `cacheMaxAgeMs`, and fetched again when a token names an unknown `kid`, at most once
@@ -163,15 +138,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     throw new TypeError('maxTokenAge must be a positive number of seconds')
   }
   const defaultSubject = checkedSubject(options.subject ?? 'user', 'subject')
-  /** Verified tokens with the `kid` that verified them (undefined with a secret). */
-  const verified = new Map<string, { claims: VerifiedClaims; kid: string | undefined }>()
-  const invalid = (description: string, cause?: unknown) =>
-    new VerifyError('invalid_token', description, { realm, cause })
-  const unavailable = (cause: unknown) =>
-    new VerifyError('temporarily_unavailable', 'the signing keys are unavailable', {
-      realm,
-      cause,
-    })
+  const cache = new VerifiedTokenCache({ size: cacheSize, clockTolerance, now, source, realm })
+  const invalid = (description: string) => invalidToken(realm, description)
 
   /**
    * RFC 7515 §2: one spelling per token. jose decodes leniently on Node 20 (padding,
@@ -183,97 +151,29 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
   }
 
-  /**
-   * Header checks that need no key: refuse early, and never fetch keys for them. Returns the
-   * `kid` (always present in JWKS mode).
-   */
-  function checkHeader(token: string): string | undefined {
-    let header: ReturnType<typeof decodeProtectedHeader>
-    try {
-      header = decodeProtectedHeader(token)
-    } catch (error) {
-      throw invalid('the access token is malformed', error)
-    }
-    for (const name of keyHeaders) {
-      if (name in header) throw invalid(`the access token header must not carry ${name}`)
-    }
-    if (typeof header.alg !== 'string' || !source.algorithms.includes(header.alg)) {
-      throw invalid('the access token algorithm is not allowed')
-    }
-    if (source.requireKid && (typeof header.kid !== 'string' || header.kid === '')) {
-      throw invalid('the access token header lacks a kid')
-    }
-    return typeof header.kid === 'string' ? header.kid : undefined
-  }
-
-  /**
-   * A token verified before, not yet expired, and whose key is still trusted. Throws
-   * invalid_token once it has expired or once its `kid` has left the JWKS: a revoked (possibly
-   * leaked) key must not keep its tokens alive in this cache until their `exp`.
-   */
-  async function fromCache(token: string): Promise<VerifiedClaims | undefined> {
-    const hit = verified.get(token)
-    if (!hit) return undefined
-    if (hit.claims.exp + clockTolerance <= now() / 1000) {
-      verified.delete(token)
-      throw invalid('the access token expired')
-    }
-    let held: boolean
-    try {
-      held = await source.stillHolds(hit.kid)
-    } catch (error) {
-      throw unavailable(error)
-    }
-    if (held) return hit.claims
-    verified.delete(token)
-    throw invalid('the access token was signed by an unknown key')
-  }
-
-  function remember(token: string, claims: VerifiedClaims, kid: string | undefined) {
-    if (cacheSize <= 0) return
-    if (verified.size >= cacheSize) {
-      const oldest = verified.keys().next()
-      if (!oldest.done) verified.delete(oldest.value)
-    }
-    verified.set(token, { claims, kid })
-  }
-
   async function verify(token: string, call: VerifyOptions = {}): Promise<VerifiedClaims> {
     const subject =
       call.subject === undefined ? defaultSubject : checkedSubject(call.subject, 'subject')
     checkSpelling(token)
     // The kind of token is checked on every call, cached or not: a cache entry made by a
     // machine route must not let the same token into a user route.
-    const cached = await fromCache(token)
+    const cached = await cache.lookup(token)
     if (cached) return assertSubject(cached, subject, realm)
-    const kid = checkHeader(token)
-    let payload: JWTPayload
-    try {
-      const checks = {
-        algorithms: source.algorithms,
-        issuer: options.issuer,
-        audience,
-        typ: 'at+jwt',
-        clockTolerance,
-        currentDate: new Date(now()),
-        requiredClaims: ['iss', 'aud', 'sub', 'exp', 'iat', 'jti'],
-      }
-      const result =
-        source.key instanceof Uint8Array
-          ? await jwtVerify(token, source.key, checks)
-          : await jwtVerify(token, source.key, checks)
-      payload = result.payload
-    } catch (error) {
-      if (error instanceof KeySourceUnavailable) throw unavailable(error)
-      throw invalid(reasonOf(error), error)
-    }
+    const kid = checkHeader(token, source, realm)
+    const payload = await verifySignature(token, source, {
+      issuer: options.issuer,
+      audience,
+      clockTolerance,
+      now: now(),
+      realm,
+    })
     const claims = toVerifiedClaims(payload, realm)
     // Portcullis never issues a token living longer than its highest TTL: a longer one was
     // forged (with a leaked key) or comes from a misconfigured issuer, and is never cached.
     if (claims.exp - claims.iat > maxTokenAge) {
       throw invalid('the access token lifetime exceeds what this service accepts')
     }
-    remember(token, claims, kid)
+    cache.remember(token, claims, kid)
     return assertSubject(claims, subject, realm)
   }
   return { verify, realm }
