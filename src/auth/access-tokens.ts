@@ -147,11 +147,6 @@ export class AccessTokens {
     }
   }
 
-  /** Forgets every cached verification, e.g. after a key is retired. */
-  clearCache(): void {
-    this.cache.clear()
-  }
-
   /** The held key with this kid; an unknown well-formed kid triggers a rate-limited reload. */
   private async findKey(kid: unknown): Promise<HeldKey | undefined> {
     if (typeof kid !== 'string' || !kidPattern.test(kid)) return undefined

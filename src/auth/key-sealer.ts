@@ -36,10 +36,6 @@ export const serverSecretContext = (name: string): SealContext => `server_secret
 export class KeySealer {
   constructor(private readonly key: Buffer | null) {}
 
-  get enabled(): boolean {
-    return this.key !== null
-  }
-
   /** The value to store for `plaintext` in the row `context` (as it is when no key is set). */
   seal(plaintext: string, context: SealContext): string {
     if (!this.key) return plaintext

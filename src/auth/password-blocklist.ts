@@ -10,9 +10,3 @@ export function isCommonPassword(password: string): boolean {
   blocklist ??= new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()))
   return blocklist.has(password.toLowerCase())
 }
-
-/** How many passwords the blocklist holds. */
-export function blocklistSize(): number {
-  isCommonPassword('')
-  return blocklist?.size ?? 0
-}

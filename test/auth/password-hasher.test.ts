@@ -179,12 +179,13 @@ describe('PasswordHasher', () => {
     })
   })
 
-  describe('verifyDummy', () => {
+  describe('checkLogin of an unknown user (no stored hash)', () => {
     it('returns false for any password', async () => {
       const hasher = hasherWith()
       await hasher.init()
-      assert.equal(await hasher.verifyDummy(PASSWORD), false)
-      assert.equal(await hasher.verifyDummy(''), false)
+      const refused = { ok: false, needsRehash: false }
+      assert.deepEqual(await hasher.checkLogin(null, PASSWORD), refused)
+      assert.deepEqual(await hasher.checkLogin(null, ''), refused)
     })
 
     it('spends a real verify through the limiter, like a known user would', async (t) => {
@@ -192,7 +193,7 @@ describe('PasswordHasher', () => {
       const hasher = hasherWith(cheap, limiter)
       await hasher.init()
       const run = t.mock.method(limiter, 'run')
-      await hasher.verifyDummy(PASSWORD)
+      await hasher.checkLogin(null, PASSWORD)
       assert.equal(run.mock.callCount(), 1)
     })
   })
