@@ -2,50 +2,26 @@ import { randomBytes } from 'node:crypto'
 import * as argon2 from '@node-rs/argon2'
 import * as bcrypt from '@node-rs/bcrypt'
 import { FailureFloor } from './failure-floor.js'
+import {
+  ARGON2ID,
+  type Argon2Params,
+  importedArgon2Limits,
+  legacyBcryptCost,
+  maxLegacyBcryptCost,
+  parseArgon2,
+  sameArgon2Params,
+  weakerThan,
+} from './password-hash-formats.js'
 import type { WorkLimiter } from './work-limiter.js'
 
-export interface Argon2Params {
-  memoryKib: number
-  iterations: number
-  parallelism: number
-}
+export type { Argon2Params } from './password-hash-formats.js'
+export { importedArgon2Limits, maxLegacyBcryptCost } from './password-hash-formats.js'
 
+/** The outcome of checking a password against a stored hash. */
 export interface VerifyResult {
   ok: boolean
   /** The stored hash is bcrypt, or argon2 weaker than the configured parameters. */
   needsRehash: boolean
-}
-
-/** The parameters of an argon2 PHC string, or null when it is not one. */
-function parseArgon2(stored: string): argon2.ParsedHashOptions | null {
-  try {
-    return argon2.parseOptions(stored)
-  } catch {
-    return null
-  }
-}
-
-const sameParams = (o: argon2.ParsedHashOptions, p: Argon2Params) =>
-  o.algorithm === ARGON2ID &&
-  o.memoryCost === p.memoryKib &&
-  o.timeCost === p.iterations &&
-  o.parallelism === p.parallelism
-
-// @node-rs/argon2 declares Algorithm as an ambient const enum, which isolated transpilers cannot inline.
-const ARGON2ID = 2
-const legacyBcrypt = /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/
-
-/**
- * The highest legacy bcrypt cost accepted (passlib's default is 12; 14 takes about a second).
- * `users import` refuses costlier hashes, and the failure padding never rises above it: one
- * hash of cost 31 would otherwise make every failed login take hours.
- */
-export const maxLegacyBcryptCost = 14
-
-/** The argon2 limits `users import` accepts; the dummy hash never rises above them either. */
-export const importedArgon2Limits = {
-  min: { memoryKib: 64, iterations: 1, parallelism: 1 },
-  max: { memoryKib: 65_536, iterations: 10, parallelism: 8 },
 }
 
 /** What a failed login may have to wait for besides the password check itself. */
@@ -110,8 +86,8 @@ export class PasswordHasher {
     const started = performance.now()
     const dummy = this.dummy
     const legacy = this.legacyDummy
-    const isLegacy = stored !== null && legacyBcrypt.test(stored)
-    const storedCost = isLegacy ? Number(stored.slice(4, 6)) : null
+    const storedCost = stored !== null ? legacyBcryptCost(stored) : null
+    const isLegacy = storedCost !== null
     // Not awaited: raising the padding is background work, never this answer's.
     if (storedCost !== null) void this.learnLegacyCost(storedCost)
     const argon2Options = stored !== null && !isLegacy ? parseArgon2(stored) : null
@@ -140,7 +116,7 @@ export class PasswordHasher {
         await this.verify(legacy.hash, password)
         await this.verify(legacy.hash, password)
       }
-      fullWork = argon2Options === null || sameParams(argon2Options, dummy.params)
+      fullWork = argon2Options === null || sameArgon2Params(argon2Options, dummy.params)
     }
     const elapsed = performance.now() - started
     if (fullWork) this.floor.record(elapsed)
@@ -220,32 +196,13 @@ export class PasswordHasher {
 
   /** Verifies `password` against `stored`; a malformed stored hash verifies false. */
   async verify(stored: string, password: string): Promise<VerifyResult> {
-    if (legacyBcrypt.test(stored)) {
+    if (legacyBcryptCost(stored) !== null) {
       const ok = await this.limiter.run(() => bcrypt.verify(password, stored).catch(() => false))
       return { ok, needsRehash: true }
     }
-    let options: argon2.ParsedHashOptions
-    try {
-      options = argon2.parseOptions(stored)
-    } catch {
-      return { ok: false, needsRehash: false }
-    }
+    const options = parseArgon2(stored)
+    if (!options) return { ok: false, needsRehash: false }
     const ok = await this.limiter.run(() => argon2.verify(stored, password).catch(() => false))
-    return { ok, needsRehash: this.isWeaker(options) }
-  }
-
-  /** Spends the same work as a real verify, for a user that does not exist. Always false. */
-  async verifyDummy(password: string): Promise<false> {
-    await this.checkLogin(null, password)
-    return false
-  }
-
-  private isWeaker(o: argon2.ParsedHashOptions): boolean {
-    return (
-      o.algorithm !== ARGON2ID ||
-      o.memoryCost < this.params.memoryKib ||
-      o.timeCost < this.params.iterations ||
-      o.parallelism < this.params.parallelism
-    )
+    return { ok, needsRehash: weakerThan(options, this.params) }
   }
 }
