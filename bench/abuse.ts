@@ -1,5 +1,6 @@
 // `npx tsx bench/abuse.ts`: credential stuffing against 50 accounts from many addresses while
-// their owner keeps logging in: a lockout that an attacker could aim at the owner would be a denial of service. Loopback only; bounded in requests and time.
+// their owner keeps logging in: a lockout an attacker could aim at the owner would be a denial
+// of service. Loopback only; bounded in requests and time.
 // The simulated addresses travel in X-Forwarded-For, trusted from 127.0.0.1 only.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
