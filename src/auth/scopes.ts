@@ -104,5 +104,7 @@ export const currentScope = (scope: string, roles: RoleTable, user: UserRecord) 
 /** The scopes of `required` that a granted scope string lacks (RFC 6750 §3.1 insufficient_scope). */
 export function missingScopes(granted: string, required: readonly string[]): string[] {
   if (required.length === 0) return []
-  return outside(required, scopesOf({ scope: granted }))
+  // Every protected request asks: the token's few scopes as an array, no Set to build.
+  const have = scopesOf({ scope: granted })
+  return required.filter((s) => !have.includes(s))
 }

@@ -9,9 +9,6 @@ import type { ClientRecord } from '../../src/store/store.js'
 import { PASSWORD, testConfig } from '../helpers.js'
 import { freshDatabaseUrl } from '../support/engines.js'
 
-// Engine-dependent: these suites open the real store, on the engine of the pass (test/run.ts
-// re-runs on PostgreSQL the files that mention buildTestApp(; this one builds services only).
-
 export { PASSWORD }
 
 export interface GrantHarness {
