@@ -1,12 +1,13 @@
 import { AccessTokens } from './auth/access-tokens.js'
 import { AuditService } from './auth/audit.js'
 import { ClientService } from './auth/clients.js'
+import { TokenGrants } from './auth/grants/token-grants.js'
 import { KeySealer } from './auth/key-sealer.js'
 import { Keyring } from './auth/keys.js'
-import { LoginThrottle } from './auth/login-throttle.js'
+import { LoginThrottle, NoLoginThrottle } from './auth/login-throttle.js'
 import { MachineTokens } from './auth/machine-tokens.js'
 import { PasswordHasher } from './auth/password-hasher.js'
-import { RateLimiter } from './auth/rate-limiter.js'
+import { NoRateLimits, RateLimiter } from './auth/rate-limiter.js'
 import { serverSecret } from './auth/server-secrets.js'
 import { SessionService } from './auth/sessions.js'
 import { UserAdmin } from './auth/user-admin.js'
@@ -34,6 +35,7 @@ export interface Services {
   clients: ClientService
   machineTokens: MachineTokens
   userAdmin: UserAdmin
+  grants: TokenGrants
 }
 
 /** Builds the services: loads (or creates) the signing key and computes the dummy hash. */
@@ -70,7 +72,8 @@ export async function createServices(
   const sessions = new SessionService(store, clock, config.session, rotationKey)
   const deviceKey = await serverSecret(store, sealer, 'device-key', createdAt)
   const { limits } = config
-  const throttle = new LoginThrottle(
+  // Where limits are off the limiters do nothing: decided here, asked nowhere else.
+  const throttle = new (limits.enabled ? LoginThrottle : NoLoginThrottle)(
     store.counters,
     clock,
     {
@@ -83,7 +86,7 @@ export async function createServices(
     },
     deviceKey,
   )
-  const rateLimiter = new RateLimiter(store.counters, clock)
+  const rateLimiter = new (limits.enabled ? RateLimiter : NoRateLimits)(store.counters, clock)
   const users = new UserService(
     store,
     hasher,
@@ -97,6 +100,17 @@ export async function createServices(
     builtinId: config.clientId,
   })
   const userAdmin = new UserAdmin(store, audit, clock, config.roles, users)
+  const { scopes, defaultScopes, roles, accessTokenTtlSeconds } = config
+  const grants = new TokenGrants(
+    { users, sessions, tokens, throttle, rateLimiter, audit },
+    {
+      scopes,
+      defaultScopes,
+      roles,
+      accessTokenTtlSeconds,
+      requestsPerMinute: limits.requestsPerMinute,
+    },
+  )
   return {
     config,
     store,
@@ -113,5 +127,6 @@ export async function createServices(
     clients,
     machineTokens: new MachineTokens(store, clock),
     userAdmin,
+    grants,
   }
 }

@@ -2,7 +2,6 @@ import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import { ApiError } from '../errors.js'
 import type { CounterStore, Reservation } from '../store/store.js'
-import { canonicalEmail, canonicalUsername } from './usernames.js'
 
 export interface ThrottlePolicy {
   /** Login attempts one client IP may have failing or in flight per window before 429. */
@@ -27,8 +26,11 @@ export type Lockout = 'ip' | 'pair' | 'account'
 export interface LoginAttempt {
   /** Returns the lockouts this attempt started: each is reported once when it begins. */
   failed(): Promise<Lockout[]>
-  /** Clears the account's counters (account-wide and for this IP); returns a device token. */
-  succeeded(): Promise<string>
+  /**
+   * Clears the account's counters (account-wide and for this IP); returns a device token, or
+   * null where throttling is off (no token is needed to skip a slow-down that never happens).
+   */
+  succeeded(): Promise<string | null>
   release(): Promise<void>
 }
 
@@ -54,14 +56,12 @@ const tooMany = (retryAfterMs: number) =>
 
 /**
  * The throttling key of the account a login names: the user's id when it matches a user (so
- * every spelling, username or email, counts together), else the canonical login text.
+ * every spelling, username or email, counts together), else the login's canonical text (see
+ * `canonicalLogin`; a login that has none, as given, lowercased and bounded).
  */
 export function accountKey(user: { id: string } | null, login: string): string {
   if (user) return `user:${user.id}`
-  const canonical =
-    (login.includes('@') ? canonicalEmail(login) : canonicalUsername(login)) ??
-    login.toLowerCase().slice(0, 256)
-  return `login:${canonical}`
+  return `login:${login.toLowerCase().slice(0, 256)}`
 }
 
 /**
@@ -213,5 +213,23 @@ export class LoginThrottle {
 
   private sign(account: string, device: string): string {
     return createHmac('sha256', this.deviceKey).update(`${account}\n${device}`).digest('base64url')
+  }
+}
+
+/** The one attempt of an unthrottled login: nothing was reserved, so nothing is settled. */
+const uncounted: LoginAttempt = {
+  failed: async () => [],
+  succeeded: async () => null,
+  release: async () => {},
+}
+
+/**
+ * The throttle where limits are off (PORTCULLIS_RATE_LIMITS=false, refused in production): every
+ * password check goes ahead, none is counted, no device token is issued. Purging still clears
+ * counters left from when limits were on. Injected once by the composition root.
+ */
+export class NoLoginThrottle extends LoginThrottle {
+  override async reserve(): Promise<LoginAttempt> {
+    return uncounted
   }
 }

@@ -8,6 +8,9 @@ export interface RateLimit {
   windowSeconds: number
 }
 
+/** The rule of `limit` requests a minute (PORTCULLIS_REQUEST_LIMIT, for unauthenticated endpoints). */
+export const perMinute = (limit: number): RateLimit => ({ limit, windowSeconds: 60 })
+
 /**
  * Fixed-window request limits per client key (the client IP, IPv6 bucketed by /64), counted
  * in the store so every instance shares them. Over the limit: 429 with Retry-After.
@@ -18,6 +21,7 @@ export class RateLimiter {
     private readonly clock: Clock,
   ) {}
 
+  /** Counts one request of `client` (its `clientKey`) against `name`; over `rule`, throws 429. */
   async hit(name: string, client: string, rule: RateLimit): Promise<void> {
     const now = this.clock.now()
     const size = rule.windowSeconds * 1000
@@ -33,4 +37,12 @@ export class RateLimiter {
       })
     }
   }
+}
+
+/**
+ * The limiter where limits are off (PORTCULLIS_RATE_LIMITS=false, refused in production):
+ * counts nothing and refuses nothing. Injected once by the composition root, so no caller asks.
+ */
+export class NoRateLimits extends RateLimiter {
+  override async hit(): Promise<void> {}
 }

@@ -1,31 +1,81 @@
 import { invalidScope } from '../errors.js'
 import type { ClientRecord, UserRecord } from '../store/store.js'
+// The published verifier's parser is the one reading of a scope string: the server depends on
+// its own library, never the other way round, so `portcullis/verify` stays self-contained.
+import { scopesOf } from '../verify/claims.js'
 import { type RoleTable, scopesOfRoles } from './roles.js'
 
-/** What a scope request is checked against. */
-export interface ScopeRules {
-  /** Every scope the server offers. */
-  offered: readonly string[]
-  /** What this caller may have. */
-  allowed: readonly string[]
-  /** What an omitted `scope` means (narrowed to `allowed`). */
-  defaults: readonly string[]
+/**
+ * Every scope rule of the server: parsing a `scope` (RFC 6749 §3.3: space-separated tokens,
+ * order meaningless), checking a request against what the server offers and the caller may have,
+ * and narrowing a granted scope to what the user's roles still grant.
+ */
+
+/** The scope tokens of a space-separated scope string, each once, in order. */
+const parse = (scope: string): string[] => [...new Set(scopesOf({ scope }))]
+
+/** RFC 6749 §3.2: a parameter sent without a value (or only spaces) counts as omitted. */
+const omitted = (requested: string | undefined): requested is undefined =>
+  requested === undefined || requested.trim() === ''
+
+/** The scopes of `wanted` that `allowed` lacks: the one check every rule below applies. */
+function outside(wanted: readonly string[], allowed: readonly string[] | ReadonlySet<string>) {
+  const has = Array.isArray(allowed)
+    ? (s: string) => allowed.includes(s)
+    : (s: string) => (allowed as ReadonlySet<string>).has(s)
+  return wanted.filter((s) => !has(s))
+}
+
+/** A parsed `scope` request parameter; null when it was omitted. */
+export type ScopeRequest = readonly string[] | null
+
+/**
+ * The first step of granting scopes, done before any password work: parses `requested` and
+ * refuses (400 invalid_scope) a scope the server does not offer, then one the client may not
+ * have. What the user's roles grant is checked afterwards by `grantScope`.
+ */
+export function requestScope(
+  requested: string | undefined,
+  offered: readonly string[],
+  clientAllows: readonly string[],
+): ScopeRequest {
+  if (omitted(requested)) return null
+  const wanted = parse(requested)
+  const unknown = outside(wanted, offered)
+  if (unknown.length > 0) throw invalidScope(`unknown scope: ${unknown.join(' ')}`)
+  refuse(wanted, clientAllows)
+  return wanted
 }
 
 /**
- * Resolves a requested `scope` parameter (RFC 6749 §3.3). Omitted or empty: the defaults the
- * caller is allowed. A scope the server does not offer, or that the caller may not have: 400
- * invalid_scope. A caller gets what it may have, never whatever it asks for.
+ * The scope a caller gets for a checked request: what it asked for if it may have all of it
+ * (else 400 invalid_scope), or, when it asked for nothing, the defaults it may have. A caller
+ * gets what it may have, never whatever it asks for.
  */
-export function grantScopes(requested: string | undefined, rules: ScopeRules): string {
-  if (requested === undefined || requested.trim() === '') {
-    return rules.defaults.filter((s) => rules.allowed.includes(s)).join(' ')
-  }
-  const wanted = [...new Set(requested.split(' ').filter((s) => s !== ''))]
-  const unknown = wanted.filter((s) => !rules.offered.includes(s))
-  if (unknown.length > 0) throw invalidScope(`unknown scope: ${unknown.join(' ')}`)
-  const refused = wanted.filter((s) => !rules.allowed.includes(s))
+export function grantScope(
+  request: ScopeRequest,
+  allowed: readonly string[],
+  defaults: readonly string[],
+): string {
+  if (request === null) return defaults.filter((s) => allowed.includes(s)).join(' ')
+  refuse(request, allowed)
+  return request.join(' ')
+}
+
+function refuse(wanted: readonly string[], allowed: readonly string[]) {
+  const refused = outside(wanted, allowed)
   if (refused.length > 0) throw invalidScope(`scope not permitted: ${refused.join(' ')}`)
+}
+
+/**
+ * The scope of a refreshed access token: the session's, or the narrower one requested. RFC 6749
+ * §6: the requested scope MUST NOT include any scope not originally granted (400 invalid_scope).
+ */
+export function refreshScope(granted: string, requested: string | undefined): string {
+  if (omitted(requested)) return granted
+  const wanted = parse(requested)
+  const extra = outside(wanted, new Set(parse(granted)))
+  if (extra.length > 0) throw invalidScope(`scope exceeds the session's grant: ${extra.join(' ')}`)
   return wanted.join(' ')
 }
 
@@ -38,9 +88,8 @@ export function userScopes(roles: RoleTable, user: UserRecord, client: ClientRec
 /** `scope` without the scopes not in `allowed` (a refresh after a role change). */
 export const narrowScope = (scope: string, allowed: Iterable<string>) => {
   const keep = allowed instanceof Set ? (allowed as ReadonlySet<string>) : new Set(allowed)
-  return scope
-    .split(' ')
-    .filter((s) => s !== '' && keep.has(s))
+  return parse(scope)
+    .filter((s) => keep.has(s))
     .join(' ')
 }
 
@@ -51,3 +100,11 @@ export const narrowScope = (scope: string, allowed: Iterable<string>) => {
  */
 export const currentScope = (scope: string, roles: RoleTable, user: UserRecord) =>
   narrowScope(scope, scopesOfRoles(roles, user.roles))
+
+/** The scopes of `required` that a granted scope string lacks (RFC 6750 §3.1 insufficient_scope). */
+export function missingScopes(granted: string, required: readonly string[]): string[] {
+  if (required.length === 0) return []
+  // Every protected request asks: the token's few scopes as an array, no Set to build.
+  const have = scopesOf({ scope: granted })
+  return required.filter((s) => !have.includes(s))
+}

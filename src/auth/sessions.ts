@@ -1,7 +1,8 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto'
 import type { Clock } from '../clock.js'
-import { invalidGrant, invalidScope } from '../errors.js'
+import { invalidGrant } from '../errors.js'
 import type { SessionRecord, Store } from '../store/store.js'
+import { refreshScope } from './scopes.js'
 
 export interface SessionPolicy {
   idleTtlSeconds: number
@@ -139,7 +140,7 @@ export class SessionService {
     ) {
       throw invalidGrant('the refresh token is invalid, expired or revoked')
     }
-    const scope = this.narrow(session.scope, requestedScope)
+    const scope = refreshScope(session.scope, requestedScope)
     const successor = createHmac('sha256', this.rotationKey).update(token).digest('base64url')
     const now = this.clock.now()
     const outcome =
@@ -233,17 +234,6 @@ export class SessionService {
       this.lastIso = iso(now)
     }
     return this.lastIso
-  }
-
-  private narrow(granted: string, requested: string | undefined): string {
-    if (requested === undefined || requested.trim() === '') return granted
-    const allowed = new Set(granted.split(' '))
-    const wanted = [...new Set(requested.split(' ').filter((s) => s !== ''))]
-    // RFC 6749 §6: the requested scope MUST NOT include any scope not originally granted.
-    const extra = wanted.filter((s) => !allowed.has(s))
-    if (extra.length > 0)
-      throw invalidScope(`scope exceeds the session's grant: ${extra.join(' ')}`)
-    return wanted.join(' ')
   }
 
   /** A spent token retried within the grace window whose successor is still unspent. */

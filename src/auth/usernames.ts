@@ -24,3 +24,10 @@ export function canonicalEmail(input: string): string | null {
   if (input.length > 254 || !emailPattern.test(input)) return null
   return input.toLowerCase()
 }
+
+/**
+ * The canonical form of a login (an email when it holds `@`, else a username), or null when it
+ * is neither: the one reading the lookup and the login throttle share.
+ */
+export const canonicalLogin = (login: string): string | null =>
+  login.includes('@') ? canonicalEmail(login) : canonicalUsername(login)

@@ -11,7 +11,7 @@ import {
 } from './password-policy.js'
 import { adminRoles, type RoleTable } from './roles.js'
 import { checkUserFields } from './user-fields.js'
-import { canonicalEmail, canonicalUsername } from './usernames.js'
+import { canonicalLogin } from './usernames.js'
 
 export interface Registration {
   username: string
@@ -94,14 +94,14 @@ export class UserService {
    * Checks a login: the active user whose username (any form that canonicalizes to it) or email
    * and password match. Every failure takes the same path and time; its reason is for the audit
    * log only. Re-hashes bcrypt and weaker argon2 hashes on success. `lookup` passes the
-   * result of `findByLogin(login)` when the caller already has it.
+   * result of `findByLogin(canonicalLogin(login))` when the caller already has it.
    */
   async authenticate(
     login: string,
     password: string,
     lookup?: { found: UserRecord | null },
   ): Promise<LoginResult> {
-    const found = lookup ? lookup.found : await this.findByLogin(login)
+    const found = lookup ? lookup.found : await this.findByLogin(canonicalLogin(login))
     // A malformed password cannot match any stored one; it takes the unknown-user path.
     const wellFormed = isWellFormedPassword(password)
     const user = wellFormed ? found : null
@@ -180,14 +180,12 @@ export class UserService {
     if (!result?.ok) throw invalidGrant('the password is incorrect')
   }
 
-  /** The user a login names (any spelling of the username, or the email), active or not. */
-  findByLogin(login: string): Promise<UserRecord | null> {
-    if (login.includes('@')) {
-      const email = canonicalEmail(login)
-      return email ? this.store.users.findByEmail(email) : Promise.resolve(null)
-    }
-    const username = canonicalUsername(login)
-    return username ? this.store.users.findByUsername(username) : Promise.resolve(null)
+  /** The user a canonical login (`canonicalLogin`: a username or an email) names, active or not. */
+  findByLogin(canonical: string | null): Promise<UserRecord | null> {
+    if (canonical === null) return Promise.resolve(null)
+    return canonical.includes('@')
+      ? this.store.users.findByEmail(canonical)
+      : this.store.users.findByUsername(canonical)
   }
 
   private async rehash(user: UserRecord, password: string): Promise<void> {

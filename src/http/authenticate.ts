@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import type { AccessClaims, AccessTokens } from '../auth/access-tokens.js'
 import { type RoleTable, scopesOfRoles } from '../auth/roles.js'
+import { missingScopes } from '../auth/scopes.js'
 import type { SessionService } from '../auth/sessions.js'
 import { ApiError } from '../errors.js'
 import type { SessionRecord, UserRecord } from '../store/store.js'
@@ -23,13 +24,6 @@ export interface AuthenticateDeps {
   realm: string
   /** What each role grants: a scope the user's roles no longer grant is refused at once. */
   roles: RoleTable
-}
-
-/** The scopes of `required` that a space-separated scope string lacks. */
-export function missingScopes(granted: string, required: readonly string[]): string[] {
-  if (required.length === 0) return []
-  const have = granted.split(' ')
-  return required.filter((s) => !have.includes(s))
 }
 
 /**

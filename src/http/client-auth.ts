@@ -1,9 +1,9 @@
 import type { FastifyRequest } from 'fastify'
+import { clientKey } from '../auth/client-key.js'
 import { isClientIdShape } from '../auth/clients.js'
 import { ApiError, invalidRequest } from '../errors.js'
 import type { Services } from '../services.js'
 import type { ClientRecord } from '../store/store.js'
-import { clientKey } from './client-ip.js'
 import { headerCount } from './header-count.js'
 import { perMinute } from './rate-limit.js'
 
@@ -97,10 +97,8 @@ export function clientAuthenticator(services: Services) {
       return client
     } catch (error) {
       if (error instanceof ApiError && error.code === 'invalid_client') {
-        if (services.config.limits.enabled) {
-          // Past the limit this throws 429 first: a flood cannot flood the audit table too.
-          await services.rateLimiter.hit('client-auth', clientKey(request.ip), perMinute(services))
-        }
+        // Past the limit this throws 429 first: a flood cannot flood the audit table too.
+        await services.rateLimiter.hit('client-auth', clientKey(request.ip), perMinute(services))
         await services.audit.record({
           type: 'client.auth_failure',
           outcome: 'failure',

@@ -1,14 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { type Static, Type } from 'typebox'
-import { ApiError } from '../errors.js'
+import type { GrantType } from '../auth/clients.js'
+import { userAgentOf } from '../http/actor.js'
 import { clientAuthenticator, clientFailed } from '../http/client-auth.js'
 import { requireContentType } from '../http/content-type.js'
 import { authBodyLimit } from '../http/limits.js'
 import { errorResponses } from '../http/schemas.js'
 import { noCache } from '../http/security-headers.js'
 import type { Services } from '../services.js'
-import { present, tokenGrants } from './token-grants.js'
+import { TokenResponse } from '../wire/token-response.js'
 
 // Each parameter is a plain string: a repeated parameter parses into an array and fails
 // validation as invalid_request (RFC 6749 §3.2). Unknown parameters are ignored (§3.2).
@@ -38,40 +39,30 @@ const TokenForm = Type.Object(
 )
 type Form = Static<typeof TokenForm>
 
-const TokenResponse = Type.Object({
-  access_token: Type.String({
-    description: 'A JWT (RFC 9068, typ at+jwt) carrying the session id `sid`',
-  }),
-  token_type: Type.Literal('Bearer'),
-  expires_in: Type.Integer({ description: 'Seconds until the access token expires' }),
-  refresh_token: Type.Optional(
-    Type.String({
-      description:
-        'Opaque, single-use: each refresh returns a new one. Not issued to client_credentials',
-    }),
-  ),
-  scope: Type.String(),
-  device_token: Type.Optional(
-    Type.String({
-      description:
-        'Proves this device logged in before: send it back as `device_token` on later logins (login throttling)',
-    }),
-  ),
-})
-
 /** POST /token: the password (RFC 6749 §4.3), refresh_token (§6) and client_credentials (§4.4) grants. */
 export function tokenRoutes(services: Services): FastifyPluginAsyncTypebox {
-  const { config } = services
-  const grants = tokenGrants(services)
+  const { config, grants } = services
   const authenticateClient = clientAuthenticator(services)
 
-  /** The calling client: authenticated if it says who it is, else the built-in one. */
-  async function callingClient(request: FastifyRequest, form: Form, grantType: string) {
+  /**
+   * The calling client: the one that authenticated, else the built-in one. A client_credentials
+   * request must authenticate; a server that requires registered clients refuses the built-in
+   * one however it is named (omitted, or by its client_id).
+   */
+  async function callingClient(request: FastifyRequest, form: Form, grantType: GrantType) {
     const client = await authenticateClient(request, form)
-    if (client) return client
-    if (grantType === 'client_credentials') throw clientFailed('client authentication required')
-    if (config.requireClient) throw clientFailed('this server requires client authentication')
-    return services.clients.builtin
+    if (!client && grantType === 'client_credentials') {
+      throw clientFailed('client authentication required')
+    }
+    const calling = client ?? services.clients.builtin
+    if (config.requireClient && calling.id === config.clientId) {
+      throw clientFailed(
+        client
+          ? 'this server requires a registered client'
+          : 'this server requires client authentication',
+      )
+    }
+    return calling
   }
 
   return async (app) => {
@@ -96,18 +87,14 @@ export function tokenRoutes(services: Services): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const form = request.body
-        const grantType = present(form.grant_type) ?? 'password'
-        const grant = Object.hasOwn(grants, grantType) ? grants[grantType] : undefined
-        if (!grant)
-          throw new ApiError('unsupported_grant_type', `grant_type "${grantType}" is not supported`)
+        const grantType = grants.grantType(form.grant_type)
         const client = await callingClient(request, form, grantType)
-        if (config.requireClient && client.id === config.clientId) {
-          throw clientFailed('this server requires a registered client')
-        }
-        if (!client.grantTypes.includes(grantType)) {
-          throw new ApiError('unauthorized_client', `this client may not use ${grantType}`)
-        }
-        return grant(form, request, client)
+        return grants.issue(grantType, form, {
+          ip: request.ip,
+          userAgent: userAgentOf(request),
+          deviceToken: form.device_token,
+          client,
+        })
       },
     )
   }

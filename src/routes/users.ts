@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
+import { clientKey } from '../auth/client-key.js'
 import { accountKey } from '../auth/login-throttle.js'
 import { toPublicUser } from '../auth/users.js'
 import { ApiError } from '../errors.js'
 import { actorOf } from '../http/actor.js'
-import { clientKey } from '../http/client-ip.js'
 import { requireContentType } from '../http/content-type.js'
 import { authBodyLimit } from '../http/limits.js'
 import { authOf } from '../http/protected.js'
@@ -27,7 +27,6 @@ export function userRoutes(services: Services): FastifyPluginAsyncTypebox {
     account: string,
     check: () => Promise<void>,
   ) {
-    if (!services.config.limits.enabled) return check()
     const attempt = await services.throttle.reserve(account, clientKey(request.ip), undefined)
     try {
       await check()

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { FastifyInstance } from 'fastify'
+import { clientKey } from '../../src/auth/client-key.js'
 import { ConfigError } from '../../src/config.js'
-import { clientKey } from '../../src/http/client-ip.js'
 import { buildTestApp, PASSWORD, registerUser, testConfig } from '../helpers.js'
 
 /** Logs in from `remoteAddress` with extra headers; returns the IP the session recorded. */

@@ -1,0 +1,85 @@
+import type { ClientRecord } from '../../store/store.js'
+import type { TokenBody } from '../../wire/token-response.js'
+import type { AccessTokens } from '../access-tokens.js'
+import type { AuditService } from '../audit.js'
+import type { LoginThrottle } from '../login-throttle.js'
+import type { RateLimit, RateLimiter } from '../rate-limiter.js'
+import type { RoleTable } from '../roles.js'
+import type { SessionService } from '../sessions.js'
+import type { UserService } from '../users.js'
+
+/** Who asks for a token, as the HTTP layer saw it; no request object crosses into a grant. */
+export interface GrantContext {
+  /** The client address (after trusted proxies): throttling and audit. */
+  ip: string
+  /** The User-Agent as the audit log keeps it (at most 256 characters), or null. */
+  userAgent: string | null
+  /** password grant: the `device_token` sent back from an earlier login on this device. */
+  deviceToken?: string | undefined
+  /** The calling client, already authenticated (or the built-in one). */
+  client: ClientRecord
+}
+
+/** The form fields the grants read; an empty value means omitted (RFC 6749 §3.2). */
+export interface GrantForm {
+  username?: string | undefined
+  password?: string | undefined
+  refresh_token?: string | undefined
+  scope?: string | undefined
+}
+
+/** The services the grants use; the limiters do nothing where limits are off. */
+export interface GrantServices {
+  users: UserService
+  sessions: SessionService
+  tokens: AccessTokens
+  throttle: LoginThrottle
+  rateLimiter: RateLimiter
+  audit: AuditService
+}
+
+/** What the grants decide by. */
+export interface GrantPolicy {
+  /** Every scope the server offers. */
+  scopes: readonly string[]
+  /** The scopes a login gets when it asks for none (narrowed to what the user may have). */
+  defaultScopes: readonly string[]
+  /** What each role grants. */
+  roles: RoleTable
+  /** The lifetime of a session without refresh tokens: that of its one access token. */
+  accessTokenTtlSeconds: number
+  /** Refresh and client_credentials requests allowed per client IP per minute. */
+  requestsPerMinute: number
+}
+
+/** Everything a grant function receives besides the request. */
+export interface GrantDeps extends GrantServices {
+  policy: GrantPolicy
+  /** `policy.requestsPerMinute` as a rate-limit rule, built once. */
+  perMinute: RateLimit
+}
+
+/** One grant type: checks the form, issues the tokens, or throws an ApiError. */
+export type Grant = (deps: GrantDeps, form: GrantForm, context: GrantContext) => Promise<TokenBody>
+
+// RFC 6749 §3.2: "Parameters sent without a value MUST be treated as if they were omitted".
+export const present = (value: string | undefined) => (value === '' ? undefined : value)
+
+/** The token response for a user's session: an access token, and the refresh token if any. */
+export async function userTokenResponse(
+  deps: GrantDeps,
+  userId: string,
+  clientId: string,
+  sessionId: string,
+  scope: string,
+  refreshToken: string | null,
+): Promise<TokenBody> {
+  const issued = await deps.tokens.issue(userId, clientId, scope, sessionId)
+  return {
+    access_token: issued.token,
+    token_type: 'Bearer',
+    expires_in: issued.expiresIn,
+    ...(refreshToken === null ? {} : { refresh_token: refreshToken }),
+    scope,
+  }
+}

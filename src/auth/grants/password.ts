@@ -1,0 +1,87 @@
+import { invalidGrant, invalidRequest } from '../../errors.js'
+import type { TokenBody } from '../../wire/token-response.js'
+import { clientKey } from '../client-key.js'
+import { accountKey } from '../login-throttle.js'
+import { grantScope, requestScope, userScopes } from '../scopes.js'
+import { canonicalLogin } from '../usernames.js'
+import type { LoginResult } from '../users.js'
+import { type Grant, present, userTokenResponse } from './grant.js'
+
+/**
+ * The password grant (RFC 6749 §4.3): throttled per IP, per account and IP, and per account
+ * (RFC 6749 §4.3.2), audited, starting a session. An unknown user, a wrong password and a
+ * disabled account give the same answer (400 invalid_grant) after the same work.
+ */
+export const passwordGrant: Grant = async (deps, form, context) => {
+  const { policy, audit } = deps
+  const username = present(form.username)
+  const password = present(form.password)
+  if (username === undefined) throw invalidRequest('"username" is required')
+  if (password === undefined) throw invalidRequest('"password" is required')
+  const { client } = context
+  // Scopes nobody could have are refused before any password work; the roles' after it.
+  const scopeRequest = requestScope(present(form.scope), policy.scopes, client.scopes)
+  // The lookup is cheap and looks the same for every login; the throttle then counts every
+  // spelling of one account together, and unknown logins by their canonical text.
+  const login = canonicalLogin(username)
+  const found = await deps.users.findByLogin(login)
+  const attempt = await deps.throttle.reserve(
+    accountKey(found, login ?? username),
+    clientKey(context.ip),
+    present(context.deviceToken),
+  )
+  const auditContext = { clientId: client.id, ip: context.ip, userAgent: context.userAgent }
+  let result: LoginResult
+  try {
+    result = await deps.users.authenticate(username, password, { found })
+  } catch (error) {
+    await attempt.release()
+    throw error
+  }
+  if (!result.ok) {
+    const lockouts = await attempt.failed()
+    await audit.record({
+      type: 'login.failure',
+      outcome: 'failure',
+      userId: result.userId,
+      ...auditContext,
+      detail: { reason: result.reason },
+    })
+    if (lockouts.length > 0) {
+      await audit.record({
+        type: 'login.lockout',
+        outcome: 'failure',
+        userId: result.userId,
+        ...auditContext,
+        detail: { lockouts },
+      })
+    }
+    throw invalidGrant('invalid username or password')
+  }
+  const { user } = result
+  const deviceToken = await attempt.succeeded()
+  const scope = grantScope(
+    scopeRequest,
+    userScopes(policy.roles, user, client),
+    policy.defaultScopes,
+  )
+  // RFC 6749 §5.1: the refresh token is optional; a client that may not use the refresh_token
+  // grant gets none (its session still carries the access tokens' sid).
+  const { session, refreshToken } = await deps.sessions.start(
+    user.id,
+    client.id,
+    scope,
+    { ip: context.ip, userAgent: context.userAgent },
+    client.grantTypes.includes('refresh_token')
+      ? { refreshToken: true }
+      : { refreshToken: false, lifetimeSeconds: policy.accessTokenTtlSeconds },
+  )
+  await audit.record({
+    type: 'login.success',
+    userId: user.id,
+    ...auditContext,
+    detail: { session_id: session.id, scope },
+  })
+  const body = await userTokenResponse(deps, user.id, client.id, session.id, scope, refreshToken)
+  return deviceToken ? ({ ...body, device_token: deviceToken } satisfies TokenBody) : body
+}

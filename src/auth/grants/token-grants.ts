@@ -1,0 +1,58 @@
+import { ApiError } from '../../errors.js'
+import type { TokenBody } from '../../wire/token-response.js'
+import type { GrantType } from '../clients.js'
+import { perMinute } from '../rate-limiter.js'
+import { clientCredentialsGrant } from './client-credentials.js'
+import {
+  type Grant,
+  type GrantContext,
+  type GrantDeps,
+  type GrantForm,
+  type GrantPolicy,
+  type GrantServices,
+  present,
+} from './grant.js'
+import { passwordGrant } from './password.js'
+import { refreshTokenGrant } from './refresh-token.js'
+
+/** The grants of the token endpoint, by `grant_type`; a new grant type is one entry here. */
+const grants = {
+  password: passwordGrant,
+  refresh_token: refreshTokenGrant,
+  client_credentials: clientCredentialsGrant,
+} satisfies Record<GrantType, Grant>
+
+/**
+ * The OAuth 2.0 grants (RFC 6749 §4.3, §4.4, §6) of the token endpoint, with no HTTP in sight:
+ * the caller passes the form fields and a plain context (address, user agent, device token and
+ * the calling client, already authenticated) and gets the token response or an ApiError from
+ * the one catalogue. Throttling, rate limits, audit records and scope decisions happen here.
+ */
+export class TokenGrants {
+  private readonly deps: GrantDeps
+
+  constructor(services: GrantServices, policy: GrantPolicy) {
+    this.deps = { ...services, policy, perMinute: perMinute(policy.requestsPerMinute) }
+  }
+
+  /**
+   * The grant type a `grant_type` parameter names; omitted or empty means `password`, which the
+   * tutorial clients send without it. Anything else: 400 unsupported_grant_type, whoever asks
+   * (the route checks it before authenticating the client).
+   */
+  grantType(requested: string | undefined): GrantType {
+    const type = present(requested) ?? 'password'
+    if (!Object.hasOwn(grants, type)) {
+      throw new ApiError('unsupported_grant_type', `grant_type "${type}" is not supported`)
+    }
+    return type as GrantType
+  }
+
+  /** Runs the grant for the calling client; 400 unauthorized_client when it may not use it. */
+  async issue(grantType: GrantType, form: GrantForm, context: GrantContext): Promise<TokenBody> {
+    if (!context.client.grantTypes.includes(grantType)) {
+      throw new ApiError('unauthorized_client', `this client may not use ${grantType}`)
+    }
+    return grants[grantType](this.deps, form, context)
+  }
+}
