@@ -10,6 +10,10 @@
 
 /** Suites that run on the engine of the pass (`PORTCULLIS_TEST_ENGINE`): run on both. */
 export const everyEngine: readonly string[] = [
+  'test/auth/grants-client-credentials.test.ts',
+  'test/auth/grants-password.test.ts',
+  'test/auth/grants-refresh.test.ts',
+  'test/auth/grants-throttle.test.ts',
   'test/auth/key-public-half.test.ts',
   'test/auth/secret-sealing.test.ts',
   'test/auth/sessions-purge.test.ts',

@@ -3,9 +3,6 @@ import { describe, it } from 'node:test'
 import { cliActor } from '../../src/auth/audit.js'
 import { type GrantHarness, grantHarness, rejectsWith } from './grants-support.js'
 
-// Engine-dependent (the real store): test/run.ts re-runs on PostgreSQL each file naming
-// buildTestApp( until suites declare their engines; these build the services without the app.
-
 /** A confidential client_credentials client allowed `profile` (a built-in scope) and `email`. */
 async function machine(h: GrantHarness) {
   const { client } = await h.services.clients.create(

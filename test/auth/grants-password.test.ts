@@ -3,9 +3,6 @@ import { describe, it } from 'node:test'
 import { cliActor } from '../../src/auth/audit.js'
 import { grantHarness, PASSWORD, rejectsWith } from './grants-support.js'
 
-// Engine-dependent (the real store): test/run.ts re-runs on PostgreSQL each file naming
-// buildTestApp( until suites declare their engines; these build the services without the app.
-
 const limitsOn = { PORTCULLIS_RATE_LIMITS: 'true' }
 
 describe('TokenGrants: grant types', () => {

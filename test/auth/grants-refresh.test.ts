@@ -3,9 +3,6 @@ import { describe, it } from 'node:test'
 import { cliActor } from '../../src/auth/audit.js'
 import { type GrantHarness, grantHarness, PASSWORD, rejectsWith } from './grants-support.js'
 
-// Engine-dependent (the real store): test/run.ts re-runs on PostgreSQL each file naming
-// buildTestApp( until suites declare their engines; these build the services without the app.
-
 /** Logs alice in through the password grant; returns her refresh token. */
 async function login(h: GrantHarness, scope?: string): Promise<string> {
   const form = { username: 'alice', password: PASSWORD, ...(scope ? { scope } : {}) }

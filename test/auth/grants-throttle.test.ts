@@ -2,9 +2,6 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { grantHarness, PASSWORD, rejectsWith } from './grants-support.js'
 
-// Engine-dependent (the real store): test/run.ts re-runs on PostgreSQL each file naming
-// buildTestApp( until suites declare their engines; these build the services without the app.
-
 // One failure per account and IP before the delay starts; the rest of the policy at defaults.
 const throttled = { PORTCULLIS_RATE_LIMITS: 'true', PORTCULLIS_LOGIN_DELAY_AFTER: '2' }
 
