@@ -55,9 +55,13 @@ function authorizationValues(request: RequestLike): string[] {
 export function bearerTokenOf(request: RequestLike, realm: string = defaultRealm): string {
   const values = authorizationValues(request)
   if (values.length === 0) {
-    throw new VerifyError('unauthorized', 'authentication required: send Authorization: Bearer', {
-      realm,
-    })
+    throw new VerifyError(
+      'unauthorized',
+      'authentication required: send Authorization: Bearer <token>',
+      {
+        realm,
+      },
+    )
   }
   const malformed = (description: string) =>
     new VerifyError('invalid_request', description, { realm })
