@@ -57,8 +57,8 @@ export class UserService {
   async register(input: Registration): Promise<UserRecord> {
     const fields = checkUserFields({
       username: input.username,
-      email: input.email ?? null,
-      fullName: input.full_name ?? null,
+      email: input.email,
+      fullName: input.full_name,
     })
     if (typeof fields === 'string') throw invalidRequest(fields)
     const { username, emailCanonical } = fields
