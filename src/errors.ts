@@ -49,11 +49,8 @@ export class ApiError extends Error {
   }
 }
 
-/** The wire shape of every error response. */
-export interface ErrorBody {
-  error: ErrorCode
-  error_description: string
-}
+/** The wire shape of every error response, derived from its schema. */
+export type { ErrorBody } from './wire/error-body.js'
 
 export const invalidRequest = (description: string) => new ApiError('invalid_request', description)
 export const invalidGrant = (description: string) => new ApiError('invalid_grant', description)

@@ -2,11 +2,15 @@ import { hasControlCharacters } from './control-characters.js'
 import { isWellFormedPassword as isWellFormedText } from './password-policy.js'
 import { canonicalEmail, canonicalUsername, usernameRule } from './usernames.js'
 
-/** The fields a new user is given, as sent (registration, `users create`) or read (import). */
+/**
+ * The fields a new user is given, as sent (registration, `users create`) or read (import).
+ * An optional field is absent when undefined or null; any string, the empty one included, is a
+ * value and meets the rules (an empty email is not an address, whatever the path).
+ */
 export interface UserFieldsInput {
   username: string
-  email: string | null
-  fullName: string | null
+  email?: string | null | undefined
+  fullName?: string | null | undefined
 }
 
 /** The same fields checked, with the canonical forms the store keys on. */
@@ -30,9 +34,10 @@ export const fullNameMaxLength = 200
 export function checkUserFields(input: UserFieldsInput): UserFields | string {
   const username = canonicalUsername(input.username)
   if (!username) return usernameRule
-  const emailCanonical = input.email === null ? null : canonicalEmail(input.email)
-  if (input.email !== null && !emailCanonical) return 'email is not a valid email address'
-  const { fullName } = input
+  const email = input.email ?? null
+  const emailCanonical = email === null ? null : canonicalEmail(email)
+  if (email !== null && !emailCanonical) return 'email is not a valid email address'
+  const fullName = input.fullName ?? null
   if (fullName !== null) {
     if ([...fullName].length > fullNameMaxLength) {
       return `full_name is over ${fullNameMaxLength} characters`
@@ -40,5 +45,5 @@ export function checkUserFields(input: UserFieldsInput): UserFields | string {
     if (!isWellFormedText(fullName)) return 'full_name must be valid Unicode text'
     if (hasControlCharacters(fullName, true)) return 'full_name contains control characters'
   }
-  return { username, email: input.email, emailCanonical, fullName }
+  return { username, email, emailCanonical, fullName }
 }

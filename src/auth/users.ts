@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import { ApiError, invalidGrant, invalidRequest } from '../errors.js'
 import { type Store, UniqueViolationError, type UserRecord } from '../store/store.js'
+import type { PublicUser } from '../wire/public-user.js'
+import type { RegistrationBody } from '../wire/registration.js'
 import type { PasswordHasher } from './password-hasher.js'
 import {
   checkNewPassword,
@@ -13,12 +15,9 @@ import { adminRoles, type RoleTable } from './roles.js'
 import { checkUserFields } from './user-fields.js'
 import { canonicalLogin } from './usernames.js'
 
-export interface Registration {
-  username: string
-  password: string
-  email?: string | undefined
-  full_name?: string | undefined
-  /** Only the CLI and bootstrap set this; registration over HTTP always gets `user`. */
+/** A new user as `/register` sends it, plus the roles only the CLI and bootstrap set. */
+export type Registration = RegistrationBody & {
+  /** Registration over HTTP always gets `user`. */
   roles?: string[] | undefined
 }
 
@@ -30,14 +29,6 @@ export type LoginResult =
   | { ok: false; reason: LoginFailure; userId: string | null }
 
 /** The user as the API shows it; never the hash. */
-export interface PublicUser {
-  id: string
-  username: string
-  email: string | null
-  full_name: string | null
-  created_at: string
-}
-
 export const toPublicUser = (u: UserRecord): PublicUser => ({
   id: u.id,
   username: u.username,
@@ -66,8 +57,8 @@ export class UserService {
   async register(input: Registration): Promise<UserRecord> {
     const fields = checkUserFields({
       username: input.username,
-      email: input.email ?? null,
-      fullName: input.full_name ?? null,
+      email: input.email,
+      fullName: input.full_name,
     })
     if (typeof fields === 'string') throw invalidRequest(fields)
     const { username, emailCanonical } = fields

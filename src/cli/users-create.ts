@@ -1,6 +1,7 @@
 import { cliActor } from '../auth/audit.js'
 import { adminRole, defaultRole } from '../auth/roles.js'
-import { type Command, println } from './command.js'
+import { checkUserFields } from '../auth/user-fields.js'
+import { CliError, type Command, println } from './command.js'
 import { optionalString, requiredString } from './options.js'
 import { readNewPassword } from './password-input.js'
 
@@ -28,12 +29,18 @@ options:
   needs: 'services',
   async run({ values, services, io }) {
     const username = requiredString(values, 'username')
+    const email = optionalString(values, 'email')
+    const fullName = optionalString(values, 'full-name')
+    // The same check /register makes (and `register` below makes again), before the password
+    // prompt: a mistyped field costs no typing of the password twice.
+    const problem = checkUserFields({ username, email, fullName })
+    if (typeof problem === 'string') throw new CliError(problem)
     const password = await readNewPassword(io)
     const user = await services.users.register({
       username,
       password,
-      email: optionalString(values, 'email'),
-      full_name: optionalString(values, 'full-name'),
+      email,
+      full_name: fullName,
       roles: values.admin ? [defaultRole, adminRole] : [defaultRole],
     })
     await services.audit.record({

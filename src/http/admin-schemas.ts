@@ -1,22 +1,13 @@
-import { type Static, Type } from 'typebox'
+import { Type } from 'typebox'
 import type { AuditRecord, ClientRecord, SessionRecord, UserRecord } from '../store/store.js'
+import type { AdminSession } from '../wire/admin-session.js'
+import type { AdminUser } from '../wire/admin-user.js'
+import type { AuditEventView } from '../wire/audit-event.js'
+import type { ClientView } from '../wire/client.js'
+import { nullable } from '../wire/nullable.js'
 
-const nullable = <T extends ReturnType<typeof Type.String>>(schema: T) =>
-  Type.Union([schema, Type.Null()])
-
-/** A user as the admin API shows it: the public fields plus roles and status, never the hash. */
-export const AdminUserSchema = Type.Object({
-  id: Type.String(),
-  username: Type.String(),
-  email: nullable(Type.String()),
-  full_name: nullable(Type.String()),
-  roles: Type.Array(Type.String()),
-  disabled: Type.Boolean(),
-  created_at: Type.String(),
-  updated_at: Type.String(),
-})
-
-export const toAdminUser = (u: UserRecord): Static<typeof AdminUserSchema> => ({
+/** The admin view of a user record; never the password hash. */
+export const toAdminUser = (u: UserRecord): AdminUser => ({
   id: u.id,
   username: u.username,
   email: u.email,
@@ -26,20 +17,8 @@ export const toAdminUser = (u: UserRecord): Static<typeof AdminUserSchema> => ({
   created_at: u.createdAt,
   updated_at: u.updatedAt,
 })
-
-export const AdminSessionSchema = Type.Object({
-  id: Type.String(),
-  client_id: Type.String(),
-  scope: Type.String(),
-  ip: nullable(Type.String()),
-  user_agent: nullable(Type.String()),
-  created_at: Type.String(),
-  last_used_at: Type.String(),
-  expires_at: Type.String({ description: 'The earlier of the idle and the absolute expiry' }),
-  revoked_at: nullable(Type.String()),
-})
-
-export const toAdminSession = (s: SessionRecord): Static<typeof AdminSessionSchema> => ({
+/** The admin view of a session: its expiry is the earlier of the idle and absolute ones. */
+export const toAdminSession = (s: SessionRecord): AdminSession => ({
   id: s.id,
   client_id: s.clientId,
   scope: s.scope,
@@ -51,20 +30,8 @@ export const toAdminSession = (s: SessionRecord): Static<typeof AdminSessionSche
   expires_at: [s.idleExpiresAt, s.absoluteExpiresAt].sort()[0] ?? s.absoluteExpiresAt,
   revoked_at: s.revokedAt,
 })
-
-/** A client as the admin API shows it; the secret itself is shown only once, at creation. */
-export const ClientSchema = Type.Object({
-  client_id: Type.String(),
-  name: Type.String(),
-  confidential: Type.Boolean({ description: 'Has a secret (stored only as a hash)' }),
-  grant_types: Type.Array(Type.String()),
-  scopes: Type.Array(Type.String()),
-  introspect: Type.Boolean({ description: 'May call POST /introspect' }),
-  created_at: Type.String(),
-  updated_at: Type.String(),
-})
-
-export const toClientView = (c: ClientRecord): Static<typeof ClientSchema> => ({
+/** The admin view of a client: `confidential` instead of the secret hash. */
+export const toClientView = (c: ClientRecord): ClientView => ({
   client_id: c.id,
   name: c.name,
   confidential: c.secretHash !== null,
@@ -74,21 +41,8 @@ export const toClientView = (c: ClientRecord): Static<typeof ClientSchema> => ({
   created_at: c.createdAt,
   updated_at: c.updatedAt,
 })
-
-export const AuditEventSchema = Type.Object({
-  id: Type.String(),
-  at: Type.String(),
-  type: Type.String(),
-  outcome: Type.String({ description: '`success` or `failure`' }),
-  user_id: nullable(Type.String()),
-  client_id: nullable(Type.String()),
-  actor_id: nullable(Type.String({ description: 'Who acted: a user id, a client id or `cli`' })),
-  ip: nullable(Type.String()),
-  user_agent: nullable(Type.String()),
-  detail: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
-})
-
-export const toAuditView = (r: AuditRecord): Static<typeof AuditEventSchema> => ({
+/** The admin view of an audit record, its stored JSON detail parsed. */
+export const toAuditView = (r: AuditRecord): AuditEventView => ({
   id: r.id,
   at: r.at,
   type: r.type,

@@ -71,7 +71,12 @@ export function authenticate(deps: AuthenticateDeps) {
           ? `the access token lacks the scope ${missing.join(' ')}`
           : `the user's roles no longer grant the scope ${revoked.join(' ')}`
       throw new ApiError('insufficient_scope', description, {
-        'www-authenticate': `${bearerChallenge(deps.realm, 'insufficient_scope', description)}, scope="${required.join(' ')}"`,
+        'www-authenticate': bearerChallenge(
+          deps.realm,
+          'insufficient_scope',
+          description,
+          required.join(' '),
+        ),
       })
     }
     request.auth = { user, claims, session }

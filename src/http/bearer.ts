@@ -1,51 +1,30 @@
 import type { IncomingMessage } from 'node:http'
 import { ApiError } from '../errors.js'
-import { headerCount } from './header-count.js'
-
-// RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token
-const authorizationPattern = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)(?: +(.*))?$/
-const b64token = /^[A-Za-z0-9\-._~+/]+=*$/
-
-/** RFC 6750 §3 challenge: `Bearer realm="…"`, with an error code only when credentials were sent. */
-export function bearerChallenge(realm: string, error?: string, description?: string): string {
-  let value = `Bearer realm="${realm}"`
-  if (error) value += `, error="${error}"`
-  if (description) value += `, error_description="${description}"`
-  return value
-}
+import { bearerTokenOf } from '../verify/bearer.js'
+import { VerifyError } from '../verify/errors.js'
 
 /**
- * Extracts the bearer token from a request, or throws the RFC 6750 §3 error: 401 without an
- * error code when no credentials (or another scheme) were sent, 400 invalid_request when the
- * header is malformed or repeated. The scheme name is case-insensitive.
+ * The RFC 6750 §3 challenge builder of the published verifier: the server and every resource
+ * server using `portcullis/verify` answer with the same `WWW-Authenticate` value, the realm a
+ * quoted-string with `"` and `\` escaped (RFC 9110 §5.6.4) and the other parameters kept within
+ * the characters RFC 6750 §3 allows.
+ */
+export { bearerChallenge } from '../verify/errors.js'
+
+/**
+ * Extracts the bearer token of a request with the verifier's parser (RFC 6750 §2.1: exactly one
+ * Authorization header, scheme `Bearer` in any case, a b64token), or throws its RFC 6750 §3
+ * error as an {@link ApiError}: 401 `unauthorized` with the bare challenge when no credentials
+ * (or another scheme) were sent, 400 `invalid_request` when the header is malformed or repeated
+ * (Node keeps only the first of repeated headers; the parser counts them in `rawHeaders`).
  */
 export function extractBearerToken(request: IncomingMessage, realm: string): string {
-  const header = request.headers.authorization
-  if (header === undefined) {
-    throw new ApiError(
-      'unauthorized',
-      'authentication required: send Authorization: Bearer <token>',
-      {
-        'www-authenticate': bearerChallenge(realm),
-      },
-    )
-  }
-  const malformed = (description: string) =>
-    new ApiError('invalid_request', description, {
-      'www-authenticate': bearerChallenge(realm, 'invalid_request', description),
-    })
-  // Node keeps only the first of repeated Authorization headers; RFC 6750 §3.1 wants 400.
-  if (headerCount(request, 'authorization') > 1) {
-    throw malformed('more than one Authorization header')
-  }
-  const match = authorizationPattern.exec(header)
-  if (!match) throw malformed('the Authorization header is malformed')
-  if (match[1]?.toLowerCase() !== 'bearer') {
-    throw new ApiError('unauthorized', 'unsupported authentication scheme: use Bearer', {
-      'www-authenticate': bearerChallenge(realm),
+  try {
+    return bearerTokenOf(request, realm)
+  } catch (error) {
+    if (!(error instanceof VerifyError)) throw error
+    throw new ApiError(error.code, error.description, {
+      'www-authenticate': error.wwwAuthenticate,
     })
   }
-  const token = match[2]
-  if (!token || !b64token.test(token)) throw malformed('the Authorization header is malformed')
-  return token
 }

@@ -2,16 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { auditEventTypes } from '../auth/audit.js'
 import { invalidRequest } from '../errors.js'
-import {
-  AuditEventSchema,
-  cursorParam,
-  limitParam,
-  nextCursorSchema,
-  toAuditView,
-} from '../http/admin-schemas.js'
+import { cursorParam, limitParam, nextCursorSchema, toAuditView } from '../http/admin-schemas.js'
 import { decodeCursor, pageLimit, paginate } from '../http/cursor.js'
 import { errorResponses } from '../http/schemas.js'
 import type { Services } from '../services.js'
+import { AuditEventSchema } from '../wire/audit-event.js'
 
 // RFC 3339 date, or date-time with a zone: what the records store and compare as text.
 const rfc3339 =

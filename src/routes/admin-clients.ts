@@ -3,11 +3,12 @@ import { Type } from 'typebox'
 import { grantTypes } from '../auth/clients.js'
 import { ApiError } from '../errors.js'
 import { actorOf } from '../http/actor.js'
-import { ClientSchema, toClientView } from '../http/admin-schemas.js'
+import { toClientView } from '../http/admin-schemas.js'
 import { authOf } from '../http/protected.js'
 import { errorResponses } from '../http/schemas.js'
 import { noCache } from '../http/security-headers.js'
 import type { Services } from '../services.js'
+import { ClientSchema } from '../wire/client.js'
 
 const admin = { scopes: ['admin'] }
 const tags = ['admin']

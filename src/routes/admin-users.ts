@@ -2,8 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { actorOf } from '../http/actor.js'
 import {
-  AdminSessionSchema,
-  AdminUserSchema,
   cursorParam,
   limitParam,
   nextCursorSchema,
@@ -14,6 +12,8 @@ import { decodeCursor, pageLimit, paginate } from '../http/cursor.js'
 import { authOf } from '../http/protected.js'
 import { errorResponses } from '../http/schemas.js'
 import type { Services } from '../services.js'
+import { AdminSessionSchema } from '../wire/admin-session.js'
+import { AdminUserSchema } from '../wire/admin-user.js'
 
 const admin = { scopes: ['admin'] }
 const UserParams = Type.Object({ id: Type.String({ maxLength: 64 }) })

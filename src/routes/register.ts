@@ -1,34 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
-import { Type } from 'typebox'
 import { toPublicUser } from '../auth/users.js'
 import { hashedPasswordHint, invalidRequest } from '../errors.js'
 import { actorOf } from '../http/actor.js'
 import { requireContentType } from '../http/content-type.js'
 import { authBodyLimit } from '../http/limits.js'
 import { rateLimit } from '../http/rate-limit.js'
-import { errorResponses, PublicUserSchema } from '../http/schemas.js'
+import { errorResponses } from '../http/schemas.js'
 import type { Services } from '../services.js'
-
-const RegisterBody = Type.Object(
-  {
-    username: Type.String({
-      maxLength: 64,
-      description:
-        '3 to 32 characters of a-z 0-9 . _ - (after NFKC and lowercasing), starting and ending alphanumeric',
-    }),
-    password: Type.String({
-      maxLength: 1024,
-      description:
-        'The plain password (TLS protects it in transit). At least 15 characters by default, counted in Unicode code points after NFKC; not a common password; must not contain the username. No composition rules.',
-    }),
-    email: Type.Optional(
-      Type.String({ maxLength: 254, description: 'Optional; unique case-insensitively' }),
-    ),
-    full_name: Type.Optional(Type.String({ maxLength: 200 })),
-  },
-  { additionalProperties: false },
-)
+import { PublicUserSchema } from '../wire/public-user.js'
+import { RegistrationSchema } from '../wire/registration.js'
 
 /**
  * The tutorial's clients send `hashed_password`; say what to do instead, before the schema
@@ -65,7 +46,7 @@ export function registerRoutes(services: Services): FastifyPluginAsyncTypebox {
           summary: 'Register a user',
           description:
             'Creates a user from a JSON body. Unknown fields are rejected with 400 (never silently dropped): `role`, `is_admin` and `hashed_password` cannot be set. A taken username or email is 409 (the answer reveals that the name exists, as any sign-up form must without email verification).',
-          body: RegisterBody,
+          body: RegistrationSchema,
           response: { 201: PublicUserSchema, ...errorResponses(400, 409, 413, 415, 503) },
         },
       },

@@ -9,8 +9,9 @@ import { actorOf } from '../http/actor.js'
 import { requireContentType } from '../http/content-type.js'
 import { authBodyLimit } from '../http/limits.js'
 import { authOf } from '../http/protected.js'
-import { errorResponses, PublicUserSchema } from '../http/schemas.js'
+import { errorResponses } from '../http/schemas.js'
 import type { Services } from '../services.js'
+import { PublicUserSchema } from '../wire/public-user.js'
 
 const profile = { scopes: ['profile'] }
 const authErrors =

@@ -37,7 +37,11 @@ function authorizationValues(request: RequestLike): string[] {
   if (raw) {
     const values: string[] = []
     for (let i = 0; i + 1 < raw.length; i += 2) {
-      if (raw[i]?.toLowerCase() === 'authorization') values.push(raw[i + 1] as string)
+      // The length test first spares lowercasing every other header name on the hot path.
+      const name = raw[i] as string
+      if (name.length === 13 && name.toLowerCase() === 'authorization') {
+        values.push(raw[i + 1] as string)
+      }
     }
     return values
   }
@@ -55,9 +59,13 @@ function authorizationValues(request: RequestLike): string[] {
 export function bearerTokenOf(request: RequestLike, realm: string = defaultRealm): string {
   const values = authorizationValues(request)
   if (values.length === 0) {
-    throw new VerifyError('unauthorized', 'authentication required: send Authorization: Bearer', {
-      realm,
-    })
+    throw new VerifyError(
+      'unauthorized',
+      'authentication required: send Authorization: Bearer <token>',
+      {
+        realm,
+      },
+    )
   }
   const malformed = (description: string) =>
     new VerifyError('invalid_request', description, { realm })

@@ -70,8 +70,8 @@ function toNewUser(fields: Record<string, unknown>, context: RowContext): NewUse
   if (rawName === null) throw new RowError('username is missing')
   const checked = checkUserFields({
     username: rawName,
-    email: text(fields, 'email'),
-    fullName: text(fields, 'full_name'),
+    email: given(fields, 'email'),
+    fullName: given(fields, 'full_name'),
   })
   if (typeof checked === 'string') throw new RowError(checked)
   const passwordHash = hashOf(fields)
@@ -89,12 +89,21 @@ function toNewUser(fields: Record<string, unknown>, context: RowContext): NewUse
   }
 }
 
-/** The string value of `key`, null when absent, empty or JSON null; other types are refused. */
-function text(fields: Record<string, unknown>, key: string): string | null {
+/**
+ * The string value of `key` as given, the empty string included (the user-field rules judge it
+ * as /register does), null when absent or JSON null (a database export writes null for a value
+ * not set); other types are refused.
+ */
+function given(fields: Record<string, unknown>, key: string): string | null {
   const value = fields[key]
-  if (value === undefined || value === null || value === '') return null
+  if (value === undefined || value === null) return null
   if (typeof value !== 'string') throw new RowError(`${key} must be a string`)
   return value
+}
+
+/** The string value of `key`, null when absent, empty or JSON null; other types are refused. */
+function text(fields: Record<string, unknown>, key: string): string | null {
+  return given(fields, key) || null
 }
 
 function hashOf(fields: Record<string, unknown>): string {

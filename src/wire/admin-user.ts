@@ -1,0 +1,16 @@
+import { type Static, Type } from 'typebox'
+import { nullable } from './nullable.js'
+
+/** A user as the admin API shows it: the public fields plus roles and status, never the hash. */
+export const AdminUserSchema = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  email: nullable(Type.String()),
+  full_name: nullable(Type.String()),
+  roles: Type.Array(Type.String()),
+  disabled: Type.Boolean(),
+  created_at: Type.String(),
+  updated_at: Type.String(),
+})
+
+export type AdminUser = Static<typeof AdminUserSchema>
