@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
-import { isTransient, toStoreError } from './pg-errors.js'
+import { type Db, driveAsync, type Result } from './sql.js'
+import { StoreUnavailableError, UniqueViolationError } from './store.js'
 
 export interface PostgresOptions {
   poolSize: number
@@ -14,22 +15,68 @@ export interface PostgresOptions {
   afterCommit?: () => void
 }
 
-/** Queries and transactions over a pool, with the store's retry and error mapping. */
-export interface PgDriver {
-  query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>
-  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>
-  close(): Promise<void>
+// SQLSTATE classes that mean "try again": serialization failure, deadlock, connection
+// exceptions (08xxx), and the server shutting down or starting (57P01-57P03).
+const transientStates = new Set(['40001', '40P01', '57P01', '57P02', '57P03', '53300'])
+const transientNodeCodes = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+])
+
+interface PgError {
+  code?: string
+  constraint?: string
+  message?: string
+}
+
+/** True when retrying the same statement may succeed. */
+function isTransient(error: unknown): boolean {
+  const e = error as PgError
+  if (e.code && (transientStates.has(e.code) || e.code.startsWith('08'))) return true
+  if (e.code && transientNodeCodes.has(e.code)) return true
+  // A timeout is not transient here: retrying it would multiply the documented wait.
+  return /Connection terminated unexpectedly|Client has encountered a connection error/.test(
+    e.message ?? '',
+  )
+}
+
+/** Maps a driver error to the Store's errors: unique violations by column, the rest unavailable. */
+function toStoreError(error: unknown): Error {
+  const e = error as PgError
+  if (e.code === '23505') {
+    if (e.constraint === 'users_username_key') return new UniqueViolationError('username')
+    if (e.constraint === 'users_email_canonical_key') return new UniqueViolationError('email')
+    // users_pkey, clients_pkey, and any other key: the row's id is taken.
+    return new UniqueViolationError('id')
+  }
+  return new StoreUnavailableError('postgres operation failed', { cause: error })
+}
+
+// The row shape both engines share (see sql.ts), decoded here once for every query of the pool.
+const { builtins, getTypeParser } = pg.types
+const parseDate = getTypeParser(builtins.TIMESTAMPTZ) as (text: string) => Date
+const parsers = new Map<number, (text: string) => unknown>([
+  [builtins.TIMESTAMPTZ, (text) => parseDate(text).toISOString()],
+  [builtins.BOOL, (text) => (text === 't' ? 1 : 0)],
+  [builtins.INT8, Number],
+])
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    parsers.get(oid) ?? getTypeParser(oid, format)) as typeof getTypeParser,
 }
 
 const retries = 2
 
 /**
- * A connection pool whose calls retry transient failures (connection reset or refused,
- * serialization failure, deadlock, server restarting) twice with a short backoff, and map every
- * other failure, or the last one, to the Store's errors. A timeout is not retried, so a request
- * waits at most one connection timeout plus one statement timeout plus the backoff.
+ * The driver over a connection pool. Calls retry transient failures (connection reset or
+ * refused, serialization failure, deadlock, server restarting) twice with a short backoff, and
+ * map every other failure, or the last one, to the Store's errors. A timeout is not retried, so
+ * a request waits at most one connection timeout plus one statement timeout plus the backoff.
  */
-export function createPgDriver(url: string, options: PostgresOptions): PgDriver {
+export function createPgDriver(url: string, options: PostgresOptions): Db {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize,
@@ -38,6 +85,7 @@ export function createPgDriver(url: string, options: PostgresOptions): PgDriver 
     // The server also gives up, so an abandoned statement does not keep running there.
     statement_timeout: options.timeoutMs,
     idleTimeoutMillis: 30_000,
+    types,
   })
   // An idle client losing its connection (e.g. the server restarting) must not crash the
   // process; the next checkout opens a fresh connection.
@@ -56,19 +104,24 @@ export function createPgDriver(url: string, options: PostgresOptions): PgDriver 
       }
     }
   }
+  const result = <R>(r: pg.QueryResult): Result<R> => ({ rows: r.rows, count: r.rowCount ?? 0 })
 
   return {
-    query: (text, values = []) => attempt(() => pool.query(text, values)),
-    transaction: (fn) =>
+    dialect: 'postgres',
+    retriesCommitted: true,
+    query: (text, values = []) => attempt(async () => result(await pool.query(text, [...values]))),
+    transaction: (body) =>
       attempt(async () => {
         const client = await pool.connect()
         let failure: Error | undefined
         try {
           await client.query('BEGIN')
-          const result = await fn(client)
+          const value = await driveAsync(body(), async (s) =>
+            result(await client.query(s.text, s.script ? undefined : [...s.values])),
+          )
           await client.query('COMMIT')
           options.afterCommit?.()
-          return result
+          return value
         } catch (error) {
           failure = error as Error
           await client.query('ROLLBACK').catch(() => {})

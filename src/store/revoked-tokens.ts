@@ -1,0 +1,29 @@
+import type { Db } from './sql.js'
+import type { RevokedTokenStore } from './store.js'
+import { revokedTokens } from './tables.js'
+
+/** The revoked machine tokens part of the store, over either engine. */
+export function revokedTokensStore(db: Db): RevokedTokenStore {
+  return {
+    add: async (jti, expiresAt) => {
+      await db.query(`${revokedTokens.insert} ON CONFLICT (jti) DO NOTHING`, [jti, expiresAt])
+    },
+    has: async (jti) =>
+      (await db.query('SELECT 1 FROM revoked_tokens WHERE jti = $1', [jti])).count === 1,
+    purge: async (now, limit) =>
+      (
+        await db.query(
+          `DELETE FROM revoked_tokens WHERE jti IN (SELECT jti FROM revoked_tokens
+           WHERE expires_at < $1 LIMIT $2)`,
+          [now, limit],
+        )
+      ).count,
+    page: async (afterJti, limit) =>
+      (
+        await db.query('SELECT * FROM revoked_tokens WHERE jti > $1 ORDER BY jti LIMIT $2', [
+          afterJti ?? '',
+          limit,
+        ])
+      ).rows.map((r) => revokedTokens.decode(r)),
+  }
+}

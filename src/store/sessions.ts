@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto'
+import { type Body, type Db, sql } from './sql.js'
+import type { SecretStore, SessionStore } from './store.js'
+import { refreshTokens, serverSecrets, sessions, users } from './tables.js'
+
+const withUser = `SELECT s.*, ${users.aliased('u')} FROM sessions s
+  JOIN users u ON u.id = s.user_id WHERE s.id = $1`
+
+/**
+ * Spends the refresh token `hash` unless it is spent, stores its successor and moves the
+ * session's idle expiry. `attempt` identifies this call: a retry of a transaction whose COMMIT
+ * succeeded (PostgreSQL, reply lost) finds the token spent by itself, and answers 'rotated'
+ * rather than 'spent' (which the caller would take for reuse).
+ */
+function* rotate(
+  hash: string,
+  next: string,
+  at: string,
+  idle: string,
+  attempt: string,
+): Body<'rotated' | 'spent'> {
+  // Row lock on PostgreSQL: a concurrent spender waits, then sees spent_at set and matches nothing.
+  const spent = yield* sql<{ session_id: string }>(
+    `UPDATE refresh_tokens SET spent_at = $1, spent_by = $3 WHERE hash = $2 AND spent_at IS NULL
+     RETURNING session_id`,
+    [at, hash, attempt],
+  )
+  const sessionId = spent.rows[0]?.session_id
+  if (!sessionId) {
+    const own = yield* sql('SELECT 1 FROM refresh_tokens WHERE hash = $1 AND spent_by = $2', [
+      hash,
+      attempt,
+    ])
+    return own.count === 1 ? 'rotated' : 'spent'
+  }
+  yield* sql(refreshTokens.insert, [next, sessionId, at, null])
+  yield* sql('UPDATE sessions SET last_used_at = $1, idle_expires_at = $2 WHERE id = $3', [
+    at,
+    idle,
+    sessionId,
+  ])
+  return 'rotated'
+}
+
+/** The sessions part of the store, over either engine. */
+export function sessionsStore(db: Db): SessionStore {
+  const list = async (text: string, values: unknown[]) =>
+    (await db.query(text, values)).rows.map((r) => sessions.decode(r))
+  const count = async (text: string, values: unknown[]) => (await db.query(text, values)).count
+  return {
+    create: (s, firstTokenHash) =>
+      db.transaction(function* () {
+        yield* sql(sessions.insert, sessions.values(s))
+        if (firstTokenHash === null) return
+        yield* sql(refreshTokens.insert, [firstTokenHash, s.id, s.createdAt, null])
+      }),
+    findById: async (id) => (await list('SELECT * FROM sessions WHERE id = $1', [id]))[0] ?? null,
+    async findWithUser(id) {
+      const row = (await db.query(withUser, [id])).rows[0]
+      return row ? { session: sessions.decode(row), user: users.decode(row, 'u_') } : null
+    },
+    listForUser: (userId) =>
+      list('SELECT * FROM sessions WHERE user_id = $1 ORDER BY created_at DESC, id', [userId]),
+    revoke: async (id, at) =>
+      (await count('UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [
+        at,
+        id,
+      ])) === 1,
+    revokeAllForUser: (userId, at, exceptId) =>
+      count(
+        `UPDATE sessions SET revoked_at = $1
+         WHERE user_id = $2 AND revoked_at IS NULL AND id IS DISTINCT FROM $3`,
+        [at, userId, exceptId],
+      ),
+    revokeAllForClient: (clientId, at) =>
+      count('UPDATE sessions SET revoked_at = $1 WHERE client_id = $2 AND revoked_at IS NULL', [
+        at,
+        clientId,
+      ]),
+    async findRefreshToken(hash) {
+      const row = (await db.query('SELECT * FROM refresh_tokens WHERE hash = $1', [hash])).rows[0]
+      return row ? refreshTokens.decode(row) : null
+    },
+    rotate: (hash, next, at, idle) => {
+      // Drawn once, before the first attempt: see rotate().
+      const attempt = randomUUID()
+      return db.transaction(() => rotate(hash, next, at, idle, attempt))
+    },
+    purge: (now, limit) =>
+      count(
+        `DELETE FROM sessions WHERE id IN (SELECT id FROM sessions
+         WHERE revoked_at IS NOT NULL OR idle_expires_at < $1 OR absolute_expires_at < $1 LIMIT $2)`,
+        [now, limit],
+      ),
+    page: (afterId, limit) =>
+      list('SELECT * FROM sessions WHERE id > $1 ORDER BY id LIMIT $2', [afterId ?? '', limit]),
+    insertRecord: async (s) => {
+      await db.query(sessions.insert, sessions.values(s))
+    },
+    pageRefreshTokens: async (afterHash, limit) =>
+      (
+        await db.query('SELECT * FROM refresh_tokens WHERE hash > $1 ORDER BY hash LIMIT $2', [
+          afterHash ?? '',
+          limit,
+        ])
+      ).rows.map((r) => refreshTokens.decode(r)),
+    insertRefreshToken: async (t) => {
+      await db.query(refreshTokens.insert, refreshTokens.values(t))
+    },
+  }
+}
+
+/** The shared secrets part of the store, over either engine. */
+export function secretsStore(db: Db): SecretStore {
+  return {
+    async getOrCreate(name, candidate, at) {
+      await db.query(`${serverSecrets.insert} ON CONFLICT (name) DO NOTHING`, [name, candidate, at])
+      const { rows } = await db.query<{ value: string }>(
+        'SELECT value FROM server_secrets WHERE name = $1',
+        [name],
+      )
+      return rows[0]?.value ?? candidate
+    },
+    list: async () =>
+      (await db.query('SELECT * FROM server_secrets ORDER BY name')).rows.map((r) =>
+        serverSecrets.decode(r),
+      ),
+    insert: async (s) => {
+      await db.query(serverSecrets.insert, serverSecrets.values(s))
+    },
+  }
+}

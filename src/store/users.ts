@@ -1,0 +1,144 @@
+import { type Body, type Db, pick, type Row, sql } from './sql.js'
+import { type DeleteOutcome, UniqueViolationError, type UserStore } from './store.js'
+import { decodeList, encodeRoles } from './table.js'
+import { newUserRecord, users } from './tables.js'
+
+// Roles are space-separated: both sides are padded so "admin" does not match "superadmin".
+// instr/strpos, not LIKE: `%` and `_` in the searched text are literal characters.
+const anyEnabled = {
+  sqlite: `SELECT EXISTS (SELECT 1 FROM users
+    WHERE NOT disabled AND instr(' ' || roles || ' ', ' ' || $1 || ' ') > 0) AS found`,
+  postgres: `SELECT EXISTS (SELECT 1 FROM users
+    WHERE NOT disabled AND strpos(' ' || roles || ' ', ' ' || $1 || ' ') > 0) AS found`,
+}
+// The user and every enabled holder of one of the roles ($2, a JSON array). PostgreSQL locks
+// them in id order (no deadlock between two holders deleting themselves), so the second sees
+// the first gone; on SQLite, BEGIN IMMEDIATE already runs one writer at a time.
+const holders = {
+  sqlite: `SELECT id, roles FROM users WHERE id = $1 OR (NOT disabled AND EXISTS (SELECT 1
+    FROM json_each($2) AS r WHERE instr(' ' || roles || ' ', ' ' || r.value || ' ') > 0))`,
+  postgres: `SELECT id, roles FROM users WHERE id = $1 OR (NOT disabled AND EXISTS (SELECT 1
+    FROM jsonb_array_elements_text($2::jsonb) AS r WHERE strpos(' ' || roles || ' ', ' ' || r || ' ') > 0))
+    ORDER BY id FOR UPDATE`,
+}
+// On PostgreSQL, COLLATE "C" orders by bytes as SQLite does, served by the users_username_c index.
+const search = {
+  sqlite: `SELECT * FROM users WHERE username > $1
+    AND ($3 IS NULL OR instr(username, $3) > 0 OR instr(email_canonical, $3) > 0)
+    ORDER BY username LIMIT $2`,
+  postgres: `SELECT * FROM users WHERE username COLLATE "C" > $1
+    AND ($3::text IS NULL OR strpos(username, $3) > 0 OR strpos(email_canonical, $3) > 0)
+    ORDER BY username COLLATE "C" LIMIT $2`,
+}
+
+/** Identifies a batch row by all three unique columns (see importMany). */
+const keyOf = (id: string, username: string, email: string | null) =>
+  JSON.stringify([id, username, email])
+
+/** The users part of the store, over either engine. */
+export function usersStore(db: Db): UserStore {
+  const one = async (column: string, value: string) => {
+    const { rows } = await db.query(`SELECT * FROM users WHERE ${column} = $1`, [value])
+    return rows[0] ? users.decode(rows[0]) : null
+  }
+  const many = async (text: string, values: unknown[]) =>
+    (await db.query(text, values)).rows.map((r) => users.decode(r))
+  const changed = async (text: string, values: unknown[]) =>
+    (await db.query(text, values)).count === 1
+  const insert = (values: unknown[]) => db.query(users.insert, values)
+
+  /** PostgreSQL: one statement for a batch, the rows as one array per column, in batch order. */
+  async function importArrays(batch: unknown[][]): Promise<Set<string>> {
+    const columnArrays = batch[0]?.map((_, c) => batch.map((r) => r[c])) ?? []
+    const { rows } = await db.query<{ id: string; username: string; email_canonical: string }>(
+      `INSERT INTO users (${users.columns}) SELECT ${users.columns}
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+         $7::boolean[], $8::text[], $9::timestamptz[], $10::timestamptz[])
+         WITH ORDINALITY AS b (id, username, email, email_canonical, full_name, password_hash,
+           disabled, roles, created_at, updated_at, n)
+       ORDER BY n ON CONFLICT DO NOTHING RETURNING id, username, email_canonical`,
+      columnArrays,
+    )
+    // Rows returned carry no batch position. Two batch rows equal in id, username and email
+    // conflict on id, and if the first is skipped for another row, the same row skips the
+    // second too: so a returned key is always its first occurrence in the batch.
+    return new Set(rows.map((r) => keyOf(r.id, r.username, r.email_canonical)))
+  }
+
+  return {
+    async create(u) {
+      const record = newUserRecord(u)
+      const values = users.values(record)
+      try {
+        await insert(values)
+      } catch (error) {
+        // A retried insert whose first attempt committed before the connection dropped.
+        if (!db.retriesCommitted || !(error instanceof UniqueViolationError)) throw error
+        if ((await one('id', u.id))?.username !== u.username) throw error
+      }
+      return record
+    },
+    findById: (id) => one('id', id),
+    findByUsername: (username) => one('username', username),
+    findByEmail: (email) => one('email_canonical', email),
+    replacePasswordHash: (id, expected, next, at) =>
+      changed(
+        'UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 AND password_hash = $4',
+        [next, at, id, expected],
+      ),
+    setDisabled: (id, disabled, at) =>
+      changed('UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3', [disabled, at, id]),
+    setRoles: async (id, roles, at) =>
+      changed('UPDATE users SET roles = $1, updated_at = $2 WHERE id = $3', [
+        encodeRoles(roles),
+        at,
+        id,
+      ]),
+    delete: (id) => changed('DELETE FROM users WHERE id = $1', [id]),
+    deleteUnlessLastHolder: (id, roles) => db.transaction(() => deleteUnlessLast(db, id, roles)),
+    async maxLegacyCost() {
+      const { rows } = await db.query<{ cost: number | null }>(
+        `SELECT max(CAST(substr(password_hash, 5, 2) AS INTEGER)) AS cost FROM users
+         WHERE password_hash LIKE '$2%'`,
+      )
+      return rows[0]?.cost ?? null
+    },
+    anyEnabledWithRole: async (role) =>
+      (await db.query<{ found: number }>(pick(db, anyEnabled), [role])).rows[0]?.found === 1,
+    search: ({ text, afterUsername, limit }) =>
+      many(pick(db, search), [afterUsername ?? '', limit, text ? text.toLowerCase() : null]),
+    async importMany(batch) {
+      // Encoded before the transaction, so a bad role rejects as RangeError, not as unavailability.
+      const rows = batch.map((u) => users.values(newUserRecord(u)))
+      if (db.dialect === 'postgres') {
+        if (rows.length === 0) return []
+        const inserted = await importArrays(rows)
+        return batch.map((u) => inserted.delete(keyOf(u.id, u.username, u.emailCanonical)))
+      }
+      const ignoring = users.insert.replace('INSERT', 'INSERT OR IGNORE')
+      return db.transaction(function* () {
+        const done: boolean[] = []
+        for (const values of rows) done.push((yield* sql(ignoring, values)).count === 1)
+        return done
+      })
+    },
+    page: (afterId, limit) =>
+      many('SELECT * FROM users WHERE id > $1 ORDER BY id LIMIT $2', [afterId ?? '', limit]),
+    insertRecord: async (u) => {
+      await insert(users.values(u))
+    },
+  }
+}
+
+function* deleteUnlessLast(db: Db, id: string, roles: readonly string[]): Body<DeleteOutcome> {
+  const { rows } = yield* sql<Row & { id: string; roles: string }>(pick(db, holders), [
+    id,
+    JSON.stringify(roles),
+  ])
+  const holding = (r: { roles: string }) => decodeList(r.roles).some((x) => roles.includes(x))
+  const user = rows.find((r) => r.id === id)
+  if (!user) return 'missing'
+  if (holding(user) && !rows.some((r) => r.id !== id && holding(r))) return 'last_holder'
+  yield* sql('DELETE FROM users WHERE id = $1', [id])
+  return 'deleted'
+}
