@@ -2,14 +2,45 @@ import type { Clock } from '../clock.js'
 import type { SessionRecord, SessionStore, Store, UserRecord, UserStore } from './store.js'
 import { TtlCache } from './ttl-cache.js'
 
-/** Runs `write` with the cache entries it affects forgotten before and after it. */
-async function around<R>(forget: () => void, write: () => Promise<R>): Promise<R> {
-  forget()
-  try {
-    return await write()
-  } finally {
-    forget()
+/**
+ * How one store method meets the cache: `'pass'` passes through (a read, or a write that changes
+ * nothing cached); a TtlCache serves the method (a lookup by its first argument) from that cache;
+ * a function is a write, called with the write's arguments to forget what it affects, before the
+ * write and again after it (so a read that overlapped the write caches nothing).
+ */
+export type CacheRule<F> = F extends (...args: infer A) => Promise<infer R>
+  ? 'pass' | TtlCache<R> | ((...args: A) => void)
+  : never
+
+/**
+ * A rule for every method of `S`: a method added to the store interface and not classified
+ * here does not compile, so no write can pass the cache without forgetting what it changed.
+ */
+export type CacheRules<S> = { [K in keyof S]-?: CacheRule<S[K]> }
+
+/** `store` with each method wrapped by its rule; methods are looked up on `store` at each call. */
+export function cached<S extends object>(store: S, rules: CacheRules<S>): S {
+  type Fn = (...args: unknown[]) => Promise<unknown>
+  const call = (name: string, args: unknown[]) =>
+    ((store as Record<string, Fn>)[name] as Fn)(...args)
+  const wrapped: Record<string, unknown> = {}
+  for (const [name, rule] of Object.entries(rules as Record<string, unknown>)) {
+    if (rule === 'pass') wrapped[name] = (...args: unknown[]) => call(name, args)
+    else if (rule instanceof TtlCache) {
+      wrapped[name] = (key: string) => rule.get(key, () => call(name, [key]))
+    } else {
+      const forget = rule as (...args: unknown[]) => void
+      wrapped[name] = async (...args: unknown[]) => {
+        forget(...args)
+        try {
+          return await call(name, args)
+        } finally {
+          forget(...args)
+        }
+      }
+    }
   }
+  return wrapped as S
 }
 
 type SessionWithUser = { session: SessionRecord; user: UserRecord } | null
@@ -44,84 +75,51 @@ export function withStatusCache(store: Store, clock: Clock, ttlMs: number): Stor
     sessionCache.forgetAll()
     pairCache.forgetAll()
   }
-  const u = store.users
-  const s = store.sessions
-  const users: UserStore = {
-    ...u,
-    findById: (id) => userCache.get(id, (key) => u.findById(key)),
-    create: (user) =>
-      around(
-        () => forgetUser(user.id),
-        () => u.create(user),
-      ),
-    insertRecord: (user) =>
-      around(
-        () => forgetUser(user.id),
-        () => u.insertRecord(user),
-      ),
-    replacePasswordHash: (id, expected, next, at) =>
-      around(
-        () => forgetUser(id),
-        () => u.replacePasswordHash(id, expected, next, at),
-      ),
-    setDisabled: (id, disabled, at) =>
-      around(
-        () => forgetUser(id),
-        () => u.setDisabled(id, disabled, at),
-      ),
-    setRoles: (id, roles, at) =>
-      around(
-        () => forgetUser(id),
-        () => u.setRoles(id, roles, at),
-      ),
+  // Deleting a user also deletes its sessions (cascade).
+  const forgetUserAndSessions = (id: string) => {
+    forgetUser(id)
+    forgetSessions()
+  }
+  const users = cached<UserStore>(store.users, {
+    findById: userCache,
+    findByUsername: 'pass',
+    findByEmail: 'pass',
+    maxLegacyCost: 'pass',
+    search: 'pass',
+    anyEnabledWithRole: 'pass',
+    page: 'pass',
+    create: (user) => forgetUser(user.id),
+    insertRecord: (user) => forgetUser(user.id),
+    replacePasswordHash: forgetUser,
+    setDisabled: forgetUser,
+    setRoles: forgetUser,
     // Any id may be among the batch, including ids cached as missing.
-    importMany: (batch) => around(forgetUsers, () => u.importMany(batch)),
-    // Deleting a user also deletes its sessions (cascade).
-    delete: (id) =>
-      around(
-        () => {
-          forgetUser(id)
-          forgetSessions()
-        },
-        () => u.delete(id),
-      ),
-    deleteUnlessLastHolder: (id, roles) =>
-      around(
-        () => {
-          forgetUser(id)
-          forgetSessions()
-        },
-        () => u.deleteUnlessLastHolder(id, roles),
-      ),
-  }
-  const sessions: SessionStore = {
-    ...s,
-    findById: (id) => sessionCache.get(id, (key) => s.findById(key)),
-    findWithUser: (id) => pairCache.get(id, (key) => s.findWithUser(key)),
-    revoke: (id, at) =>
-      around(
-        () => forgetSession(id),
-        () => s.revoke(id, at),
-      ),
-    revokeAllForUser: (userId, at, exceptId) =>
-      around(forgetSessions, () => s.revokeAllForUser(userId, at, exceptId)),
-    revokeAllForClient: (clientId, at) =>
-      around(forgetSessions, () => s.revokeAllForClient(clientId, at)),
-    rotate: (hash, next, at, idle) => around(forgetSessions, () => s.rotate(hash, next, at, idle)),
-    insertRecord: (session) =>
-      around(
-        () => forgetSession(session.id),
-        () => s.insertRecord(session),
-      ),
-    purge: (at, limit) => around(forgetSessions, () => s.purge(at, limit)),
-  }
-  const clear = () =>
-    around(
-      () => {
-        forgetUsers()
-        forgetSessions()
-      },
-      () => store.clear(),
-    )
+    importMany: forgetUsers,
+    delete: forgetUserAndSessions,
+    deleteUnlessLastHolder: forgetUserAndSessions,
+  })
+  const sessions = cached<SessionStore>(store.sessions, {
+    findById: sessionCache,
+    findWithUser: pairCache,
+    listForUser: 'pass',
+    findRefreshToken: 'pass',
+    page: 'pass',
+    pageRefreshTokens: 'pass',
+    // Refresh tokens are not cached.
+    insertRefreshToken: 'pass',
+    create: (session) => forgetSession(session.id),
+    revoke: forgetSession,
+    revokeAllForUser: forgetSessions,
+    revokeAllForClient: forgetSessions,
+    rotate: forgetSessions,
+    insertRecord: (session) => forgetSession(session.id),
+    purge: forgetSessions,
+  })
+  const clear = cached<Pick<Store, 'clear'>>(store, {
+    clear: () => {
+      forgetUsers()
+      forgetSessions()
+    },
+  }).clear
   return { ...store, users, sessions, clear }
 }
