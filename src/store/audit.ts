@@ -1,4 +1,4 @@
-import type { Db } from './sql.js'
+import { changes, type Db } from './sql.js'
 import type { AuditFilter, AuditStore } from './store.js'
 import { auditEvents } from './tables.js'
 
@@ -26,25 +26,25 @@ function listQuery(filter: AuditFilter): { text: string; values: unknown[] } {
 
 /** The audit trail part of the store, over either engine. */
 export function auditStore(db: Db): AuditStore {
-  const list = async (text: string, values: unknown[]) =>
-    (await db.query(text, values)).rows.map((r) => auditEvents.decode(r))
   return {
     insert: async (r) => {
       await db.query(auditEvents.insert, auditEvents.values(r))
     },
     list(filter) {
       const { text, values } = listQuery(filter)
-      return list(text, values)
+      return auditEvents.all(db, text, values)
     },
-    purge: async (before, limit) =>
-      (
-        await db.query(
-          `DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events
-           WHERE at < $1 ORDER BY id LIMIT $2)`,
-          [before, limit],
-        )
-      ).count,
+    purge: (before, limit) =>
+      changes(
+        db,
+        `DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events
+         WHERE at < $1 ORDER BY id LIMIT $2)`,
+        [before, limit],
+      ),
     page: (afterId, limit) =>
-      list('SELECT * FROM audit_events WHERE id > $1 ORDER BY id LIMIT $2', [afterId ?? '', limit]),
+      auditEvents.all(db, 'SELECT * FROM audit_events WHERE id > $1 ORDER BY id LIMIT $2', [
+        afterId ?? '',
+        limit,
+      ]),
   }
 }

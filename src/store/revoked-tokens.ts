@@ -1,4 +1,4 @@
-import type { Db } from './sql.js'
+import { changes, type Db } from './sql.js'
 import type { RevokedTokenStore } from './store.js'
 import { revokedTokens } from './tables.js'
 
@@ -9,21 +9,18 @@ export function revokedTokensStore(db: Db): RevokedTokenStore {
       await db.query(`${revokedTokens.insert} ON CONFLICT (jti) DO NOTHING`, [jti, expiresAt])
     },
     has: async (jti) =>
-      (await db.query('SELECT 1 FROM revoked_tokens WHERE jti = $1', [jti])).count === 1,
-    purge: async (now, limit) =>
-      (
-        await db.query(
-          `DELETE FROM revoked_tokens WHERE jti IN (SELECT jti FROM revoked_tokens
-           WHERE expires_at < $1 LIMIT $2)`,
-          [now, limit],
-        )
-      ).count,
-    page: async (afterJti, limit) =>
-      (
-        await db.query('SELECT * FROM revoked_tokens WHERE jti > $1 ORDER BY jti LIMIT $2', [
-          afterJti ?? '',
-          limit,
-        ])
-      ).rows.map((r) => revokedTokens.decode(r)),
+      (await changes(db, 'SELECT 1 FROM revoked_tokens WHERE jti = $1', [jti])) === 1,
+    purge: (now, limit) =>
+      changes(
+        db,
+        `DELETE FROM revoked_tokens WHERE jti IN (SELECT jti FROM revoked_tokens
+         WHERE expires_at < $1 LIMIT $2)`,
+        [now, limit],
+      ),
+    page: (after, limit) =>
+      revokedTokens.all(db, 'SELECT * FROM revoked_tokens WHERE jti > $1 ORDER BY jti LIMIT $2', [
+        after ?? '',
+        limit,
+      ]),
   }
 }

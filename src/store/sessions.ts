@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto'
-import { type Body, type Db, sql } from './sql.js'
+import { type Body, changes, type Db, sql } from './sql.js'
 import type { SecretStore, SessionStore } from './store.js'
 import { refreshTokens, serverSecrets, sessions, users } from './tables.js'
 
 const withUser = `SELECT s.*, ${users.aliased('u')} FROM sessions s
   JOIN users u ON u.id = s.user_id WHERE s.id = $1`
+const revokeWhere = 'UPDATE sessions SET revoked_at = $1 WHERE revoked_at IS NULL AND'
 
 /**
  * Spends the refresh token `hash` unless it is spent, stores its successor and moves the
@@ -44,9 +45,6 @@ function* rotate(
 
 /** The sessions part of the store, over either engine. */
 export function sessionsStore(db: Db): SessionStore {
-  const list = async (text: string, values: unknown[]) =>
-    (await db.query(text, values)).rows.map((r) => sessions.decode(r))
-  const count = async (text: string, values: unknown[]) => (await db.query(text, values)).count
   return {
     create: (s, firstTokenHash) =>
       db.transaction(function* () {
@@ -54,56 +52,47 @@ export function sessionsStore(db: Db): SessionStore {
         if (firstTokenHash === null) return
         yield* sql(refreshTokens.insert, [firstTokenHash, s.id, s.createdAt, null])
       }),
-    findById: async (id) => (await list('SELECT * FROM sessions WHERE id = $1', [id]))[0] ?? null,
+    findById: (id) => sessions.first(db, 'SELECT * FROM sessions WHERE id = $1', [id]),
     async findWithUser(id) {
-      const row = (await db.query(withUser, [id])).rows[0]
+      const [row] = (await db.query(withUser, [id])).rows
       return row ? { session: sessions.decode(row), user: users.decode(row, 'u_') } : null
     },
     listForUser: (userId) =>
-      list('SELECT * FROM sessions WHERE user_id = $1 ORDER BY created_at DESC, id', [userId]),
-    revoke: async (id, at) =>
-      (await count('UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [
-        at,
-        id,
-      ])) === 1,
-    revokeAllForUser: (userId, at, exceptId) =>
-      count(
-        `UPDATE sessions SET revoked_at = $1
-         WHERE user_id = $2 AND revoked_at IS NULL AND id IS DISTINCT FROM $3`,
-        [at, userId, exceptId],
-      ),
-    revokeAllForClient: (clientId, at) =>
-      count('UPDATE sessions SET revoked_at = $1 WHERE client_id = $2 AND revoked_at IS NULL', [
-        at,
-        clientId,
+      sessions.all(db, 'SELECT * FROM sessions WHERE user_id = $1 ORDER BY created_at DESC, id', [
+        userId,
       ]),
-    async findRefreshToken(hash) {
-      const row = (await db.query('SELECT * FROM refresh_tokens WHERE hash = $1', [hash])).rows[0]
-      return row ? refreshTokens.decode(row) : null
-    },
+    revoke: async (id, at) => (await changes(db, `${revokeWhere} id = $2`, [at, id])) === 1,
+    revokeAllForUser: (userId, at, exceptId) =>
+      changes(db, `${revokeWhere} user_id = $2 AND id IS DISTINCT FROM $3`, [at, userId, exceptId]),
+    revokeAllForClient: (clientId, at) =>
+      changes(db, `${revokeWhere} client_id = $2`, [at, clientId]),
+    findRefreshToken: (hash) =>
+      refreshTokens.first(db, 'SELECT * FROM refresh_tokens WHERE hash = $1', [hash]),
     rotate: (hash, next, at, idle) => {
       // Drawn once, before the first attempt: see rotate().
       const attempt = randomUUID()
       return db.transaction(() => rotate(hash, next, at, idle, attempt))
     },
     purge: (now, limit) =>
-      count(
+      changes(
+        db,
         `DELETE FROM sessions WHERE id IN (SELECT id FROM sessions
          WHERE revoked_at IS NOT NULL OR idle_expires_at < $1 OR absolute_expires_at < $1 LIMIT $2)`,
         [now, limit],
       ),
     page: (afterId, limit) =>
-      list('SELECT * FROM sessions WHERE id > $1 ORDER BY id LIMIT $2', [afterId ?? '', limit]),
+      sessions.all(db, 'SELECT * FROM sessions WHERE id > $1 ORDER BY id LIMIT $2', [
+        afterId ?? '',
+        limit,
+      ]),
     insertRecord: async (s) => {
       await db.query(sessions.insert, sessions.values(s))
     },
-    pageRefreshTokens: async (afterHash, limit) =>
-      (
-        await db.query('SELECT * FROM refresh_tokens WHERE hash > $1 ORDER BY hash LIMIT $2', [
-          afterHash ?? '',
-          limit,
-        ])
-      ).rows.map((r) => refreshTokens.decode(r)),
+    pageRefreshTokens: (after, limit) =>
+      refreshTokens.all(db, 'SELECT * FROM refresh_tokens WHERE hash > $1 ORDER BY hash LIMIT $2', [
+        after ?? '',
+        limit,
+      ]),
     insertRefreshToken: async (t) => {
       await db.query(refreshTokens.insert, refreshTokens.values(t))
     },
@@ -115,16 +104,12 @@ export function secretsStore(db: Db): SecretStore {
   return {
     async getOrCreate(name, candidate, at) {
       await db.query(`${serverSecrets.insert} ON CONFLICT (name) DO NOTHING`, [name, candidate, at])
-      const { rows } = await db.query<{ value: string }>(
-        'SELECT value FROM server_secrets WHERE name = $1',
-        [name],
-      )
-      return rows[0]?.value ?? candidate
+      const secret = await serverSecrets.first(db, 'SELECT * FROM server_secrets WHERE name = $1', [
+        name,
+      ])
+      return secret?.value ?? candidate
     },
-    list: async () =>
-      (await db.query('SELECT * FROM server_secrets ORDER BY name')).rows.map((r) =>
-        serverSecrets.decode(r),
-      ),
+    list: () => serverSecrets.all(db, 'SELECT * FROM server_secrets ORDER BY name'),
     insert: async (s) => {
       await db.query(serverSecrets.insert, serverSecrets.values(s))
     },

@@ -75,5 +75,9 @@ export async function driveAsync<T>(
   return step.value
 }
 
+/** How many rows `text` changed (or returned). */
+export const changes = async (db: Db, text: string, values?: readonly unknown[]) =>
+  (await db.query(text, values)).count
+
 /** Picks the SQL text of the engine, for the few statements where the dialects differ. */
 export const pick = (db: { dialect: Dialect }, texts: Record<Dialect, string>) => texts[db.dialect]

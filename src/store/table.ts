@@ -1,10 +1,10 @@
-import type { Row } from './sql.js'
+import type { Db, Row } from './sql.js'
 
 /**
- * How a record field is stored: as it is (text, numbers, ISO-8601 timestamps, null), as 1/0
- * (`bool`), or as space-separated text (`list`; `roles` is a list that is never empty).
+ * How a record field is stored, when not as it is (text, numbers, ISO-8601 timestamps, null):
+ * as 1/0 (`bool`), or as space-separated text (`list`; `roles` is a list that is never empty).
  */
-export type Kind = 'value' | 'bool' | 'list' | 'roles'
+export type Kind = 'bool' | 'list' | 'roles'
 
 /** A table's one mapping between its records and its rows, for both engines. */
 export interface Table<T> {
@@ -18,6 +18,10 @@ export interface Table<T> {
   values(record: T): unknown[]
   /** The record of a row (its columns read with `prefix`, for an aliased join). */
   decode(row: Row, prefix?: string): T
+  /** The records of the rows `text` returns. */
+  all(db: Db, text: string, values?: readonly unknown[]): Promise<T[]>
+  /** The record of the first row `text` returns, or null. */
+  first(db: Db, text: string, values?: readonly unknown[]): Promise<T | null>
 }
 
 const item = /^[^\s]+$/
@@ -40,55 +44,68 @@ export function encodeRoles(roles: readonly string[]): string {
   return encodeList(roles)
 }
 
-const encoders: Record<Kind, (v: unknown) => unknown> = {
-  value: (v) => v,
-  bool: (v) => v === true,
-  list: (v) => encodeList(v as string[]),
-  roles: (v) => encodeRoles(v as string[]),
-}
-const decoders: Record<Kind, (v: unknown) => unknown> = {
-  value: (v) => v,
-  bool: (v) => v === 1,
-  list: (v) => decodeList(v as string),
-  roles: (v) => decodeList(v as string),
-}
+const same = (v: unknown) => v
+const encoders = { bool: (v: unknown) => v === true, list: encodeList, roles: encodeRoles }
+const decoders = { bool: (v: unknown) => v === 1, list: decodeList, roles: decodeList }
+
+type Words<S extends string> = S extends `${infer W} ${infer R}` ? W | Words<R> : S
+/** `S` when its words are exactly the fields of `T`, none missing and none more. */
+type Fields<T, S extends string> = [
+  Exclude<keyof T, Words<S>>,
+  Exclude<Words<S>, keyof T>,
+] extends [never, never]
+  ? S
+  : 'every field of the record, and only those'
 
 /**
- * The mapping of table `name` whose columns are the record's fields in snake_case, in the
- * order given; every field of the record must be listed (a new column costs one line here).
+ * The mapping of table `name` for records `T`: `fields` lists every field of `T` (checked at
+ * compile time) in column order, each stored in the column of its snake_case name, as it is
+ * unless `kinds` says otherwise. Adding a column costs one word here.
  */
-export function table<T>(name: string, fields: { [K in keyof T]-?: Kind }): Table<T> {
-  const columns = Object.entries(fields as Record<string, Kind>).map(([key, kind]) => ({
-    key,
-    column: key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
-    encode: encoders[kind],
-    decode: decoders[kind],
-  }))
-  const prefixed = new Map<string, string[]>()
-  const namesFor = (prefix: string) => {
-    let names = prefixed.get(prefix)
-    if (!names) {
-      names = columns.map((c) => prefix + c.column)
-      prefixed.set(prefix, names)
-    }
-    return names
-  }
-  const list = columns.map((c) => c.column).join(', ')
-  const placeholders = columns.map((_, i) => `$${i + 1}`).join(', ')
-  return {
-    columns: list,
-    insert: `INSERT INTO ${name} (${list}) VALUES (${placeholders})`,
-    aliased: (alias) =>
-      columns.map((c) => `${alias}.${c.column} AS ${alias}_${c.column}`).join(', '),
-    values: (record) => columns.map((c) => c.encode((record as Record<string, unknown>)[c.key])),
-    decode(row, prefix = '') {
-      const names = namesFor(prefix)
-      const record: Record<string, unknown> = {}
-      for (let i = 0; i < columns.length; i++) {
-        const c = columns[i] as (typeof columns)[number]
-        record[c.key] = c.decode(row[names[i] as string])
+export const table =
+  <T>() =>
+  <S extends string>(
+    name: string,
+    fields: S & Fields<T, S>,
+    kinds: Partial<Record<keyof T, Kind>> = {},
+  ) => {
+    const columns = fields.split(' ').map((key) => {
+      const kind = kinds[key as keyof T]
+      return {
+        key,
+        column: key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+        encode: (kind ? encoders[kind] : same) as (v: unknown) => unknown,
+        decode: (kind ? decoders[kind] : same) as (v: unknown) => unknown,
       }
-      return record as T
-    },
+    })
+    const prefixed = new Map<string, string[]>()
+    const list = columns.map((c) => c.column).join(', ')
+    const placeholders = columns.map((_, i) => `$${i + 1}`).join(', ')
+    const mapping: Table<T> = {
+      columns: list,
+      insert: `INSERT INTO ${name} (${list}) VALUES (${placeholders})`,
+      aliased: (alias) =>
+        columns.map((c) => `${alias}.${c.column} AS ${alias}_${c.column}`).join(', '),
+      values: (record) => columns.map((c) => c.encode((record as Record<string, unknown>)[c.key])),
+      decode(row, prefix = '') {
+        let names = prefixed.get(prefix)
+        if (!names) {
+          names = columns.map((c) => prefix + c.column)
+          prefixed.set(prefix, names)
+        }
+        const record: Record<string, unknown> = {}
+        for (let i = 0; i < columns.length; i++) {
+          const c = columns[i] as (typeof columns)[number]
+          record[c.key] = c.decode(row[names[i] as string])
+        }
+        return record as T
+      },
+      all: async (db, text, values) =>
+        (await db.query(text, values)).rows.map((row) => mapping.decode(row)),
+      async first(db, text, values) {
+        const [row] = (await db.query(text, values)).rows
+        return row ? mapping.decode(row) : null
+      },
+    }
+    return mapping
   }
-}

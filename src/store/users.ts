@@ -1,4 +1,4 @@
-import { type Body, type Db, pick, type Row, sql } from './sql.js'
+import { type Body, changes, type Db, pick, type Row, sql } from './sql.js'
 import { type DeleteOutcome, UniqueViolationError, type UserStore } from './store.js'
 import { decodeList, encodeRoles } from './table.js'
 import { newUserRecord, users } from './tables.js'
@@ -37,14 +37,9 @@ const keyOf = (id: string, username: string, email: string | null) =>
 
 /** The users part of the store, over either engine. */
 export function usersStore(db: Db): UserStore {
-  const one = async (column: string, value: string) => {
-    const { rows } = await db.query(`SELECT * FROM users WHERE ${column} = $1`, [value])
-    return rows[0] ? users.decode(rows[0]) : null
-  }
-  const many = async (text: string, values: unknown[]) =>
-    (await db.query(text, values)).rows.map((r) => users.decode(r))
-  const changed = async (text: string, values: unknown[]) =>
-    (await db.query(text, values)).count === 1
+  const one = (column: string, value: string) =>
+    users.first(db, `SELECT * FROM users WHERE ${column} = $1`, [value])
+  const changed = async (text: string, values: unknown[]) => (await changes(db, text, values)) === 1
   const insert = (values: unknown[]) => db.query(users.insert, values)
 
   /** PostgreSQL: one statement for a batch, the rows as one array per column, in batch order. */
@@ -106,7 +101,7 @@ export function usersStore(db: Db): UserStore {
     anyEnabledWithRole: async (role) =>
       (await db.query<{ found: number }>(pick(db, anyEnabled), [role])).rows[0]?.found === 1,
     search: ({ text, afterUsername, limit }) =>
-      many(pick(db, search), [afterUsername ?? '', limit, text ? text.toLowerCase() : null]),
+      users.all(db, pick(db, search), [afterUsername ?? '', limit, text?.toLowerCase() || null]),
     async importMany(batch) {
       // Encoded before the transaction, so a bad role rejects as RangeError, not as unavailability.
       const rows = batch.map((u) => users.values(newUserRecord(u)))
@@ -123,7 +118,10 @@ export function usersStore(db: Db): UserStore {
       })
     },
     page: (afterId, limit) =>
-      many('SELECT * FROM users WHERE id > $1 ORDER BY id LIMIT $2', [afterId ?? '', limit]),
+      users.all(db, 'SELECT * FROM users WHERE id > $1 ORDER BY id LIMIT $2', [
+        afterId ?? '',
+        limit,
+      ]),
     insertRecord: async (u) => {
       await insert(users.values(u))
     },
