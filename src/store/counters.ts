@@ -1,4 +1,4 @@
-import type { Db, Row } from './sql.js'
+import { changes, type Db } from './sql.js'
 import type { CounterStore, Reservation } from './store.js'
 import { throttle } from './tables.js'
 
@@ -12,6 +12,8 @@ const nextCount =
 /** The later of two times, either of which may be NULL; a block never gets shorter. */
 const later = (a: string, b: string) =>
   `(CASE WHEN COALESCE(${a}, '') > COALESCE(${b}, '') THEN ${a} ELSE ${b} END)`
+const insert = 'INSERT INTO throttle (key, window_start, count, blocked_until, expires_at)'
+const laterExpiry = `expires_at = ${later('throttle.expires_at', 'excluded.expires_at')}`
 
 /** The block the `count`-th event earns under `blocks` (the step with the highest fromCount ≤ count). */
 function blockAt(blocks: Reservation['blocks'], count: number): string | null {
@@ -44,12 +46,11 @@ export function countersStore(db: Db): CounterStore {
   return {
     async increment(key, windowStart, expiresAt) {
       const rows = await run<{ count: number }>(
-        `INSERT INTO throttle (key, window_start, count, blocked_until, expires_at)
-         VALUES ($1, $2, 1, NULL, $3)
+        `${insert} VALUES ($1, $2, 1, NULL, $3)
          ON CONFLICT (key) DO UPDATE SET
            count = ${nextCount},
            window_start = excluded.window_start,
-           expires_at = ${later('throttle.expires_at', 'excluded.expires_at')}
+           ${laterExpiry}
          RETURNING count`,
         [key, windowStart, expiresAt],
       )
@@ -73,14 +74,13 @@ export function countersStore(db: Db): CounterStore {
         )
       }
       const rows = await run<{ count: number }>(
-        `INSERT INTO throttle (key, window_start, count, blocked_until, expires_at)
-         VALUES ($1, $2, 1, CAST($3 AS TEXT), $4)
+        `${insert} VALUES ($1, $2, 1, CAST($3 AS TEXT), $4)
          ON CONFLICT (key) DO UPDATE SET
            count = ${nextCount},
            window_start = excluded.window_start,
            blocked_until = (CASE WHEN COALESCE(${b1}, '') > COALESCE(throttle.blocked_until, '')
              THEN ${b2} ELSE throttle.blocked_until END),
-           expires_at = ${later('throttle.expires_at', 'excluded.expires_at')}
+           ${laterExpiry}
          ${allowed.length > 0 ? `WHERE ${allowed.join(' AND ')}` : ''}
          RETURNING count`,
         values,
@@ -94,38 +94,30 @@ export function countersStore(db: Db): CounterStore {
         [key, windowStart],
       )
     },
-    async get(key) {
-      const [row] = await run<Row>('SELECT * FROM throttle WHERE key = $1', [key])
-      return row ? throttle.decode(row) : null
-    },
+    get: (key) => throttle.first(db, 'SELECT * FROM throttle WHERE key = $1', [key]),
     async block(key, until) {
       await run(
-        `INSERT INTO throttle (key, window_start, count, blocked_until, expires_at)
-         VALUES ($1, '', 0, $2, $3)
+        `${insert} VALUES ($1, '', 0, $2, $3)
          ON CONFLICT (key) DO UPDATE SET
            blocked_until = ${later('throttle.blocked_until', 'excluded.blocked_until')},
-           expires_at = ${later('throttle.expires_at', 'excluded.expires_at')}`,
+           ${laterExpiry}`,
         [key, until, until],
       )
     },
     async reset(key) {
       await run('DELETE FROM throttle WHERE key = $1', [key])
     },
-    async purge(now, limit) {
-      // The outer condition is re-checked on the row's latest version (PostgreSQL), so a row
-      // that a concurrent event just extended survives.
-      const rows = await run<{ key: string }>(
+    // The outer condition is re-checked on the row's latest version (PostgreSQL), so a row
+    // that a concurrent event just extended survives.
+    purge: (now, limit) =>
+      changes(
+        db,
         `DELETE FROM throttle
          WHERE expires_at < $1 AND (blocked_until IS NULL OR blocked_until <= $1)
-           AND key IN (SELECT key FROM throttle WHERE expires_at < $1 LIMIT CAST($2 AS INTEGER))
-         RETURNING key`,
+           AND key IN (SELECT key FROM throttle WHERE expires_at < $1 LIMIT CAST($2 AS INTEGER))`,
         [now, limit],
-      )
-      return rows.length
-    },
-    async size() {
-      const [row] = await run<{ n: number }>('SELECT count(*) AS n FROM throttle', [])
-      return row?.n ?? 0
-    },
+      ),
+    size: async () =>
+      (await run<{ n: number }>('SELECT count(*) AS n FROM throttle', []))[0]?.n ?? 0,
   }
 }

@@ -65,15 +65,12 @@ export function sqlStore(db: Db, appliedAtOpen: readonly number[]): Store {
     ping: async () => {
       await db.query('SELECT 1')
     },
-    async counts() {
-      const entries = await Promise.all(
-        tableNames.map(async (t) => {
-          const { rows } = await db.query<{ n: number }>(`SELECT count(*) AS n FROM ${t}`)
-          return [t, rows[0]?.n ?? 0] as const
-        }),
-      )
-      return Object.fromEntries(entries) as Record<TableName, number>
-    },
+    counts: async () =>
+      (
+        await db.query(
+          `SELECT ${tableNames.map((t) => `(SELECT count(*) FROM ${t}) AS ${t}`).join(', ')}`,
+        )
+      ).rows[0] as Record<TableName, number>,
     clear: () =>
       db.transaction(function* () {
         for (const t of [...tableNames].reverse()) yield* sql(`DELETE FROM ${t}`)

@@ -1,8 +1,8 @@
 /**
  * The one driver interface both engines implement, so each table's SQL is written once. SQL
- * texts use PostgreSQL's `$1 … $n` placeholders, which SQLite also reads (as named parameters);
- * values arrive decoded to one row shape on both engines: timestamps as ISO-8601 text, booleans
- * as 1/0, counts as numbers.
+ * texts use PostgreSQL's `$1 … $n` placeholders, which SQLite reads as named parameters. Values
+ * arrive in one row shape on both engines: timestamps as ISO-8601 text, booleans as 1/0, counts
+ * as numbers.
  */
 
 export type Dialect = 'sqlite' | 'postgres'
@@ -37,7 +37,7 @@ export function* sql<R = Row>(
 }
 
 /** Inside a body: runs `text`, several statements without parameters (a migration). */
-export function* script(text: string): Generator<Statement, void, Result> {
+export function* script(text: string): Body<void> {
   yield { text, values: [], script: true }
 }
 
@@ -48,36 +48,16 @@ export interface Db {
    * reply was lost): bodies that must not count such a retry as a second call check for it.
    */
   readonly retriesCommitted: boolean
-  /**
-   * Runs one statement. Fails with UniqueViolationError naming the column, or
-   * StoreUnavailableError for anything else the database refuses or cannot do.
-   */
+  /** Runs one statement; fails with UniqueViolationError (naming the column) or StoreUnavailableError. */
   query<R = Row>(text: string, values?: readonly unknown[]): Promise<Result<R>>
-  /** Runs `body` in one write transaction, with the errors of `query`. */
+  /** Runs `body` in one write transaction, feeding each statement's result back; errors as `query`. */
   transaction<T>(body: () => Body<T>): Promise<T>
   close(): Promise<void>
-}
-
-/** Both bodies' way to run a generator: each yielded statement gets `run`'s result back. */
-export function drive<T>(body: Body<T>, run: (s: Statement) => Result): T {
-  let step = body.next()
-  while (!step.done) step = body.next(run(step.value))
-  return step.value
-}
-
-/** The same as `drive`, for a driver whose statements answer asynchronously (PostgreSQL). */
-export async function driveAsync<T>(
-  body: Body<T>,
-  run: (s: Statement) => Promise<Result>,
-): Promise<T> {
-  let step = body.next()
-  while (!step.done) step = body.next(await run(step.value))
-  return step.value
 }
 
 /** How many rows `text` changed (or returned). */
 export const changes = async (db: Db, text: string, values?: readonly unknown[]) =>
   (await db.query(text, values)).count
 
-/** Picks the SQL text of the engine, for the few statements where the dialects differ. */
+/** The SQL text of the engine, for the few statements where the dialects differ. */
 export const pick = (db: { dialect: Dialect }, texts: Record<Dialect, string>) => texts[db.dialect]

@@ -63,23 +63,18 @@ export function withStatusCache(store: Store, clock: Clock, ttlMs: number): Stor
     userCache.forget(id)
     pairCache.forgetAll()
   }
-  const forgetUsers = () => {
-    userCache.forgetAll()
-    pairCache.forgetAll()
-  }
   const forgetSession = (id: string) => {
     sessionCache.forget(id)
     pairCache.forget(id)
   }
-  const forgetSessions = () => {
-    sessionCache.forgetAll()
-    pairCache.forgetAll()
-  }
-  // Deleting a user also deletes its sessions (cascade).
-  const forgetUserAndSessions = (id: string) => {
-    forgetUser(id)
-    forgetSessions()
-  }
+  const forgetAll =
+    (...caches: TtlCache<unknown>[]) =>
+    () => {
+      for (const cache of caches) cache.forgetAll()
+    }
+  const forgetUsers = forgetAll(userCache, pairCache)
+  const forgetSessions = forgetAll(sessionCache, pairCache)
+  const forgetEverything = forgetAll(userCache, sessionCache, pairCache)
   const users = cached<UserStore>(store.users, {
     findById: userCache,
     findByUsername: 'pass',
@@ -95,8 +90,9 @@ export function withStatusCache(store: Store, clock: Clock, ttlMs: number): Stor
     setRoles: forgetUser,
     // Any id may be among the batch, including ids cached as missing.
     importMany: forgetUsers,
-    delete: forgetUserAndSessions,
-    deleteUnlessLastHolder: forgetUserAndSessions,
+    // Deleting a user also deletes its sessions (cascade).
+    delete: forgetEverything,
+    deleteUnlessLastHolder: forgetEverything,
   })
   const sessions = cached<SessionStore>(store.sessions, {
     findById: sessionCache,
@@ -115,11 +111,6 @@ export function withStatusCache(store: Store, clock: Clock, ttlMs: number): Stor
     insertRecord: (session) => forgetSession(session.id),
     purge: forgetSessions,
   })
-  const clear = cached<Pick<Store, 'clear'>>(store, {
-    clear: () => {
-      forgetUsers()
-      forgetSessions()
-    },
-  }).clear
+  const { clear } = cached<Pick<Store, 'clear'>>(store, { clear: forgetEverything })
   return { ...store, users, sessions, clear }
 }

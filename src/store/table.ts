@@ -1,29 +1,5 @@
 import type { Db, Row } from './sql.js'
 
-/**
- * How a record field is stored, when not as it is (text, numbers, ISO-8601 timestamps, null):
- * as 1/0 (`bool`), or as space-separated text (`list`; `roles` is a list that is never empty).
- */
-export type Kind = 'bool' | 'list' | 'roles'
-
-/** A table's one mapping between its records and its rows, for both engines. */
-export interface Table<T> {
-  /** The column names in the order of `values`, comma-separated. */
-  readonly columns: string
-  /** `INSERT INTO <table> (<columns>) VALUES ($1, …)`, values from `values(record)`. */
-  readonly insert: string
-  /** The columns of `alias`, each as `<alias>_<column>`, for a join (read with `decode`). */
-  aliased(alias: string): string
-  /** The record's values in column order; throws RangeError on a list it cannot store. */
-  values(record: T): unknown[]
-  /** The record of a row (its columns read with `prefix`, for an aliased join). */
-  decode(row: Row, prefix?: string): T
-  /** The records of the rows `text` returns. */
-  all(db: Db, text: string, values?: readonly unknown[]): Promise<T[]>
-  /** The record of the first row `text` returns, or null. */
-  first(db: Db, text: string, values?: readonly unknown[]): Promise<T | null>
-}
-
 const item = /^[^\s]+$/
 
 /**
@@ -44,9 +20,19 @@ export function encodeRoles(roles: readonly string[]): string {
   return encodeList(roles)
 }
 
+/**
+ * How a field is stored when not as it is (text, numbers, ISO-8601 timestamps, null): as 1/0
+ * (`bool`), or as space-separated text (`list`; `roles` is a list that is never empty).
+ */
+export type Kind = 'bool' | 'list' | 'roles'
+type Code = (v: never) => unknown
 const same = (v: unknown) => v
-const encoders = { bool: (v: unknown) => v === true, list: encodeList, roles: encodeRoles }
-const decoders = { bool: (v: unknown) => v === 1, list: decodeList, roles: decodeList }
+const encoders: Record<Kind, Code> = {
+  bool: (v) => v === true,
+  list: encodeList,
+  roles: encodeRoles,
+}
+const decoders: Record<Kind, Code> = { bool: (v) => v === 1, list: decodeList, roles: decodeList }
 
 type Words<S extends string> = S extends `${infer W} ${infer R}` ? W | Words<R> : S
 /** `S` when its words are exactly the fields of `T`, none missing and none more. */
@@ -58,9 +44,9 @@ type Fields<T, S extends string> = [
   : 'every field of the record, and only those'
 
 /**
- * The mapping of table `name` for records `T`: `fields` lists every field of `T` (checked at
- * compile time) in column order, each stored in the column of its snake_case name, as it is
- * unless `kinds` says otherwise. Adding a column costs one word here.
+ * The one mapping of table `name` for records `T`, on both engines: `fields` lists every field
+ * of `T` (checked at compile time) in column order, each stored in the column of its snake_case
+ * name, as it is unless `kinds` says otherwise. Adding a column costs one word here.
  */
 export const table =
   <T>() =>
@@ -71,23 +57,27 @@ export const table =
   ) => {
     const columns = fields.split(' ').map((key) => {
       const kind = kinds[key as keyof T]
-      return {
-        key,
-        column: key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
-        encode: (kind ? encoders[kind] : same) as (v: unknown) => unknown,
-        decode: (kind ? decoders[kind] : same) as (v: unknown) => unknown,
-      }
+      const [encode, decode] = (kind ? [encoders[kind], decoders[kind]] : [same, same]) as [
+        typeof same,
+        typeof same,
+      ]
+      return { key, column: key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), encode, decode }
     })
     const prefixed = new Map<string, string[]>()
     const list = columns.map((c) => c.column).join(', ')
-    const placeholders = columns.map((_, i) => `$${i + 1}`).join(', ')
-    const mapping: Table<T> = {
+    const mapping = {
+      /** The column names in the order of `values`, comma-separated. */
       columns: list,
-      insert: `INSERT INTO ${name} (${list}) VALUES (${placeholders})`,
-      aliased: (alias) =>
+      /** `INSERT INTO <table> (<columns>) VALUES ($1, …)`, values from `values(record)`. */
+      insert: `INSERT INTO ${name} (${list}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
+      /** The columns of `alias`, each as `<alias>_<column>`, for a join (read with `decode`). */
+      aliased: (alias: string) =>
         columns.map((c) => `${alias}.${c.column} AS ${alias}_${c.column}`).join(', '),
-      values: (record) => columns.map((c) => c.encode((record as Record<string, unknown>)[c.key])),
-      decode(row, prefix = '') {
+      /** The record's values in column order; throws RangeError on a list it cannot store. */
+      values: (record: T) =>
+        columns.map((c) => c.encode((record as Record<string, unknown>)[c.key])),
+      /** The record of a row (its columns read with `prefix`, for an aliased join). */
+      decode(row: Row, prefix = ''): T {
         let names = prefixed.get(prefix)
         if (!names) {
           names = columns.map((c) => prefix + c.column)
@@ -100,9 +90,11 @@ export const table =
         }
         return record as T
       },
-      all: async (db, text, values) =>
+      /** The records of the rows `text` returns. */
+      all: async (db: Db, text: string, values?: readonly unknown[]) =>
         (await db.query(text, values)).rows.map((row) => mapping.decode(row)),
-      async first(db, text, values) {
+      /** The record of the first row `text` returns, or null. */
+      async first(db: Db, text: string, values?: readonly unknown[]) {
         const [row] = (await db.query(text, values)).rows
         return row ? mapping.decode(row) : null
       },

@@ -1,34 +1,28 @@
-import { type Body, changes, type Db, pick, type Row, sql } from './sql.js'
+import { type Body, changes, type Db, sql } from './sql.js'
 import { type DeleteOutcome, UniqueViolationError, type UserStore } from './store.js'
 import { decodeList, encodeRoles } from './table.js'
 import { newUserRecord, users } from './tables.js'
 
-// Roles are space-separated: both sides are padded so "admin" does not match "superadmin".
-// instr/strpos, not LIKE: `%` and `_` in the searched text are literal characters.
-const anyEnabled = {
-  sqlite: `SELECT EXISTS (SELECT 1 FROM users
-    WHERE NOT disabled AND instr(' ' || roles || ' ', ' ' || $1 || ' ') > 0) AS found`,
-  postgres: `SELECT EXISTS (SELECT 1 FROM users
-    WHERE NOT disabled AND strpos(' ' || roles || ' ', ' ' || $1 || ' ') > 0) AS found`,
-}
-// The user and every enabled holder of one of the roles ($2, a JSON array). PostgreSQL locks
-// them in id order (no deadlock between two holders deleting themselves), so the second sees
-// the first gone; on SQLite, BEGIN IMMEDIATE already runs one writer at a time.
-const holders = {
-  sqlite: `SELECT id, roles FROM users WHERE id = $1 OR (NOT disabled AND EXISTS (SELECT 1
-    FROM json_each($2) AS r WHERE instr(' ' || roles || ' ', ' ' || r.value || ' ') > 0))`,
-  postgres: `SELECT id, roles FROM users WHERE id = $1 OR (NOT disabled AND EXISTS (SELECT 1
-    FROM jsonb_array_elements_text($2::jsonb) AS r WHERE strpos(' ' || roles || ' ', ' ' || r || ' ') > 0))
-    ORDER BY id FOR UPDATE`,
-}
-// On PostgreSQL, COLLATE "C" orders by bytes as SQLite does, served by the users_username_c index.
-const search = {
-  sqlite: `SELECT * FROM users WHERE username > $1
-    AND ($3 IS NULL OR instr(username, $3) > 0 OR instr(email_canonical, $3) > 0)
-    ORDER BY username LIMIT $2`,
-  postgres: `SELECT * FROM users WHERE username COLLATE "C" > $1
-    AND ($3::text IS NULL OR strpos(username, $3) > 0 OR strpos(email_canonical, $3) > 0)
-    ORDER BY username COLLATE "C" LIMIT $2`,
+/** The statements whose SQL differs between the dialects (function names, locks, collation). */
+function dialectSql(pg: boolean) {
+  // instr/strpos, not LIKE: `%` and `_` in the searched text are literal characters.
+  const has = (text: string, part: string) => `${pg ? 'strpos' : 'instr'}(${text}, ${part}) > 0`
+  // Roles are space-separated: both sides are padded so "admin" does not match "superadmin".
+  const holds = (role: string) => has(`' ' || roles || ' '`, `' ' || ${role} || ' '`)
+  const roles = pg ? 'jsonb_array_elements_text(CAST($2 AS jsonb)) AS r(value)' : 'json_each($2) r'
+  // On PostgreSQL, COLLATE "C" orders by bytes as SQLite does (the users_username_c index).
+  const username = pg ? 'username COLLATE "C"' : 'username'
+  return {
+    anyEnabled: `SELECT EXISTS (SELECT 1 FROM users WHERE NOT disabled AND ${holds('$1')}) AS found`,
+    // The user and every enabled holder of one of the roles ($2, a JSON array). PostgreSQL locks
+    // them in id order (no deadlock between two holders deleting themselves), so the second
+    // sees the first gone; on SQLite, BEGIN IMMEDIATE already runs one writer at a time.
+    holders: `SELECT id, roles FROM users WHERE id = $1 OR (NOT disabled
+      AND EXISTS (SELECT 1 FROM ${roles} WHERE ${holds('r.value')})) ${pg ? 'ORDER BY id FOR UPDATE' : ''}`,
+    search: `SELECT * FROM users WHERE ${username} > $1
+      AND (CAST($3 AS TEXT) IS NULL OR ${has('username', '$3')} OR ${has('email_canonical', '$3')})
+      ORDER BY ${username} LIMIT $2`,
+  }
 }
 
 /** Identifies a batch row by all three unique columns (see importMany). */
@@ -37,6 +31,7 @@ const keyOf = (id: string, username: string, email: string | null) =>
 
 /** The users part of the store, over either engine. */
 export function usersStore(db: Db): UserStore {
+  const q = dialectSql(db.dialect === 'postgres')
   const one = (column: string, value: string) =>
     users.first(db, `SELECT * FROM users WHERE ${column} = $1`, [value])
   const changed = async (text: string, values: unknown[]) => (await changes(db, text, values)) === 1
@@ -90,7 +85,8 @@ export function usersStore(db: Db): UserStore {
         id,
       ]),
     delete: (id) => changed('DELETE FROM users WHERE id = $1', [id]),
-    deleteUnlessLastHolder: (id, roles) => db.transaction(() => deleteUnlessLast(db, id, roles)),
+    deleteUnlessLastHolder: (id, roles) =>
+      db.transaction(() => deleteUnlessLast(q.holders, id, roles)),
     async maxLegacyCost() {
       const { rows } = await db.query<{ cost: number | null }>(
         `SELECT max(CAST(substr(password_hash, 5, 2) AS INTEGER)) AS cost FROM users
@@ -99,9 +95,9 @@ export function usersStore(db: Db): UserStore {
       return rows[0]?.cost ?? null
     },
     anyEnabledWithRole: async (role) =>
-      (await db.query<{ found: number }>(pick(db, anyEnabled), [role])).rows[0]?.found === 1,
+      (await db.query<{ found: number }>(q.anyEnabled, [role])).rows[0]?.found === 1,
     search: ({ text, afterUsername, limit }) =>
-      users.all(db, pick(db, search), [afterUsername ?? '', limit, text?.toLowerCase() || null]),
+      users.all(db, q.search, [afterUsername ?? '', limit, text?.toLowerCase() || null]),
     async importMany(batch) {
       // Encoded before the transaction, so a bad role rejects as RangeError, not as unavailability.
       const rows = batch.map((u) => users.values(newUserRecord(u)))
@@ -128,11 +124,12 @@ export function usersStore(db: Db): UserStore {
   }
 }
 
-function* deleteUnlessLast(db: Db, id: string, roles: readonly string[]): Body<DeleteOutcome> {
-  const { rows } = yield* sql<Row & { id: string; roles: string }>(pick(db, holders), [
-    id,
-    JSON.stringify(roles),
-  ])
+function* deleteUnlessLast(
+  holders: string,
+  id: string,
+  roles: readonly string[],
+): Body<DeleteOutcome> {
+  const { rows } = yield* sql<{ id: string; roles: string }>(holders, [id, JSON.stringify(roles)])
   const holding = (r: { roles: string }) => decodeList(r.roles).some((x) => roles.includes(x))
   const user = rows.find((r) => r.id === id)
   if (!user) return 'missing'
