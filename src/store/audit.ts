@@ -1,28 +1,6 @@
 import { changes, type Db } from './sql.js'
-import type { AuditFilter, AuditStore } from './store.js'
+import type { AuditStore } from './store.js'
 import { auditEvents } from './tables.js'
-
-/** The query of `audit.list`: newest first, by id; one text per combination of filters. */
-function listQuery(filter: AuditFilter): { text: string; values: unknown[] } {
-  const conditions: string[] = []
-  const values: unknown[] = []
-  const add = (condition: string, value: string | undefined) => {
-    if (value === undefined) return
-    values.push(value)
-    conditions.push(`${condition} $${values.length}`)
-  }
-  add('user_id =', filter.userId)
-  add('type =', filter.type)
-  add('at >=', filter.since)
-  add('at <=', filter.until)
-  add('id <', filter.beforeId)
-  values.push(filter.limit)
-  const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''
-  return {
-    text: `SELECT * FROM audit_events ${where} ORDER BY id DESC LIMIT $${values.length}`,
-    values,
-  }
-}
 
 /** The audit trail part of the store, over either engine. */
 export function auditStore(db: Db): AuditStore {
@@ -31,7 +9,19 @@ export function auditStore(db: Db): AuditStore {
       await db.query(auditEvents.insert, auditEvents.values(r))
     },
     list(filter) {
-      const { text, values } = listQuery(filter)
+      const values: unknown[] = []
+      const conditions = Object.entries({
+        'user_id =': filter.userId,
+        'type =': filter.type,
+        'at >=': filter.since,
+        'at <=': filter.until,
+        'id <': filter.beforeId,
+      })
+        .filter(([, value]) => value !== undefined)
+        .map(([condition, value]) => `${condition} $${values.push(value)}`)
+      // Newest first, by id; one text (one prepared statement) per combination of filters.
+      const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''
+      const text = `SELECT * FROM audit_events ${where} ORDER BY id DESC LIMIT $${values.push(filter.limit)}`
       return auditEvents.all(db, text, values)
     },
     purge: (before, limit) =>

@@ -60,8 +60,8 @@ export function countersStore(db: Db): CounterStore {
       // The INSERT branch is the first event: allowed unless even one exceeds the limit.
       if (r.limit !== undefined && r.limit < 1) return null
       const values: unknown[] = [key, r.windowStart, blockAt(r.blocks, 1), r.expiresAt]
-      const b1 = blockSql(r.blocks, nextCount, values)
-      const b2 = blockSql(r.blocks, nextCount, values)
+      // Placeholders can be repeated: the block's parameters are bound once, used twice.
+      const block = blockSql(r.blocks, nextCount, values)
       const allowed: string[] = []
       if (!r.ignoreBlock) {
         const now = param(values, r.now, 'TEXT')
@@ -78,8 +78,8 @@ export function countersStore(db: Db): CounterStore {
          ON CONFLICT (key) DO UPDATE SET
            count = ${nextCount},
            window_start = excluded.window_start,
-           blocked_until = (CASE WHEN COALESCE(${b1}, '') > COALESCE(throttle.blocked_until, '')
-             THEN ${b2} ELSE throttle.blocked_until END),
+           blocked_until = (CASE WHEN COALESCE(${block}, '') > COALESCE(throttle.blocked_until, '')
+             THEN ${block} ELSE throttle.blocked_until END),
            ${laterExpiry}
          ${allowed.length > 0 ? `WHERE ${allowed.join(' AND ')}` : ''}
          RETURNING count`,

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
-import type { Db, Result } from './sql.js'
+import { type Db, type Result, uniqueViolation } from './sql.js'
 import { sqlStore } from './sql-store.js'
-import { type Store, StoreUnavailableError, UniqueViolationError } from './store.js'
+import { type Store, StoreUnavailableError } from './store.js'
 
 export interface PostgresOptions {
   poolSize: number
@@ -16,24 +16,21 @@ export interface PostgresOptions {
   afterCommit?: () => void
 }
 
-// SQLSTATE classes that mean "try again": serialization failure, deadlock, connection
-// exceptions (08xxx), and the server shutting down or starting (57P01-57P03).
-const transientStates = new Set(['40001', '40P01', '57P01', '57P02', '57P03', '53300'])
-const transientNodeCodes = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-])
+// Codes that mean "try again": serialization failure, deadlock, too many connections, the server
+// shutting down or starting (57P01-57P03), and Node's connection errors.
+const transientCodes = new Set(
+  '40001 40P01 53300 57P01 57P02 57P03 ECONNRESET ECONNREFUSED EPIPE ETIMEDOUT ENOTFOUND'.split(
+    ' ',
+  ),
+)
 
 type PgError = { code?: string; constraint?: string; message?: string }
 
 /** True when retrying the same statement may succeed. */
 function isTransient(error: unknown): boolean {
   const e = error as PgError
-  if (e.code && (transientStates.has(e.code) || e.code.startsWith('08'))) return true
-  if (e.code && transientNodeCodes.has(e.code)) return true
+  // 08xxx: connection exceptions.
+  if (e.code && (transientCodes.has(e.code) || e.code.startsWith('08'))) return true
   // A timeout is not transient here: retrying it would multiply the documented wait.
   return /Connection terminated unexpectedly|Client has encountered a connection error/.test(
     e.message ?? '',
@@ -43,12 +40,7 @@ function isTransient(error: unknown): boolean {
 /** Maps a driver error to the Store's errors: unique violations by column, the rest unavailable. */
 function toStoreError(error: unknown): Error {
   const e = error as PgError
-  if (e.code === '23505') {
-    if (e.constraint === 'users_username_key') return new UniqueViolationError('username')
-    if (e.constraint === 'users_email_canonical_key') return new UniqueViolationError('email')
-    // users_pkey, clients_pkey, and any other key: the row's id is taken.
-    return new UniqueViolationError('id')
-  }
+  if (e.code === '23505') return uniqueViolation(e.constraint)
   return new StoreUnavailableError('postgres operation failed', { cause: error })
 }
 
@@ -64,8 +56,6 @@ const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     parsers.get(oid) ?? getTypeParser(oid, format)) as typeof getTypeParser,
 }
-
-const retries = 2
 
 /**
  * The driver over a connection pool. Calls retry transient failures (connection reset or
@@ -93,7 +83,7 @@ function createPgDriver(url: string, options: PostgresOptions): Db {
       try {
         return await fn()
       } catch (error) {
-        if (i < retries && isTransient(error)) {
+        if (i < 2 && isTransient(error)) {
           await sleep(50 * (i + 1))
           continue
         }

@@ -1,47 +1,11 @@
 import { randomUUID } from 'node:crypto'
-import { type Body, changes, type Db, sql } from './sql.js'
+import { changes, type Db, sql } from './sql.js'
 import type { SecretStore, SessionStore } from './store.js'
 import { refreshTokens, serverSecrets, sessions, users } from './tables.js'
 
 const withUser = `SELECT s.*, ${users.aliased('u')} FROM sessions s
   JOIN users u ON u.id = s.user_id WHERE s.id = $1`
 const revokeWhere = 'UPDATE sessions SET revoked_at = $1 WHERE revoked_at IS NULL AND'
-
-/**
- * Spends the refresh token `hash` unless it is spent, stores its successor and moves the
- * session's idle expiry. `attempt` identifies this call: a retry of a transaction whose COMMIT
- * succeeded (PostgreSQL, reply lost) finds the token spent by itself, and answers 'rotated'
- * rather than 'spent' (which the caller would take for reuse).
- */
-function* rotate(
-  hash: string,
-  next: string,
-  at: string,
-  idle: string,
-  attempt: string,
-): Body<'rotated' | 'spent'> {
-  // Row lock on PostgreSQL: a concurrent spender waits, then sees spent_at set and matches nothing.
-  const spent = yield* sql<{ session_id: string }>(
-    `UPDATE refresh_tokens SET spent_at = $1, spent_by = $3 WHERE hash = $2 AND spent_at IS NULL
-     RETURNING session_id`,
-    [at, hash, attempt],
-  )
-  const sessionId = spent.rows[0]?.session_id
-  if (!sessionId) {
-    const own = yield* sql('SELECT 1 FROM refresh_tokens WHERE hash = $1 AND spent_by = $2', [
-      hash,
-      attempt,
-    ])
-    return own.count === 1 ? 'rotated' : 'spent'
-  }
-  yield* sql(refreshTokens.insert, [next, sessionId, at, null])
-  yield* sql('UPDATE sessions SET last_used_at = $1, idle_expires_at = $2 WHERE id = $3', [
-    at,
-    idle,
-    sessionId,
-  ])
-  return 'rotated'
-}
 
 /** The sessions part of the store, over either engine. */
 export function sessionsStore(db: Db): SessionStore {
@@ -68,10 +32,31 @@ export function sessionsStore(db: Db): SessionStore {
       changes(db, `${revokeWhere} client_id = $2`, [at, clientId]),
     findRefreshToken: (hash) =>
       refreshTokens.first(db, 'SELECT * FROM refresh_tokens WHERE hash = $1', [hash]),
-    rotate: (hash, next, at, idle) => {
-      // Drawn once, before the first attempt: see rotate().
+    rotate(hash, next, at, idle) {
+      // Identifies this call, drawn once before the first attempt: a retry of a transaction
+      // whose COMMIT succeeded (PostgreSQL, reply lost) finds the token spent by itself, and
+      // answers 'rotated' rather than 'spent' (which the caller would take for reuse).
       const attempt = randomUUID()
-      return db.transaction(() => rotate(hash, next, at, idle, attempt))
+      return db.transaction(function* () {
+        // Row lock on PostgreSQL: a concurrent spender waits, then sees spent_at set.
+        const spent = yield* sql<{ session_id: string }>(
+          `UPDATE refresh_tokens SET spent_at = $1, spent_by = $3
+           WHERE hash = $2 AND spent_at IS NULL RETURNING session_id`,
+          [at, hash, attempt],
+        )
+        const sessionId = spent.rows[0]?.session_id
+        if (!sessionId) {
+          const own = yield* sql('SELECT 1 FROM refresh_tokens WHERE hash = $1 AND spent_by = $2', [
+            hash,
+            attempt,
+          ])
+          return own.count === 1 ? 'rotated' : 'spent'
+        }
+        yield* sql(refreshTokens.insert, [next, sessionId, at, null])
+        const touch = 'UPDATE sessions SET last_used_at = $1, idle_expires_at = $2 WHERE id = $3'
+        yield* sql(touch, [at, idle, sessionId])
+        return 'rotated'
+      })
     },
     purge: (now, limit) =>
       changes(
@@ -80,9 +65,9 @@ export function sessionsStore(db: Db): SessionStore {
          WHERE revoked_at IS NOT NULL OR idle_expires_at < $1 OR absolute_expires_at < $1 LIMIT $2)`,
         [now, limit],
       ),
-    page: (afterId, limit) =>
+    page: (after, limit) =>
       sessions.all(db, 'SELECT * FROM sessions WHERE id > $1 ORDER BY id LIMIT $2', [
-        afterId ?? '',
+        after ?? '',
         limit,
       ]),
     insertRecord: async (s) => {
@@ -104,10 +89,8 @@ export function secretsStore(db: Db): SecretStore {
   return {
     async getOrCreate(name, candidate, at) {
       await db.query(`${serverSecrets.insert} ON CONFLICT (name) DO NOTHING`, [name, candidate, at])
-      const secret = await serverSecrets.first(db, 'SELECT * FROM server_secrets WHERE name = $1', [
-        name,
-      ])
-      return secret?.value ?? candidate
+      const select = 'SELECT * FROM server_secrets WHERE name = $1'
+      return (await serverSecrets.first(db, select, [name]))?.value ?? candidate
     },
     list: () => serverSecrets.all(db, 'SELECT * FROM server_secrets ORDER BY name'),
     insert: async (s) => {

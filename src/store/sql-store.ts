@@ -6,33 +6,25 @@ import { postgresMigrations } from './migrations/postgres.js'
 import { sqliteMigrations } from './migrations/sqlite.js'
 import { revokedTokensStore } from './revoked-tokens.js'
 import { secretsStore, sessionsStore } from './sessions.js'
-import { type Body, type Db, pick, script, sql } from './sql.js'
+import { type Body, type Db, script, sql } from './sql.js'
 import { type SecretChange, type Store, type TableName, tableNames } from './store.js'
 import { usersStore } from './users.js'
 
-const migrationsTable = {
-  sqlite: `CREATE TABLE IF NOT EXISTS schema_migrations (
-    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`,
-  postgres: `CREATE TABLE IF NOT EXISTS schema_migrations (
-    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)`,
-}
-
 /** Applies the engine's pending migrations in one transaction; returns the versions applied. */
 export function* migrate(db: Pick<Db, 'dialect'>): Body<number[]> {
+  const pg = db.dialect === 'postgres'
   // PostgreSQL: instances starting together take turns; the loser finds the work done.
-  if (db.dialect === 'postgres') yield* sql('SELECT pg_advisory_xact_lock($1)', [advisoryLock])
-  yield* script(pick(db, migrationsTable))
+  if (pg) yield* sql('SELECT pg_advisory_xact_lock($1)', [advisoryLock])
+  yield* script(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL, applied_at ${pg ? 'TIMESTAMPTZ NOT NULL)' : 'TEXT NOT NULL) STRICT'}`)
   const { rows } = yield* sql<{ version: number }>('SELECT version FROM schema_migrations')
   const applied = new Set(rows.map((r) => r.version))
   const done: number[] = []
-  for (const m of db.dialect === 'postgres' ? postgresMigrations : sqliteMigrations) {
+  const at = new Date().toISOString()
+  for (const m of pg ? postgresMigrations : sqliteMigrations) {
     if (applied.has(m.version)) continue
     yield* script(m.sql)
-    yield* sql('INSERT INTO schema_migrations VALUES ($1, $2, $3)', [
-      m.version,
-      m.name,
-      new Date().toISOString(),
-    ])
+    yield* sql('INSERT INTO schema_migrations VALUES ($1, $2, $3)', [m.version, m.name, at])
     done.push(m.version)
   }
   return done

@@ -1,3 +1,5 @@
+import { UniqueViolationError } from './store.js'
+
 /**
  * The one driver interface both engines implement, so each table's SQL is written once. SQL
  * texts use PostgreSQL's `$1 … $n` placeholders, which SQLite reads as named parameters. Values
@@ -55,9 +57,15 @@ export interface Db {
   close(): Promise<void>
 }
 
+/**
+ * The error of a violated unique constraint, by the name the engine gives it (`users.username`
+ * on SQLite, `users_username_key` on PostgreSQL): the field is named for users, `id` elsewhere.
+ */
+export const uniqueViolation = (name = '') =>
+  new UniqueViolationError(
+    name.includes('username') ? 'username' : name.includes('email_canonical') ? 'email' : 'id',
+  )
+
 /** How many rows `text` changed (or returned). */
 export const changes = async (db: Db, text: string, values?: readonly unknown[]) =>
   (await db.query(text, values)).count
-
-/** The SQL text of the engine, for the few statements where the dialects differ. */
-export const pick = (db: { dialect: Dialect }, texts: Record<Dialect, string>) => texts[db.dialect]

@@ -1,18 +1,23 @@
 import Database from 'better-sqlite3'
 import { createPrivately, tightenCreated } from './file-modes.js'
-import type { Body, Db, Result, Row, Statement } from './sql.js'
+import {
+  type Body,
+  type Db,
+  type Result,
+  type Row,
+  type Statement,
+  uniqueViolation,
+} from './sql.js'
 import { migrate, sqlStore } from './sql-store.js'
-import { type Store, StoreUnavailableError, UniqueViolationError } from './store.js'
+import { type Store, StoreUnavailableError } from './store.js'
 
 /** A unique violation becomes UniqueViolationError, anything else StoreUnavailableError. */
 function storeError(error: unknown): Error {
   const e = error as { code?: string; message?: string }
-  if (e.code !== 'SQLITE_CONSTRAINT_UNIQUE' && e.code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-    return new StoreUnavailableError('sqlite operation failed', { cause: error })
+  if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return uniqueViolation(e.message)
   }
-  if (e.message?.includes('users.username')) return new UniqueViolationError('username')
-  if (e.message?.includes('users.email_canonical')) return new UniqueViolationError('email')
-  return new UniqueViolationError('id')
+  return new StoreUnavailableError('sqlite operation failed', { cause: error })
 }
 
 /** Runs a synchronous driver call as a promise, its failure (disk full, closed handle…) mapped. */
@@ -24,19 +29,13 @@ function guard<T>(fn: () => T): Promise<T> {
   }
 }
 
-/** A SQLite database behind the driver interface, plus a synchronous runner for opening. */
-interface SqliteDb extends Db {
-  /** Runs `body` in one `BEGIN IMMEDIATE` transaction now; throws the driver's own errors. */
-  transactionSync<T>(body: () => Body<T>): T
-}
-
 /**
  * The driver over better-sqlite3. Each SQL text is prepared once and its statement reused; `$n`
  * placeholders are SQLite named parameters, bound from `{ n: value }`; booleans bind as 1/0.
  * better-sqlite3 is synchronous: each call is one short indexed statement, so it does not hold
  * the event loop long enough to matter (measured in `npm run bench`).
  */
-function sqliteDriver(db: Database.Database): SqliteDb {
+function sqliteDriver(db: Database.Database) {
   const statements = new Map<string, Database.Statement>()
   const run = ({ text, values, script }: Statement): Result => {
     if (script) {
@@ -75,7 +74,7 @@ function sqliteDriver(db: Database.Database): SqliteDb {
     close: async () => {
       if (db.open) db.close()
     },
-  }
+  } satisfies Db & { transactionSync: typeof transactionSync }
 }
 
 /**

@@ -43,8 +43,6 @@ export function cached<S extends object>(store: S, rules: CacheRules<S>): S {
   return wrapped as S
 }
 
-type SessionWithUser = { session: SessionRecord; user: UserRecord } | null
-
 /**
  * Wraps a store so the lookups every protected request makes (`sessions.findWithUser`, and
  * `users.findById` / `sessions.findById`) are served from memory for at most `ttlMs`. Every
@@ -58,7 +56,7 @@ export function withStatusCache(store: Store, clock: Clock, ttlMs: number): Stor
   const userCache = new TtlCache<UserRecord | null>(now, ttlMs)
   const sessionCache = new TtlCache<SessionRecord | null>(now, ttlMs)
   // Keyed by session id. Any user write clears it whole: writes are rare, reads constant.
-  const pairCache = new TtlCache<SessionWithUser>(now, ttlMs)
+  const pairCache = new TtlCache<{ session: SessionRecord; user: UserRecord } | null>(now, ttlMs)
   const forgetUser = (id: string) => {
     userCache.forget(id)
     pairCache.forgetAll()

@@ -25,14 +25,14 @@ export function encodeRoles(roles: readonly string[]): string {
  * (`bool`), or as space-separated text (`list`; `roles` is a list that is never empty).
  */
 export type Kind = 'bool' | 'list' | 'roles'
-type Code = (v: never) => unknown
-const same = (v: unknown) => v
-const encoders: Record<Kind, Code> = {
-  bool: (v) => v === true,
-  list: encodeList,
-  roles: encodeRoles,
-}
-const decoders: Record<Kind, Code> = { bool: (v) => v === 1, list: decodeList, roles: decodeList }
+type Code = (v: unknown) => unknown
+const same: Code = (v) => v
+const codecs = {
+  value: [same, same],
+  bool: [(v: unknown) => v === true, (v: unknown) => v === 1],
+  list: [encodeList, decodeList],
+  roles: [encodeRoles, decodeList],
+} as Record<Kind | 'value', [encode: Code, decode: Code]>
 
 type Words<S extends string> = S extends `${infer W} ${infer R}` ? W | Words<R> : S
 /** `S` when its words are exactly the fields of `T`, none missing and none more. */
@@ -56,11 +56,7 @@ export const table =
     kinds: Partial<Record<keyof T, Kind>> = {},
   ) => {
     const columns = fields.split(' ').map((key) => {
-      const kind = kinds[key as keyof T]
-      const [encode, decode] = (kind ? [encoders[kind], decoders[kind]] : [same, same]) as [
-        typeof same,
-        typeof same,
-      ]
+      const [encode, decode] = codecs[kinds[key as keyof T] ?? 'value']
       return { key, column: key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), encode, decode }
     })
     const prefixed = new Map<string, string[]>()
@@ -84,10 +80,7 @@ export const table =
           prefixed.set(prefix, names)
         }
         const record: Record<string, unknown> = {}
-        for (let i = 0; i < columns.length; i++) {
-          const c = columns[i] as (typeof columns)[number]
-          record[c.key] = c.decode(row[names[i] as string])
-        }
+        for (const [i, c] of columns.entries()) record[c.key] = c.decode(row[names[i] as string])
         return record as T
       },
       /** The records of the rows `text` returns. */

@@ -37,24 +37,6 @@ export function usersStore(db: Db): UserStore {
   const changed = async (text: string, values: unknown[]) => (await changes(db, text, values)) === 1
   const insert = (values: unknown[]) => db.query(users.insert, values)
 
-  /** PostgreSQL: one statement for a batch, the rows as one array per column, in batch order. */
-  async function importArrays(batch: unknown[][]): Promise<Set<string>> {
-    const columnArrays = batch[0]?.map((_, c) => batch.map((r) => r[c])) ?? []
-    const { rows } = await db.query<{ id: string; username: string; email_canonical: string }>(
-      `INSERT INTO users (${users.columns}) SELECT ${users.columns}
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-         $7::boolean[], $8::text[], $9::timestamptz[], $10::timestamptz[])
-         WITH ORDINALITY AS b (id, username, email, email_canonical, full_name, password_hash,
-           disabled, roles, created_at, updated_at, n)
-       ORDER BY n ON CONFLICT DO NOTHING RETURNING id, username, email_canonical`,
-      columnArrays,
-    )
-    // Rows returned carry no batch position. Two batch rows equal in id, username and email
-    // conflict on id, and if the first is skipped for another row, the same row skips the
-    // second too: so a returned key is always its first occurrence in the batch.
-    return new Set(rows.map((r) => keyOf(r.id, r.username, r.email_canonical)))
-  }
-
   return {
     async create(u) {
       const record = newUserRecord(u)
@@ -86,7 +68,18 @@ export function usersStore(db: Db): UserStore {
       ]),
     delete: (id) => changed('DELETE FROM users WHERE id = $1', [id]),
     deleteUnlessLastHolder: (id, roles) =>
-      db.transaction(() => deleteUnlessLast(q.holders, id, roles)),
+      db.transaction(function* (): Body<DeleteOutcome> {
+        const { rows } = yield* sql<{ id: string; roles: string }>(q.holders, [
+          id,
+          JSON.stringify(roles),
+        ])
+        const holding = (r: { roles: string }) => decodeList(r.roles).some((x) => roles.includes(x))
+        const user = rows.find((r) => r.id === id)
+        if (!user) return 'missing'
+        if (holding(user) && !rows.some((r) => r.id !== id && holding(r))) return 'last_holder'
+        yield* sql('DELETE FROM users WHERE id = $1', [id])
+        return 'deleted'
+      }),
     async maxLegacyCost() {
       const { rows } = await db.query<{ cost: number | null }>(
         `SELECT max(CAST(substr(password_hash, 5, 2) AS INTEGER)) AS cost FROM users
@@ -101,39 +94,40 @@ export function usersStore(db: Db): UserStore {
     async importMany(batch) {
       // Encoded before the transaction, so a bad role rejects as RangeError, not as unavailability.
       const rows = batch.map((u) => users.values(newUserRecord(u)))
-      if (db.dialect === 'postgres') {
-        if (rows.length === 0) return []
-        const inserted = await importArrays(rows)
-        return batch.map((u) => inserted.delete(keyOf(u.id, u.username, u.emailCanonical)))
+      if (db.dialect === 'sqlite') {
+        return db.transaction(function* () {
+          const done: boolean[] = []
+          for (const values of rows) {
+            done.push((yield* sql(`${users.insert} ON CONFLICT DO NOTHING`, values)).count === 1)
+          }
+          return done
+        })
       }
-      const ignoring = users.insert.replace('INSERT', 'INSERT OR IGNORE')
-      return db.transaction(function* () {
-        const done: boolean[] = []
-        for (const values of rows) done.push((yield* sql(ignoring, values)).count === 1)
-        return done
-      })
+      if (rows.length === 0) return []
+      // PostgreSQL: one statement for the batch, one array per column, in batch order.
+      const { rows: inserted } = await db.query<{
+        id: string
+        username: string
+        email_canonical: string
+      }>(
+        `INSERT INTO users (${users.columns}) SELECT ${users.columns}
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+           $7::boolean[], $8::text[], $9::timestamptz[], $10::timestamptz[])
+           WITH ORDINALITY AS b (id, username, email, email_canonical, full_name, password_hash,
+             disabled, roles, created_at, updated_at, n)
+         ORDER BY n ON CONFLICT DO NOTHING RETURNING id, username, email_canonical`,
+        (rows[0] ?? []).map((_, c) => rows.map((r) => r[c])),
+      )
+      // Rows returned carry no batch position. Two batch rows equal in id, username and email
+      // conflict on id, and if the first is skipped for another row, the same row skips the
+      // second too: so a returned key is always its first occurrence in the batch.
+      const keys = new Set(inserted.map((r) => keyOf(r.id, r.username, r.email_canonical)))
+      return batch.map((u) => keys.delete(keyOf(u.id, u.username, u.emailCanonical)))
     },
-    page: (afterId, limit) =>
-      users.all(db, 'SELECT * FROM users WHERE id > $1 ORDER BY id LIMIT $2', [
-        afterId ?? '',
-        limit,
-      ]),
+    page: (after, limit) =>
+      users.all(db, 'SELECT * FROM users WHERE id > $1 ORDER BY id LIMIT $2', [after ?? '', limit]),
     insertRecord: async (u) => {
       await insert(users.values(u))
     },
   }
-}
-
-function* deleteUnlessLast(
-  holders: string,
-  id: string,
-  roles: readonly string[],
-): Body<DeleteOutcome> {
-  const { rows } = yield* sql<{ id: string; roles: string }>(holders, [id, JSON.stringify(roles)])
-  const holding = (r: { roles: string }) => decodeList(r.roles).some((x) => roles.includes(x))
-  const user = rows.find((r) => r.id === id)
-  if (!user) return 'missing'
-  if (holding(user) && !rows.some((r) => r.id !== id && holding(r))) return 'last_holder'
-  yield* sql('DELETE FROM users WHERE id = $1', [id])
-  return 'deleted'
 }
