@@ -31,10 +31,6 @@ export function auditStore(db: Db): AuditStore {
          WHERE at < $1 ORDER BY id LIMIT $2)`,
         [before, limit],
       ),
-    page: (afterId, limit) =>
-      auditEvents.all(db, 'SELECT * FROM audit_events WHERE id > $1 ORDER BY id LIMIT $2', [
-        afterId ?? '',
-        limit,
-      ]),
+    page: (after, limit) => auditEvents.page(db, 'id', after, limit),
   }
 }

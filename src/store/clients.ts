@@ -10,12 +10,10 @@ export function clientsStore(db: Db): ClientStore {
     },
     findById: (id) => clients.first(db, 'SELECT * FROM clients WHERE id = $1', [id]),
     list: () => clients.all(db, 'SELECT * FROM clients ORDER BY id'),
-    setSecretHash: async (id, secretHash, at) =>
-      (await changes(db, 'UPDATE clients SET secret_hash = $1, updated_at = $2 WHERE id = $3', [
-        secretHash,
-        at,
-        id,
-      ])) === 1,
+    setSecretHash: async (id, hash, at) => {
+      const text = 'UPDATE clients SET secret_hash = $1, updated_at = $2 WHERE id = $3'
+      return (await changes(db, text, [hash, at, id])) === 1
+    },
     delete: async (id) => (await changes(db, 'DELETE FROM clients WHERE id = $1', [id])) === 1,
   }
 }

@@ -43,51 +43,41 @@ function blockSql(blocks: Reservation['blocks'], count: string, values: unknown[
  */
 export function countersStore(db: Db): CounterStore {
   const run = async <R>(text: string, values: unknown[]) => (await db.query<R>(text, values)).rows
+  const reserve: CounterStore['reserve'] = async (key, r) => {
+    // The INSERT branch is the first event: allowed unless even one exceeds the limit.
+    if (r.limit !== undefined && r.limit < 1) return null
+    const values: unknown[] = [key, r.windowStart, blockAt(r.blocks, 1), r.expiresAt]
+    // Placeholders can be repeated: the block's parameters are bound once, used twice.
+    const block = blockSql(r.blocks, nextCount, values)
+    const allowed: string[] = []
+    if (!r.ignoreBlock) {
+      const now = param(values, r.now, 'TEXT')
+      allowed.push(`(throttle.blocked_until IS NULL OR throttle.blocked_until <= ${now})`)
+    }
+    if (r.limit !== undefined) {
+      const limit = param(values, r.limit, 'INTEGER')
+      allowed.push(`(throttle.window_start <> excluded.window_start OR throttle.count < ${limit})`)
+    }
+    const rows = await run<{ count: number }>(
+      `${insert} VALUES ($1, $2, 1, CAST($3 AS TEXT), $4)
+       ON CONFLICT (key) DO UPDATE SET
+         count = ${nextCount},
+         window_start = excluded.window_start,
+         blocked_until = (CASE WHEN COALESCE(${block}, '') > COALESCE(throttle.blocked_until, '')
+           THEN ${block} ELSE throttle.blocked_until END),
+         ${laterExpiry}
+       ${allowed.length > 0 ? `WHERE ${allowed.join(' AND ')}` : ''}
+       RETURNING count`,
+      values,
+    )
+    const row = rows[0]
+    return row ? Number(row.count) : null
+  }
   return {
-    async increment(key, windowStart, expiresAt) {
-      const rows = await run<{ count: number }>(
-        `${insert} VALUES ($1, $2, 1, NULL, $3)
-         ON CONFLICT (key) DO UPDATE SET
-           count = ${nextCount},
-           window_start = excluded.window_start,
-           ${laterExpiry}
-         RETURNING count`,
-        [key, windowStart, expiresAt],
-      )
-      return Number(rows[0]?.count ?? 1)
-    },
-    async reserve(key, r) {
-      // The INSERT branch is the first event: allowed unless even one exceeds the limit.
-      if (r.limit !== undefined && r.limit < 1) return null
-      const values: unknown[] = [key, r.windowStart, blockAt(r.blocks, 1), r.expiresAt]
-      // Placeholders can be repeated: the block's parameters are bound once, used twice.
-      const block = blockSql(r.blocks, nextCount, values)
-      const allowed: string[] = []
-      if (!r.ignoreBlock) {
-        const now = param(values, r.now, 'TEXT')
-        allowed.push(`(throttle.blocked_until IS NULL OR throttle.blocked_until <= ${now})`)
-      }
-      if (r.limit !== undefined) {
-        const limit = param(values, r.limit, 'INTEGER')
-        allowed.push(
-          `(throttle.window_start <> excluded.window_start OR throttle.count < ${limit})`,
-        )
-      }
-      const rows = await run<{ count: number }>(
-        `${insert} VALUES ($1, $2, 1, CAST($3 AS TEXT), $4)
-         ON CONFLICT (key) DO UPDATE SET
-           count = ${nextCount},
-           window_start = excluded.window_start,
-           blocked_until = (CASE WHEN COALESCE(${block}, '') > COALESCE(throttle.blocked_until, '')
-             THEN ${block} ELSE throttle.blocked_until END),
-           ${laterExpiry}
-         ${allowed.length > 0 ? `WHERE ${allowed.join(' AND ')}` : ''}
-         RETURNING count`,
-        values,
-      )
-      const row = rows[0]
-      return row ? Number(row.count) : null
-    },
+    // One more event without limit or block (a new window restarts at 1): a reservation.
+    increment: async (key, windowStart, expiresAt) =>
+      (await reserve(key, { windowStart, now: windowStart, expiresAt, ignoreBlock: true })) ?? 1,
+    reserve,
     async release(key, windowStart) {
       await run(
         'UPDATE throttle SET count = count - 1 WHERE key = $1 AND window_start = $2 AND count > 0',

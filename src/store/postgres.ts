@@ -18,11 +18,10 @@ export interface PostgresOptions {
 
 // Codes that mean "try again": serialization failure, deadlock, too many connections, the server
 // shutting down or starting (57P01-57P03), and Node's connection errors.
-const transientCodes = new Set(
-  '40001 40P01 53300 57P01 57P02 57P03 ECONNRESET ECONNREFUSED EPIPE ETIMEDOUT ENOTFOUND'.split(
-    ' ',
-  ),
-)
+const transientCodes = new Set([
+  ...'40001 40P01 53300 57P01 57P02 57P03'.split(' '),
+  ...'ECONNRESET ECONNREFUSED EPIPE ETIMEDOUT ENOTFOUND'.split(' '),
+])
 
 type PgError = { code?: string; constraint?: string; message?: string }
 
@@ -35,13 +34,6 @@ function isTransient(error: unknown): boolean {
   return /Connection terminated unexpectedly|Client has encountered a connection error/.test(
     e.message ?? '',
   )
-}
-
-/** Maps a driver error to the Store's errors: unique violations by column, the rest unavailable. */
-function toStoreError(error: unknown): Error {
-  const e = error as PgError
-  if (e.code === '23505') return uniqueViolation(e.constraint)
-  return new StoreUnavailableError('postgres operation failed', { cause: error })
 }
 
 // The row shape both engines share (see sql.ts), decoded here once for every query of the pool.
@@ -87,7 +79,10 @@ function createPgDriver(url: string, options: PostgresOptions): Db {
           await sleep(50 * (i + 1))
           continue
         }
-        throw toStoreError(error)
+        // The Store's errors: unique violations by column, the rest unavailable.
+        const { code, constraint } = error as PgError
+        if (code === '23505') throw uniqueViolation(constraint)
+        throw new StoreUnavailableError('postgres operation failed', { cause: error })
       }
     }
   }

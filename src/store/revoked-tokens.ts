@@ -17,10 +17,6 @@ export function revokedTokensStore(db: Db): RevokedTokenStore {
          WHERE expires_at < $1 LIMIT $2)`,
         [now, limit],
       ),
-    page: (after, limit) =>
-      revokedTokens.all(db, 'SELECT * FROM revoked_tokens WHERE jti > $1 ORDER BY jti LIMIT $2', [
-        after ?? '',
-        limit,
-      ]),
+    page: (after, limit) => revokedTokens.page(db, 'jti', after, limit),
   }
 }

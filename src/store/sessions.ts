@@ -21,9 +21,9 @@ export function sessionsStore(db: Db): SessionStore {
       const [row] = (await db.query(withUser, [id])).rows
       return row ? { session: sessions.decode(row), user: users.decode(row, 'u_') } : null
     },
-    listForUser: (userId) =>
+    listForUser: (user) =>
       sessions.all(db, 'SELECT * FROM sessions WHERE user_id = $1 ORDER BY created_at DESC, id', [
-        userId,
+        user,
       ]),
     revoke: async (id, at) => (await changes(db, `${revokeWhere} id = $2`, [at, id])) === 1,
     revokeAllForUser: (userId, at, exceptId) =>
@@ -65,19 +65,11 @@ export function sessionsStore(db: Db): SessionStore {
          WHERE revoked_at IS NOT NULL OR idle_expires_at < $1 OR absolute_expires_at < $1 LIMIT $2)`,
         [now, limit],
       ),
-    page: (after, limit) =>
-      sessions.all(db, 'SELECT * FROM sessions WHERE id > $1 ORDER BY id LIMIT $2', [
-        after ?? '',
-        limit,
-      ]),
+    page: (after, limit) => sessions.page(db, 'id', after, limit),
     insertRecord: async (s) => {
       await db.query(sessions.insert, sessions.values(s))
     },
-    pageRefreshTokens: (after, limit) =>
-      refreshTokens.all(db, 'SELECT * FROM refresh_tokens WHERE hash > $1 ORDER BY hash LIMIT $2', [
-        after ?? '',
-        limit,
-      ]),
+    pageRefreshTokens: (after, limit) => refreshTokens.page(db, 'hash', after, limit),
     insertRefreshToken: async (t) => {
       await db.query(refreshTokens.insert, refreshTokens.values(t))
     },

@@ -7,7 +7,7 @@ import { sqliteMigrations } from './migrations/sqlite.js'
 import { revokedTokensStore } from './revoked-tokens.js'
 import { secretsStore, sessionsStore } from './sessions.js'
 import { type Body, type Db, script, sql } from './sql.js'
-import { type SecretChange, type Store, type TableName, tableNames } from './store.js'
+import { type Store, type TableName, tableNames } from './store.js'
 import { usersStore } from './users.js'
 
 /** Applies the engine's pending migrations in one transaction; returns the versions applied. */
@@ -28,18 +28,6 @@ export function* migrate(db: Pick<Db, 'dialect'>): Body<number[]> {
     done.push(m.version)
   }
   return done
-}
-
-function* replaceSecrets(changes: SecretChange[]): Body<number> {
-  let changed = 0
-  for (const c of changes) {
-    const text =
-      c.table === 'signing_keys'
-        ? 'UPDATE signing_keys SET private_jwk = $1 WHERE kid = $2 AND private_jwk = $3'
-        : 'UPDATE server_secrets SET value = $1 WHERE name = $2 AND value = $3'
-    changed += (yield* sql(text, [c.next, c.id, c.expected])).count
-  }
-  return changed
 }
 
 /** The Store over a driver: every table's SQL is written once, in the files it imports. */
@@ -67,7 +55,18 @@ export function sqlStore(db: Db, appliedAtOpen: readonly number[]): Store {
       db.transaction(function* () {
         for (const t of [...tableNames].reverse()) yield* sql(`DELETE FROM ${t}`)
       }),
-    replaceSecrets: (changes) => db.transaction(() => replaceSecrets(changes)),
+    replaceSecrets: (changes) =>
+      db.transaction(function* () {
+        let changed = 0
+        for (const c of changes) {
+          const text =
+            c.table === 'signing_keys'
+              ? 'UPDATE signing_keys SET private_jwk = $1 WHERE kid = $2 AND private_jwk = $3'
+              : 'UPDATE server_secrets SET value = $1 WHERE name = $2 AND value = $3'
+          changed += (yield* sql(text, [c.next, c.id, c.expected])).count
+        }
+        return changed
+      }),
     migrate: () => db.transaction(() => migrate(db)),
     appliedAtOpen,
     close: () => db.close(),

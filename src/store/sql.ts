@@ -7,21 +7,12 @@ import { UniqueViolationError } from './store.js'
  * as numbers.
  */
 
-export type Dialect = 'sqlite' | 'postgres'
 export type Row = Record<string, unknown>
 
 /** A statement's rows (of a SELECT or RETURNING) and how many rows it returned or changed. */
-export interface Result<R = Row> {
-  rows: R[]
-  count: number
-}
-
+export type Result<R = Row> = { rows: R[]; count: number }
 /** One statement of a transaction body; `script`: several statements without parameters. */
-export interface Statement {
-  text: string
-  values: readonly unknown[]
-  script?: boolean
-}
+export type Statement = { text: string; values: readonly unknown[]; script?: boolean }
 
 /**
  * A transaction body: a generator that yields its statements and receives their results. Being
@@ -44,7 +35,7 @@ export function* script(text: string): Body<void> {
 }
 
 export interface Db {
-  readonly dialect: Dialect
+  readonly dialect: 'sqlite' | 'postgres'
   /**
    * Whether a transaction may run again after its COMMIT succeeded (PostgreSQL retries one whose
    * reply was lost): bodies that must not count such a retry as a second call check for it.

@@ -48,9 +48,7 @@ function sqliteDriver(db: Database.Database) {
       statements.set(text, statement)
     }
     const params: Record<number, unknown> = {}
-    values.forEach((v, i) => {
-      params[i + 1] = typeof v === 'boolean' ? Number(v) : v
-    })
+    for (const [i, v] of values.entries()) params[i + 1] = typeof v === 'boolean' ? Number(v) : v
     if (!statement.reader) return { rows: [], count: statement.run(params).changes }
     const rows = statement.all(params) as Row[]
     return { rows, count: rows.length }
@@ -84,9 +82,8 @@ function sqliteDriver(db: Database.Database) {
 export function openSqliteStore(path: string): Store {
   const created = path !== ':memory:' && createPrivately(path)
   const db = new Database(path)
-  db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = NORMAL')
-  db.pragma('busy_timeout = 5000')
+  for (const p of ['journal_mode = WAL', 'synchronous = NORMAL', 'busy_timeout = 5000'])
+    db.pragma(p)
   db.pragma('foreign_keys = ON')
   const driver = sqliteDriver(db)
   const appliedAtOpen = driver.transactionSync(() => migrate(driver))

@@ -3,20 +3,18 @@ import type { SessionRecord, SessionStore, Store, UserRecord, UserStore } from '
 import { TtlCache } from './ttl-cache.js'
 
 /**
- * How one store method meets the cache: `'pass'` passes through (a read, or a write that changes
- * nothing cached); a TtlCache serves the method (a lookup by its first argument) from that cache;
- * a function is a write, called with the write's arguments to forget what it affects, before the
- * write and again after it (so a read that overlapped the write caches nothing).
+ * A rule for every method of `S`, so a method added to the store interface and not classified
+ * here does not compile: no write can pass the cache without forgetting what it changed. A rule
+ * is `'pass'` (a read, or a write that changes nothing cached), a TtlCache that serves the method
+ * (a lookup by its first argument), or, for a write, a function called with the write's
+ * arguments to forget what it affects, before the write and again after it (so a read that
+ * overlapped the write caches nothing).
  */
-export type CacheRule<F> = F extends (...args: infer A) => Promise<infer R>
-  ? 'pass' | TtlCache<R> | ((...args: A) => void)
-  : never
-
-/**
- * A rule for every method of `S`: a method added to the store interface and not classified
- * here does not compile, so no write can pass the cache without forgetting what it changed.
- */
-export type CacheRules<S> = { [K in keyof S]-?: CacheRule<S[K]> }
+export type CacheRules<S> = {
+  [K in keyof S]-?: S[K] extends (...args: infer A) => Promise<infer R>
+    ? 'pass' | TtlCache<R> | ((...args: A) => void)
+    : never
+}
 
 /** `store` with each method wrapped by its rule; methods are looked up on `store` at each call. */
 export function cached<S extends object>(store: S, rules: CacheRules<S>): S {

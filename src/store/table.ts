@@ -35,13 +35,8 @@ const codecs = {
 } as Record<Kind | 'value', [encode: Code, decode: Code]>
 
 type Words<S extends string> = S extends `${infer W} ${infer R}` ? W | Words<R> : S
-/** `S` when its words are exactly the fields of `T`, none missing and none more. */
-type Fields<T, S extends string> = [
-  Exclude<keyof T, Words<S>>,
-  Exclude<Words<S>, keyof T>,
-] extends [never, never]
-  ? S
-  : 'every field of the record, and only those'
+/** The words of `S` that are not fields of `T`, and the fields of `T` that are not words of `S`. */
+type Mismatch<T, S extends string> = Exclude<keyof T, Words<S>> | Exclude<Words<S>, keyof T>
 
 /**
  * The one mapping of table `name` for records `T`, on both engines: `fields` lists every field
@@ -52,7 +47,8 @@ export const table =
   <T>() =>
   <S extends string>(
     name: string,
-    fields: S & Fields<T, S>,
+    fields: S &
+      ([Mismatch<T, S>] extends [never] ? S : 'every field of the record, and only those'),
     kinds: Partial<Record<keyof T, Kind>> = {},
   ) => {
     const columns = fields.split(' ').map((key) => {
@@ -86,6 +82,12 @@ export const table =
       /** The records of the rows `text` returns. */
       all: async (db: Db, text: string, values?: readonly unknown[]) =>
         (await db.query(text, values)).rows.map((row) => mapping.decode(row)),
+      /** For copying: up to `limit` records whose `key` column sorts after `after`, in its order. */
+      page: (db: Db, key: string, after: string | null, limit: number) =>
+        mapping.all(db, `SELECT * FROM ${name} WHERE ${key} > $1 ORDER BY ${key} LIMIT $2`, [
+          after ?? '',
+          limit,
+        ]),
       /** The record of the first row `text` returns, or null. */
       async first(db: Db, text: string, values?: readonly unknown[]) {
         const [row] = (await db.query(text, values)).rows

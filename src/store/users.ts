@@ -40,9 +40,8 @@ export function usersStore(db: Db): UserStore {
   return {
     async create(u) {
       const record = newUserRecord(u)
-      const values = users.values(record)
       try {
-        await insert(values)
+        await insert(users.values(record))
       } catch (error) {
         // A retried insert whose first attempt committed before the connection dropped.
         if (!db.retriesCommitted || !(error instanceof UniqueViolationError)) throw error
@@ -124,8 +123,7 @@ export function usersStore(db: Db): UserStore {
       const keys = new Set(inserted.map((r) => keyOf(r.id, r.username, r.email_canonical)))
       return batch.map((u) => keys.delete(keyOf(u.id, u.username, u.emailCanonical)))
     },
-    page: (after, limit) =>
-      users.all(db, 'SELECT * FROM users WHERE id > $1 ORDER BY id LIMIT $2', [after ?? '', limit]),
+    page: (after, limit) => users.page(db, 'id', after, limit),
     insertRecord: async (u) => {
       await insert(users.values(u))
     },
