@@ -1,13 +1,11 @@
-import { changes, type Db } from './sql.js'
+import { count, type Db, nothing } from './sql.js'
 import type { AuditStore } from './store.js'
 import { auditEvents } from './tables.js'
 
 /** The audit trail part of the store, over either engine. */
 export function auditStore(db: Db): AuditStore {
   return {
-    insert: async (r) => {
-      await db.query(auditEvents.insert, auditEvents.values(r))
-    },
+    insert: (r) => db.query(auditEvents.insert, auditEvents.values(r), nothing),
     list(filter) {
       const values: unknown[] = []
       const conditions = Object.entries({
@@ -25,11 +23,11 @@ export function auditStore(db: Db): AuditStore {
       return auditEvents.all(db, text, values)
     },
     purge: (before, limit) =>
-      changes(
-        db,
+      db.query(
         `DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events
          WHERE at < $1 ORDER BY id LIMIT $2)`,
         [before, limit],
+        count,
       ),
     page: (after, limit) => auditEvents.page(db, 'id', after, limit),
   }

@@ -1,4 +1,4 @@
-import { changes, type Db } from './sql.js'
+import { count, type Db, nothing } from './sql.js'
 import type { CounterStore, Reservation } from './store.js'
 import { throttle } from './tables.js'
 
@@ -14,6 +14,8 @@ const later = (a: string, b: string) =>
   `(CASE WHEN COALESCE(${a}, '') > COALESCE(${b}, '') THEN ${a} ELSE ${b} END)`
 const insert = 'INSERT INTO throttle (key, window_start, count, blocked_until, expires_at)'
 const laterExpiry = `expires_at = ${later('throttle.expires_at', 'excluded.expires_at')}`
+const blockUpsert = `${insert} VALUES ($1, '', 0, $2, $3) ON CONFLICT (key) DO UPDATE SET
+  blocked_until = ${later('throttle.blocked_until', 'excluded.blocked_until')}, ${laterExpiry}`
 
 /** The block the `count`-th event earns under `blocks` (the step with the highest fromCount ≤ count). */
 function blockAt(blocks: Reservation['blocks'], count: number): string | null {
@@ -42,7 +44,6 @@ function blockSql(blocks: Reservation['blocks'], count: string, values: unknown[
  * latest version, and SQLite runs one statement at a time.
  */
 export function countersStore(db: Db): CounterStore {
-  const run = async <R>(text: string, values: unknown[]) => (await db.query<R>(text, values)).rows
   const reserve: CounterStore['reserve'] = async (key, r) => {
     // The INSERT branch is the first event: allowed unless even one exceeds the limit.
     if (r.limit !== undefined && r.limit < 1) return null
@@ -58,7 +59,7 @@ export function countersStore(db: Db): CounterStore {
       const limit = param(values, r.limit, 'INTEGER')
       allowed.push(`(throttle.window_start <> excluded.window_start OR throttle.count < ${limit})`)
     }
-    const rows = await run<{ count: number }>(
+    return db.query(
       `${insert} VALUES ($1, $2, 1, CAST($3 AS TEXT), $4)
        ON CONFLICT (key) DO UPDATE SET
          count = ${nextCount},
@@ -69,45 +70,34 @@ export function countersStore(db: Db): CounterStore {
        ${allowed.length > 0 ? `WHERE ${allowed.join(' AND ')}` : ''}
        RETURNING count`,
       values,
+      ({ rows: [row] }) => (row ? Number(row.count) : null),
     )
-    const row = rows[0]
-    return row ? Number(row.count) : null
   }
   return {
     // One more event without limit or block (a new window restarts at 1): a reservation.
     increment: async (key, windowStart, expiresAt) =>
       (await reserve(key, { windowStart, now: windowStart, expiresAt, ignoreBlock: true })) ?? 1,
     reserve,
-    async release(key, windowStart) {
-      await run(
+    release: (key, windowStart) =>
+      db.query(
         'UPDATE throttle SET count = count - 1 WHERE key = $1 AND window_start = $2 AND count > 0',
         [key, windowStart],
-      )
-    },
+        nothing,
+      ),
     get: (key) => throttle.first(db, 'SELECT * FROM throttle WHERE key = $1', [key]),
-    async block(key, until) {
-      await run(
-        `${insert} VALUES ($1, '', 0, $2, $3)
-         ON CONFLICT (key) DO UPDATE SET
-           blocked_until = ${later('throttle.blocked_until', 'excluded.blocked_until')},
-           ${laterExpiry}`,
-        [key, until, until],
-      )
-    },
-    async reset(key) {
-      await run('DELETE FROM throttle WHERE key = $1', [key])
-    },
+    block: (key, until) => db.query(blockUpsert, [key, until, until], nothing),
+    reset: (key) => db.query('DELETE FROM throttle WHERE key = $1', [key], nothing),
     // The outer condition is re-checked on the row's latest version (PostgreSQL), so a row
     // that a concurrent event just extended survives.
     purge: (now, limit) =>
-      changes(
-        db,
+      db.query(
         `DELETE FROM throttle
          WHERE expires_at < $1 AND (blocked_until IS NULL OR blocked_until <= $1)
            AND key IN (SELECT key FROM throttle WHERE expires_at < $1 LIMIT CAST($2 AS INTEGER))`,
         [now, limit],
+        count,
       ),
-    size: async () =>
-      (await run<{ n: number }>('SELECT count(*) AS n FROM throttle', []))[0]?.n ?? 0,
+    size: () =>
+      db.query('SELECT count(*) AS n FROM throttle', [], ({ rows }) => Number(rows[0]?.n ?? 0)),
   }
 }

@@ -1,4 +1,4 @@
-import { type Db, sql } from './sql.js'
+import { type Db, nothing, sql } from './sql.js'
 import type { SigningKeyStore } from './store.js'
 import { signingKeys } from './tables.js'
 
@@ -13,9 +13,7 @@ export function signingKeysStore(db: Db): SigningKeyStore {
         db,
         'SELECT * FROM signing_keys ORDER BY activates_at DESC, created_at DESC, kid',
       ),
-    insert: async (k) => {
-      await db.query(signingKeys.insert, signingKeys.values(k))
-    },
+    insert: (k) => db.query(signingKeys.insert, signingKeys.values(k), nothing),
     insertIfNoneSince: (k, since) =>
       db.transaction(function* () {
         // PostgreSQL: instances starting together take turns (SQLite runs one writer at a time).

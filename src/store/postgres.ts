@@ -91,7 +91,8 @@ function createPgDriver(url: string, options: PostgresOptions): Db {
   return {
     dialect: 'postgres',
     retriesCommitted: true,
-    query: (text, values = []) => attempt(async () => result(await pool.query(text, [...values]))),
+    query: <T>(text: string, values: readonly unknown[] = [], shape = (r: Result) => r as T) =>
+      attempt(async () => shape(result(await pool.query(text, [...values])))),
     transaction: (body) =>
       attempt(async () => {
         const client = await pool.connect()

@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto'
-import { changes, type Db, sql } from './sql.js'
+import { count, type Db, nothing, one, sql } from './sql.js'
 import type { SecretStore, SessionStore } from './store.js'
 import { refreshTokens, serverSecrets, sessions, users } from './tables.js'
 
 const withUser = `SELECT s.*, ${users.aliased('u')} FROM sessions s
   JOIN users u ON u.id = s.user_id WHERE s.id = $1`
-const revokeWhere = 'UPDATE sessions SET revoked_at = $1 WHERE revoked_at IS NULL AND'
+const revoke = 'UPDATE sessions SET revoked_at = $1 WHERE revoked_at IS NULL AND'
+const revokeOne = `${revoke} id = $2`
+const revokeForUser = `${revoke} user_id = $2 AND id IS DISTINCT FROM $3`
+const revokeForClient = `${revoke} client_id = $2`
+const insertSecret = `${serverSecrets.insert} ON CONFLICT (name) DO NOTHING`
 
 /** The sessions part of the store, over either engine. */
 export function sessionsStore(db: Db): SessionStore {
@@ -17,19 +21,18 @@ export function sessionsStore(db: Db): SessionStore {
         yield* sql(refreshTokens.insert, [firstTokenHash, s.id, s.createdAt, null])
       }),
     findById: (id) => sessions.first(db, 'SELECT * FROM sessions WHERE id = $1', [id]),
-    async findWithUser(id) {
-      const [row] = (await db.query(withUser, [id])).rows
-      return row ? { session: sessions.decode(row), user: users.decode(row, 'u_') } : null
-    },
+    findWithUser: (id) =>
+      db.query(withUser, [id], ({ rows: [row] }) =>
+        row ? { session: sessions.decode(row), user: users.decode(row, 'u_') } : null,
+      ),
     listForUser: (user) =>
       sessions.all(db, 'SELECT * FROM sessions WHERE user_id = $1 ORDER BY created_at DESC, id', [
         user,
       ]),
-    revoke: async (id, at) => (await changes(db, `${revokeWhere} id = $2`, [at, id])) === 1,
+    revoke: (id, at) => db.query(revokeOne, [at, id], one),
     revokeAllForUser: (userId, at, exceptId) =>
-      changes(db, `${revokeWhere} user_id = $2 AND id IS DISTINCT FROM $3`, [at, userId, exceptId]),
-    revokeAllForClient: (clientId, at) =>
-      changes(db, `${revokeWhere} client_id = $2`, [at, clientId]),
+      db.query(revokeForUser, [at, userId, exceptId], count),
+    revokeAllForClient: (clientId, at) => db.query(revokeForClient, [at, clientId], count),
     findRefreshToken: (hash) =>
       refreshTokens.first(db, 'SELECT * FROM refresh_tokens WHERE hash = $1', [hash]),
     rotate(hash, next, at, idle) {
@@ -59,20 +62,16 @@ export function sessionsStore(db: Db): SessionStore {
       })
     },
     purge: (now, limit) =>
-      changes(
-        db,
+      db.query(
         `DELETE FROM sessions WHERE id IN (SELECT id FROM sessions
          WHERE revoked_at IS NOT NULL OR idle_expires_at < $1 OR absolute_expires_at < $1 LIMIT $2)`,
         [now, limit],
+        count,
       ),
     page: (after, limit) => sessions.page(db, 'id', after, limit),
-    insertRecord: async (s) => {
-      await db.query(sessions.insert, sessions.values(s))
-    },
+    insertRecord: (s) => db.query(sessions.insert, sessions.values(s), nothing),
     pageRefreshTokens: (after, limit) => refreshTokens.page(db, 'hash', after, limit),
-    insertRefreshToken: async (t) => {
-      await db.query(refreshTokens.insert, refreshTokens.values(t))
-    },
+    insertRefreshToken: (t) => db.query(refreshTokens.insert, refreshTokens.values(t), nothing),
   }
 }
 
@@ -80,13 +79,11 @@ export function sessionsStore(db: Db): SessionStore {
 export function secretsStore(db: Db): SecretStore {
   return {
     async getOrCreate(name, candidate, at) {
-      await db.query(`${serverSecrets.insert} ON CONFLICT (name) DO NOTHING`, [name, candidate, at])
+      await db.query(insertSecret, [name, candidate, at])
       const select = 'SELECT * FROM server_secrets WHERE name = $1'
       return (await serverSecrets.first(db, select, [name]))?.value ?? candidate
     },
     list: () => serverSecrets.all(db, 'SELECT * FROM server_secrets ORDER BY name'),
-    insert: async (s) => {
-      await db.query(serverSecrets.insert, serverSecrets.values(s))
-    },
+    insert: (s) => db.query(serverSecrets.insert, serverSecrets.values(s), nothing),
   }
 }

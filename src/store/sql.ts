@@ -1,10 +1,9 @@
 import { UniqueViolationError } from './store.js'
 
 /**
- * The one driver interface both engines implement, so each table's SQL is written once. SQL
- * texts use PostgreSQL's `$1 … $n` placeholders, which SQLite reads as named parameters. Values
- * arrive in one row shape on both engines: timestamps as ISO-8601 text, booleans as 1/0, counts
- * as numbers.
+ * The one driver interface both engines implement, so each table's SQL is written once, with
+ * PostgreSQL's `$1 … $n` placeholders (the SQLite driver rewrites them once per text). Values
+ * arrive in one row shape on both engines: ISO-8601 text timestamps, 1/0 booleans, number counts.
  */
 
 export type Row = Record<string, unknown>
@@ -41,8 +40,17 @@ export interface Db {
    * reply was lost): bodies that must not count such a retry as a second call check for it.
    */
   readonly retriesCommitted: boolean
-  /** Runs one statement; fails with UniqueViolationError (naming the column) or StoreUnavailableError. */
+  /**
+   * Runs one statement, and answers its result or what `shape` makes of it (inside the driver: no
+   * extra promise on the hot path). Fails with UniqueViolationError (naming the column) or
+   * StoreUnavailableError.
+   */
   query<R = Row>(text: string, values?: readonly unknown[]): Promise<Result<R>>
+  query<T>(
+    text: string,
+    values: readonly unknown[] | undefined,
+    shape: (r: Result) => T,
+  ): Promise<T>
   /** Runs `body` in one write transaction, feeding each statement's result back; errors as `query`. */
   transaction<T>(body: () => Body<T>): Promise<T>
   close(): Promise<void>
@@ -57,6 +65,7 @@ export const uniqueViolation = (name = '') =>
     name.includes('username') ? 'username' : name.includes('email_canonical') ? 'email' : 'id',
   )
 
-/** How many rows `text` changed (or returned). */
-export const changes = async (db: Db, text: string, values?: readonly unknown[]) =>
-  (await db.query(text, values)).count
+/** Shapes of a result: how many rows it changed (or returned), whether one, nothing. */
+export const count = (r: Result) => r.count
+export const one = (r: Result) => r.count === 1
+export const nothing = (): void => undefined

@@ -30,27 +30,34 @@ function guard<T>(fn: () => T): Promise<T> {
 }
 
 /**
- * The driver over better-sqlite3. Each SQL text is prepared once and its statement reused; `$n`
- * placeholders are SQLite named parameters, bound from `{ n: value }`; booleans bind as 1/0.
- * better-sqlite3 is synchronous: each call is one short indexed statement, so it does not hold
+ * The driver over better-sqlite3. Each SQL text is prepared once and its statement reused;
+ * booleans bind as 1/0. better-sqlite3 is synchronous: each call is one short indexed statement, so it does not hold
  * the event loop long enough to matter (measured in `npm run bench`).
  */
 function sqliteDriver(db: Database.Database) {
-  const statements = new Map<string, Database.Statement>()
+  const statements = new Map<string, { statement: Database.Statement; order: number[] }>()
   const run = ({ text, values, script }: Statement): Result => {
     if (script) {
       db.exec(text)
       return { rows: [], count: 0 }
     }
-    let statement = statements.get(text)
-    if (!statement) {
-      statement = db.prepare(text)
-      statements.set(text, statement)
+    let prepared = statements.get(text)
+    if (!prepared) {
+      // `$n` (outside string literals) becomes `?`, bound by position: cheaper than by name.
+      const order: number[] = []
+      const positional = text.replace(/'(?:[^']|'')*'|\$(\d+)/g, (match, n?: string) => {
+        if (n === undefined) return match
+        order.push(Number(n) - 1)
+        return '?'
+      })
+      prepared = { statement: db.prepare(positional), order }
+      statements.set(text, prepared)
     }
-    const params: Record<number, unknown> = {}
-    for (const [i, v] of values.entries()) params[i + 1] = typeof v === 'boolean' ? Number(v) : v
-    if (!statement.reader) return { rows: [], count: statement.run(params).changes }
-    const rows = statement.all(params) as Row[]
+    const { statement, order } = prepared
+    const params: unknown[] = []
+    for (const i of order) params.push(values[i] === true ? 1 : values[i] === false ? 0 : values[i])
+    if (!statement.reader) return { rows: [], count: statement.run(...params).changes }
+    const rows = statement.all(...params) as Row[]
     return { rows, count: rows.length }
   }
   const transactionSync = <T>(body: () => Body<T>): T =>
@@ -65,8 +72,8 @@ function sqliteDriver(db: Database.Database) {
   return {
     dialect: 'sqlite',
     retriesCommitted: false,
-    query: <R>(text: string, values: readonly unknown[] = []) =>
-      guard(() => run({ text, values }) as Result<R>),
+    query: <T>(text: string, values: readonly unknown[] = [], shape = (r: Result) => r as T) =>
+      guard(() => shape(run({ text, values }))),
     transaction: (body) => guard(() => transactionSync(body)),
     transactionSync,
     close: async () => {

@@ -76,12 +76,15 @@ export const table =
           prefixed.set(prefix, names)
         }
         const record: Record<string, unknown> = {}
-        for (const [i, c] of columns.entries()) record[c.key] = c.decode(row[names[i] as string])
+        for (let i = 0; i < columns.length; i++) {
+          const c = columns[i] as (typeof columns)[number]
+          record[c.key] = c.decode(row[names[i] as string])
+        }
         return record as T
       },
       /** The records of the rows `text` returns. */
-      all: async (db: Db, text: string, values?: readonly unknown[]) =>
-        (await db.query(text, values)).rows.map((row) => mapping.decode(row)),
+      all: (db: Db, text: string, values?: readonly unknown[]) =>
+        db.query(text, values, (r) => r.rows.map((row) => mapping.decode(row))),
       /** For copying: up to `limit` records whose `key` column sorts after `after`, in its order. */
       page: (db: Db, key: string, after: string | null, limit: number) =>
         mapping.all(db, `SELECT * FROM ${name} WHERE ${key} > $1 ORDER BY ${key} LIMIT $2`, [
@@ -89,10 +92,8 @@ export const table =
           limit,
         ]),
       /** The record of the first row `text` returns, or null. */
-      async first(db: Db, text: string, values?: readonly unknown[]) {
-        const [row] = (await db.query(text, values)).rows
-        return row ? mapping.decode(row) : null
-      },
+      first: (db: Db, text: string, values?: readonly unknown[]) =>
+        db.query(text, values, (r) => (r.rows[0] ? mapping.decode(r.rows[0]) : null)),
     }
     return mapping
   }

@@ -1,4 +1,4 @@
-import { type Body, changes, type Db, sql } from './sql.js'
+import { type Body, type Db, one, sql } from './sql.js'
 import { type DeleteOutcome, UniqueViolationError, type UserStore } from './store.js'
 import { decodeList, encodeRoles } from './table.js'
 import { newUserRecord, users } from './tables.js'
@@ -32,9 +32,12 @@ const keyOf = (id: string, username: string, email: string | null) =>
 /** The users part of the store, over either engine. */
 export function usersStore(db: Db): UserStore {
   const q = dialectSql(db.dialect === 'postgres')
-  const one = (column: string, value: string) =>
-    users.first(db, `SELECT * FROM users WHERE ${column} = $1`, [value])
-  const changed = async (text: string, values: unknown[]) => (await changes(db, text, values)) === 1
+  // Texts built once: each call then finds its prepared statement by the same string.
+  const by = (c: string) => [c, `SELECT * FROM users WHERE ${c} = $1`]
+  const texts = Object.fromEntries(['id', 'username', 'email_canonical'].map(by))
+  const find = (column: string, value: string) => users.first(db, texts[column] as string, [value])
+  const insertIgnoring = `${users.insert} ON CONFLICT DO NOTHING`
+  const changed = (text: string, values: unknown[]) => db.query(text, values, one)
   const insert = (values: unknown[]) => db.query(users.insert, values)
 
   return {
@@ -45,13 +48,13 @@ export function usersStore(db: Db): UserStore {
       } catch (error) {
         // A retried insert whose first attempt committed before the connection dropped.
         if (!db.retriesCommitted || !(error instanceof UniqueViolationError)) throw error
-        if ((await one('id', u.id))?.username !== u.username) throw error
+        if ((await find('id', u.id))?.username !== u.username) throw error
       }
       return record
     },
-    findById: (id) => one('id', id),
-    findByUsername: (username) => one('username', username),
-    findByEmail: (email) => one('email_canonical', email),
+    findById: (id) => find('id', id),
+    findByUsername: (username) => find('username', username),
+    findByEmail: (email) => find('email_canonical', email),
     replacePasswordHash: (id, expected, next, at) =>
       changed(
         'UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 AND password_hash = $4',
@@ -86,8 +89,8 @@ export function usersStore(db: Db): UserStore {
       )
       return rows[0]?.cost ?? null
     },
-    anyEnabledWithRole: async (role) =>
-      (await db.query<{ found: number }>(q.anyEnabled, [role])).rows[0]?.found === 1,
+    anyEnabledWithRole: (role) =>
+      db.query(q.anyEnabled, [role], ({ rows }) => rows[0]?.found === 1),
     search: ({ text, afterUsername, limit }) =>
       users.all(db, q.search, [afterUsername ?? '', limit, text?.toLowerCase() || null]),
     async importMany(batch) {
@@ -97,7 +100,7 @@ export function usersStore(db: Db): UserStore {
         return db.transaction(function* () {
           const done: boolean[] = []
           for (const values of rows) {
-            done.push((yield* sql(`${users.insert} ON CONFLICT DO NOTHING`, values)).count === 1)
+            done.push((yield* sql(insertIgnoring, values)).count === 1)
           }
           return done
         })
