@@ -1,17 +1,21 @@
-import type { CounterRecord, CounterStore, Reservation } from './store.js'
+import { count, type Db, nothing } from './sql.js'
+import type { CounterStore, Reservation } from './store.js'
+import { throttle } from './tables.js'
 
-/** Runs one parameterized statement; placeholders are written `?` and translated per engine. */
-export type Run = <R>(sql: string, values: unknown[]) => Promise<R[]>
-
-// Both engines compare ISO-8601 strings of one format (`toISOString`) in time order.
-const text = 'CAST(? AS TEXT)'
-const int = 'CAST(? AS INTEGER)'
+// Both engines compare ISO-8601 strings of one format (`toISOString`) in time order. Parameters
+// are numbered as they are pushed onto `values`.
+const param = (values: unknown[], value: unknown, type: 'TEXT' | 'INTEGER') =>
+  `CAST($${values.push(value)} AS ${type})`
 /** The count after this event: one more in the same window, 1 in a new one. */
 const nextCount =
   '(CASE WHEN throttle.window_start = excluded.window_start THEN throttle.count + 1 ELSE 1 END)'
 /** The later of two times, either of which may be NULL; a block never gets shorter. */
 const later = (a: string, b: string) =>
   `(CASE WHEN COALESCE(${a}, '') > COALESCE(${b}, '') THEN ${a} ELSE ${b} END)`
+const insert = 'INSERT INTO throttle (key, window_start, count, blocked_until, expires_at)'
+const laterExpiry = `expires_at = ${later('throttle.expires_at', 'excluded.expires_at')}`
+const blockUpsert = `${insert} VALUES ($1, '', 0, $2, $3) ON CONFLICT (key) DO UPDATE SET
+  blocked_until = ${later('throttle.blocked_until', 'excluded.blocked_until')}, ${laterExpiry}`
 
 /** The block the `count`-th event earns under `blocks` (the step with the highest fromCount ≤ count). */
 function blockAt(blocks: Reservation['blocks'], count: number): string | null {
@@ -26,10 +30,10 @@ function blockAt(blocks: Reservation['blocks'], count: number): string | null {
 function blockSql(blocks: Reservation['blocks'], count: string, values: unknown[]): string {
   const steps = [...(blocks ?? [])].sort((a, b) => b.fromCount - a.fromCount)
   if (steps.length === 0) return 'NULL'
-  const whens = steps.map((s) => {
-    values.push(s.fromCount, s.until)
-    return `WHEN ${count} >= ${int} THEN ${text}`
-  })
+  const whens = steps.map(
+    (s) =>
+      `WHEN ${count} >= ${param(values, s.fromCount, 'INTEGER')} THEN ${param(values, s.until, 'TEXT')}`,
+  )
   return `(CASE ${whens.join(' ')} END)`
 }
 
@@ -39,107 +43,61 @@ function blockSql(blocks: Reservation['blocks'], count: string, values: unknown[
  * statement each: on PostgreSQL the conflicting row is locked and the WHERE re-read on its
  * latest version, and SQLite runs one statement at a time.
  */
-export function counterStore(run: Run): CounterStore {
+export function countersStore(db: Db): CounterStore {
+  const reserve: CounterStore['reserve'] = async (key, r) => {
+    // The INSERT branch is the first event: allowed unless even one exceeds the limit.
+    if (r.limit !== undefined && r.limit < 1) return null
+    const values: unknown[] = [key, r.windowStart, blockAt(r.blocks, 1), r.expiresAt]
+    // Placeholders can be repeated: the block's parameters are bound once, used twice.
+    const block = blockSql(r.blocks, nextCount, values)
+    const allowed: string[] = []
+    if (!r.ignoreBlock) {
+      const now = param(values, r.now, 'TEXT')
+      allowed.push(`(throttle.blocked_until IS NULL OR throttle.blocked_until <= ${now})`)
+    }
+    if (r.limit !== undefined) {
+      const limit = param(values, r.limit, 'INTEGER')
+      allowed.push(`(throttle.window_start <> excluded.window_start OR throttle.count < ${limit})`)
+    }
+    return db.query(
+      `${insert} VALUES ($1, $2, 1, CAST($3 AS TEXT), $4)
+       ON CONFLICT (key) DO UPDATE SET
+         count = ${nextCount},
+         window_start = excluded.window_start,
+         blocked_until = (CASE WHEN COALESCE(${block}, '') > COALESCE(throttle.blocked_until, '')
+           THEN ${block} ELSE throttle.blocked_until END),
+         ${laterExpiry}
+       ${allowed.length > 0 ? `WHERE ${allowed.join(' AND ')}` : ''}
+       RETURNING count`,
+      values,
+      ({ rows: [row] }) => (row ? Number(row.count) : null),
+    )
+  }
   return {
-    async increment(key, windowStart, expiresAt) {
-      const rows = await run<{ count: number | string }>(
-        `INSERT INTO throttle (key, window_start, count, blocked_until, expires_at)
-         VALUES (?, ?, 1, NULL, ?)
-         ON CONFLICT (key) DO UPDATE SET
-           count = ${nextCount},
-           window_start = excluded.window_start,
-           expires_at = ${later('throttle.expires_at', 'excluded.expires_at')}
-         RETURNING count`,
-        [key, windowStart, expiresAt],
-      )
-      return Number(rows[0]?.count ?? 1)
-    },
-    async reserve(key, r) {
-      // The INSERT branch is the first event: allowed unless even one exceeds the limit.
-      if (r.limit !== undefined && r.limit < 1) return null
-      const values: unknown[] = [key, r.windowStart, blockAt(r.blocks, 1), r.expiresAt]
-      const block = (repeat: number) => {
-        const parts: string[] = []
-        for (let i = 0; i < repeat; i++) parts.push(blockSql(r.blocks, nextCount, values))
-        return parts
-      }
-      const [b1, b2] = block(2) as [string, string]
-      const allowed: string[] = []
-      if (!r.ignoreBlock) {
-        allowed.push(`(throttle.blocked_until IS NULL OR throttle.blocked_until <= ${text})`)
-        values.push(r.now)
-      }
-      if (r.limit !== undefined) {
-        allowed.push(`(throttle.window_start <> excluded.window_start OR throttle.count < ${int})`)
-        values.push(r.limit)
-      }
-      const rows = await run<{ count: number | string }>(
-        `INSERT INTO throttle (key, window_start, count, blocked_until, expires_at)
-         VALUES (?, ?, 1, ${text}, ?)
-         ON CONFLICT (key) DO UPDATE SET
-           count = ${nextCount},
-           window_start = excluded.window_start,
-           blocked_until = (CASE WHEN COALESCE(${b1}, '') > COALESCE(throttle.blocked_until, '')
-             THEN ${b2} ELSE throttle.blocked_until END),
-           expires_at = ${later('throttle.expires_at', 'excluded.expires_at')}
-         ${allowed.length > 0 ? `WHERE ${allowed.join(' AND ')}` : ''}
-         RETURNING count`,
-        values,
-      )
-      const row = rows[0]
-      return row ? Number(row.count) : null
-    },
-    async release(key, windowStart) {
-      await run(
-        'UPDATE throttle SET count = count - 1 WHERE key = ? AND window_start = ? AND count > 0',
+    // One more event without limit or block (a new window restarts at 1): a reservation.
+    increment: async (key, windowStart, expiresAt) =>
+      (await reserve(key, { windowStart, now: windowStart, expiresAt, ignoreBlock: true })) ?? 1,
+    reserve,
+    release: (key, windowStart) =>
+      db.query(
+        'UPDATE throttle SET count = count - 1 WHERE key = $1 AND window_start = $2 AND count > 0',
         [key, windowStart],
-      )
-    },
-    async get(key) {
-      const rows = await run<{
-        window_start: string
-        count: number | string
-        blocked_until: string | null
-        expires_at: string
-      }>('SELECT window_start, count, blocked_until, expires_at FROM throttle WHERE key = ?', [key])
-      const row = rows[0]
-      if (!row) return null
-      const record: CounterRecord = {
-        windowStart: row.window_start,
-        count: Number(row.count),
-        blockedUntil: row.blocked_until,
-        expiresAt: row.expires_at,
-      }
-      return record
-    },
-    async block(key, until) {
-      await run(
-        `INSERT INTO throttle (key, window_start, count, blocked_until, expires_at)
-         VALUES (?, '', 0, ?, ?)
-         ON CONFLICT (key) DO UPDATE SET
-           blocked_until = ${later('throttle.blocked_until', 'excluded.blocked_until')},
-           expires_at = ${later('throttle.expires_at', 'excluded.expires_at')}`,
-        [key, until, until],
-      )
-    },
-    async reset(key) {
-      await run('DELETE FROM throttle WHERE key = ?', [key])
-    },
-    async purge(now, limit) {
-      // The outer condition is re-checked on the row's latest version (PostgreSQL), so a row
-      // that a concurrent event just extended survives.
-      const rows = await run<{ key: string }>(
+        nothing,
+      ),
+    get: (key) => throttle.first(db, 'SELECT * FROM throttle WHERE key = $1', [key]),
+    block: (key, until) => db.query(blockUpsert, [key, until, until], nothing),
+    reset: (key) => db.query('DELETE FROM throttle WHERE key = $1', [key], nothing),
+    // The outer condition is re-checked on the row's latest version (PostgreSQL), so a row
+    // that a concurrent event just extended survives.
+    purge: (now, limit) =>
+      db.query(
         `DELETE FROM throttle
-         WHERE expires_at < ? AND (blocked_until IS NULL OR blocked_until <= ?)
-           AND key IN (SELECT key FROM throttle WHERE expires_at < ? LIMIT ${int})
-         RETURNING key`,
-        [now, now, now, limit],
-      )
-      return rows.length
-    },
-    async size() {
-      const rows = await run<{ n: number | string }>('SELECT count(*) AS n FROM throttle', [])
-      return Number(rows[0]?.n ?? 0)
-    },
+         WHERE expires_at < $1 AND (blocked_until IS NULL OR blocked_until <= $1)
+           AND key IN (SELECT key FROM throttle WHERE expires_at < $1 LIMIT CAST($2 AS INTEGER))`,
+        [now, limit],
+        count,
+      ),
+    size: () =>
+      db.query('SELECT count(*) AS n FROM throttle', [], ({ rows }) => Number(rows[0]?.n ?? 0)),
   }
 }

@@ -1,150 +1,133 @@
-import { counterStore } from './counters.js'
-import { postgresMigrations } from './migrations/postgres.js'
-import { createPgDriver, type PostgresOptions } from './pg-driver.js'
-import { type KeyRow, toKey } from './pg-rows.js'
-import { postgresAudit } from './postgres-audit.js'
-import { postgresClients } from './postgres-clients.js'
-import { postgresRevokedTokens } from './postgres-revoked-tokens.js'
-import { postgresSecrets, postgresSessions } from './postgres-sessions.js'
-import { postgresUsers } from './postgres-users.js'
-import { type SigningKeyRecord, type Store, type TableName, tableNames } from './store.js'
+import { setTimeout as sleep } from 'node:timers/promises'
+import pg from 'pg'
+import { type Db, type Result, uniqueViolation } from './sql.js'
+import { sqlStore } from './sql-store.js'
+import { type Store, StoreUnavailableError } from './store.js'
 
-// Any constant works; it only has to be the same for every instance running migrations.
-const migrationLock = 7_345_129
+export interface PostgresOptions {
+  poolSize: number
+  /** Bound on waiting for a connection, and on one statement, in milliseconds. */
+  timeoutMs: number
+  /**
+   * Test-only fault injection: called after each transaction's COMMIT succeeded. Throwing from
+   * it acts like a connection lost before the COMMIT's reply arrived: the transaction is then
+   * retried although it committed, which is what the store's transactions must survive.
+   */
+  afterCommit?: () => void
+}
 
-const insertKey = `INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk, created_at,
-  retired_at, activates_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`
-const keyValues = (k: SigningKeyRecord) => [
-  k.kid,
-  k.alg,
-  k.publicJwk,
-  k.privateJwk,
-  k.createdAt,
-  k.retiredAt,
-  k.activatesAt,
-]
+// Codes that mean "try again": serialization failure, deadlock, too many connections, the server
+// shutting down or starting (57P01-57P03), and Node's connection errors.
+const transientCodes = new Set([
+  ...'40001 40P01 53300 57P01 57P02 57P03'.split(' '),
+  ...'ECONNRESET ECONNREFUSED EPIPE ETIMEDOUT ENOTFOUND'.split(' '),
+])
+
+type PgError = { code?: string; constraint?: string; message?: string }
+
+/** True when retrying the same statement may succeed. */
+function isTransient(error: unknown): boolean {
+  const e = error as PgError
+  // 08xxx: connection exceptions.
+  if (e.code && (transientCodes.has(e.code) || e.code.startsWith('08'))) return true
+  // A timeout is not transient here: retrying it would multiply the documented wait.
+  return /Connection terminated unexpectedly|Client has encountered a connection error/.test(
+    e.message ?? '',
+  )
+}
+
+// The row shape both engines share (see sql.ts), decoded here once for every query of the pool.
+const { builtins, getTypeParser } = pg.types
+const parseDate = getTypeParser(builtins.TIMESTAMPTZ) as (text: string) => Date
+const parsers = new Map<number, (text: string) => unknown>([
+  [builtins.TIMESTAMPTZ, (text) => parseDate(text).toISOString()],
+  [builtins.BOOL, (text) => (text === 't' ? 1 : 0)],
+  [builtins.INT8, Number],
+])
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    parsers.get(oid) ?? getTypeParser(oid, format)) as typeof getTypeParser,
+}
 
 /**
- * Opens the PostgreSQL store over a connection pool. Failures follow createPgDriver: transient
- * ones retried, the rest StoreUnavailableError (HTTP 503), unique violations naming their column.
+ * The driver over a connection pool. Calls retry transient failures (connection reset or
+ * refused, serialization failure, deadlock, server restarting) twice with a short backoff, and
+ * map every other failure, or the last one, to the Store's errors. A timeout is not retried, so
+ * a request waits at most one connection timeout plus one statement timeout plus the backoff.
  */
-export function openPostgresStore(url: string, options: PostgresOptions): Store {
-  const driver = createPgDriver(url, options)
-  const { query, transaction } = driver
+function createPgDriver(url: string, options: PostgresOptions): Db {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize,
+    connectionTimeoutMillis: options.timeoutMs,
+    query_timeout: options.timeoutMs,
+    // The server also gives up, so an abandoned statement does not keep running there.
+    statement_timeout: options.timeoutMs,
+    idleTimeoutMillis: 30_000,
+    types,
+  })
+  // An idle client losing its connection (e.g. the server restarting) must not crash the
+  // process; the next checkout opens a fresh connection.
+  pool.on('error', () => {})
 
-  const migrate = () =>
-    transaction(async (client) => {
-      // Instances starting together take turns; the loser finds the work done.
-      await client.query('SELECT pg_advisory_xact_lock($1)', [migrationLock])
-      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-        version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)`)
-      const { rows } = await client.query<{ version: number }>(
-        'SELECT version FROM schema_migrations',
-      )
-      const applied = new Set(rows.map((r) => r.version))
-      const done: number[] = []
-      for (const m of postgresMigrations) {
-        if (applied.has(m.version)) continue
-        await client.query(m.sql)
-        await client.query('INSERT INTO schema_migrations VALUES ($1, $2, now())', [
-          m.version,
-          m.name,
-        ])
-        done.push(m.version)
+  async function attempt<T>(fn: () => Promise<T>): Promise<T> {
+    for (let i = 0; ; i++) {
+      try {
+        return await fn()
+      } catch (error) {
+        if (i < 2 && isTransient(error)) {
+          await sleep(50 * (i + 1))
+          continue
+        }
+        // The Store's errors: unique violations by column, the rest unavailable.
+        const { code, constraint } = error as PgError
+        if (code === '23505') throw uniqueViolation(constraint)
+        throw new StoreUnavailableError('postgres operation failed', { cause: error })
       }
-      return done
-    })
+    }
+  }
+  const result = <R>(r: pg.QueryResult): Result<R> => ({ rows: r.rows, count: r.rowCount ?? 0 })
 
   return {
-    engine: 'postgres',
-    users: postgresUsers(driver),
-    signingKeys: {
-      list: async () =>
-        (
-          await query<KeyRow>(
-            'SELECT * FROM signing_keys ORDER BY activates_at DESC, created_at DESC, kid',
-          )
-        ).rows.map(toKey),
-      insert: async (k) => {
-        await query(insertKey, keyValues(k))
-      },
-      insertIfNoneSince: (k, since) =>
-        transaction(async (client) => {
-          await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
-            migrationLock,
-            k.alg,
-          ])
-          const result = await client.query(
-            `INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk, created_at, retired_at,
-             activates_at) SELECT $1, $2, $3, $4, $5, NULL, $6
-             WHERE NOT EXISTS (SELECT 1 FROM signing_keys
-               WHERE alg = $2 AND retired_at IS NULL AND activates_at >= $7)`,
-            [k.kid, k.alg, k.publicJwk, k.privateJwk, k.createdAt, k.activatesAt, since],
-          )
-          return result.rowCount === 1
-        }),
-      revoke: (kid, at, successor) =>
-        transaction(async (client) => {
-          const revoked = await client.query(
-            `UPDATE signing_keys SET retired_at = $1, private_jwk = NULL
-             WHERE kid = $2 AND retired_at IS NULL`,
-            [at, kid],
-          )
-          if (revoked.rowCount !== 1) {
-            // A retry of this very call whose COMMIT succeeded but whose reply was lost: the key
-            // is revoked at this call's own time (and its successor stored). Say so, so the CLI
-            // reports the revocation and audits it, instead of "no unrevoked signing key".
-            const own = await client.query(
-              `SELECT 1 FROM signing_keys WHERE kid = $1 AND retired_at = $2
-               AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM signing_keys WHERE kid = $3))`,
-              [kid, at, successor?.kid ?? null],
-            )
-            return own.rowCount === 1
+    dialect: 'postgres',
+    retriesCommitted: true,
+    query: <T>(text: string, values: readonly unknown[] = [], shape = (r: Result) => r as T) =>
+      attempt(async () => shape(result(await pool.query(text, [...values])))),
+    transaction: (body) =>
+      attempt(async () => {
+        const client = await pool.connect()
+        let failure: Error | undefined
+        try {
+          await client.query('BEGIN')
+          const steps = body()
+          let step = steps.next()
+          while (!step.done) {
+            const { text, values, script } = step.value
+            step = steps.next(result(await client.query(text, script ? undefined : [...values])))
           }
-          if (successor) await client.query(insertKey, keyValues(successor))
-          return true
-        }),
-    },
-    replaceSecrets: (changes) =>
-      transaction(async (client) => {
-        let changed = 0
-        for (const c of changes) {
-          const sql =
-            c.table === 'signing_keys'
-              ? 'UPDATE signing_keys SET private_jwk = $1 WHERE kid = $2 AND private_jwk = $3'
-              : 'UPDATE server_secrets SET value = $1 WHERE name = $2 AND value = $3'
-          changed += (await client.query(sql, [c.next, c.id, c.expected])).rowCount ?? 0
+          await client.query('COMMIT')
+          options.afterCommit?.()
+          return step.value
+        } catch (error) {
+          failure = error as Error
+          await client.query('ROLLBACK').catch(() => {})
+          throw error
+        } finally {
+          // A client that failed mid-transaction is discarded, not returned to the pool.
+          client.release(failure)
         }
-        return changed
       }),
-    async counts() {
-      const entries = await Promise.all(
-        tableNames.map(async (t) => {
-          const { rows } = await query<{ n: string }>(`SELECT count(*) AS n FROM ${t}`)
-          return [t, Number(rows[0]?.n ?? 0)] as const
-        }),
-      )
-      return Object.fromEntries(entries) as Record<TableName, number>
+    close: async () => {
+      if (!pool.ended) await pool.end()
     },
-    clear: () =>
-      transaction(async (client) => {
-        await client.query(`TRUNCATE ${[...tableNames].reverse().join(', ')}`)
-      }),
-    sessions: postgresSessions(driver),
-    counters: counterStore(async <R>(sql: string, values: unknown[]) => {
-      let n = 0
-      const text = sql.replace(/\?/g, () => `$${++n}`)
-      return (await query(text, values)).rows as R[]
-    }),
-    secrets: postgresSecrets(driver),
-    clients: postgresClients(driver),
-    audit: postgresAudit(driver),
-    revokedTokens: postgresRevokedTokens(driver),
-    ping: async () => {
-      await query('SELECT 1')
-    },
-    migrate,
-    appliedAtOpen: [],
-    close: () => driver.close(),
   }
+}
+
+/**
+ * Opens the PostgreSQL store over a connection pool, without migrating it (`openStore` does).
+ * Failures follow createPgDriver: transient ones retried, the rest StoreUnavailableError (HTTP
+ * 503), unique violations naming their column.
+ */
+export function openPostgresStore(url: string, options: PostgresOptions): Store {
+  return sqlStore(createPgDriver(url, options), [])
 }

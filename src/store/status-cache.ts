@@ -2,17 +2,44 @@ import type { Clock } from '../clock.js'
 import type { SessionRecord, SessionStore, Store, UserRecord, UserStore } from './store.js'
 import { TtlCache } from './ttl-cache.js'
 
-/** Runs `write` with the cache entries it affects forgotten before and after it. */
-async function around<R>(forget: () => void, write: () => Promise<R>): Promise<R> {
-  forget()
-  try {
-    return await write()
-  } finally {
-    forget()
-  }
+/**
+ * A rule for every method of `S`, so a method added to the store interface and not classified
+ * here does not compile: no write can pass the cache without forgetting what it changed. A rule
+ * is `'pass'` (a read, or a write that changes nothing cached), a TtlCache that serves the method
+ * (a lookup by its first argument), or, for a write, a function called with the write's
+ * arguments to forget what it affects, before the write and again after it (so a read that
+ * overlapped the write caches nothing).
+ */
+export type CacheRules<S> = {
+  [K in keyof S]-?: S[K] extends (...args: infer A) => Promise<infer R>
+    ? 'pass' | TtlCache<R> | ((...args: A) => void)
+    : never
 }
 
-type SessionWithUser = { session: SessionRecord; user: UserRecord } | null
+/** `store` with each method wrapped by its rule; methods are looked up on `store` at each call. */
+export function cached<S extends object>(store: S, rules: CacheRules<S>): S {
+  type Fn = (...args: unknown[]) => Promise<unknown>
+  const call = (name: string, args: unknown[]) =>
+    ((store as Record<string, Fn>)[name] as Fn)(...args)
+  const wrapped: Record<string, unknown> = {}
+  for (const [name, rule] of Object.entries(rules as Record<string, unknown>)) {
+    if (rule === 'pass') wrapped[name] = (...args: unknown[]) => call(name, args)
+    else if (rule instanceof TtlCache) {
+      wrapped[name] = (key: string) => rule.get(key, () => call(name, [key]))
+    } else {
+      const forget = rule as (...args: unknown[]) => void
+      wrapped[name] = async (...args: unknown[]) => {
+        forget(...args)
+        try {
+          return await call(name, args)
+        } finally {
+          forget(...args)
+        }
+      }
+    }
+  }
+  return wrapped as S
+}
 
 /**
  * Wraps a store so the lookups every protected request makes (`sessions.findWithUser`, and
@@ -27,101 +54,59 @@ export function withStatusCache(store: Store, clock: Clock, ttlMs: number): Stor
   const userCache = new TtlCache<UserRecord | null>(now, ttlMs)
   const sessionCache = new TtlCache<SessionRecord | null>(now, ttlMs)
   // Keyed by session id. Any user write clears it whole: writes are rare, reads constant.
-  const pairCache = new TtlCache<SessionWithUser>(now, ttlMs)
+  const pairCache = new TtlCache<{ session: SessionRecord; user: UserRecord } | null>(now, ttlMs)
   const forgetUser = (id: string) => {
     userCache.forget(id)
-    pairCache.forgetAll()
-  }
-  const forgetUsers = () => {
-    userCache.forgetAll()
     pairCache.forgetAll()
   }
   const forgetSession = (id: string) => {
     sessionCache.forget(id)
     pairCache.forget(id)
   }
-  const forgetSessions = () => {
-    sessionCache.forgetAll()
-    pairCache.forgetAll()
-  }
-  const u = store.users
-  const s = store.sessions
-  const users: UserStore = {
-    ...u,
-    findById: (id) => userCache.get(id, (key) => u.findById(key)),
-    create: (user) =>
-      around(
-        () => forgetUser(user.id),
-        () => u.create(user),
-      ),
-    insertRecord: (user) =>
-      around(
-        () => forgetUser(user.id),
-        () => u.insertRecord(user),
-      ),
-    replacePasswordHash: (id, expected, next, at) =>
-      around(
-        () => forgetUser(id),
-        () => u.replacePasswordHash(id, expected, next, at),
-      ),
-    setDisabled: (id, disabled, at) =>
-      around(
-        () => forgetUser(id),
-        () => u.setDisabled(id, disabled, at),
-      ),
-    setRoles: (id, roles, at) =>
-      around(
-        () => forgetUser(id),
-        () => u.setRoles(id, roles, at),
-      ),
+  const forgetAll =
+    (...caches: TtlCache<unknown>[]) =>
+    () => {
+      for (const cache of caches) cache.forgetAll()
+    }
+  const forgetUsers = forgetAll(userCache, pairCache)
+  const forgetSessions = forgetAll(sessionCache, pairCache)
+  const forgetEverything = forgetAll(userCache, sessionCache, pairCache)
+  const users = cached<UserStore>(store.users, {
+    findById: userCache,
+    findByUsername: 'pass',
+    findByEmail: 'pass',
+    maxLegacyCost: 'pass',
+    search: 'pass',
+    anyEnabledWithRole: 'pass',
+    page: 'pass',
+    create: (user) => forgetUser(user.id),
+    insertRecord: (user) => forgetUser(user.id),
+    replacePasswordHash: forgetUser,
+    setDisabled: forgetUser,
+    setRoles: forgetUser,
     // Any id may be among the batch, including ids cached as missing.
-    importMany: (batch) => around(forgetUsers, () => u.importMany(batch)),
+    importMany: forgetUsers,
     // Deleting a user also deletes its sessions (cascade).
-    delete: (id) =>
-      around(
-        () => {
-          forgetUser(id)
-          forgetSessions()
-        },
-        () => u.delete(id),
-      ),
-    deleteUnlessLastHolder: (id, roles) =>
-      around(
-        () => {
-          forgetUser(id)
-          forgetSessions()
-        },
-        () => u.deleteUnlessLastHolder(id, roles),
-      ),
-  }
-  const sessions: SessionStore = {
-    ...s,
-    findById: (id) => sessionCache.get(id, (key) => s.findById(key)),
-    findWithUser: (id) => pairCache.get(id, (key) => s.findWithUser(key)),
-    revoke: (id, at) =>
-      around(
-        () => forgetSession(id),
-        () => s.revoke(id, at),
-      ),
-    revokeAllForUser: (userId, at, exceptId) =>
-      around(forgetSessions, () => s.revokeAllForUser(userId, at, exceptId)),
-    revokeAllForClient: (clientId, at) =>
-      around(forgetSessions, () => s.revokeAllForClient(clientId, at)),
-    rotate: (hash, next, at, idle) => around(forgetSessions, () => s.rotate(hash, next, at, idle)),
-    insertRecord: (session) =>
-      around(
-        () => forgetSession(session.id),
-        () => s.insertRecord(session),
-      ),
-    purge: (at, limit) => around(forgetSessions, () => s.purge(at, limit)),
-  }
-  const clear = () =>
-    around(
-      () => {
-        forgetUsers()
-        forgetSessions()
-      },
-      () => store.clear(),
-    )
+    delete: forgetEverything,
+    deleteUnlessLastHolder: forgetEverything,
+  })
+  const sessions = cached<SessionStore>(store.sessions, {
+    findById: sessionCache,
+    findWithUser: pairCache,
+    listForUser: 'pass',
+    findRefreshToken: 'pass',
+    page: 'pass',
+    pageRefreshTokens: 'pass',
+    // Refresh tokens are not cached.
+    insertRefreshToken: 'pass',
+    create: (session) => forgetSession(session.id),
+    revoke: forgetSession,
+    revokeAllForUser: forgetSessions,
+    revokeAllForClient: forgetSessions,
+    rotate: forgetSessions,
+    insertRecord: (session) => forgetSession(session.id),
+    purge: forgetSessions,
+  })
+  const { clear } = cached<Pick<Store, 'clear'>>(store, { clear: forgetEverything })
   return { ...store, users, sessions, clear }
 }

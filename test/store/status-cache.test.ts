@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ManualClock } from '../../src/clock.js'
 import { openSqliteStore } from '../../src/store/sqlite.js'
-import { withStatusCache } from '../../src/store/status-cache.js'
+import { type CacheRules, withStatusCache } from '../../src/store/status-cache.js'
 import type { NewUser } from '../../src/store/store.js'
 
 const alice: NewUser = {
@@ -127,5 +127,44 @@ describe('the status cache', () => {
     const { raw } = setup()
     t.after(() => raw.close())
     assert.equal(withStatusCache(raw, new ManualClock(), 0), raw)
+  })
+
+  it('sees its own new session at once, even one looked up before it existed', async (t) => {
+    const { raw, cached } = setup()
+    t.after(() => raw.close())
+    await cached.users.create(alice)
+    assert.equal(await cached.sessions.findById('s2'), null, 'cached as missing')
+    assert.equal(await cached.sessions.findWithUser('s2'), null, 'cached as missing')
+    await cached.sessions.create(
+      {
+        id: 's2',
+        userId: alice.id,
+        clientId: 'app',
+        scope: '',
+        ip: null,
+        userAgent: null,
+        createdAt: 'now',
+        lastUsedAt: 'now',
+        idleExpiresAt: 'later',
+        absoluteExpiresAt: 'later',
+        revokedAt: null,
+      },
+      null,
+    )
+    assert.equal((await cached.sessions.findById('s2'))?.id, 's2')
+    assert.equal((await cached.sessions.findWithUser('s2'))?.user.id, alice.id)
+  })
+
+  it('wraps every method of the user and session stores, and each by its rule only', (t) => {
+    const { raw, cached } = setup()
+    t.after(() => raw.close())
+    assert.deepEqual(Object.keys(cached.users).sort(), Object.keys(raw.users).sort())
+    assert.deepEqual(Object.keys(cached.sessions).sort(), Object.keys(raw.sessions).sort())
+    // A method the rules do not classify is a compile error (checked by `npm run typecheck`).
+    type Two = { read(id: string): Promise<null>; write(id: string): Promise<void> }
+    // @ts-expect-error: `write` has no rule
+    const missing: CacheRules<Two> = { read: 'pass' }
+    const complete: CacheRules<Two> = { read: 'pass', write: (id) => void id }
+    assert.notDeepEqual(Object.keys(missing), Object.keys(complete))
   })
 })

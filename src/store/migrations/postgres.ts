@@ -120,8 +120,7 @@ export const postgresMigrations: Migration[] = [
   {
     version: 6,
     name: 'index of legacy bcrypt hashes',
-    // Servers re-read the highest legacy cost every few seconds (equal-time failure padding for
-    // hashes imported while they run): this keeps that an index scan of the legacy rows only.
+    // As in sqlite.ts: keeps re-reading the highest legacy cost an index scan.
     sql: `CREATE INDEX users_legacy_hash ON users (password_hash) WHERE password_hash LIKE '$2%';`,
   },
   {
@@ -153,9 +152,7 @@ export const postgresMigrations: Migration[] = [
   {
     version: 9,
     name: 'throttle counter expiry',
-    // When a counter's window and block have both passed, housekeeping deletes its row: an attack
-    // with random usernames must not grow the table without bound. Rows from before this
-    // migration expire at their block (or at once).
+    // As in sqlite.ts: housekeeping deletes a counter once its window and block have passed.
     sql: `
       ALTER TABLE throttle ADD COLUMN expires_at TEXT NOT NULL DEFAULT '';
       UPDATE throttle SET expires_at = blocked_until WHERE blocked_until IS NOT NULL;
