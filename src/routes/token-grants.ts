@@ -66,7 +66,7 @@ export function tokenGrants(services: Services): Record<string, Grant> {
     if (pass === undefined) throw invalidRequest('"password" is required')
     const requested = present(form.scope)
     // Scopes nobody could have are refused before any password work.
-    grantScopes(requested, { offered: config.scopes, allowed: client.scopes, defaults: [] })
+    grantScopes(requested, { offered: config.scopes.offered, allowed: client.scopes, defaults: [] })
     const throttled = config.limits.enabled
     // The lookup is cheap and looks the same for every login; the throttle then counts every
     // spelling of one account together, and unknown logins by their canonical text.
@@ -107,9 +107,9 @@ export function tokenGrants(services: Services): Record<string, Grant> {
     const { user } = result
     const deviceToken = await attempt?.succeeded()
     const scope = grantScopes(requested, {
-      offered: config.scopes,
+      offered: config.scopes.offered,
       allowed: userScopes(config.roles, user, client),
-      defaults: config.defaultScopes,
+      defaults: config.scopes.defaults,
     })
     // RFC 6749 §5.1: the refresh token is optional; a client that may not use the refresh_token
     // grant gets none (its session still carries the access tokens' sid).
@@ -120,7 +120,7 @@ export function tokenGrants(services: Services): Record<string, Grant> {
       { ip: request.ip, userAgent: userAgentOf(request) },
       client.grantTypes.includes('refresh_token')
         ? { refreshToken: true }
-        : { refreshToken: false, lifetimeSeconds: config.accessTokenTtlSeconds },
+        : { refreshToken: false, lifetimeSeconds: config.tokens.ttlSeconds },
     )
     await audit.record({
       type: 'login.success',
@@ -161,7 +161,7 @@ export function tokenGrants(services: Services): Record<string, Grant> {
     // The built-in scopes act on a user's own account; a token with no user never carries them.
     const allowed = client.scopes.filter((s) => !(builtinScopes as readonly string[]).includes(s))
     const scope = grantScopes(present(form.scope), {
-      offered: config.scopes,
+      offered: config.scopes.offered,
       allowed,
       defaults: allowed,
     })

@@ -70,7 +70,8 @@ export function tokenRoutes(services: Services): FastifyPluginAsyncTypebox {
     const client = await authenticateClient(request, form)
     if (client) return client
     if (grantType === 'client_credentials') throw clientFailed('client authentication required')
-    if (config.requireClient) throw clientFailed('this server requires client authentication')
+    if (config.clients.requireClient)
+      throw clientFailed('this server requires client authentication')
     return services.clients.builtin
   }
 
@@ -101,7 +102,7 @@ export function tokenRoutes(services: Services): FastifyPluginAsyncTypebox {
         if (!grant)
           throw new ApiError('unsupported_grant_type', `grant_type "${grantType}" is not supported`)
         const client = await callingClient(request, form, grantType)
-        if (config.requireClient && client.id === config.clientId) {
+        if (config.clients.requireClient && client.id === config.clients.builtinId) {
           throw clientFailed('this server requires a registered client')
         }
         if (!client.grantTypes.includes(grantType)) {
