@@ -1,5 +1,15 @@
 import { builtinScopes, parseRoles, type RoleTable } from '../auth/roles.js'
-import { bool, ConfigError, type Env, headerSafe, type Row, row, variable } from './define.js'
+import {
+  bool,
+  boolVariable,
+  ConfigError,
+  type Env,
+  headerSafe,
+  type Row,
+  row,
+  textVariable,
+  variable,
+} from './define.js'
 
 /** The scopes this server offers, and what a token gets when none are asked for. */
 export interface ScopesConfig {
@@ -16,14 +26,14 @@ export interface ClientsConfig {
   requireClient: boolean
 }
 
-const scopes = variable('PORTCULLIS_SCOPES', '`email`')
+const scopes = textVariable('PORTCULLIS_SCOPES', 'email')
 const defaults = variable('PORTCULLIS_DEFAULT_SCOPES', 'every offered scope but `admin`')
 const roles = variable(
   'PORTCULLIS_ROLES',
   '`user` = every offered scope but `admin`; `admin` = every offered scope',
 )
-const clientId = variable('PORTCULLIS_CLIENT_ID', '`portcullis`')
-const requireClient = variable('PORTCULLIS_REQUIRE_CLIENT', '`false`')
+const clientId = textVariable('PORTCULLIS_CLIENT_ID', 'portcullis')
+const requireClient = boolVariable('PORTCULLIS_REQUIRE_CLIENT', false)
 
 export const accessRows: Row[] = [
   row(
@@ -63,7 +73,9 @@ function scopeList(env: Env, name: string, fallback: string[]): string[] {
 }
 
 export function readScopes(env: Env): ScopesConfig {
-  const offered = [...new Set([...builtinScopes, ...scopeList(env, scopes.name, ['email'])])]
+  const offered = [
+    ...new Set([...builtinScopes, ...scopeList(env, scopes.name, scopes.fallback.split(' '))]),
+  ]
   // The admin scope is never a default: an admin asks for it (least privilege).
   const chosen = scopeList(
     env,
@@ -89,7 +101,7 @@ export function readRoles(env: Env, offered: string[]): RoleTable {
 
 export function readClients(env: Env): ClientsConfig {
   return {
-    builtinId: headerSafe(env, clientId.name, 'portcullis'),
-    requireClient: bool(env, requireClient.name, false),
+    builtinId: headerSafe(env, clientId, clientId.fallback),
+    requireClient: bool(env, requireClient),
   }
 }

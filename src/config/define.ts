@@ -15,6 +15,16 @@ export interface Variable {
   shown: string
 }
 
+/** A text variable with a default, shown in the README as code. */
+export interface TextVariable extends Variable {
+  fallback: string
+}
+
+/** A true/false variable (`true`/`1`, `false`/`0`). */
+export interface BoolVariable extends Variable {
+  fallback: boolean
+}
+
 /** An integer variable: its default and the range it accepts. */
 export interface IntVariable extends Variable {
   fallback: number
@@ -35,6 +45,18 @@ export interface Row {
 /** A variable whose README default is `shown` (Markdown). */
 export const variable = (name: string, shown: string, alias?: string): Variable =>
   alias ? { name, shown, alias } : { name, shown }
+
+/** A text variable whose default is `fallback`. */
+export const textVariable = (name: string, fallback: string, alias?: string): TextVariable => ({
+  ...variable(name, `\`${fallback}\``, alias),
+  fallback,
+})
+
+export const boolVariable = (name: string, fallback: boolean): BoolVariable => ({
+  name,
+  fallback,
+  shown: `\`${fallback}\``,
+})
 
 /** An integer variable from `min` to `max`; the README shows its default unless `shown` says more. */
 export const intVariable = (
@@ -74,26 +96,27 @@ export function int(env: Env, v: IntVariable, fallback = v.fallback): number {
   return value
 }
 
+/** Reads `name` (the variable's own or its alias): one of `allowed`, else the default. */
 export function oneOf<T extends string>(
   env: Env,
-  name: string,
-  fallback: T,
+  v: TextVariable,
   allowed: readonly T[],
+  name = v.name,
 ): T {
   const raw = env[name]
-  if (raw === undefined || raw === '') return fallback
+  if (raw === undefined || raw === '') return v.fallback as T
   if (!allowed.includes(raw as T)) {
     throw new ConfigError(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`)
   }
   return raw as T
 }
 
-export function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name]
-  if (raw === undefined || raw === '') return fallback
+export function bool(env: Env, v: BoolVariable): boolean {
+  const raw = env[v.name]
+  if (raw === undefined || raw === '') return v.fallback
   if (raw === 'true' || raw === '1') return true
   if (raw === 'false' || raw === '0') return false
-  throw new ConfigError(`${name} must be true or false (got "${raw}")`)
+  throw new ConfigError(`${v.name} must be true or false (got "${raw}")`)
 }
 
 /** Runs a parser that throws plain Errors, naming the variable in the ConfigError. */
@@ -106,11 +129,11 @@ export function parsed<T>(env: Env, name: string, parse: (raw: string | undefine
 }
 
 /** Printable ASCII without quote or backslash: safe inside a quoted header parameter. */
-export function headerSafe(env: Env, name: string, fallback: string): string {
-  const raw = env[name]
+export function headerSafe(env: Env, v: Variable, fallback: string): string {
+  const raw = env[v.name]
   if (raw === undefined || raw === '') return fallback
   if (!/^[\x20\x21\x23-\x5b\x5d-\x7e]+$/.test(raw) || raw.trim() === '') {
-    throw new ConfigError(`${name} must be printable ASCII without " or \\ (got "${raw}")`)
+    throw new ConfigError(`${v.name} must be printable ASCII without " or \\ (got "${raw}")`)
   }
   return raw
 }

@@ -1,6 +1,7 @@
 import type { KeyringOptions } from '../auth/keys.js'
 import {
   bool,
+  boolVariable,
   ConfigError,
   type Env,
   int,
@@ -8,6 +9,7 @@ import {
   oneOf,
   type Row,
   row,
+  textVariable,
   variable,
 } from './define.js'
 import type { NodeEnv } from './server.js'
@@ -24,13 +26,13 @@ export interface KeysConfig extends Omit<KeyringOptions, 'sealer'> {
   allowUnencrypted: boolean
 }
 
-const alg = variable('PORTCULLIS_SIGNING_ALG', '`ES256`', 'PORTCULLIS_JWT_ALG')
+const alg = textVariable('PORTCULLIS_SIGNING_ALG', 'ES256', 'PORTCULLIS_JWT_ALG')
 const secret = variable('PORTCULLIS_JWT_SECRET', 'none')
 const publish = intVariable('PORTCULLIS_KEY_PUBLISH_SECONDS', 900, 0, 30 * 86400)
 const rotationDays = intVariable('PORTCULLIS_KEY_ROTATION_DAYS', 0, 0, 3650, '`0` (off)')
 const reload = intVariable('PORTCULLIS_KEY_RELOAD_SECONDS', 30, 1, 3600)
 const encryptionKey = variable('PORTCULLIS_KEY_ENCRYPTION_KEY', 'none')
-const allowUnencrypted = variable('PORTCULLIS_ALLOW_UNENCRYPTED_KEYS', '`false`')
+const allowUnencrypted = boolVariable('PORTCULLIS_ALLOW_UNENCRYPTED_KEYS', false)
 
 export const keyRows: Row[] = [
   row(alg, "`ES256`, `EdDSA` (Ed25519), or `HS256` for the tutorial's shared-secret setup"),
@@ -63,7 +65,7 @@ const placeholder = /secret|change|your|example|placeholder|password|default|^(.
 function signing(env: Env): Pick<KeysConfig, 'alg' | 'sharedSecret'> {
   // PORTCULLIS_JWT_ALG is the tutorial-friendly alias of PORTCULLIS_SIGNING_ALG.
   const name = alg.alias && env[alg.alias] ? alg.alias : alg.name
-  const value = oneOf(env, name, 'ES256', ['ES256', 'EdDSA', 'HS256'] as const)
+  const value = oneOf(env, alg, ['ES256', 'EdDSA', 'HS256'] as const, name)
   const raw = env[secret.name]
   if (value !== 'HS256') {
     if (raw)
@@ -84,7 +86,7 @@ function signing(env: Env): Pick<KeysConfig, 'alg' | 'sharedSecret'> {
 }
 
 function sealing(env: Env, nodeEnv: NodeEnv) {
-  const allow = bool(env, allowUnencrypted.name, false)
+  const allow = bool(env, allowUnencrypted)
   const raw = env[encryptionKey.name]
   if (!raw) {
     // A database backup or a copied file must not hand out the signing keys (ASVS 11.1.x, 13.3).

@@ -1,5 +1,14 @@
 import type { ThrottlePolicy } from '../auth/login-throttle.js'
-import { bool, ConfigError, type Env, int, intVariable, type Row, row, variable } from './define.js'
+import {
+  bool,
+  boolVariable,
+  ConfigError,
+  type Env,
+  int,
+  intVariable,
+  type Row,
+  row,
+} from './define.js'
 import type { NodeEnv } from './server.js'
 
 /** Login throttling (the LoginThrottle's policy) and per-IP rate limits; `enabled` false relaxes them all. */
@@ -10,7 +19,7 @@ export interface LimitsConfig {
   requestsPerMinute: number
 }
 
-const enabled = variable('PORTCULLIS_RATE_LIMITS', '`true`')
+const enabled = boolVariable('PORTCULLIS_RATE_LIMITS', true)
 const ipFailures = intVariable('PORTCULLIS_LOGIN_IP_FAILURES', 50, 1, 1_000_000)
 const ipWindow = intVariable('PORTCULLIS_LOGIN_IP_WINDOW', 900, 1, 86_400)
 const delayAfter = intVariable('PORTCULLIS_LOGIN_DELAY_AFTER', 5, 1, 100)
@@ -48,7 +57,7 @@ export const limitRows: Row[] = [
 ]
 
 export function readLimits(env: Env, nodeEnv: NodeEnv): LimitsConfig {
-  const on = bool(env, enabled.name, true)
+  const on = bool(env, enabled)
   // Without throttling, online guessing is bounded only by hashing speed (NIST SP 800-63B-4 §3.2.2).
   if (nodeEnv === 'production' && !on) {
     throw new ConfigError(

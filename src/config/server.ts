@@ -2,6 +2,7 @@ import { type CorsConfig, parseCorsOrigins } from '../http/cors.js'
 import { parseTrustProxy, type TrustProxy } from '../http/trust-proxy.js'
 import {
   bool,
+  boolVariable,
   ConfigError,
   type Env,
   int,
@@ -10,6 +11,7 @@ import {
   parsed,
   type Row,
   row,
+  textVariable,
   variable,
 } from './define.js'
 
@@ -37,18 +39,18 @@ export interface HttpConfig {
   cors: CorsConfig
 }
 
-const nodeEnv = variable('NODE_ENV', '`development`')
-const host = variable('PORTCULLIS_HOST', '`127.0.0.1`')
+const nodeEnv = textVariable('NODE_ENV', 'development')
+const host = textVariable('PORTCULLIS_HOST', '127.0.0.1')
 const port = intVariable('PORTCULLIS_PORT', 8000, 0, 65535)
 const requestTimeout = intVariable('PORTCULLIS_REQUEST_TIMEOUT_MS', 10_000, 1000, 600_000)
 // Default: 5000, or the request timeout when that is shorter.
 const headersTimeout = intVariable('PORTCULLIS_HEADERS_TIMEOUT_MS', 5000, 1000, 600_000)
 const keepAliveTimeout = intVariable('PORTCULLIS_KEEP_ALIVE_TIMEOUT_MS', 72_000, 1000, 600_000)
-const logLevel = variable('PORTCULLIS_LOG_LEVEL', '`info`')
+const logLevel = textVariable('PORTCULLIS_LOG_LEVEL', 'info')
 const trustProxy = variable('PORTCULLIS_TRUST_PROXY', '`false` (trust nobody)')
 const maxEventLoopDelay = intVariable('PORTCULLIS_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 600_000)
 const corsOrigins = variable('PORTCULLIS_CORS_ORIGINS', 'none (CORS off)')
-const corsCredentials = variable('PORTCULLIS_CORS_CREDENTIALS', '`false`')
+const corsCredentials = boolVariable('PORTCULLIS_CORS_CREDENTIALS', false)
 
 export const serverRows: Row[] = [
   row(
@@ -92,16 +94,16 @@ export const httpRows: Row[] = [
 ]
 
 export function readNodeEnv(env: Env): NodeEnv {
-  return oneOf(env, nodeEnv.name, 'development', ['development', 'production', 'test'])
+  return oneOf(env, nodeEnv, ['development', 'production', 'test'])
 }
 
 export function readListen(env: Env): ListenConfig {
-  return { host: env[host.name] || '127.0.0.1', port: int(env, port) }
+  return { host: env[host.name] || host.fallback, port: int(env, port) }
 }
 
 function readCors(env: Env): CorsConfig {
   const origins = parsed(env, corsOrigins.name, parseCorsOrigins)
-  const credentials = bool(env, corsCredentials.name, false)
+  const credentials = bool(env, corsCredentials)
   if (credentials && origins.includes('*')) {
     throw new ConfigError(
       'PORTCULLIS_CORS_CREDENTIALS=true cannot be combined with PORTCULLIS_CORS_ORIGINS=*: list the exact origins',
@@ -122,7 +124,7 @@ export function readHttp(env: Env): HttpConfig {
     requestTimeoutMs,
     headersTimeoutMs,
     keepAliveTimeoutMs: int(env, keepAliveTimeout),
-    logLevel: oneOf(env, logLevel.name, 'info', logLevels),
+    logLevel: oneOf(env, logLevel, logLevels),
     trustProxy: parsed(env, trustProxy.name, parseTrustProxy),
     cors: readCors(env),
     maxEventLoopDelayMs: int(env, maxEventLoopDelay),

@@ -7,6 +7,7 @@ import {
   intVariable,
   type Row,
   row,
+  textVariable,
   variable,
 } from './define.js'
 import type { ListenConfig, NodeEnv } from './server.js'
@@ -19,7 +20,7 @@ export interface TokensConfig extends AccessTokenOptions {
 
 const issuer = variable('PORTCULLIS_ISSUER', '`http://<host>:<port>`')
 const audience = variable('PORTCULLIS_AUDIENCE', 'the issuer')
-const realm = variable('PORTCULLIS_REALM', '`portcullis`')
+const realm = textVariable('PORTCULLIS_REALM', 'portcullis')
 const ttl = intVariable('PORTCULLIS_ACCESS_TOKEN_TTL', 900, 60, 86400)
 const cacheSize = intVariable('PORTCULLIS_TOKEN_CACHE_SIZE', 10000, 0, 1_000_000)
 
@@ -69,8 +70,8 @@ export function readIssuer(env: Env, nodeEnv: NodeEnv, listen: ListenConfig): st
 export function readTokens(env: Env, issuerUrl: string): TokensConfig {
   return {
     issuer: issuerUrl,
-    audience: headerSafe(env, audience.name, issuerUrl),
-    realm: headerSafe(env, realm.name, 'portcullis'),
+    audience: headerSafe(env, audience, issuerUrl),
+    realm: headerSafe(env, realm, realm.fallback),
     ttlSeconds: int(env, ttl),
     cacheSize: int(env, cacheSize),
   }
