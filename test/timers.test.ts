@@ -11,6 +11,10 @@ describe('the process timers (startTimers)', () => {
     const purge = t.mock.method(services.sessions, 'purge', async () => 0)
     const auditPurge = t.mock.method(services.audit, 'purge', async () => 0)
     const reload = t.mock.method(services.keyring, 'load', async () => {})
+    // Everything the timers call answers at once, so each run ends before the next is due.
+    t.mock.method(services.machineTokens, 'purge', async () => 0)
+    t.mock.method(services.throttle, 'purge', async () => 0)
+    t.mock.method(services.store.users, 'maxLegacyCost', async () => null)
     t.mock.timers.enable({ apis: ['setInterval'] })
     // Advances the mocked clock, letting each run finish before the next is due.
     const advance = async (seconds: number) => {
