@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import * as argon2 from '@node-rs/argon2'
 import { median } from './stats.js'
 
-// Portcullis's defaults (src/config.ts); @node-rs/argon2's Algorithm is a const enum: 2 = argon2id.
+// Portcullis's defaults (src/config/passwords.ts); @node-rs/argon2's Algorithm is a const enum: 2 = argon2id.
 const params = { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const
 
 /** Median milliseconds of one argon2id hash with Portcullis's default parameters, sequentially. */

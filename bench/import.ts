@@ -55,7 +55,7 @@ async function main() {
   const temp = mkdtempSync(join(tmpdir(), 'portcullis-bench-import-'))
   try {
     console.error(`bench: hashing samples and writing ${rows} rows`)
-    // The server's default argon2id parameters (src/config.ts); passlib's default bcrypt cost.
+    // The server's default argon2id parameters (src/config/passwords.ts); passlib's default bcrypt cost.
     const samples = await sampleHashes('correct horse battery staple', {
       bcryptCost: 12,
       argon2: { memoryCost: 19456, timeCost: 2 },

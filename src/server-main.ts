@@ -4,11 +4,14 @@ import { buildApp } from './app.js'
 import { bootstrapAdmin } from './auth/bootstrap-admin.js'
 import { adminRole } from './auth/roles.js'
 import { systemClock } from './clock.js'
-import { loadConfig, sharedIssuerCheck } from './config.js'
+import { type Config, loadConfig, sharedIssuerCheck } from './config.js'
+import { createLoggers } from './loggers.js'
 import { createServices } from './services.js'
 import { startupLine } from './startup-line.js'
 import { looseModeWarnings } from './store/file-modes.js'
 import { openStore, sqliteFilePath } from './store/open-store.js'
+import type { Store } from './store/store.js'
+import { startTimers, type Timers } from './timers.js'
 
 export interface RunningServer {
   app: FastifyInstance
@@ -18,12 +21,13 @@ export interface RunningServer {
 
 /**
  * Starts the server from the environment: config, store, services, the bootstrap admin, then
- * listens. SIGINT and SIGTERM close it gracefully (forced after 10 s). Throws ConfigError for a
- * bad setting, including a bootstrap admin password the policy refuses, or PostgreSQL without
- * PORTCULLIS_ISSUER (only a warning in development on loopback), and KeySealError for stored
- * keys or secrets the encryption key does not open (or that are in clear while it is set).
- * Warns when the SQLite files are open to group or others. When `terminal` (default: standard
- * output is a TTY), one human line follows the JSON logs.
+ * listens and starts the purge and key-reload timers. SIGINT and SIGTERM stop the timers, close
+ * the app, then the store (forced after 10 s). Throws ConfigError for a bad setting, including
+ * a bootstrap admin password the policy refuses, or PostgreSQL without PORTCULLIS_ISSUER (only
+ * a warning in development on loopback), and KeySealError for stored keys or secrets the
+ * encryption key does not open (or that are in clear while it is set). Warns when the SQLite
+ * files are open to group or others. When `terminal` (default: standard output is a TTY), one
+ * human line follows the JSON logs.
  */
 export async function runServer(
   env: NodeJS.ProcessEnv = process.env,
@@ -31,19 +35,45 @@ export async function runServer(
 ): Promise<RunningServer> {
   const config = loadConfig(env)
   const issuerWarning = sharedIssuerCheck(config, env)
-  const store = await openStore(config.databaseUrl, config.db)
-  const services = await createServices(config, store, systemClock)
-  // The app's log destination (its default), held here to add the start-up line to it.
+  const store = await openStore(config.store.databaseUrl, config.store.pool)
+  // The log destination, held here to add the start-up line to it.
   const logStream = pino.destination({ dest: 1, sync: false })
-  const app = await buildApp(services, { logStream })
+  const logs = createLoggers(config.http.logLevel, logStream)
   try {
-    await bootstrapAdmin(services, app.log)
+    const services = await createServices(config, store, systemClock, logs)
+    const app = await buildApp(services)
+    try {
+      await bootstrapAdmin(services, app.log)
+    } catch (error) {
+      await app.close()
+      throw error
+    }
+    let timers: Timers | undefined
+    const closed = closeOnSignal(app, () => timers?.stop(), store)
+    warnings(config, issuerWarning, app)
+    const address = await app.listen({ host: config.listen.host, port: config.listen.port })
+    timers = startTimers(services)
+    app.log.info(
+      { issuer: config.tokens.issuer, store: store.engine, alg: config.keys.alg },
+      'portcullis ready',
+    )
+    if (terminal) {
+      // A hint, not a check: a database hiccup here must not stop a server that is up.
+      const adminExists = await store.users.anyEnabledWithRole(adminRole).catch(() => true)
+      // Into the log stream, so that it follows the JSON lines above, which are written asynchronously.
+      logStream.write(
+        `${startupLine({ url: address, databaseUrl: config.store.databaseUrl, adminExists })}\n`,
+      )
+    }
+    return { app, closed }
   } catch (error) {
-    await app.close()
+    await store.close()
     throw error
   }
-  const closed = closeOnSignal(app)
-  const file = sqliteFilePath(config.databaseUrl)
+}
+
+function warnings(config: Config, issuerWarning: string | null, app: FastifyInstance) {
+  const file = sqliteFilePath(config.store.databaseUrl)
   for (const warning of file ? looseModeWarnings(file) : []) app.log.warn(warning)
   if (config.env === 'production' && !config.keys.encryptionKey) {
     app.log.warn(
@@ -51,28 +81,19 @@ export async function runServer(
     )
   }
   if (issuerWarning) app.log.warn(issuerWarning)
-  if (typeof config.trustProxy === 'number') {
+  if (typeof config.http.trustProxy === 'number') {
     app.log.warn(
       "PORTCULLIS_TRUST_PROXY is a hop count: anyone who can reach this port directly can choose their client IP; list the proxies' addresses instead unless only the proxy can connect",
     )
   }
-  const address = await app.listen({ host: config.host, port: config.port })
-  app.log.info(
-    { issuer: config.issuer, store: store.engine, alg: config.signingAlg },
-    'portcullis ready',
-  )
-  if (terminal) {
-    // A hint, not a check: a database hiccup here must not stop a server that is up.
-    const adminExists = await store.users.anyEnabledWithRole(adminRole).catch(() => true)
-    // Into the log stream, so that it follows the JSON lines above, which are written asynchronously.
-    logStream.write(
-      `${startupLine({ url: address, databaseUrl: config.databaseUrl, adminExists })}\n`,
-    )
-  }
-  return { app, closed }
 }
 
-function closeOnSignal(app: FastifyInstance): Promise<number> {
+/** Shutdown: the timers stop, the app drains and closes, then the store closes. */
+function closeOnSignal(
+  app: FastifyInstance,
+  stopTimers: () => void,
+  store: Store,
+): Promise<number> {
   return new Promise((resolve) => {
     let closing = false
     const shutdown = (signal: string) => {
@@ -81,10 +102,14 @@ function closeOnSignal(app: FastifyInstance): Promise<number> {
       app.log.info({ signal }, 'shutting down')
       const force = setTimeout(() => resolve(1), 10_000)
       force.unref()
-      app.close().then(
-        () => resolve(0),
-        () => resolve(1),
-      )
+      stopTimers()
+      app
+        .close()
+        .then(() => store.close())
+        .then(
+          () => resolve(0),
+          () => resolve(1),
+        )
     }
     process.on('SIGINT', () => shutdown('SIGINT'))
     process.on('SIGTERM', () => shutdown('SIGTERM'))

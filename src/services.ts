@@ -1,28 +1,32 @@
 import { AccessTokens } from './auth/access-tokens.js'
 import { AuditService } from './auth/audit.js'
 import { ClientService } from './auth/clients.js'
+import { createKeyring } from './auth/create-keyring.js'
 import { TokenGrants } from './auth/grants/token-grants.js'
 import { KeySealer } from './auth/key-sealer.js'
-import { Keyring } from './auth/keys.js'
+import type { Keyring } from './auth/keys.js'
 import { LoginThrottle, NoLoginThrottle } from './auth/login-throttle.js'
 import { MachineTokens } from './auth/machine-tokens.js'
 import { PasswordHasher } from './auth/password-hasher.js'
 import { NoRateLimits, RateLimiter } from './auth/rate-limiter.js'
 import { serverSecret } from './auth/server-secrets.js'
-import { SessionService } from './auth/sessions.js'
+import { type ReuseEvent, SessionService } from './auth/sessions.js'
 import { UserAdmin } from './auth/user-admin.js'
 import { UserService } from './auth/users.js'
 import { WorkLimiter } from './auth/work-limiter.js'
 import type { Clock } from './clock.js'
 import type { Config } from './config.js'
+import { type Loggers, silentLoggers } from './loggers.js'
 import { withStatusCache } from './store/status-cache.js'
 import type { Store } from './store/store.js'
 
-/** Everything the routes and the CLI use, built once from config, store and clock. */
+/** Everything the routes and the CLI use, built once from config, store, clock and loggers. */
 export interface Services {
   config: Config
   store: Store
   clock: Clock
+  /** Where the app, the audit sink and the timers log. */
+  logs: Loggers
   limiter: WorkLimiter
   hasher: PasswordHasher
   keyring: Keyring
@@ -38,76 +42,67 @@ export interface Services {
   grants: TokenGrants
 }
 
-/** Builds the services: loads (or creates) the signing key and computes the dummy hash. */
+/**
+ * The composition root: builds every service complete (nothing is patched in later), loads (or
+ * creates) the signing key and computes the dummy hash. Audit records and refresh-token reuse
+ * are logged through `logs.app`; by default nothing is logged (the CLI).
+ */
 export async function createServices(
   config: Config,
   rawStore: Store,
   clock: Clock,
+  logs: Loggers = silentLoggers(),
 ): Promise<Services> {
-  const store = withStatusCache(rawStore, clock, config.statusCacheMs)
-  const limiter = new WorkLimiter(config.hashConcurrency, config.hashQueueLimit)
-  const hasher = new PasswordHasher(config.argon2, limiter)
+  const store = withStatusCache(rawStore, clock, config.store.statusCacheMs)
+  const limiter = new WorkLimiter(config.hashing.concurrency, config.hashing.queueLimit)
+  const hasher = new PasswordHasher(config.hashing.argon2, limiter)
   const sealer = new KeySealer(config.keys.encryptionKey)
-  const keyring = new Keyring(
-    store,
-    {
-      alg: config.signingAlg,
-      tokenTtlSeconds: config.accessTokenTtlSeconds,
-      publishSeconds: config.keys.publishSeconds,
-      rotationSeconds: config.keys.rotationSeconds,
-      sealer,
-      sharedSecret: config.jwtSecret,
-    },
-    clock,
-  )
+  const keyring = createKeyring(config.keys, store, clock)
   await Promise.all([keyring.load(), store.users.maxLegacyCost().then((cost) => hasher.init(cost))])
-  const tokens = new AccessTokens(keyring, clock, {
-    issuer: config.issuer,
-    audience: config.audience,
-    ttlSeconds: config.accessTokenTtlSeconds,
-    cacheSize: config.tokenCacheSize,
+  const tokens = new AccessTokens(keyring, clock, config.tokens)
+  const audit = new AuditService(store.audit, clock, {
+    sink: (record) => logs.app.info({ audit: record }, `audit ${record.type}`),
+    onError: (error) => logs.app.error({ err: error }, 'audit record not stored'),
   })
+  const onReuse = async (event: ReuseEvent) => {
+    logs.app.warn(
+      { event: 'refresh_token_reuse', ...event },
+      'refresh token reused: session revoked',
+    )
+    await audit.record({
+      type: 'refresh.reuse',
+      outcome: 'failure',
+      userId: event.userId,
+      ip: event.ip ?? null,
+      userAgent: event.userAgent ?? null,
+      detail: { session_id: event.sessionId },
+    })
+  }
   const createdAt = new Date(clock.now()).toISOString()
   const rotationKey = await serverSecret(store, sealer, 'refresh-rotation-key', createdAt)
-  const sessions = new SessionService(store, clock, config.session, rotationKey)
+  const sessions = new SessionService(store, clock, config.sessions, rotationKey, { onReuse })
   const deviceKey = await serverSecret(store, sealer, 'device-key', createdAt)
   const { limits } = config
   // Where limits are off the limiters do nothing: decided here, asked nowhere else.
   const throttle = new (limits.enabled ? LoginThrottle : NoLoginThrottle)(
     store.counters,
     clock,
-    {
-      ipFailures: limits.loginIpFailures,
-      ipWindowSeconds: limits.loginIpWindowSeconds,
-      pairFailures: limits.loginDelayAfter,
-      accountFailures: limits.loginSlowAfter,
-      accountHardLimit: limits.loginHardLimit,
-      maxDelaySeconds: limits.loginMaxDelaySeconds,
-    },
+    limits.login,
     deviceKey,
   )
   const rateLimiter = new (limits.enabled ? RateLimiter : NoRateLimits)(store.counters, clock)
-  const users = new UserService(
-    store,
-    hasher,
-    { minLength: config.passwordMinLength, maxLength: config.passwordMaxLength },
-    clock,
-    config.roles,
-  )
-  const audit = new AuditService(store.audit, clock)
+  const users = new UserService(store, hasher, config.passwords, clock, config.roles)
   const clients = new ClientService(store, audit, clock, {
-    scopes: config.scopes,
-    builtinId: config.clientId,
+    scopes: config.scopes.offered,
+    builtinId: config.clients.builtinId,
   })
-  const userAdmin = new UserAdmin(store, audit, clock, config.roles, users)
-  const { scopes, defaultScopes, roles, accessTokenTtlSeconds } = config
   const grants = new TokenGrants(
     { users, sessions, tokens, throttle, rateLimiter, audit },
     {
-      scopes,
-      defaultScopes,
-      roles,
-      accessTokenTtlSeconds,
+      scopes: config.scopes.offered,
+      defaultScopes: config.scopes.defaults,
+      roles: config.roles,
+      accessTokenTtlSeconds: config.tokens.ttlSeconds,
       requestsPerMinute: limits.requestsPerMinute,
     },
   )
@@ -115,6 +110,7 @@ export async function createServices(
     config,
     store,
     clock,
+    logs,
     limiter,
     hasher,
     keyring,
@@ -126,7 +122,7 @@ export async function createServices(
     audit,
     clients,
     machineTokens: new MachineTokens(store, clock),
-    userAdmin,
+    userAdmin: new UserAdmin(store, audit, clock, config.roles, users),
     grants,
   }
 }

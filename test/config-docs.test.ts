@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { parseEnv } from 'node:util'
-import { loadConfig } from '../src/config.js'
+import { configRows, configTable, loadConfig } from '../src/config.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const read = (path: string) => readFileSync(join(root, path), 'utf8')
@@ -49,6 +49,25 @@ describe('configuration documentation', () => {
     assert.deepEqual(missing, [])
     const unknown = Object.keys(example).filter((n) => !names.has(n))
     assert.deepEqual(unknown, [], 'deploy/.env.example names no variable the server ignores')
+  })
+
+  it('the README table is the one generated from the definitions (scripts/config-table.ts)', () => {
+    const lines = read('README.md').split('\n')
+    const start = lines.indexOf(
+      '| variable | default | meaning |',
+      lines.indexOf('## Configuration'),
+    )
+    assert.ok(start > 0, 'the README has a configuration table')
+    const end = lines.indexOf('', start)
+    assert.equal(lines.slice(start + 2, end).join('\n'), configTable())
+  })
+
+  it('every variable loadConfig reads has exactly one definition, and every definition is read', () => {
+    const defined = configRows.flatMap((r) =>
+      r.variables.flatMap((v) => (v.alias ? [v.name, v.alias] : [v.name])),
+    )
+    assert.equal(new Set(defined).size, defined.length, 'no variable is defined twice')
+    assert.deepEqual(new Set(defined), namesReadByConfig())
   })
 
   it('deploy/.env.example gives the defaults: loading it changes nothing', () => {

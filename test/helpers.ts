@@ -4,6 +4,7 @@ import type { DestinationStream } from 'pino'
 import { buildApp } from '../src/app.js'
 import { ManualClock } from '../src/clock.js'
 import { type Config, loadConfig } from '../src/config.js'
+import { createLoggers } from '../src/loggers.js'
 import { createServices, type Services } from '../src/services.js'
 import { openStore } from '../src/store/open-store.js'
 import { freshDatabaseUrl } from './support/engines.js'
@@ -49,14 +50,20 @@ export async function buildTestApp(t: TestContext, options: TestAppOptions = {})
     ...options.env,
   })
   const clock = options.clock ?? new ManualClock(Date.parse('2026-06-01T12:00:00Z'))
+  const store = await openStore(config.store.databaseUrl, config.store.pool)
   const services = await createServices(
     config,
-    await openStore(config.databaseUrl, config.db),
+    store,
     clock,
+    createLoggers(config.http.logLevel, options.logStream),
   )
-  const app = await buildApp(services, options.logStream ? { logStream: options.logStream } : {})
+  const app = await buildApp(services)
   await app.ready()
-  t.after(() => app.close())
+  // As the process does on shutdown: the app first, then the store.
+  t.after(async () => {
+    await app.close()
+    await store.close()
+  })
   return { app, services, clock }
 }
 

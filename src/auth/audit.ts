@@ -78,14 +78,18 @@ export function auditId(ms: number): string {
  * that caused the event; the log line is still written.
  */
 export class AuditService {
-  /** Receives every record (the server logs it); the CLI leaves it silent. */
-  sink: (record: AuditRecord) => void = () => {}
-  onError: (error: unknown) => void = () => {}
+  private readonly sink: (record: AuditRecord) => void
+  private readonly onError: (error: unknown) => void
 
+  /** `sink` receives every record (the server logs it; the CLI leaves it silent). */
   constructor(
     private readonly store: AuditStore,
     private readonly clock: Clock,
-  ) {}
+    hooks: { sink?: (record: AuditRecord) => void; onError?: (error: unknown) => void } = {},
+  ) {
+    this.sink = hooks.sink ?? (() => {})
+    this.onError = hooks.onError ?? (() => {})
+  }
 
   async record(event: AuditEvent): Promise<AuditRecord> {
     const now = this.clock.now()

@@ -32,8 +32,8 @@ export async function bootstrapAdmin(
   // A weak first admin is the easiest way in, in every mode: refused before anything is written.
   try {
     checkNewPassword(wanted.password, username, {
-      minLength: services.config.passwordMinLength,
-      maxLength: services.config.passwordMaxLength,
+      minLength: services.config.passwords.minLength,
+      maxLength: services.config.passwords.maxLength,
     })
   } catch (error) {
     if (!(error instanceof ApiError)) throw error

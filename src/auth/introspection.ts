@@ -79,7 +79,7 @@ async function inspectRefreshToken(deps: Deps, token: string): Promise<Introspec
     username: user.username,
     exp: Math.min(seconds(session.idleExpiresAt), seconds(session.absoluteExpiresAt)),
     iat: seconds(session.lastUsedAt),
-    iss: deps.config.issuer,
+    iss: deps.config.tokens.issuer,
     sid: session.id,
   }
 }

@@ -65,8 +65,8 @@ export class Keyring {
     private readonly clock: Clock,
   ) {}
 
-  /** Loads the keys, creating the first one, or the next one when automatic rotation is due. */
-  async load(): Promise<void> {
+  /** Loads the keys, creating the first (or the next, when rotation is due) unless `create` is false. */
+  async load({ create = true }: { create?: boolean } = {}): Promise<void> {
     if (this.options.sharedSecret !== undefined) {
       this.keys = [sharedSecretKey(this.options.sharedSecret)]
       this.index()
@@ -75,8 +75,10 @@ export class Keyring {
     }
     const alg = this.options.alg as AsymmetricAlg
     const now = this.clock.now()
-    await this.addFirstKey(alg, now)
-    await this.rotateIfDue(alg, now)
+    if (create) {
+      await this.addFirstKey(alg, now)
+      await this.rotateIfDue(alg, now)
+    }
     const all = await this.store.signingKeys.list()
     const records = all.filter((r) => r.retiredAt === null)
     const held = await Promise.all(records.map((r) => importRecord(r, this.options.sealer)))
@@ -162,6 +164,7 @@ export class Keyring {
 
   /** Every verifying key with its state, newest first. */
   states(): KeyState[] {
+    if (this.keys.length === 0) return []
     const now = this.clock.now()
     const signer = this.signingKey()
     return this.keys

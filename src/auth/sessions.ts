@@ -50,10 +50,9 @@ export class SessionService {
     private readonly clock: Clock,
     private readonly policy: SessionPolicy,
     private readonly rotationKey: string,
+    /** `onReuse`: called when a spent refresh token is presented again; the server logs it. */
+    private readonly hooks: { onReuse?: (event: ReuseEvent) => Promise<void> | void } = {},
   ) {}
-
-  /** Called when a spent refresh token is presented again; the app logs it. */
-  onReuse: (event: ReuseEvent) => Promise<void> | void = () => {}
 
   /**
    * Starts a session for a fresh login; returns it with its first refresh token, or with none
@@ -159,7 +158,7 @@ export class SessionService {
         : 'spent'
     if (outcome === 'spent' && !(await this.withinGrace(record.hash, successor))) {
       await this.store.sessions.revoke(session.id, iso(now))
-      await this.onReuse({ sessionId: session.id, userId: session.userId, ...meta })
+      await this.hooks.onReuse?.({ sessionId: session.id, userId: session.userId, ...meta })
       throw invalidGrant('the refresh token was already used; the session has been revoked')
     }
     return { session, refreshToken: successor, scope }

@@ -21,7 +21,7 @@ export async function openContext(needs: Command['needs']): Promise<CliContext> 
   if (needs === 'nothing') return { close: async () => {} }
   const config = loadConfig()
   if (needs === 'config') return { config, close: async () => {} }
-  const store = await openStore(config.databaseUrl, config.db)
+  const store = await openStore(config.store.databaseUrl, config.store.pool)
   const close = () => store.close()
   if (needs === 'store') return { config, store, close }
   try {

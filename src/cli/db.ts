@@ -32,9 +32,9 @@ options:
     const source = requiredString(values, 'from')
     const target = requiredString(values, 'to')
     const batchSize = intOption(values, 'batch-size', 500, 1, 100_000)
-    const from = await openStore(toUrl(source), config.db)
+    const from = await openStore(toUrl(source), config.store.pool)
     try {
-      const to = await openStore(toUrl(target), config.db)
+      const to = await openStore(toUrl(target), config.store.pool)
       try {
         const counts = await copyDatabase(from, to, {
           batchSize,

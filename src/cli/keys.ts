@@ -1,7 +1,8 @@
 import { AuditService, cliActor } from '../auth/audit.js'
+import { createKeyring } from '../auth/create-keyring.js'
 import { revokeSigningKey } from '../auth/key-revocation.js'
 import { KeySealer } from '../auth/key-sealer.js'
-import { Keyring } from '../auth/keys.js'
+import type { Keyring } from '../auth/keys.js'
 import { sealStoredSecrets } from '../auth/server-secrets.js'
 import { systemClock } from '../clock.js'
 import type { Config } from '../config.js'
@@ -9,30 +10,22 @@ import type { Store } from '../store/store.js'
 import { CliError, type Command, println } from './command.js'
 import { intOption } from './options.js'
 
-/** The server's key ring over `store`, loaded, as the CLI sees it. */
-async function loadKeyring(config: Config, store: Store): Promise<Keyring> {
-  const keyring = keyringOf(config, store)
-  await keyring.load()
-  return keyring
-}
-
-/** The server's key ring over `store`, not loaded yet (loading creates a first key). */
+/**
+ * The server's key ring over `store`, not loaded yet. It never rotates on its own: automatic
+ * rotation is the running server's job, and the CLI does only what it is asked.
+ */
 function keyringOf(config: Config, store: Store): Keyring {
-  if (config.jwtSecret !== undefined) {
+  if (config.keys.sharedSecret !== undefined) {
     throw new CliError('the HS256 mode has one shared secret and no key ring')
   }
-  return new Keyring(
-    store,
-    {
-      alg: config.signingAlg,
-      tokenTtlSeconds: config.accessTokenTtlSeconds,
-      publishSeconds: config.keys.publishSeconds,
-      rotationSeconds: 0,
-      sealer: new KeySealer(config.keys.encryptionKey),
-      sharedSecret: config.jwtSecret,
-    },
-    systemClock,
-  )
+  return createKeyring({ ...config.keys, rotationSeconds: 0 }, store, systemClock)
+}
+
+/** The key ring, loaded; creating the first key unless `create` is false (`keys list`). */
+async function loadKeyring(config: Config, store: Store, create = true): Promise<Keyring> {
+  const keyring = keyringOf(config, store)
+  await keyring.load({ create })
+  return keyring
 }
 
 const rotateCommand: Command = {
@@ -64,10 +57,11 @@ const listCommand: Command = {
   help: `usage: portcullis keys list
 
 Prints each signing key: id, algorithm, state (next, active, retired), when it starts signing
-and, for a retired key, until when tokens it signed still verify.`,
+and, for a retired key, until when tokens it signed still verify. Only reads: on a database
+without keys it prints nothing (the server creates the first key when it starts).`,
   needs: 'store',
   async run({ config, store, io }) {
-    const keyring = await loadKeyring(config, store)
+    const keyring = await loadKeyring(config, store, false)
     for (const k of keyring.states()) {
       const until = k.removedAt ? `  verifies until ${k.removedAt}` : ''
       println(io.stdout, `${k.kid}  ${k.alg}  ${k.state.padEnd(7)}  from ${k.activatesAt}${until}`)

@@ -20,7 +20,7 @@ export function protectedRoutes(services: Services, ...routes: FastifyPluginAsyn
       authenticate({
         tokens: services.tokens,
         sessions: services.sessions,
-        realm: services.config.realm,
+        realm: services.config.tokens.realm,
         roles: services.config.roles,
       }),
     )

@@ -35,7 +35,7 @@ function time(name: string, value: string | undefined): string | undefined {
 }
 
 /** GET /admin/audit: the audit log, newest first, filtered and paginated. */
-export function adminAuditRoutes(services: Services): FastifyPluginAsyncTypebox {
+export function adminAuditRoutes(services: Pick<Services, 'audit'>): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/admin/audit',

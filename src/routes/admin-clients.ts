@@ -39,7 +39,9 @@ const WithSecret = Type.Object({
 })
 
 /** /admin/clients…: register, list, read, rotate the secret of, and delete OAuth clients. */
-export function adminClientRoutes(services: Services): FastifyPluginAsyncTypebox {
+export function adminClientRoutes(
+  services: Pick<Services, 'clients' | 'store'>,
+): FastifyPluginAsyncTypebox {
   const { clients } = services
   return async (app) => {
     app.post(

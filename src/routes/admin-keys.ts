@@ -20,7 +20,9 @@ const Revoked = Type.Object({
  * answers (other instances within PORTCULLIS_KEY_RELOAD_SECONDS), the same operation as
  * `portcullis keys revoke`, which a running server only sees at its next key reload.
  */
-export function adminKeyRoutes(services: Services): FastifyPluginAsyncTypebox {
+export function adminKeyRoutes(
+  services: Pick<Services, 'keyring' | 'audit'>,
+): FastifyPluginAsyncTypebox {
   const { keyring, audit } = services
   return async (app) => {
     app.post(

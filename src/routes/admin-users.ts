@@ -22,7 +22,9 @@ const noContent = { 204: Type.Null(), ...errors }
 const tags = ['admin']
 
 /** /admin/users…: list, read, disable, enable, set roles, delete; a user's sessions. */
-export function adminUserRoutes(services: Services): FastifyPluginAsyncTypebox {
+export function adminUserRoutes(
+  services: Pick<Services, 'userAdmin' | 'store'>,
+): FastifyPluginAsyncTypebox {
   const { userAdmin } = services
   return async (app) => {
     app.get(

@@ -23,9 +23,9 @@ const Metadata = Type.Object({
 const clientAuthMethods = ['none', 'client_secret_basic', 'client_secret_post']
 
 /** GET /.well-known/oauth-authorization-server: RFC 8414 metadata, from the running configuration. */
-export function discoveryRoutes(services: Services): FastifyPluginAsyncTypebox {
+export function discoveryRoutes(services: Pick<Services, 'config'>): FastifyPluginAsyncTypebox {
   const { config } = services
-  const url = (path: string) => `${config.issuer}${path}`
+  const url = (path: string) => `${config.tokens.issuer}${path}`
   return async (app) => {
     app.get(
       '/.well-known/oauth-authorization-server',
@@ -43,7 +43,7 @@ export function discoveryRoutes(services: Services): FastifyPluginAsyncTypebox {
       async (_request, reply) => {
         reply.header('cache-control', 'public, max-age=300')
         return {
-          issuer: config.issuer,
+          issuer: config.tokens.issuer,
           token_endpoint: url('/token'),
           revocation_endpoint: url('/revoke'),
           introspection_endpoint: url('/introspect'),
@@ -51,7 +51,7 @@ export function discoveryRoutes(services: Services): FastifyPluginAsyncTypebox {
           grant_types_supported: ['password', 'refresh_token', 'client_credentials'],
           // RFC 8414 §2 makes this REQUIRED; there is no authorization endpoint, so no response type.
           response_types_supported: [],
-          scopes_supported: config.scopes,
+          scopes_supported: config.scopes.offered,
           // "none": the built-in first-party client and registered public clients.
           token_endpoint_auth_methods_supported: clientAuthMethods,
           revocation_endpoint_auth_methods_supported: clientAuthMethods,
@@ -60,7 +60,7 @@ export function discoveryRoutes(services: Services): FastifyPluginAsyncTypebox {
             'client_secret_basic',
             'client_secret_post',
           ],
-          access_token_signing_alg_values_supported: [config.signingAlg],
+          access_token_signing_alg_values_supported: [config.keys.alg],
           service_documentation: url('/docs'),
         }
       },

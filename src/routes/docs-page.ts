@@ -11,7 +11,7 @@ export const openApiPath = '/openapi.json'
  * and a Portcullis header. Config values are embedded as JSON literals.
  */
 export function docsPageScript(config: Config): string {
-  const oauth = { clientId: config.clientId, scopes: config.defaultScopes }
+  const oauth = { clientId: config.clients.builtinId, scopes: config.scopes.defaults }
   return `'use strict'
 window.onload = function () {
   var header = document.createElement('header')
@@ -70,7 +70,7 @@ export function docsPageCsp(config: Config): string {
     "style-src 'self'",
     "img-src 'self' data:",
     "font-src 'self'",
-    `connect-src 'self' ${new URL(config.issuer).origin}`,
+    `connect-src 'self' ${new URL(config.tokens.issuer).origin}`,
     "base-uri 'none'",
     "form-action 'none'",
     "frame-ancestors 'none'",

@@ -29,7 +29,7 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
         license: { name: 'MIT', identifier: 'MIT' },
         description: apiDescription(config),
       },
-      servers: [{ url: config.issuer }],
+      servers: [{ url: config.tokens.issuer }],
       tags: openApiTags,
       components: {
         securitySchemes: {
@@ -38,7 +38,9 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
             flows: {
               password: {
                 tokenUrl: '/token',
-                scopes: Object.fromEntries(config.scopes.map((s) => [s, scopeDescription(s)])),
+                scopes: Object.fromEntries(
+                  config.scopes.offered.map((s) => [s, scopeDescription(s)]),
+                ),
               },
             },
           },

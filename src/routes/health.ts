@@ -7,7 +7,7 @@ import type { Services } from '../services.js'
 const Status = Type.Object({ status: Type.String() })
 
 /** GET /healthz (the process is up) and GET /readyz (the database answers). */
-export function healthRoutes(services: Services): FastifyPluginAsyncTypebox {
+export function healthRoutes(services: Pick<Services, 'store'>): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/healthz',

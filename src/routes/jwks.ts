@@ -21,7 +21,7 @@ const Jwk = Type.Object(
 export const jwksMaxAgeSeconds = 300
 
 /** GET /.well-known/jwks.json: the public keys that verify this server's access tokens. */
-export function jwksRoutes(services: Services): FastifyPluginAsyncTypebox {
+export function jwksRoutes(services: Pick<Services, 'keyring'>): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/.well-known/jwks.json',

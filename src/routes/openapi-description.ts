@@ -41,14 +41,14 @@ export const openApiTags = [
  * configuration's, so the page never promises a lifetime the server does not keep.
  */
 export function apiDescription(config: Config): string {
-  const { session } = config
+  const session = config.sessions
   const grace =
     session.graceSeconds > 0
       ? `, unless it is a retry within ${describeDuration(session.graceSeconds)} (the grace window), which gets the same successor again`
       : ''
   return [
     'A secure authentication API: register, log in with the OAuth2 password form at `/token`, and call `/users/me` with the Bearer JWT. Use **Authorize** to log in from this page.',
-    `**Token lifecycle.** A login starts a session and returns an access token (a JWT valid for ${describeDuration(config.accessTokenTtlSeconds)}, carrying the session id \`sid\`) and a refresh token (opaque, single-use). \`grant_type=refresh_token\` spends the refresh token and returns a new pair. Presenting a spent refresh token again revokes the whole session (reuse detection, RFC 9700 §4.14.2)${grace}. Sessions end after ${describeDuration(session.idleTtlSeconds)} unused or ${describeDuration(session.absoluteTtlSeconds)} in all, on \`/logout\`, \`/logout/all\`, \`/revoke\` (RFC 7009), a password change (other sessions) or account deletion; their access tokens are then refused at once. Example: \`POST /token\` (password) → \`GET /users/me\` with the access token → \`POST /token\` (refresh_token) → \`POST /logout\`.`,
+    `**Token lifecycle.** A login starts a session and returns an access token (a JWT valid for ${describeDuration(config.tokens.ttlSeconds)}, carrying the session id \`sid\`) and a refresh token (opaque, single-use). \`grant_type=refresh_token\` spends the refresh token and returns a new pair. Presenting a spent refresh token again revokes the whole session (reuse detection, RFC 9700 §4.14.2)${grace}. Sessions end after ${describeDuration(session.idleTtlSeconds)} unused or ${describeDuration(session.absoluteTtlSeconds)} in all, on \`/logout\`, \`/logout/all\`, \`/revoke\` (RFC 7009), a password change (other sessions) or account deletion; their access tokens are then refused at once. Example: \`POST /token\` (password) → \`GET /users/me\` with the access token → \`POST /token\` (refresh_token) → \`POST /logout\`.`,
     "**Scopes and roles.** Every protected route lists the scopes it needs; a token without them gets 403 `insufficient_scope`. A user's roles decide which scopes a login may ask for (`user`: everything but `admin`; `admin`: everything). Tick `admin` in **Authorize** to call the admin API as an admin. Machine clients use `client_credentials`; resource servers may verify tokens with the JWKS or ask `/introspect`.",
   ].join('\n\n')
 }

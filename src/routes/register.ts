@@ -5,7 +5,6 @@ import { hashedPasswordHint, invalidRequest } from '../errors.js'
 import { actorOf } from '../http/actor.js'
 import { requireContentType } from '../http/content-type.js'
 import { authBodyLimit } from '../http/limits.js'
-import { rateLimit } from '../http/rate-limit.js'
 import { errorResponses } from '../http/schemas.js'
 import type { Services } from '../services.js'
 import { PublicUserSchema } from '../wire/public-user.js'
@@ -28,16 +27,18 @@ function refuseHashedPassword(
 }
 
 /** POST /register: create an account. */
-export function registerRoutes(services: Services): FastifyPluginAsyncTypebox {
+export function registerRoutes(
+  services: Pick<Services, 'users' | 'audit'> & {
+    /** The per-IP registration limit (PORTCULLIS_REGISTER_LIMIT an hour). */
+    rateLimited: (request: FastifyRequest) => Promise<void>
+  },
+): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       '/register',
       {
         bodyLimit: authBodyLimit,
-        onRequest: rateLimit(services, 'register', {
-          limit: services.config.limits.registerPerHour,
-          windowSeconds: 3600,
-        }),
+        onRequest: services.rateLimited,
         preValidation: [requireContentType('application/json'), refuseHashedPassword],
         schema: {
           operationId: 'registerUser',

@@ -18,7 +18,9 @@ const SessionView = Type.Object({
 })
 
 /** Logout and session management for the signed-in user. Registered behind `authenticate`. */
-export function sessionRoutes(services: Services): FastifyPluginAsyncTypebox {
+export function sessionRoutes(
+  services: Pick<Services, 'sessions' | 'audit'>,
+): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       '/logout',

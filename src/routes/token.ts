@@ -55,7 +55,7 @@ export function tokenRoutes(services: Services): FastifyPluginAsyncTypebox {
       throw clientFailed('client authentication required')
     }
     const calling = client ?? services.clients.builtin
-    if (config.requireClient && calling.id === config.clientId) {
+    if (config.clients.requireClient && calling.id === config.clients.builtinId) {
       throw clientFailed(
         client
           ? 'this server requires a registered client'

@@ -18,7 +18,9 @@ const authErrors =
   'Needs the `profile` scope (403 `insufficient_scope` without it). No credentials: 401 with `WWW-Authenticate: Bearer realm="…"`. An expired, forged or malformed token, or the token of an ended session or of a deleted or disabled user: 401 `invalid_token`. A malformed or repeated Authorization header: 400 `invalid_request`.'
 
 /** GET /users/me, PUT /users/me/password, DELETE /users/me. Registered behind `authenticate`. */
-export function userRoutes(services: Services): FastifyPluginAsyncTypebox {
+export function userRoutes(
+  services: Pick<Services, 'users' | 'sessions' | 'audit' | 'throttle'>,
+): FastifyPluginAsyncTypebox {
   /**
    * Runs a password check under the same login throttling as /token: a stolen access token must
    * not become a way to guess the account's password.

@@ -46,7 +46,7 @@ describe('TokenGrants: password grant', () => {
       h.context(),
     )
     assert.equal(body.token_type, 'Bearer')
-    assert.equal(body.expires_in, h.services.config.accessTokenTtlSeconds)
+    assert.equal(body.expires_in, h.services.config.tokens.ttlSeconds)
     assert.equal(body.scope, 'profile sessions email')
     assert.equal(typeof body.refresh_token, 'string')
     assert.equal(body.device_token, undefined, 'no device token while limits are off')

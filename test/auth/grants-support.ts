@@ -33,7 +33,7 @@ export async function grantHarness(
 ): Promise<GrantHarness> {
   const config = testConfig({ PORTCULLIS_DATABASE_URL: await freshDatabaseUrl(t), ...env })
   const clock = new ManualClock(Date.parse('2026-06-01T12:00:00Z'))
-  const store = await openStore(config.databaseUrl, config.db)
+  const store = await openStore(config.store.databaseUrl, config.store.pool)
   t.after(() => store.close())
   const services = await createServices(config, store, clock)
   return {

@@ -221,7 +221,7 @@ describe('PasswordHasher', () => {
 
   describe('production defaults', () => {
     it('uses m=19456, t=2, p=1 by default and writes them into the PHC string', async () => {
-      const params = loadConfig({}).argon2
+      const params = loadConfig({}).hashing.argon2
       assert.deepEqual(params, { memoryKib: 19456, iterations: 2, parallelism: 1 })
       const hasher = hasherWith(params)
       const stored = await hasher.hash(PASSWORD)

@@ -14,7 +14,7 @@ const withKey = { PORTCULLIS_KEY_ENCRYPTION_KEY: KEY }
 /** Starts the services on `databaseUrl` as a server would; resolves or rejects like its start. */
 async function start(databaseUrl: string, env: Record<string, string>) {
   const config = testConfig({ PORTCULLIS_DATABASE_URL: databaseUrl, ...env })
-  const store = await openStore(config.databaseUrl, config.db)
+  const store = await openStore(config.store.databaseUrl, config.store.pool)
   try {
     await createServices(config, store, new ManualClock())
   } finally {

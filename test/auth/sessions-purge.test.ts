@@ -11,7 +11,7 @@ const meta = { ip: '192.0.2.1', userAgent: 'purge-test' }
 async function start({ services }: TestApp, userId: string) {
   const { session, refreshToken } = await services.sessions.start(
     userId,
-    services.config.clientId,
+    services.config.clients.builtinId,
     'profile',
     meta,
   )

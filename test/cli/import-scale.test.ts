@@ -30,11 +30,14 @@ describe('portcullis users import at scale', () => {
     const config = testConfig({ PORTCULLIS_DATABASE_URL: `sqlite:${join(dir, 'portcullis.db')}` })
     const services = await createServices(
       config,
-      await openStore(config.databaseUrl, config.db),
+      await openStore(config.store.databaseUrl, config.store.pool),
       systemClock,
     )
     const app = await buildApp(services)
-    t.after(() => app.close())
+    t.after(async () => {
+      await app.close()
+      await services.store.close()
+    })
     assert.equal((await services.store.counts()).users, rows)
     // Rows cycle bcrypt, argon2id (weaker than configured), argon2i: one of each, near the end.
     for (const i of [rows - 3, rows - 2, rows - 1]) {

@@ -12,16 +12,32 @@ describe('portcullis keys', () => {
     const dir = mkdtempSync(join(tmpdir(), 'portcullis-keys-'))
     t.after(() => rmSync(dir, { recursive: true, force: true }))
     const env = { PORTCULLIS_DATA_DIR: dir }
-    const first = await runCli(['keys', 'list'], env)
-    assert.equal(first.code, 0, first.out)
-    assert.match(first.out, /^[A-Za-z0-9_-]{43} {2}ES256 {2}active/m)
+    // On an empty ring, rotating first creates the signing key the server would have created.
     const rotated = await runCli(['keys', 'rotate', '--activate-in', '600'], env)
     assert.equal(rotated.code, 0, rotated.out)
     const kid = rotated.out.split('\n')[0]
     assert.match(kid ?? '', /^[A-Za-z0-9_-]{43}$/)
     const listed = await runCli(['keys', 'list'], env)
+    assert.equal(listed.code, 0, listed.out)
+    assert.match(listed.out, /^[A-Za-z0-9_-]{43} {2}ES256 {2}active/m)
     assert.match(listed.out, new RegExp(`^${kid} {2}ES256 {2}next`, 'm'))
     assert.equal((await runCli(['keys', 'rotate', '--activate-in', 'soon'], env)).code, 2)
+  })
+})
+
+describe('portcullis keys list', () => {
+  it('on an empty database prints no keys and creates none', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-keys-'))
+    t.after(() => rmSync(dir, { recursive: true, force: true }))
+    const listed = await runCli(['keys', 'list'], { PORTCULLIS_DATA_DIR: dir })
+    assert.equal(listed.code, 0, listed.out)
+    assert.equal(listed.out, '')
+    const store = openSqliteStore(join(dir, 'portcullis.db'))
+    try {
+      assert.deepEqual(await store.signingKeys.list(), [])
+    } finally {
+      await store.close()
+    }
   })
 })
 
@@ -87,6 +103,8 @@ describe('portcullis keys seal and keys revoke', () => {
   it('revokes the active key: a successor signs, the private half is gone, an audit record is written', async (t) => {
     const dir = dataDir(t)
     const env = { PORTCULLIS_DATA_DIR: dir }
+    // Starting the services (as the server or `users create` does) makes the first key.
+    assert.equal((await runCli(['users', 'create', '--username', 'alice'], env, PASSWORD)).code, 0)
     const listed = await runCli(['keys', 'list'], env)
     const kid = listed.stdout.split(' ')[0] ?? ''
     const result = await runCli(['keys', 'revoke', kid], env)

@@ -38,12 +38,15 @@ async function app(t: TestContext): Promise<FastifyInstance> {
   const config = testConfig()
   const services = await createServices(
     config,
-    await openStore(config.databaseUrl, config.db),
+    await openStore(config.store.databaseUrl, config.store.pool),
     new ManualClock(Date.parse('2026-06-01T12:00:00Z')),
   )
   const built = await buildApp(services)
   await built.ready()
-  t.after(() => built.close())
+  t.after(async () => {
+    await built.close()
+    await services.store.close()
+  })
   return built
 }
 

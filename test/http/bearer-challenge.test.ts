@@ -13,16 +13,17 @@ const realm = 'a"b\\c'
 const escapedRealm = 'Bearer realm="a\\"b\\\\c"'
 
 async function appWithRealm(t: TestContext) {
-  const config = { ...testConfig(), realm }
+  const base = testConfig()
+  const config = { ...base, tokens: { ...base.tokens, realm } }
   const clock = new ManualClock(Date.parse('2026-06-01T12:00:00Z'))
-  const services = await createServices(
-    config,
-    await openStore(config.databaseUrl, config.db),
-    clock,
-  )
+  const store = await openStore(config.store.databaseUrl, config.store.pool)
+  const services = await createServices(config, store, clock)
   const app = await buildApp(services)
   await app.ready()
-  t.after(() => app.close())
+  t.after(async () => {
+    await app.close()
+    await store.close()
+  })
   return app
 }
 

@@ -83,14 +83,14 @@ describe('client IP behind proxies', () => {
 describe('PORTCULLIS_TRUST_PROXY validation', () => {
   for (const value of ['', 'false', '0']) {
     it(`"${value}" trusts nobody`, () => {
-      assert.equal(testConfig({ PORTCULLIS_TRUST_PROXY: value }).trustProxy, false)
+      assert.equal(testConfig({ PORTCULLIS_TRUST_PROXY: value }).http.trustProxy, false)
     })
   }
 
   it('accepts hop counts and lists of IPv4/IPv6 addresses, CIDRs and named ranges', () => {
-    assert.equal(testConfig({ PORTCULLIS_TRUST_PROXY: '2' }).trustProxy, 2)
+    assert.equal(testConfig({ PORTCULLIS_TRUST_PROXY: '2' }).http.trustProxy, 2)
     assert.deepEqual(
-      testConfig({ PORTCULLIS_TRUST_PROXY: '10.0.0.1, 172.16.0.0/12,::1,fd00::/8,loopback' })
+      testConfig({ PORTCULLIS_TRUST_PROXY: '10.0.0.1, 172.16.0.0/12,::1,fd00::/8,loopback' }).http
         .trustProxy,
       ['10.0.0.1', '172.16.0.0/12', '::1', 'fd00::/8', 'loopback'],
     )

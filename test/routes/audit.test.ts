@@ -1024,7 +1024,7 @@ describe('audit retention', () => {
     const { app, services, clock } = await buildTestApp(t, {
       env: { PORTCULLIS_AUDIT_RETENTION_DAYS: '30' },
     })
-    assert.equal(services.config.auditRetentionDays, 30)
+    assert.equal(services.config.housekeeping.auditRetentionDays, 30)
     const day = 86_400_000
     await registerUser(app, 'alice')
     await loginPair(app, 'alice')
@@ -1033,10 +1033,10 @@ describe('audit retention', () => {
     const recent = await loginPair(app, 'alice')
     clock.advance(10 * day)
     // Exactly 30 days after the first records: nothing is older than that yet.
-    assert.equal(await services.audit.purge(services.config.auditRetentionDays), 0)
+    assert.equal(await services.audit.purge(services.config.housekeeping.auditRetentionDays), 0)
     assert.equal((await stored(services)).length, 4)
     clock.advance(1)
-    assert.equal(await services.audit.purge(services.config.auditRetentionDays), 3)
+    assert.equal(await services.audit.purge(services.config.housekeeping.auditRetentionDays), 3)
     const left = await stored(services)
     assert.deepEqual(
       left.map((r) => r.type),
@@ -1046,7 +1046,7 @@ describe('audit retention', () => {
       detail: { session_id: sidOf(recent.access_token), scope: recent.scope },
     })
     // Nothing more to purge.
-    assert.equal(await services.audit.purge(services.config.auditRetentionDays), 0)
+    assert.equal(await services.audit.purge(services.config.housekeeping.auditRetentionDays), 0)
   })
 
   it('purges in batches until nothing old is left', async (t) => {

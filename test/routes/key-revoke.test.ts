@@ -101,7 +101,7 @@ describe('revoking a leaked signing key', () => {
     assert.equal((await getMe(app, `Bearer ${old}`)).statusCode, 200)
     await revokeSigningKey(services.keyring, services.audit, current, cliActor)
     // The old key verifies for one token lifetime after `current` activated, not after the revoke.
-    clock.advance(services.config.accessTokenTtlSeconds * 1000 - 1000)
+    clock.advance(services.config.tokens.ttlSeconds * 1000 - 1000)
     assert.notEqual(services.keyring.signingKey().kid, current)
     assert.equal(services.keyring.find(kidOf(old)), undefined)
     assertInvalidToken(await getMe(app, `Bearer ${old}`))

@@ -85,11 +85,14 @@ describe('client_credentials tokens', () => {
     // A second instance: its own connection pool on PostgreSQL; the same database on SQLite.
     const store =
       testEngine === 'postgres'
-        ? await openStore(config.databaseUrl, config.db)
+        ? await openStore(config.store.databaseUrl, config.store.pool)
         : test.services.store
     const services = await createServices(config, store, test.clock)
     const other = await buildApp(services)
-    t.after(() => other.close())
+    t.after(async () => {
+      await other.close()
+      if (store !== test.services.store) await store.close()
+    })
     const batch = await machine(test)
     const token = await clientToken(test, batch)
     const second = { ...test, app: other, services }

@@ -60,7 +60,7 @@ describe('refresh tokens only for clients with the refresh_token grant', () => {
     const session = await test.services.store.sessions.findById(active.json().sid)
     assert.equal(
       session?.idleExpiresAt,
-      new Date(test.clock.now() + test.services.config.accessTokenTtlSeconds * 1000).toISOString(),
+      new Date(test.clock.now() + test.services.config.tokens.ttlSeconds * 1000).toISOString(),
     )
 
     await createClient(test, {

@@ -1,0 +1,31 @@
+import pino, { type DestinationStream, type Logger } from 'pino'
+import type { LogLevel } from './config/server.js'
+import { loggerOptions } from './http/logger.js'
+
+/** The process's two loggers, writing to one destination. */
+export interface Loggers {
+  /** Redacting logger: Fastify's, the audit sink's, the timers' errors. */
+  app: Logger
+  /** Access lines carry the request id; pid and hostname on each would only cost bytes. */
+  access: Logger
+}
+
+/**
+ * The loggers at `level` into `destination`: by default standard output, written asynchronously
+ * so a slow stdout never stalls requests (pino flushes at exit).
+ */
+export function createLoggers(
+  level: LogLevel,
+  destination: DestinationStream = pino.destination({ dest: 1, sync: false }),
+): Loggers {
+  return {
+    app: pino(loggerOptions(level), destination),
+    access: pino({ level, base: null }, destination),
+  }
+}
+
+/** Loggers that write nothing: the CLI's (its audit records go to the database only). */
+export const silentLoggers = (): Loggers => ({
+  app: pino({ level: 'silent' }),
+  access: pino({ level: 'silent' }),
+})
