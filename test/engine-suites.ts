@@ -47,6 +47,7 @@ export const everyEngine: readonly string[] = [
   'test/routes/token-spelling.test.ts',
   'test/routes/token.test.ts',
   'test/routes/users-me.test.ts',
+  'test/timers.test.ts',
 ]
 
 /**
@@ -60,6 +61,7 @@ export const oneEngine: Readonly<Record<string, string>> = {
   'test/cli/bootstrap.test.ts': 'the CLI on a SQLite file, read back by name',
   'test/cli/clients.test.ts': 'the CLI on a SQLite file, read back by name',
   'test/cli/import-dry-run.test.ts': 'the CLI on a SQLite file, read back by name',
+  'test/services.test.ts': 'the composition root on an in-memory SQLite store',
   'test/cli/import-user-fields.test.ts': 'the CLI on a SQLite file, read back by name',
   'test/cli/import.test.ts': 'the CLI on a SQLite file, read back by name',
   'test/cli/keys.test.ts': 'the CLI on a SQLite file, read back by name',
