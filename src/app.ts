@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto'
 import formbody from '@fastify/formbody'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
+import { perMinute as perMinuteRule, type RateLimit } from './auth/rate-limiter.js'
+import { clientAuthenticator } from './http/client-auth.js'
 import { clientErrorHandler } from './http/client-error.js'
 import { registerCors } from './http/cors.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
@@ -11,7 +13,7 @@ import { registerLoadShedding } from './http/load-shedding.js'
 import { logResponse } from './http/logger.js'
 import { refuseNul } from './http/nul-guard.js'
 import { protectedRoutes } from './http/protected.js'
-import { perMinute, rateLimit } from './http/rate-limit.js'
+import { rateLimit } from './http/rate-limit.js'
 import { checkRequestHead } from './http/request-head.js'
 import { securityHeaders } from './http/security-headers.js'
 import { fastifyTrustProxy } from './http/trust-proxy.js'
@@ -75,13 +77,21 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  const { users, sessions, audit, keyring, store, rateLimiter, clients, tokens } = services
+  // The per-IP limit of the unauthenticated endpoints (PORTCULLIS_REQUEST_LIMIT a minute).
+  const perMinute = perMinuteRule(config.limits.requestsPerMinute)
+  const limited = (name: string, rule: RateLimit = perMinute) => rateLimit(rateLimiter, name, rule)
+  const authenticateClient = clientAuthenticator({
+    clients,
+    audit,
+    rateLimiter,
+    failureLimit: perMinute,
+  })
+
   app.setErrorHandler(errorHandler)
   app.addHook('preHandler', refuseNul)
   // A rate-limited 404: probing for URLs costs the prober (fastify/demo's advice).
-  app.setNotFoundHandler(
-    { preHandler: rateLimit(services, 'not_found', perMinute(services)) },
-    notFoundHandler,
-  )
+  app.setNotFoundHandler({ preHandler: limited('not_found') }, notFoundHandler)
   app.addHook('onRequest', securityHeaders)
   app.addHook('onRequest', checkRequestHead)
   // CORS before load shedding, so a browser can read the 503 it is given.
@@ -93,24 +103,50 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(formbody, { bodyLimit: authBodyLimit })
   await registerOpenApi(app, config)
 
-  const { users, sessions, audit, keyring, store } = services
   await app.register(rootRoutes())
   await app.register(
     registerRoutes({
       users,
       audit,
-      rateLimited: rateLimit(services, 'register', {
+      rateLimited: limited('register', {
         limit: config.limits.registerPerHour,
         windowSeconds: 3600,
       }),
     }),
   )
-  await app.register(tokenRoutes(services))
-  await app.register(revokeRoutes(services))
-  await app.register(introspectRoutes(services))
+  await app.register(
+    tokenRoutes({
+      grants: services.grants,
+      clients,
+      authenticateClient,
+      clientPolicy: config.clients,
+    }),
+  )
+  await app.register(
+    revokeRoutes({
+      tokens,
+      sessions,
+      machineTokens: services.machineTokens,
+      audit,
+      clients,
+      authenticateClient,
+      rateLimited: limited('revoke'),
+    }),
+  )
+  await app.register(
+    introspectRoutes({
+      tokens,
+      sessions,
+      machineTokens: services.machineTokens,
+      roles: config.roles,
+      issuer: config.tokens.issuer,
+      authenticateClient,
+      rateLimited: limited('introspect'),
+    }),
+  )
   await app.register(
     protectedRoutes(
-      services,
+      { tokens, sessions, realm: config.tokens.realm, roles: config.roles },
       userRoutes({ users, sessions, audit, throttle: services.throttle }),
       sessionRoutes({ sessions, audit }),
       adminUserRoutes({ userAdmin: services.userAdmin, store }),

@@ -11,7 +11,7 @@ import { startupLine } from './startup-line.js'
 import { looseModeWarnings } from './store/file-modes.js'
 import { openStore, sqliteFilePath } from './store/open-store.js'
 import type { Store } from './store/store.js'
-import { startTimers, type Timers } from './timers.js'
+import { startTimers } from './timers.js'
 
 export interface RunningServer {
   app: FastifyInstance
@@ -48,11 +48,16 @@ export async function runServer(
       await app.close()
       throw error
     }
-    let timers: Timers | undefined
-    const closed = closeOnSignal(app, () => timers?.stop(), store)
     warnings(config, issuerWarning, app)
-    const address = await app.listen({ host: config.listen.host, port: config.listen.port })
-    timers = startTimers(services)
+    // A port in use (say) must not leave the app or the store open.
+    const address = await app
+      .listen({ host: config.listen.host, port: config.listen.port })
+      .catch(async (error: unknown) => {
+        await app.close()
+        throw error
+      })
+    const timers = startTimers(services)
+    const closed = closeOnSignal(app, () => timers.stop(), store)
     app.log.info(
       { issuer: config.tokens.issuer, store: store.engine, alg: config.keys.alg },
       'portcullis ready',

@@ -1,6 +1,9 @@
-import type { Services } from '../services.js'
 import type { UserRecord } from '../store/store.js'
+import type { AccessTokens } from './access-tokens.js'
+import type { MachineTokens } from './machine-tokens.js'
+import type { RoleTable } from './roles.js'
 import { currentScope } from './scopes.js'
+import type { SessionService } from './sessions.js'
 
 /** An RFC 7662 §2.2 response: `{active: false}` alone, or the token's claims. */
 export type Introspection =
@@ -23,7 +26,15 @@ export type Introspection =
 const inactive = { active: false } as const
 const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000)
 
-type Deps = Pick<Services, 'tokens' | 'sessions' | 'machineTokens' | 'config'>
+/** What introspection reads: the token services, what each role grants, and the issuer. */
+export interface IntrospectionDeps {
+  tokens: AccessTokens
+  sessions: SessionService
+  machineTokens: MachineTokens
+  roles: RoleTable
+  issuer: string
+}
+type Deps = IntrospectionDeps
 
 /** An access token is active while it verifies and its session, user or client still stands. */
 async function inspectAccessToken(deps: Deps, token: string): Promise<Introspection | null> {
@@ -59,7 +70,7 @@ async function inspectAccessToken(deps: Deps, token: string): Promise<Introspect
  * scopes and none remain. A role taken away ends what it granted at once, as on /users/me.
  */
 function grantedNow(deps: Deps, scope: string, user: UserRecord): string | null {
-  const now = currentScope(scope, deps.config.roles, user)
+  const now = currentScope(scope, deps.roles, user)
   return now === '' && scope.trim() !== '' ? null : now
 }
 
@@ -79,7 +90,7 @@ async function inspectRefreshToken(deps: Deps, token: string): Promise<Introspec
     username: user.username,
     exp: Math.min(seconds(session.idleExpiresAt), seconds(session.absoluteExpiresAt)),
     iat: seconds(session.lastUsedAt),
-    iss: deps.config.tokens.issuer,
+    iss: deps.issuer,
     sid: session.id,
   }
 }

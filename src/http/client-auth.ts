@@ -1,11 +1,12 @@
 import type { FastifyRequest } from 'fastify'
+import type { AuditService } from '../auth/audit.js'
 import { clientKey } from '../auth/client-key.js'
+import type { ClientService } from '../auth/clients.js'
 import { isClientIdShape } from '../auth/clients.js'
+import type { RateLimit, RateLimiter } from '../auth/rate-limiter.js'
 import { ApiError, invalidRequest } from '../errors.js'
-import type { Services } from '../services.js'
 import type { ClientRecord } from '../store/store.js'
 import { headerCount } from './header-count.js'
-import { perMinute } from './rate-limit.js'
 
 /** 401 invalid_client with a Basic challenge (RFC 6749 §5.2). */
 export const clientFailed = (description: string) =>
@@ -72,6 +73,18 @@ function readCredentials(request: FastifyRequest, form: ClientForm) {
   return { id, secret }
 }
 
+/** What client authentication uses. */
+export interface ClientAuthDeps {
+  clients: ClientService
+  audit: AuditService
+  rateLimiter: RateLimiter
+  /** The per-IP rule failures count against (PORTCULLIS_REQUEST_LIMIT a minute). */
+  failureLimit: RateLimit
+}
+
+/** A client authenticator, built once and shared by /token, /revoke and /introspect. */
+export type ClientAuthenticator = ReturnType<typeof clientAuthenticator>
+
 /**
  * Authenticates the calling client, if it identifies itself: a registered client with its
  * secret (confidential) or without one (public), or the built-in first-party client. Returns
@@ -82,7 +95,7 @@ function readCredentials(request: FastifyRequest, form: ClientForm) {
  * failure within that limit leaves a `client.auth_failure` audit record: the client id it
  * claimed (when it has the shape of one) and the address, never the secret.
  */
-export function clientAuthenticator(services: Services) {
+export function clientAuthenticator(services: ClientAuthDeps) {
   return async function authenticateClient(
     request: FastifyRequest,
     form: ClientForm,
@@ -98,7 +111,7 @@ export function clientAuthenticator(services: Services) {
     } catch (error) {
       if (error instanceof ApiError && error.code === 'invalid_client') {
         // Past the limit this throws 429 first: a flood cannot flood the audit table too.
-        await services.rateLimiter.hit('client-auth', clientKey(request.ip), perMinute(services))
+        await services.rateLimiter.hit('client-auth', clientKey(request.ip), services.failureLimit)
         await services.audit.record({
           type: 'client.auth_failure',
           outcome: 'failure',

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { Services } from '../services.js'
-import { authenticate } from './authenticate.js'
+import { type AuthenticateDeps, authenticate } from './authenticate.js'
 
 /**
  * An encapsulated context in which every route requires a valid Bearer access token of a live
@@ -8,22 +7,14 @@ import { authenticate } from './authenticate.js'
  * holds the user, claims and session. The scopes are also written into the route's OpenAPI
  * `security`, so the document and the check cannot disagree.
  */
-export function protectedRoutes(services: Services, ...routes: FastifyPluginAsyncTypebox[]) {
+export function protectedRoutes(deps: AuthenticateDeps, ...routes: FastifyPluginAsyncTypebox[]) {
   const plugin: FastifyPluginAsyncTypebox = async (app) => {
     app.decorateRequest('auth', null)
     app.addHook('onRoute', (route) => {
       const scopes = [...(route.config?.scopes ?? [])]
       route.schema = { ...route.schema, security: [{ OAuth2PasswordBearer: scopes }] }
     })
-    app.addHook(
-      'preHandler',
-      authenticate({
-        tokens: services.tokens,
-        sessions: services.sessions,
-        realm: services.config.tokens.realm,
-        roles: services.config.roles,
-      }),
-    )
+    app.addHook('preHandler', authenticate(deps))
     for (const route of routes) await app.register(route)
   }
   return plugin

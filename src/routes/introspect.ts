@@ -1,14 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { introspect } from '../auth/introspection.js'
+import { type IntrospectionDeps, introspect } from '../auth/introspection.js'
 import { ApiError, invalidRequest } from '../errors.js'
-import { clientAuthenticator, clientFailed } from '../http/client-auth.js'
+import { type ClientAuthenticator, clientFailed } from '../http/client-auth.js'
 import { requireContentType } from '../http/content-type.js'
 import { authBodyLimit } from '../http/limits.js'
-import { perMinute, rateLimit } from '../http/rate-limit.js'
 import { errorResponses } from '../http/schemas.js'
 import { noCache } from '../http/security-headers.js'
-import type { Services } from '../services.js'
 
 const IntrospectForm = Type.Object(
   {
@@ -42,14 +41,20 @@ const IntrospectionBody = Type.Object(
 )
 
 /** POST /introspect: RFC 7662 token introspection for clients allowed to introspect. */
-export function introspectRoutes(services: Services): FastifyPluginAsyncTypebox {
-  const authenticateClient = clientAuthenticator(services)
+export function introspectRoutes(
+  services: IntrospectionDeps & {
+    authenticateClient: ClientAuthenticator
+    /** The per-IP limit (PORTCULLIS_REQUEST_LIMIT a minute). */
+    rateLimited: (request: FastifyRequest) => Promise<void>
+  },
+): FastifyPluginAsyncTypebox {
+  const { authenticateClient } = services
   return async (app) => {
     app.post(
       '/introspect',
       {
         bodyLimit: authBodyLimit,
-        onRequest: [noCache, rateLimit(services, 'introspect', perMinute(services))],
+        onRequest: [noCache, services.rateLimited],
         preValidation: requireContentType('application/x-www-form-urlencoded'),
         schema: {
           operationId: 'introspectToken',

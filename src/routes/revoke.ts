@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
+import { type RevocationDeps, revokeToken } from '../auth/token-revocation.js'
 import { invalidRequest } from '../errors.js'
-import { clientAuthenticator } from '../http/client-auth.js'
+import type { ClientAuthenticator } from '../http/client-auth.js'
 import { requireContentType } from '../http/content-type.js'
 import { authBodyLimit } from '../http/limits.js'
-import { perMinute, rateLimit } from '../http/rate-limit.js'
 import { errorResponses } from '../http/schemas.js'
 import type { Services } from '../services.js'
 
@@ -23,14 +24,21 @@ const RevokeForm = Type.Object(
 )
 
 /** POST /revoke: RFC 7009 token revocation; revoking either token of a session ends the session. */
-export function revokeRoutes(services: Services): FastifyPluginAsyncTypebox {
-  const authenticateClient = clientAuthenticator(services)
+export function revokeRoutes(
+  services: RevocationDeps &
+    Pick<Services, 'clients'> & {
+      authenticateClient: ClientAuthenticator
+      /** The per-IP limit (PORTCULLIS_REQUEST_LIMIT a minute). */
+      rateLimited: (request: FastifyRequest) => Promise<void>
+    },
+): FastifyPluginAsyncTypebox {
+  const { authenticateClient } = services
   return async (app) => {
     app.post(
       '/revoke',
       {
         bodyLimit: authBodyLimit,
-        onRequest: rateLimit(services, 'revoke', perMinute(services)),
+        onRequest: services.rateLimited,
         preValidation: requireContentType('application/x-www-form-urlencoded'),
         schema: {
           operationId: 'revokeToken',
@@ -53,28 +61,7 @@ export function revokeRoutes(services: Services): FastifyPluginAsyncTypebox {
         const { token } = request.body
         const client = (await authenticateClient(request, request.body)) ?? services.clients.builtin
         if (!token) throw invalidRequest('"token" is required')
-        // The hint only orders the lookups; both kinds are tried (RFC 7009 §2.1).
-        const claims = await services.tokens.claimsOf(token)
-        // RFC 7009 §2.1: a client may revoke only tokens issued to it; another client's token
-        // is left alone and the answer is still 200, so it reveals nothing.
-        let revoked = false
-        if (claims && claims.sid === undefined) {
-          // A client_credentials token has no session: its jti is denied until it expires.
-          revoked = await services.machineTokens.revoke(claims, client.id)
-        } else {
-          const sessionId = claims?.sid ?? (await services.sessions.sessionOfRefreshToken(token))
-          const session = sessionId ? await services.sessions.findById(sessionId) : null
-          if (session && session.clientId === client.id) {
-            revoked = await services.sessions.revoke(session.id)
-          }
-        }
-        // Who asked and whether anything was revoked; never the token.
-        await services.audit.record({
-          type: 'token.revoke',
-          outcome: revoked ? 'success' : 'failure',
-          clientId: client.id,
-          ip: request.ip,
-        })
+        await revokeToken(services, token, client.id, request.ip)
         // RFC 7009 §2.2: 200 with nothing in the body (not even the JSON text null, which is
         // what sending null through the Null schema would produce).
         return reply.code(200).send(undefined as never)

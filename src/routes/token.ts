@@ -1,61 +1,39 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
-import { type Static, Type } from 'typebox'
 import type { GrantType } from '../auth/clients.js'
+import type { ClientsConfig } from '../config/access.js'
 import { userAgentOf } from '../http/actor.js'
-import { clientAuthenticator, clientFailed } from '../http/client-auth.js'
+import { type ClientAuthenticator, clientFailed } from '../http/client-auth.js'
 import { requireContentType } from '../http/content-type.js'
 import { authBodyLimit } from '../http/limits.js'
 import { errorResponses } from '../http/schemas.js'
 import { noCache } from '../http/security-headers.js'
 import type { Services } from '../services.js'
+import { type TokenForm, TokenFormSchema } from '../wire/token-request.js'
 import { TokenResponse } from '../wire/token-response.js'
 
-// Each parameter is a plain string: a repeated parameter parses into an array and fails
-// validation as invalid_request (RFC 6749 §3.2). Unknown parameters are ignored (§3.2).
-const param = (description: string) => Type.Optional(Type.String({ description }))
-const TokenForm = Type.Object(
-  {
-    grant_type: param(
-      "`password` (may be omitted, as FastAPI's OAuth2PasswordRequestForm allows), `refresh_token` or `client_credentials`",
-    ),
-    username: param('password grant: the username (any case or width form) or the email address'),
-    password: param('password grant: the password'),
-    refresh_token: param('refresh_token grant: the refresh token'),
-    scope: param(
-      "Space-separated scopes; omitted: the default scopes (or, on refresh, the session's)",
-    ),
-    client_id: param(
-      'The client, when it authenticates with form parameters (or a public client identifying itself); omitted: the built-in first-party client',
-    ),
-    client_secret: param(
-      "A confidential client's secret, when not sent with HTTP Basic (RFC 6749 §2.3.1)",
-    ),
-    device_token: param(
-      'password grant: the `device_token` of an earlier successful login on this device; exempts it from the account-wide slow-down while the account is under attack',
-    ),
-  },
-  { additionalProperties: true },
-)
-type Form = Static<typeof TokenForm>
-
 /** POST /token: the password (RFC 6749 §4.3), refresh_token (§6) and client_credentials (§4.4) grants. */
-export function tokenRoutes(services: Services): FastifyPluginAsyncTypebox {
-  const { config, grants } = services
-  const authenticateClient = clientAuthenticator(services)
+export function tokenRoutes(
+  services: Pick<Services, 'grants' | 'clients'> & {
+    authenticateClient: ClientAuthenticator
+    /** Whether the built-in client is refused, and its id. */
+    clientPolicy: ClientsConfig
+  },
+): FastifyPluginAsyncTypebox {
+  const { grants, authenticateClient, clientPolicy } = services
 
   /**
    * The calling client: the one that authenticated, else the built-in one. A client_credentials
    * request must authenticate; a server that requires registered clients refuses the built-in
    * one however it is named (omitted, or by its client_id).
    */
-  async function callingClient(request: FastifyRequest, form: Form, grantType: GrantType) {
+  async function callingClient(request: FastifyRequest, form: TokenForm, grantType: GrantType) {
     const client = await authenticateClient(request, form)
     if (!client && grantType === 'client_credentials') {
       throw clientFailed('client authentication required')
     }
     const calling = client ?? services.clients.builtin
-    if (config.clients.requireClient && calling.id === config.clients.builtinId) {
+    if (clientPolicy.requireClient && calling.id === clientPolicy.builtinId) {
       throw clientFailed(
         client
           ? 'this server requires a registered client'
@@ -81,7 +59,7 @@ export function tokenRoutes(services: Services): FastifyPluginAsyncTypebox {
           description:
             "`application/x-www-form-urlencoded`. **Password grant** (RFC 6749 §4.3): `username`, `password`; `grant_type` may be omitted (the tutorial's clients send only username and password). Starts a session and returns an access token and a refresh token. `scope` may ask for any scopes the user's roles grant (and the client allows); omitted, the token gets the default scopes the user may have (never `admin`, which must be asked for). **Refresh grant** (§6): `grant_type=refresh_token`, `refresh_token`; spends the refresh token and returns a new pair. A refresh token presented a second time is treated as stolen: the whole session is revoked. `scope` may narrow on refresh, never widen; scopes the user's roles no longer grant are dropped. **Client credentials grant** (§4.4): a confidential client authenticates (HTTP Basic or `client_id` + `client_secret`) and gets an access token whose `sub` is its `client_id`, no refresh token. **Clients:** without client credentials the built-in public client is used (unless the server requires a registered client); a registered client authenticates with HTTP Basic or form parameters, never both. Errors follow RFC 6749 §5.2: 400 `invalid_request` (missing or repeated parameter), `invalid_grant` (wrong username or password, which an unknown user cannot be told apart from; or a bad, expired, revoked or reused refresh token), `unsupported_grant_type`, `invalid_scope` (unknown, or not granted to the user or client), `unauthorized_client` (grant type not allowed for the client); 401 `invalid_client` with `WWW-Authenticate: Basic` (unknown client, wrong or missing secret); 503 with Retry-After when the server is saturated.",
           consumes: ['application/x-www-form-urlencoded'],
-          body: TokenForm,
+          body: TokenFormSchema,
           response: { 200: TokenResponse, ...errorResponses(400, 401, 413, 415, 503) },
         },
       },

@@ -1,4 +1,5 @@
 import type { ClientRecord } from '../../store/store.js'
+import type { GrantForm } from '../../wire/token-request.js'
 import type { TokenBody } from '../../wire/token-response.js'
 import type { AccessTokens } from '../access-tokens.js'
 import type { AuditService } from '../audit.js'
@@ -7,6 +8,8 @@ import type { RateLimit, RateLimiter } from '../rate-limiter.js'
 import type { RoleTable } from '../roles.js'
 import type { SessionService } from '../sessions.js'
 import type { UserService } from '../users.js'
+
+export type { GrantForm }
 
 /** Who asks for a token, as the HTTP layer saw it; no request object crosses into a grant. */
 export interface GrantContext {
@@ -18,14 +21,6 @@ export interface GrantContext {
   deviceToken?: string | undefined
   /** The calling client, already authenticated (or the built-in one). */
   client: ClientRecord
-}
-
-/** The form fields the grants read; an empty value means omitted (RFC 6749 §3.2). */
-export interface GrantForm {
-  username?: string | undefined
-  password?: string | undefined
-  refresh_token?: string | undefined
-  scope?: string | undefined
 }
 
 /** The services the grants use; the limiters do nothing where limits are off. */
