@@ -11,7 +11,7 @@ import { startupLine } from './startup-line.js'
 import { looseModeWarnings } from './store/file-modes.js'
 import { openStore, sqliteFilePath } from './store/open-store.js'
 import type { Store } from './store/store.js'
-import { startTimers } from './timers.js'
+import { startTimers, type Timers } from './timers.js'
 
 export interface RunningServer {
   app: FastifyInstance
@@ -49,15 +49,17 @@ export async function runServer(
       throw error
     }
     warnings(config, issuerWarning, app)
-    // A port in use (say) must not leave the app or the store open.
+    let timers: Timers | undefined
+    const { closed, remove } = closeOnSignal(app, () => timers?.stop(), store)
+    // A port in use (say) must not leave the app, the store or the signal handlers behind.
     const address = await app
       .listen({ host: config.listen.host, port: config.listen.port })
       .catch(async (error: unknown) => {
+        remove()
         await app.close()
         throw error
       })
-    const timers = startTimers(services)
-    const closed = closeOnSignal(app, () => timers.stop(), store)
+    timers = startTimers(services)
     app.log.info(
       { issuer: config.tokens.issuer, store: store.engine, alg: config.keys.alg },
       'portcullis ready',
@@ -93,13 +95,18 @@ function warnings(config: Config, issuerWarning: string | null, app: FastifyInst
   }
 }
 
-/** Shutdown: the timers stop, the app drains and closes, then the store closes. */
+/**
+ * Shutdown on SIGINT or SIGTERM: the timers stop, the app drains and closes, then the store
+ * closes. Installed before listening, so a signal that arrives as soon as the port answers is
+ * never met by Node's default handler; `remove` takes the handlers away again (a failed start).
+ */
 function closeOnSignal(
   app: FastifyInstance,
   stopTimers: () => void,
   store: Store,
-): Promise<number> {
-  return new Promise((resolve) => {
+): { closed: Promise<number>; remove: () => void } {
+  let remove = () => {}
+  const closed = new Promise<number>((resolve) => {
     let closing = false
     const shutdown = (signal: string) => {
       if (closing) return
@@ -116,7 +123,14 @@ function closeOnSignal(
           () => resolve(1),
         )
     }
-    process.on('SIGINT', () => shutdown('SIGINT'))
-    process.on('SIGTERM', () => shutdown('SIGTERM'))
+    const onInt = () => shutdown('SIGINT')
+    const onTerm = () => shutdown('SIGTERM')
+    process.on('SIGINT', onInt)
+    process.on('SIGTERM', onTerm)
+    remove = () => {
+      process.removeListener('SIGINT', onInt)
+      process.removeListener('SIGTERM', onTerm)
+    }
   })
+  return { closed, remove }
 }
