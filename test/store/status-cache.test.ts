@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { ManualClock } from '../../src/clock.js'
 import { openSqliteStore } from '../../src/store/sqlite.js'
 import { type CacheRules, withStatusCache } from '../../src/store/status-cache.js'
-import type { NewUser } from '../../src/store/store.js'
+import type { NewUser, SessionRecord } from '../../src/store/store.js'
 
 const alice: NewUser = {
   id: '00000000-0000-4000-8000-000000000001',
@@ -14,6 +14,21 @@ const alice: NewUser = {
   passwordHash: 'h1',
   createdAt: '2026-01-01T00:00:00.000Z',
 }
+
+/** A live session of alice's through the client `app`. */
+const liveSession = (id: string): SessionRecord => ({
+  id,
+  userId: alice.id,
+  clientId: 'app',
+  scope: '',
+  ip: null,
+  userAgent: null,
+  createdAt: 'now',
+  lastUsedAt: 'now',
+  idleExpiresAt: 'later',
+  absoluteExpiresAt: 'later',
+  revokedAt: null,
+})
 
 function setup(ttlMs = 1000) {
   const raw = openSqliteStore(':memory:')
@@ -82,22 +97,7 @@ describe('the status cache', () => {
     assert.deepEqual(await cached.users.importMany([alice, bob]), [false, true])
     assert.equal((await cached.users.findById(bob.id))?.username, 'bob')
 
-    await cached.sessions.create(
-      {
-        id: 's1',
-        userId: alice.id,
-        clientId: 'app',
-        scope: '',
-        ip: null,
-        userAgent: null,
-        createdAt: 'now',
-        lastUsedAt: 'now',
-        idleExpiresAt: 'later',
-        absoluteExpiresAt: 'later',
-        revokedAt: null,
-      },
-      'h1',
-    )
+    await cached.sessions.create(liveSession('s1'), 'h1')
     assert.equal((await cached.sessions.findWithUser('s1'))?.session.revokedAt, null)
     assert.equal((await cached.sessions.findById('s1'))?.revokedAt, null)
     assert.equal(await cached.sessions.revokeAllForClient('app', 'then'), 1)
@@ -135,22 +135,7 @@ describe('the status cache', () => {
     await cached.users.create(alice)
     assert.equal(await cached.sessions.findById('s2'), null, 'cached as missing')
     assert.equal(await cached.sessions.findWithUser('s2'), null, 'cached as missing')
-    await cached.sessions.create(
-      {
-        id: 's2',
-        userId: alice.id,
-        clientId: 'app',
-        scope: '',
-        ip: null,
-        userAgent: null,
-        createdAt: 'now',
-        lastUsedAt: 'now',
-        idleExpiresAt: 'later',
-        absoluteExpiresAt: 'later',
-        revokedAt: null,
-      },
-      null,
-    )
+    await cached.sessions.create(liveSession('s2'), null)
     assert.equal((await cached.sessions.findById('s2'))?.id, 's2')
     assert.equal((await cached.sessions.findWithUser('s2'))?.user.id, alice.id)
   })
