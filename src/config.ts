@@ -13,6 +13,7 @@ import { adminRows, type BootstrapAdminConfig, readBootstrapAdmin } from './conf
 import { ConfigError, type Env, type Row, tableLine } from './config/define.js'
 import { type KeysConfig, keyRows, readKeys } from './config/keys.js'
 import { type LimitsConfig, limitRows, readLimits } from './config/limits.js'
+import { type MailConfig, mailRows, readMail } from './config/mail.js'
 import { type HashingConfig, passwordRows, readHashing, readPasswords } from './config/passwords.js'
 import {
   type HttpConfig,
@@ -70,6 +71,8 @@ export interface Config {
   /** Role name → scopes it grants. */
   roles: RoleTable
   clients: ClientsConfig
+  /** Mail delivery (SMTP and the outbox sender) and the email flows. */
+  mail: MailConfig
   /** Read once at server start: creates this admin if no user has the username. */
   bootstrapAdmin: BootstrapAdminConfig | null
 }
@@ -88,6 +91,7 @@ export const configRows: readonly Row[] = [
   ...passwordRows,
   ...httpRows,
   ...limitRows,
+  ...mailRows,
 ]
 
 /** The README's configuration table body, generated from the definitions (`npm run config-table`). */
@@ -138,6 +142,7 @@ export function loadConfig(env: Env = process.env): Config {
     scopes,
     roles,
     clients: readClients(env),
+    mail: readMail(env, nodeEnv, issuer),
     bootstrapAdmin: readBootstrapAdmin(env),
     passwords,
     hashing: readHashing(env),

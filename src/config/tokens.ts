@@ -38,7 +38,8 @@ export const tokenRows: Row[] = [
   row(cacheSize, 'Verified tokens remembered to skip the signature check (0 disables)'),
 ]
 
-function url(name: string, raw: string): string {
+/** `raw` as an absolute http(s) URL without trailing slashes; ConfigError naming `name` otherwise. */
+export function httpUrl(name: string, raw: string): string {
   let parsed: URL
   try {
     parsed = new URL(raw)
@@ -58,7 +59,7 @@ export function readIssuer(env: Env, nodeEnv: NodeEnv, listen: ListenConfig): st
       'PORTCULLIS_ISSUER must be set to the public https URL of this server when NODE_ENV=production',
     )
   }
-  const value = url(issuer.name, env[issuer.name] || `http://${listen.host}:${listen.port}`)
+  const value = httpUrl(issuer.name, env[issuer.name] || `http://${listen.host}:${listen.port}`)
   if (nodeEnv === 'production' && !value.startsWith('https://')) {
     throw new ConfigError(
       `PORTCULLIS_ISSUER must be an https URL when NODE_ENV=production (got "${value}")`,

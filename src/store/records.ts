@@ -13,12 +13,15 @@ export interface UserRecord {
   roles: string[]
   createdAt: string
   updatedAt: string
+  /** Whether the user proved they receive mail at `email` (a verification token, or an admin). */
+  emailVerified: boolean
 }
 
-/** A user to insert; `roles` defaults to `['user']`, `disabled` to false. */
-export type NewUser = Omit<UserRecord, 'disabled' | 'updatedAt' | 'roles'> & {
+/** A user to insert; `roles` defaults to `['user']`, `disabled` and `emailVerified` to false. */
+export type NewUser = Omit<UserRecord, 'disabled' | 'updatedAt' | 'roles' | 'emailVerified'> & {
   roles?: string[]
   disabled?: boolean
+  emailVerified?: boolean
 }
 
 /** A row of `clients`: a registered OAuth client (RFC 6749 §2). */
@@ -166,4 +169,53 @@ export interface Reservation {
   blocks?: Array<{ fromCount: number; until: string }>
   /** The row may be deleted after this time; never earlier than any block in `blocks`. */
   expiresAt: string
+}
+
+/** What an email token is for: a token of one purpose never serves another. */
+export type EmailTokenPurpose = 'verify_email' | 'reset_password' | 'change_email'
+
+/**
+ * A row of `email_tokens`: a single-use token sent by mail. Only the SHA-256 (base64url) of the
+ * 256-bit token is stored; the token itself exists only in the message that carries it.
+ */
+export interface EmailTokenRecord {
+  hash: string
+  purpose: EmailTokenPurpose
+  userId: string
+  /** The address the token was sent to and is bound to (for `change_email`, the new one). */
+  email: string
+  /** `email` canonicalized (`checkUserFields`): what must still match when it is redeemed. */
+  emailCanonical: string
+  createdAt: string
+  expiresAt: string
+  /** When it was redeemed or voided; a token with `usedAt` set is dead. */
+  usedAt: string | null
+}
+
+/**
+ * A row of `mail_outbox`: one message to send, written in the same transaction as the token it
+ * carries. The bodies are cleared once the message is sent or given up (they carry tokens).
+ */
+export interface OutboxRecord {
+  /** Time-ordered and unique (as audit ids): sorting by id sorts by enqueue time. */
+  id: string
+  /** The message kind (`verify_email`, `reset_password`, `password_changed`, …). */
+  kind: string
+  recipient: string
+  subject: string
+  textBody: string
+  htmlBody: string
+  createdAt: string
+  /** How many delivery attempts failed so far. */
+  attempts: number
+  /** Not to be tried before this time (exponential backoff after a failure). */
+  nextAttemptAt: string
+  /** The sender instance holding the message, until `claimedUntil` (a lease: a dead one expires). */
+  claimedBy: string | null
+  claimedUntil: string | null
+  sentAt: string | null
+  /** Set when delivery was given up (a permanent refusal, or too many attempts). */
+  failedAt: string | null
+  /** The last delivery error (the SMTP reply), never a body. */
+  lastError: string | null
 }

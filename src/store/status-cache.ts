@@ -83,6 +83,7 @@ export function withStatusCache(store: Store, clock: Clock, ttlMs: number): Stor
     insertRecord: (user) => forgetUser(user.id),
     replacePasswordHash: forgetUser,
     setDisabled: forgetUser,
+    setEmailVerified: forgetUser,
     setRoles: forgetUser,
     // Any id may be among the batch, including ids cached as missing.
     importMany: forgetUsers,

@@ -4,8 +4,8 @@ import { table } from './table.js'
 // Each table's one mapping: the record's fields in column order (see table.ts).
 export const users = table<R.UserRecord>()(
   'users',
-  'id username email emailCanonical fullName passwordHash disabled roles createdAt updatedAt',
-  { disabled: 'bool', roles: 'roles' },
+  'id username email emailCanonical fullName passwordHash disabled roles createdAt updatedAt emailVerified',
+  { disabled: 'bool', roles: 'roles', emailVerified: 'bool' },
 )
 export const signingKeys = table<R.SigningKeyRecord>()(
   'signing_keys',
@@ -35,12 +35,22 @@ export const throttle = table<R.CounterRecord>()(
   'windowStart count blockedUntil expiresAt',
 )
 
+export const emailTokens = table<R.EmailTokenRecord>()(
+  'email_tokens',
+  'hash purpose userId email emailCanonical createdAt expiresAt usedAt',
+)
+export const mailOutbox = table<R.OutboxRecord>()(
+  'mail_outbox',
+  'id kind recipient subject textBody htmlBody createdAt attempts nextAttemptAt claimedBy claimedUntil sentAt failedAt lastError',
+)
+
 /** The record `users.create` and `users.importMany` store for `user`, defaults filled in. */
 export function newUserRecord(user: R.NewUser): R.UserRecord {
   return {
     ...user,
     roles: user.roles ?? ['user'],
     disabled: user.disabled ?? false,
+    emailVerified: user.emailVerified ?? false,
     updatedAt: user.createdAt,
   }
 }

@@ -62,6 +62,12 @@ export function usersStore(db: Db): UserStore {
       ),
     setDisabled: (id, disabled, at) =>
       changed('UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3', [disabled, at, id]),
+    setEmailVerified: (id, verified, at) =>
+      changed('UPDATE users SET email_verified = $1, updated_at = $2 WHERE id = $3', [
+        verified,
+        at,
+        id,
+      ]),
     setRoles: async (id, roles, at) =>
       changed('UPDATE users SET roles = $1, updated_at = $2 WHERE id = $3', [
         encodeRoles(roles),

@@ -159,4 +159,42 @@ export const postgresMigrations: Migration[] = [
       CREATE INDEX throttle_expires_at ON throttle (expires_at);
     `,
   },
+  {
+    version: 10,
+    name: 'email verification, email tokens and the mail outbox',
+    // As in sqlite.ts: hashed, typed, single-use email tokens and the transactional mail outbox.
+    sql: `
+      ALTER TABLE users ADD COLUMN email_verified BOOLEAN NOT NULL DEFAULT false;
+      CREATE TABLE email_tokens (
+        hash TEXT COLLATE "C" PRIMARY KEY,
+        purpose TEXT NOT NULL CHECK (purpose IN ('verify_email', 'reset_password', 'change_email')),
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        email TEXT NOT NULL,
+        email_canonical TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL,
+        used_at TIMESTAMPTZ
+      );
+      CREATE INDEX email_tokens_user ON email_tokens (user_id, purpose);
+      CREATE INDEX email_tokens_expiry ON email_tokens (expires_at);
+      CREATE TABLE mail_outbox (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        kind TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        text_body TEXT NOT NULL,
+        html_body TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TIMESTAMPTZ NOT NULL,
+        claimed_by TEXT,
+        claimed_until TIMESTAMPTZ,
+        sent_at TIMESTAMPTZ,
+        failed_at TIMESTAMPTZ,
+        last_error TEXT
+      );
+      CREATE INDEX mail_outbox_due ON mail_outbox (next_attempt_at)
+        WHERE sent_at IS NULL AND failed_at IS NULL;
+    `,
+  },
 ]

@@ -182,4 +182,44 @@ export const sqliteMigrations: Migration[] = [
       CREATE INDEX throttle_expires_at ON throttle (expires_at);
     `,
   },
+  {
+    version: 10,
+    name: 'email verification, email tokens and the mail outbox',
+    // Email tokens are stored hashed, typed and single-use; the outbox holds each message from
+    // the transaction that issued its token until it is sent (a transactional outbox: no token
+    // without its message, no message lost to a restart).
+    sql: `
+      ALTER TABLE users ADD COLUMN email_verified INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE email_tokens (
+        hash TEXT PRIMARY KEY,
+        purpose TEXT NOT NULL CHECK (purpose IN ('verify_email', 'reset_password', 'change_email')),
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        email TEXT NOT NULL,
+        email_canonical TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT
+      ) STRICT;
+      CREATE INDEX email_tokens_user ON email_tokens (user_id, purpose);
+      CREATE INDEX email_tokens_expiry ON email_tokens (expires_at);
+      CREATE TABLE mail_outbox (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        text_body TEXT NOT NULL,
+        html_body TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        claimed_by TEXT,
+        claimed_until TEXT,
+        sent_at TEXT,
+        failed_at TEXT,
+        last_error TEXT
+      ) STRICT;
+      CREATE INDEX mail_outbox_due ON mail_outbox (next_attempt_at)
+        WHERE sent_at IS NULL AND failed_at IS NULL;
+    `,
+  },
 ]

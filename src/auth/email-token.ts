@@ -1,0 +1,14 @@
+import { createHash, randomBytes } from 'node:crypto'
+
+/** The SHA-256 (base64url) of an email token: all the store ever holds of it. */
+export const hashEmailToken = (token: string): string =>
+  createHash('sha256').update(token).digest('base64url')
+
+/**
+ * A new email token: 256 random bits (base64url, 43 characters), and its hash to store. A
+ * plain hash suffices (no salt, no slow hash): the token has full entropy, nothing to guess.
+ */
+export function newEmailToken(): { token: string; hash: string } {
+  const token = randomBytes(32).toString('base64url')
+  return { token, hash: hashEmailToken(token) }
+}
