@@ -20,6 +20,7 @@ export const errorStatus = {
   email_taken: 409,
   client_taken: 409,
   last_admin: 409,
+  email_not_verified: 400,
   payload_too_large: 413,
   unsupported_media_type: 415,
   headers_too_large: 431,
@@ -41,11 +42,11 @@ export class ApiError extends Error {
     readonly code: ErrorCode,
     readonly description: string,
     readonly headers: Record<string, string> = {},
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; status?: number },
   ) {
     super(description, options)
     this.name = 'ApiError'
-    this.status = errorStatus[code]
+    this.status = options?.status ?? errorStatus[code]
   }
 }
 
@@ -59,6 +60,21 @@ export const invalidScope = (description: string) => new ApiError('invalid_scope
 /** 503 with Retry-After: the server is busy or a dependency is down; the client may retry. */
 export const temporarilyUnavailable = (description: string, retryAfterSeconds = 1) =>
   new ApiError('temporarily_unavailable', description, { 'retry-after': String(retryAfterSeconds) })
+
+/**
+ * 400 invalid_token: an email token (verification, reset, email change) that is used, expired,
+ * unknown or of another purpose. One description for all, so the answer tells nothing about
+ * which. 400, not RFC 6750's 401: the token is a body parameter, not the request's credentials.
+ */
+export const invalidEmailToken = () =>
+  new ApiError(
+    'invalid_token',
+    'the link is invalid or has expired; ask for a new one',
+    {},
+    {
+      status: 400,
+    },
+  )
 
 export const hashedPasswordHint =
   'unknown field "hashed_password": send the plain password in "password"; the server hashes it'

@@ -1,9 +1,11 @@
 import { auditStore } from './audit.js'
 import { clientsStore } from './clients.js'
 import { countersStore } from './counters.js'
+import { emailTokensStore } from './email-tokens.js'
 import { advisoryLock, signingKeysStore } from './keys.js'
 import { postgresMigrations } from './migrations/postgres.js'
 import { sqliteMigrations } from './migrations/sqlite.js'
+import { outboxStore } from './outbox.js'
 import { revokedTokensStore } from './revoked-tokens.js'
 import { secretsStore, sessionsStore } from './sessions.js'
 import { type Body, type Db, script, sql } from './sql.js'
@@ -42,6 +44,8 @@ export function sqlStore(db: Db, appliedAtOpen: readonly number[]): Store {
     clients: clientsStore(db),
     audit: auditStore(db),
     revokedTokens: revokedTokensStore(db),
+    emailTokens: emailTokensStore(db),
+    outbox: outboxStore(db),
     ping: async () => {
       await db.query('SELECT 1')
     },

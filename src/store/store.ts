@@ -325,6 +325,8 @@ export interface Store {
   readonly clients: ClientStore
   readonly audit: AuditStore
   readonly revokedTokens: RevokedTokenStore
+  readonly emailTokens: EmailTokenStore
+  readonly outbox: OutboxStore
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>
   /** Row counts of every table, for verifying a copy. */
