@@ -41,6 +41,9 @@ export interface Actor {
   userAgent?: string | null
 }
 
+/** Where an unauthenticated request came from (for the audit log): its IP and user agent. */
+export type RequestMeta = { ip: string | null; userAgent: string | null }
+
 /** The CLI as an actor. */
 export const cliActor: Actor = { id: 'cli' }
 
