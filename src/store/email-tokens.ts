@@ -34,8 +34,9 @@ const endSessions = 'UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND 
 const invalid: RedeemOutcome = { outcome: 'invalid' }
 
 /**
- * The effect of `redemption` for the just-spent `token`, at `now`; returns false when it does not
- * apply (the address is no longer the user's), and the caller then unspends the token.
+ * Applies `redemption` for the just-spent `token` at `now`. `invalid`: the token's address is no
+ * longer the user's (verification, reset); `email_taken`: another user holds the new address.
+ * Either way nothing was changed, and the caller unspends the token.
  */
 function* apply(
   token: EmailTokenRecord,

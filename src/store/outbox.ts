@@ -33,21 +33,25 @@ const status = `SELECT count(CASE WHEN ${pending} THEN 1 END) AS pending,
 const recentFailures = `SELECT id, kind, recipient, created_at, attempts, failed_at, last_error
   FROM mail_outbox WHERE failed_at IS NOT NULL ORDER BY failed_at DESC, id DESC LIMIT $1`
 
+const same = `SELECT 1 FROM mail_outbox
+  WHERE id = $1 AND recipient = $2 AND subject = $3 AND text_body = $4 AND created_at = $5`
+
 type Failure = OutboxStatus['recentFailures'][number]
 
 /** The mail outbox part of the store, over either engine. */
 export function outboxStore(db: Db): OutboxStore {
   const claimText = claim(db.dialect === 'postgres')
   return {
+    // Idempotent for the same message: a retried insert whose first attempt committed before
+    // the connection dropped (PostgreSQL) finds itself stored. Another message with a taken id
+    // is refused.
     async enqueue(message) {
       try {
         await db.query(mailOutbox.insert, mailOutbox.values(message))
       } catch (error) {
-        // A retried insert whose first attempt committed before the connection dropped.
-        if (!db.retriesCommitted || !(error instanceof UniqueViolationError)) throw error
-        const same = 'SELECT 1 FROM mail_outbox WHERE id = $1 AND recipient = $2 AND subject = $3'
-        const found = await db.query(same, [message.id, message.recipient, message.subject], one)
-        if (!found) throw error
+        if (!(error instanceof UniqueViolationError)) throw error
+        const { id, recipient, subject, textBody, createdAt } = message
+        if (!(await db.query(same, [id, recipient, subject, textBody, createdAt], one))) throw error
       }
     },
     claim: (now, worker, leaseUntil, limit) =>

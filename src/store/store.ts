@@ -286,7 +286,10 @@ export interface OutboxStatus {
  * when the lease runs out (delivery is at least once).
  */
 export interface OutboxStore {
-  /** Enqueues a message that carries no token (a notice). */
+  /**
+   * Enqueues a message that carries no token (a notice). Enqueuing the same message again
+   * changes nothing; another message with a taken id throws UniqueViolationError('id').
+   */
   enqueue(message: OutboxRecord): Promise<void>
   /**
    * Claims up to `limit` messages due at `now` (unsent, not given up, unclaimed or with an

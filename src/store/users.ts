@@ -120,9 +120,9 @@ export function usersStore(db: Db): UserStore {
       }>(
         `INSERT INTO users (${users.columns}) SELECT ${users.columns}
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-           $7::boolean[], $8::text[], $9::timestamptz[], $10::timestamptz[])
+           $7::boolean[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::boolean[])
            WITH ORDINALITY AS b (id, username, email, email_canonical, full_name, password_hash,
-             disabled, roles, created_at, updated_at, n)
+             disabled, roles, created_at, updated_at, email_verified, n)
          ORDER BY n ON CONFLICT DO NOTHING RETURNING id, username, email_canonical`,
         (rows[0] ?? []).map((_, c) => rows.map((r) => r[c])),
       )

@@ -12,12 +12,20 @@ export function importContract(fresh: Fresh): void {
         newUser(),
         newUser({ roles: ['user', 'admin'] }),
         newUser({ disabled: true, email: null, emailCanonical: null }),
+        newUser({ emailVerified: true }),
       ]
-      assert.deepEqual(await store.users.importMany(batch), [true, true, true])
-      const [plain, admin, disabled] = await Promise.all(
+      assert.deepEqual(await store.users.importMany(batch), [true, true, true, true])
+      const [plain, admin, disabled, verified] = await Promise.all(
         batch.map((u) => store.users.findById(u.id)),
       )
-      assert.deepEqual(plain, { ...batch[0], roles: ['user'], disabled: false, updatedAt: T0 })
+      assert.deepEqual(plain, {
+        ...batch[0],
+        roles: ['user'],
+        disabled: false,
+        emailVerified: false,
+        updatedAt: T0,
+      })
+      assert.equal(verified?.emailVerified, true)
       assert.deepEqual(admin?.roles, ['user', 'admin'])
       assert.equal(admin?.disabled, false)
       assert.equal(disabled?.disabled, true)

@@ -13,7 +13,7 @@ export function userAdminContract(fresh: Fresh): void {
       const admin = newUser({ roles: ['user', 'admin'], disabled: true })
       assert.deepEqual((await store.users.create(plain)).roles, ['user'])
       const created = await store.users.create(admin)
-      assert.deepEqual(created, { ...admin, updatedAt: T0 })
+      assert.deepEqual(created, { ...admin, emailVerified: false, updatedAt: T0 })
       assert.deepEqual(await store.users.findById(admin.id), created)
       assert.deepEqual((await store.users.findByUsername(plain.username))?.roles, ['user'])
     })

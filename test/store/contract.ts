@@ -47,6 +47,7 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
           ...input,
           roles: ['user'],
           disabled: false,
+          emailVerified: false,
           updatedAt: input.createdAt,
         })
       })
@@ -523,6 +524,34 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
         await store.clients.create(newClient('web'))
         for (const i of [1, 2, 3, 4]) await store.audit.insert(newEvent(i, { userId: user.id }))
         await store.revokedTokens.add('jti-1', T2)
+        const reset = {
+          hash: 'email-token',
+          purpose: 'reset_password' as const,
+          userId: user.id,
+          email: user.email ?? '',
+          emailCanonical: user.emailCanonical ?? '',
+          createdAt: T0,
+          expiresAt: T2,
+          usedAt: null,
+        }
+        const message = {
+          id: 'message',
+          kind: 'reset_password',
+          recipient: user.email ?? '',
+          subject: 'Reset your password',
+          textBody: 'text',
+          htmlBody: 'html',
+          createdAt: T0,
+          attempts: 0,
+          nextAttemptAt: T0,
+          claimedBy: null,
+          claimedUntil: null,
+          sentAt: null,
+          failedAt: null,
+          lastError: null,
+        }
+        await store.emailTokens.issue(reset, message, true)
+        await store.outbox.enqueue({ ...message, id: 'notice' })
         assert.deepEqual(await store.counts(), {
           users: 2,
           signing_keys: 1,
@@ -532,9 +561,11 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
           clients: 3,
           audit_events: 4,
           revoked_tokens: 1,
+          email_tokens: 1,
+          mail_outbox: 2,
         })
         await store.clear()
-        assert.deepEqual(Object.values(await store.counts()), [0, 0, 0, 0, 0, 0, 0, 0])
+        assert.deepEqual(Object.values(await store.counts()), [0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
         assert.deepEqual(await store.clients.list(), [])
         assert.deepEqual(await store.audit.page(null, 10), [])
       })

@@ -1,18 +1,21 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { type AddressInfo, createServer, type Socket } from 'node:net'
-import { after, describe, it } from 'node:test'
+import { after, describe, it, type TestContext } from 'node:test'
 import pg from 'pg'
 import { SessionService } from '../../src/auth/sessions.js'
 import { ManualClock } from '../../src/clock.js'
 import { ApiError } from '../../src/errors.js'
 import { postgresMigrations } from '../../src/store/migrations/postgres.js'
 import { openPostgresStore } from '../../src/store/postgres.js'
-import { StoreUnavailableError } from '../../src/store/store.js'
+import { type Store, StoreUnavailableError } from '../../src/store/store.js'
 import { testPostgresUrl } from '../support/engines.js'
 import { keyringFor } from '../support/keyring.js'
 import { storeContract } from './contract.js'
+import { emailTokensContract } from './contract-email-tokens.js'
 import { newUser } from './contract-helpers.js'
+import { newMessage, newToken } from './contract-mail-helpers.js'
+import { outboxContract } from './contract-outbox.js'
 
 const base = testPostgresUrl()
 const schemas: string[] = []
@@ -27,14 +30,27 @@ async function sql(text: string) {
   }
 }
 
-/** A store on a fresh schema of the test server. */
-async function openFresh() {
+/** The URL of a fresh schema of the test server. */
+async function freshSchemaUrl() {
   const schema = `c_${randomBytes(6).toString('hex')}`
   schemas.push(schema)
   await sql(`CREATE SCHEMA ${schema}`)
   const url = new URL(base)
   url.searchParams.set('options', `-c search_path=${schema}`)
-  return openPostgresStore(url.toString(), { poolSize: 20, timeoutMs: 2000 })
+  return url.toString()
+}
+
+/** A store on a fresh schema of the test server. */
+async function openFresh() {
+  return openPostgresStore(await freshSchemaUrl(), { poolSize: 20, timeoutMs: 2000 })
+}
+
+/** A fresh, migrated store, closed when the test ends. */
+async function fresh(t: TestContext): Promise<Store> {
+  const store = await openFresh()
+  t.after(() => store.close())
+  await store.migrate()
+  return store
 }
 
 after(async () => {
@@ -42,6 +58,22 @@ after(async () => {
 })
 
 storeContract('postgres', openFresh)
+
+describe('Store contract: postgres, mail', () => {
+  emailTokensContract(fresh)
+  // Two instances: two pools on one schema.
+  outboxContract(fresh, async (t) => {
+    const url = await freshSchemaUrl()
+    const options = { poolSize: 10, timeoutMs: 5000 }
+    const stores: [Store, Store] = [
+      openPostgresStore(url, options),
+      openPostgresStore(url, options),
+    ]
+    t.after(() => Promise.all(stores.map((s) => s.close())))
+    await stores[0].migrate()
+    return stores
+  })
+})
 
 describe('PostgreSQL store specifics', () => {
   it('migrates once when many instances start together', async () => {
@@ -181,6 +213,48 @@ describe('PostgreSQL store specifics', () => {
         false,
       )
     }
+  })
+
+  it('redeems an email token once when the COMMIT succeeded but its reply was lost', async (t) => {
+    let loseNextCommitReply = false
+    const store = openPostgresStore(await freshSchemaUrl(), {
+      poolSize: 2,
+      timeoutMs: 5000,
+      afterCommit: () => {
+        if (!loseNextCommitReply) return
+        loseNextCommitReply = false
+        throw new Error('Connection terminated unexpectedly')
+      },
+    })
+    t.after(() => store.close())
+    await store.migrate()
+    const user = await store.users.create(newUser())
+    const at = '2026-06-01T12:05:00.000Z'
+    for (let i = 0; i < 3; i++) {
+      // Issued with the fault too: the retried issue finds its token and message stored.
+      loseNextCommitReply = true
+      await store.emailTokens.issue(
+        newToken(`h-${i}`, 'reset_password', user),
+        newMessage(`m-${i}`),
+        true,
+      )
+      assert.equal(loseNextCommitReply, false, 'the fault struck')
+      loseNextCommitReply = true
+      const redemption = {
+        purpose: 'reset_password' as const,
+        passwordHash: `hash-${i}`,
+        notice: newMessage(`n-${i}`),
+      }
+      const done = await store.emailTokens.redeem(`h-${i}`, at, redemption)
+      assert.equal(loseNextCommitReply, false, 'the fault struck')
+      assert.equal(done.outcome, 'redeemed', 'the retry knows the spent token as its own')
+      // A genuine second redemption is refused.
+      assert.deepEqual(await store.emailTokens.redeem(`h-${i}`, at, redemption), {
+        outcome: 'invalid',
+      })
+      assert.equal((await store.users.findById(user.id))?.passwordHash, `hash-${i}`)
+    }
+    assert.equal((await store.counts()).mail_outbox, 6)
   })
 
   it('answers an unreachable server with StoreUnavailableError within the timeout', async () => {

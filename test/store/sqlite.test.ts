@@ -3,12 +3,14 @@ import { randomUUID } from 'node:crypto'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { after, describe, it } from 'node:test'
+import { after, describe, it, type TestContext } from 'node:test'
 import Database from 'better-sqlite3'
 import { sqliteMigrations } from '../../src/store/migrations/sqlite.js'
 import { openSqliteStore } from '../../src/store/sqlite.js'
 import { type NewUser, type Store, StoreUnavailableError } from '../../src/store/store.js'
 import { storeContract } from './contract.js'
+import { emailTokensContract } from './contract-email-tokens.js'
+import { outboxContract } from './contract-outbox.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'portcullis-sqlite-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
@@ -19,6 +21,24 @@ const newPath = () => join(dir, `db-${++files}`, 'portcullis.db')
 
 storeContract('sqlite :memory:', () => openSqliteStore(':memory:'))
 storeContract('sqlite file', () => openSqliteStore(newPath()))
+
+/** A fresh in-memory store, closed when the test ends (migrated when opened). */
+async function fresh(t: TestContext): Promise<Store> {
+  const store = openSqliteStore(':memory:')
+  t.after(() => store.close())
+  return store
+}
+
+describe('Store contract: sqlite, mail', () => {
+  emailTokensContract(fresh)
+  // Two instances: two connections to one database file.
+  outboxContract(fresh, async (t) => {
+    const path = newPath()
+    const stores: [Store, Store] = [openSqliteStore(path), openSqliteStore(path)]
+    t.after(() => Promise.all(stores.map((s) => s.close())))
+    return stores
+  })
+})
 
 const user = (): NewUser => ({
   id: randomUUID(),
