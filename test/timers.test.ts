@@ -15,6 +15,7 @@ describe('the process timers (startTimers)', () => {
     // Everything the timers call answers at once, so each run ends before the next is due.
     t.mock.method(services.machineTokens, 'purge', async () => 0)
     t.mock.method(services.throttle, 'purge', async () => 0)
+    t.mock.method(services.store.emailTokens, 'purge', async () => 0)
     t.mock.method(services.store.users, 'maxLegacyCost', async () => null)
     t.mock.timers.enable({ apis: ['setInterval'] })
     // Advances the mocked clock, letting each run finish before the next is due.

@@ -55,10 +55,11 @@ export async function purgeMail(
   }
   const tokensBefore = ago(deadEmailTokenDays)
   const [sentBefore, failedBefore] = [ago(sentMessageDays), ago(failureRetentionDays)]
-  return {
-    emailTokens: await drain(() => store.emailTokens.purge(tokensBefore, batch)),
-    messages: await drain(() => store.outbox.purge(sentBefore, failedBefore, batch)),
-  }
+  const [emailTokens, messages] = await Promise.all([
+    drain(() => store.emailTokens.purge(tokensBefore, batch)),
+    drain(() => store.outbox.purge(sentBefore, failedBefore, batch)),
+  ])
+  return { emailTokens, messages }
 }
 
 /**
