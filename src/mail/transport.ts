@@ -25,7 +25,7 @@ export interface MailTransport {
  */
 export class MailDeliveryError extends Error {
   override name = 'MailDeliveryError'
-  /** The SMTP reply code, when the server answered; 5xx is a permanent refusal (RFC 5321 §4.2.1). */
+  /** The SMTP reply code, when the server answered; 5xx is permanent (RFC 5321 §4.2.1). */
   readonly responseCode: number | null
   constructor(message: string, responseCode: number | null) {
     super(message)

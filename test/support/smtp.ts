@@ -7,7 +7,7 @@
  * ```ts
  * const smtp = await startSmtp(t, { auth: { user: 'mailer', pass: 's3cret' } })
  * // in-process: config for the mail section
- * const env = smtp.env()          // PORTCULLIS_SMTP_URL (with the credentials), PORTCULLIS_MAIL_FROM
+ * const env = smtp.env() // PORTCULLIS_SMTP_URL (credentials included), PORTCULLIS_MAIL_FROM
  * // a spawned server also needs the CA: startServer({ ...smtp.serverEnv(), … })
  * smtp.mode = 'temporary'         // next DATA gets 451; 'permanent' 550; 'hang' never answers
  * smtp.mode = 'accept'
