@@ -187,6 +187,9 @@ export async function startSmtp(t: TestContext, options: SmtpOptions = {}): Prom
       )
     },
   })
+  // A client that dies mid-conversation (a killed server process) resets its connection: that
+  // is a scenario under test, not a harness failure, and an unheard 'error' would crash the test.
+  server.on('error', () => {})
   server.listen(0, '127.0.0.1')
   await once(server.server, 'listening')
   const port = (server.server.address() as AddressInfo).port
