@@ -111,6 +111,7 @@ export async function createServices(
       roles: config.roles,
       accessTokenTtlSeconds: config.tokens.ttlSeconds,
       requestsPerMinute: limits.requestsPerMinute,
+      requireVerifiedEmail: config.mail.flows.requireVerified,
     },
   )
   const { flows } = config.mail

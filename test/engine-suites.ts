@@ -40,6 +40,7 @@ export const everyEngine: readonly string[] = [
   'test/routes/meta.test.ts',
   'test/routes/refresh-token-grant.test.ts',
   'test/routes/refresh.test.ts',
+  'test/routes/require-verified.test.ts',
   'test/routes/register-user-fields.test.ts',
   'test/routes/register.test.ts',
   'test/routes/revoke.test.ts',
