@@ -141,6 +141,7 @@ describe('the OpenAPI document', () => {
       'POST /admin/users/{id}/disable': 'disableUser',
       'POST /admin/users/{id}/enable': 'enableUser',
       'PUT /admin/users/{id}/roles': 'setUserRoles',
+      'POST /admin/users/{id}/email/verify': 'verifyUserEmail',
       'GET /admin/users/{id}/sessions': 'listUserSessions',
       'DELETE /admin/users/{id}/sessions': 'endUserSessions',
       'DELETE /admin/users/{id}/sessions/{sessionId}': 'endUserSession',
