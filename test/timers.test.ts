@@ -4,10 +4,19 @@ import { startTimers } from '../src/timers.js'
 import { buildTestApp } from './helpers.js'
 
 describe('the process timers (startTimers)', () => {
-  it('purge every PORTCULLIS_PURGE_INTERVAL, reload the keys every PORTCULLIS_KEY_RELOAD_SECONDS, and stop', async (t) => {
+  it('purge every PORTCULLIS_PURGE_INTERVAL, reload the keys every PORTCULLIS_KEY_RELOAD_SECONDS, send mail every PORTCULLIS_MAIL_POLL_SECONDS, and stop', async (t) => {
     const { services } = await buildTestApp(t, {
-      env: { PORTCULLIS_PURGE_INTERVAL: '60', PORTCULLIS_KEY_RELOAD_SECONDS: '20' },
+      env: {
+        PORTCULLIS_PURGE_INTERVAL: '60',
+        PORTCULLIS_KEY_RELOAD_SECONDS: '20',
+        PORTCULLIS_MAIL_POLL_SECONDS: '30',
+      },
     })
+    const mail = t.mock.method(services.mailSender, 'runOnce', async () => ({
+      sent: 0,
+      retrying: 0,
+      failed: 0,
+    }))
     const purge = t.mock.method(services.sessions, 'purge', async () => 0)
     const auditPurge = t.mock.method(services.audit, 'purge', async () => 0)
     const reload = t.mock.method(services.keyring, 'load', async () => {})
@@ -31,9 +40,11 @@ describe('the process timers (startTimers)', () => {
     assert.equal(reload.mock.callCount(), 3)
     assert.equal(purge.mock.callCount(), 1)
     assert.deepEqual(auditPurge.mock.calls[0]?.arguments, [365])
-    timers.stop()
+    assert.equal(mail.mock.callCount(), 2)
+    await timers.stop()
     await advance(600)
     assert.equal(reload.mock.callCount(), 3)
     assert.equal(purge.mock.callCount(), 1)
+    assert.equal(mail.mock.callCount(), 2)
   })
 })
