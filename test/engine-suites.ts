@@ -35,6 +35,7 @@ export const everyEngine: readonly string[] = [
   'test/routes/clients.test.ts',
   'test/routes/email-change.test.ts',
   'test/routes/email-limits.test.ts',
+  'test/routes/email-smtp.test.ts',
   'test/routes/email-verify.test.ts',
   'test/routes/failure-timing.test.ts',
   'test/routes/introspect.test.ts',
