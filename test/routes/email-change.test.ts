@@ -237,6 +237,23 @@ describe('PUT /users/me/email', () => {
   it('needs the profile scope and a JSON body', async (t) => {
     const testApp = await buildTestApp(t)
     const { access } = await alice(testApp)
+    const narrow = await testApp.app.inject({
+      method: 'POST',
+      url: '/token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({
+        username: 'alice',
+        password: PASSWORD,
+        scope: 'email',
+      }).toString(),
+    })
+    const forbidden = await change(testApp.app, narrow.json().access_token, {
+      new_email: NEW,
+      password: PASSWORD,
+    })
+    assert.equal(forbidden.statusCode, 403)
+    assert.equal(forbidden.json().error, 'insufficient_scope')
+    assert.match(String(forbidden.headers['www-authenticate']), /scope="profile"/)
     const unauthenticated = await testApp.app.inject({
       method: 'PUT',
       url: '/users/me/email',

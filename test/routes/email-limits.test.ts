@@ -127,4 +127,50 @@ describe('mail limits', () => {
     const access = await login(testApp.app, 'alice')
     for (let i = 0; i < 3; i++) assert.equal((await resend(testApp.app, access)).statusCode, 202)
   })
+
+  it('throttles guesses of the password through an email change like logins', async (t) => {
+    const { app } = await buildTestApp(t, {
+      env: {
+        PORTCULLIS_RATE_LIMITS: 'true',
+        PORTCULLIS_LOGIN_DELAY_AFTER: '5',
+        PORTCULLIS_LOGIN_SLOW_AFTER: '20',
+        PORTCULLIS_LOGIN_IP_FAILURES: '50',
+      },
+    })
+    await registerUser(app, 'alice', PASSWORD, { email: 'alice@example.com' })
+    const access = await login(app, 'alice')
+    const guess = (password: string) =>
+      app.inject({
+        method: 'PUT',
+        url: '/users/me/email',
+        remoteAddress: '203.0.113.7',
+        headers: { authorization: `Bearer ${access}` },
+        payload: { new_email: 'new@example.org', password },
+      })
+    for (let i = 0; i < 5; i++) {
+      const res = await guess('definitely not the password')
+      assert.equal(res.statusCode, 400)
+      assert.equal(res.json().error, 'invalid_grant')
+    }
+    const delayed = await guess(PASSWORD)
+    assert.equal(delayed.statusCode, 429)
+    assert.equal(delayed.json().error, 'too_many_requests')
+    assert.match(String(delayed.headers['retry-after']), /^[1-9][0-9]*$/)
+  })
+
+  it('limits POST /email/verify per IP a minute (PORTCULLIS_REQUEST_LIMIT)', async (t) => {
+    const { app } = await buildTestApp(t, {
+      env: { PORTCULLIS_RATE_LIMITS: 'true', PORTCULLIS_REQUEST_LIMIT: '3' },
+    })
+    const verify = (remoteAddress: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/email/verify',
+        remoteAddress,
+        payload: { token: 'A'.repeat(43) },
+      })
+    for (let i = 0; i < 3; i++) assert.equal((await verify('198.51.100.1')).statusCode, 400)
+    assertLimited(await verify('198.51.100.1'), '60')
+    assert.equal((await verify('198.51.100.2')).statusCode, 400)
+  })
 })

@@ -206,6 +206,13 @@ describe('POST /email/verify', () => {
     })
   }
 
+  it('answers a body over 16 KiB with 413', async (t) => {
+    const { app } = await buildTestApp(t)
+    const res = await verify(app, { token: 'x'.repeat(17 * 1024) })
+    assert.equal(res.statusCode, 413)
+    assert.equal(res.json().error, 'payload_too_large')
+  })
+
   it('answers a form body with 415', async (t) => {
     const { app } = await buildTestApp(t)
     const res = await app.inject({
