@@ -23,6 +23,7 @@ import { adminKeyRoutes } from './routes/admin-keys.js'
 import { adminUserRoutes } from './routes/admin-users.js'
 import { discoveryRoutes } from './routes/discovery.js'
 import { registerDocs, registerOpenApi } from './routes/docs.js'
+import { emailAccountRoutes, emailVerifyRoutes } from './routes/email.js'
 import { healthRoutes } from './routes/health.js'
 import { introspectRoutes } from './routes/introspect.js'
 import { jwksRoutes } from './routes/jwks.js'
@@ -78,6 +79,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   const { users, sessions, audit, keyring, store, rateLimiter, clients, tokens } = services
+  const { flows } = config.mail
   // The per-IP limit of the unauthenticated endpoints (PORTCULLIS_REQUEST_LIMIT a minute).
   const perMinute = perMinuteRule(config.limits.requestsPerMinute)
   const limited = (name: string, rule: RateLimit = perMinute) => rateLimit(rateLimiter, name, rule)
@@ -108,6 +110,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     registerRoutes({
       users,
       audit,
+      verification: flows.enabled ? services.verification : null,
       rateLimited: limited('register', {
         limit: config.limits.registerPerHour,
         windowSeconds: 3600,
@@ -144,10 +147,15 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       rateLimited: limited('introspect'),
     }),
   )
+  if (flows.enabled) {
+    const { verification } = services
+    await app.register(emailVerifyRoutes({ verification, rateLimited: limited('email_verify') }))
+  }
   await app.register(
     protectedRoutes(
       { tokens, sessions, realm: config.tokens.realm, roles: config.roles },
       userRoutes({ users, sessions, audit, throttle: services.throttle }),
+      ...(flows.enabled ? [emailAccountRoutes(services)] : []),
       sessionRoutes({ sessions, audit }),
       adminUserRoutes({ userAdmin: services.userAdmin, store }),
       adminClientRoutes({ clients: services.clients, store }),

@@ -2,11 +2,15 @@ import { AccessTokens } from './auth/access-tokens.js'
 import { AuditService } from './auth/audit.js'
 import { ClientService } from './auth/clients.js'
 import { createKeyring } from './auth/create-keyring.js'
+import { EmailChange } from './auth/email-change.js'
+import { EmailTokens } from './auth/email-tokens.js'
+import { EmailVerification } from './auth/email-verification.js'
 import { TokenGrants } from './auth/grants/token-grants.js'
 import { KeySealer } from './auth/key-sealer.js'
 import type { Keyring } from './auth/keys.js'
 import { LoginThrottle, NoLoginThrottle } from './auth/login-throttle.js'
 import { MachineTokens } from './auth/machine-tokens.js'
+import { MailLimits } from './auth/mail-limits.js'
 import { PasswordHasher } from './auth/password-hasher.js'
 import { NoRateLimits, RateLimiter } from './auth/rate-limiter.js'
 import { serverSecret } from './auth/server-secrets.js'
@@ -42,6 +46,9 @@ export interface Services {
   machineTokens: MachineTokens
   userAdmin: UserAdmin
   grants: TokenGrants
+  emailTokens: EmailTokens
+  verification: EmailVerification
+  emailChange: EmailChange
   /** Drains the mail outbox; started by the process (src/timers.ts), never by the app. */
   mailSender: MailSender
 }
@@ -108,8 +115,24 @@ export async function createServices(
       roles: config.roles,
       accessTokenTtlSeconds: config.tokens.ttlSeconds,
       requestsPerMinute: limits.requestsPerMinute,
+      requireVerifiedEmail: config.mail.flows.requireVerified,
     },
   )
+  const { flows } = config.mail
+  const emailTokens = new EmailTokens(store, clock, {
+    brand: { productName: flows.productName, publicUrl: flows.publicUrl },
+    resetTtlSeconds: flows.resetTtlSeconds,
+    verifyTtlSeconds: flows.verifyTtlSeconds,
+  })
+  const mailLimits = new MailLimits(rateLimiter, flows)
+  const verification = new EmailVerification({
+    store,
+    emailTokens,
+    audit,
+    clock,
+    limits: mailLimits,
+  })
+  const emailChange = new EmailChange({ store, users, emailTokens, audit, limits: mailLimits })
   return {
     config,
     store,
@@ -128,6 +151,9 @@ export async function createServices(
     machineTokens: new MachineTokens(store, clock),
     userAdmin: new UserAdmin(store, audit, clock, config.roles, users),
     grants,
+    emailTokens,
+    verification,
+    emailChange,
     // Without PORTCULLIS_SMTP_URL the console transport prints each message (development only:
     // configuration refuses it in production while the email flows are on).
     mailSender: new MailSender(

@@ -30,6 +30,11 @@ export const auditEventTypes = [
   'client.delete',
   'client.secret_rotate',
   'key.revoke',
+  'email.verification_sent',
+  'email.verified',
+  'email.change_requested',
+  'email.changed',
+  'admin.user.email_verified',
 ] as const
 export type AuditEventType = (typeof auditEventTypes)[number]
 

@@ -7,7 +7,8 @@ export const usersListCommand: Command = {
   summary: 'list users in username order, optionally matching a text',
   help: `usage: portcullis users list [--search TEXT] [--limit N] [--after USERNAME]
 
-Prints username, id, roles, disabled and creation time, in username order.
+Prints username, id, roles, disabled, whether the email address is verified (- without one)
+and creation time, in username order.
 
 options:
   --search TEXT      only users whose username or email contains TEXT (case-insensitive)
@@ -35,9 +36,13 @@ options:
       u.id,
       u.roles.join(','),
       u.disabled ? 'yes' : 'no',
+      u.email === null ? '-' : u.emailVerified ? 'yes' : 'no',
       u.createdAt,
     ])
-    printLines(io.stdout, formatTable(['USERNAME', 'ID', 'ROLES', 'DISABLED', 'CREATED'], rows))
+    printLines(
+      io.stdout,
+      formatTable(['USERNAME', 'ID', 'ROLES', 'DISABLED', 'VERIFIED', 'CREATED'], rows),
+    )
     if (users.length === limit) {
       println(io.stderr, `more may follow: --after ${users.at(-1)?.username}`)
     }

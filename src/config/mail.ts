@@ -86,7 +86,7 @@ export const mailRows: Row[] = [
   row(verifyTtl, 'Verification and email-change token lifetime in seconds (3600 to 604800)'),
   row(
     requireVerified,
-    'The password grant refuses users whose address is not verified (`email_not_verified`, only after a correct password)',
+    'The password grant refuses users whose address is not verified, and users without one (`email_not_verified`, only after a correct password)',
   ),
   row(
     [perIp, perAddress],

@@ -63,17 +63,24 @@ describe('portcullis users', () => {
   it('lists users as a table, with search and paging', async (t) => {
     const dir = tempDir(t)
     for (const name of ['alice', 'bob', 'carol']) {
-      assert.equal((await users(dir, ['create', '--username', name], PASSWORD)).code, 0)
+      const email = name === 'alice' ? [] : ['--email', `${name}@example.com`]
+      assert.equal((await users(dir, ['create', '--username', name, ...email], PASSWORD)).code, 0)
     }
+    const store = openDb(t, dir)
+    const carol = await store.users.findByUsername('carol')
+    await store.users.setEmailVerified(carol?.id ?? '', true, new Date().toISOString())
     const all = await users(dir, ['list'])
     assert.equal(all.code, 0, all.out)
     const lines = all.stdout.trim().split('\n')
-    assert.match(lines[0] ?? '', /^USERNAME +ID +ROLES +DISABLED +CREATED$/)
+    assert.match(lines[0] ?? '', /^USERNAME +ID +ROLES +DISABLED +VERIFIED +CREATED$/)
     assert.deepEqual(
       lines.slice(1).map((l) => l.split(/ +/)[0]),
       ['alice', 'bob', 'carol'],
     )
-    assert.match(lines[1] ?? '', /^alice +[0-9a-f-]{36} +user +no +\d{4}-\d\d-\d\dT/)
+    // VERIFIED: - without an address, then no and yes.
+    assert.match(lines[1] ?? '', /^alice +[0-9a-f-]{36} +user +no +- +\d{4}-\d\d-\d\dT/)
+    assert.match(lines[2] ?? '', /^bob +[0-9a-f-]{36} +user +no +no +\d{4}-/)
+    assert.match(lines[3] ?? '', /^carol +[0-9a-f-]{36} +user +no +yes +\d{4}-/)
     const page = await users(dir, ['list', '--limit', '1', '--after', 'alice'])
     assert.match(page.stdout, /^bob /m)
     assert.doesNotMatch(page.stdout, /^(alice|carol) /m)

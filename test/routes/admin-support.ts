@@ -17,6 +17,7 @@ export interface AdminUser {
   username: string
   email: string | null
   full_name: string | null
+  email_verified: boolean
   roles: string[]
   disabled: boolean
   created_at: string

@@ -15,6 +15,7 @@ import {
   registerUser,
   type TestApp,
 } from '../helpers.js'
+import { latestToken } from '../support/outbox.js'
 import {
   assertError,
   assertNoContent,
@@ -713,6 +714,20 @@ describe('every event type', () => {
         byD({ current_password: PASSWORD, new_password: NEW_PASSWORD }),
       ),
     )
+
+    // The email flows: a verification link followed, an email change confirmed, an admin's mark.
+    const carol = await registerUser(app, 'carol', PASSWORD, { email: 'carol@example.com' })
+    const followed = async (address: string, kind: string) => {
+      const token = await latestToken(services.store, address, kind)
+      secrets.push(token)
+      const body = sentBy(fromUser)({ token })
+      assertNoContent(await call(app, 'POST', '/email/verify', body))
+    }
+    await followed('carol@example.com', 'verify_email')
+    const change = byD({ new_email: 'alice@example.org', password: NEW_PASSWORD })
+    assert.equal((await call(app, 'PUT', '/users/me/email', change)).statusCode, 202)
+    await followed('alice@example.org', 'confirm_email_change')
+    assertNoContent(await call(app, 'POST', `/admin/users/${carol.id}/email/verify`, byAdmin()))
 
     const bob = await registerUser(app, 'bob')
     const bobUrl = `/admin/users/${bob.id}`

@@ -45,6 +45,11 @@ export interface GrantPolicy {
   accessTokenTtlSeconds: number
   /** Refresh and client_credentials requests allowed per client IP per minute. */
   requestsPerMinute: number
+  /**
+   * The password grant refuses a user whose address is not verified, or who has none
+   * (PORTCULLIS_REQUIRE_VERIFIED_EMAIL); off: unset.
+   */
+  requireVerifiedEmail?: boolean
 }
 
 /** Everything a grant function receives besides the request. */

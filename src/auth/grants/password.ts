@@ -1,4 +1,4 @@
-import { invalidGrant, invalidRequest } from '../../errors.js'
+import { ApiError, invalidGrant, invalidRequest } from '../../errors.js'
 import type { TokenBody } from '../../wire/token-response.js'
 import { clientKey } from '../client-key.js'
 import { accountKey } from '../login-throttle.js'
@@ -6,6 +6,18 @@ import { grantScope, requestScope, userScopes } from '../scopes.js'
 import { canonicalLogin } from '../usernames.js'
 import type { LoginResult } from '../users.js'
 import { type Grant, present, userTokenResponse } from './grant.js'
+
+/**
+ * 400 email_not_verified: the password was right but the account's address is not verified (or
+ * there is none) and PORTCULLIS_REQUIRE_VERIFIED_EMAIL is on. Distinct from invalid_grant so the
+ * client can tell the user what to do; given only after the password was right, so it tells a
+ * guesser nothing (RFC 6749 §5.2 lets a server define further codes).
+ */
+const emailNotVerified = () =>
+  new ApiError(
+    'email_not_verified',
+    'this account must verify its email address before logging in: follow the link sent to the address, then try again',
+  )
 
 /**
  * The password grant (RFC 6749 §4.3): throttled per IP, per account and IP, and per account
@@ -59,6 +71,18 @@ export const passwordGrant: Grant = async (deps, form, context) => {
     throw invalidGrant('invalid username or password')
   }
   const { user } = result
+  if (policy.requireVerifiedEmail && !user.emailVerified) {
+    // The password was right: not a failure to count, but no login either.
+    await attempt.release()
+    await audit.record({
+      type: 'login.failure',
+      outcome: 'failure',
+      userId: user.id,
+      ...auditContext,
+      detail: { reason: 'email_not_verified' },
+    })
+    throw emailNotVerified()
+  }
   const deviceToken = await attempt.succeeded()
   const scope = grantScope(
     scopeRequest,
