@@ -26,6 +26,7 @@ import { registerDocs, registerOpenApi } from './routes/docs.js'
 import { healthRoutes } from './routes/health.js'
 import { introspectRoutes } from './routes/introspect.js'
 import { jwksRoutes } from './routes/jwks.js'
+import { passwordRoutes } from './routes/password.js'
 import { registerRoutes } from './routes/register.js'
 import { revokeRoutes } from './routes/revoke.js'
 import { rootRoutes } from './routes/root.js'
@@ -114,6 +115,11 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       }),
     }),
   )
+  if (config.mail.flows.enabled) {
+    await app.register(
+      passwordRoutes({ recovery: services.recovery, rateLimited: limited('password_reset') }),
+    )
+  }
   await app.register(
     tokenRoutes({
       grants: services.grants,
@@ -147,9 +153,19 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(
     protectedRoutes(
       { tokens, sessions, realm: config.tokens.realm, roles: config.roles },
-      userRoutes({ users, sessions, audit, throttle: services.throttle }),
+      userRoutes({
+        users,
+        sessions,
+        audit,
+        throttle: services.throttle,
+        recovery: services.recovery,
+      }),
       sessionRoutes({ sessions, audit }),
-      adminUserRoutes({ userAdmin: services.userAdmin, store }),
+      adminUserRoutes({
+        userAdmin: services.userAdmin,
+        store,
+        recovery: config.mail.flows.enabled ? services.recovery : null,
+      }),
       adminClientRoutes({ clients: services.clients, store }),
       adminAuditRoutes({ audit }),
       adminKeyRoutes({ keyring, audit }),

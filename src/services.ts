@@ -2,12 +2,14 @@ import { AccessTokens } from './auth/access-tokens.js'
 import { AuditService } from './auth/audit.js'
 import { ClientService } from './auth/clients.js'
 import { createKeyring } from './auth/create-keyring.js'
+import { EmailTokens } from './auth/email-tokens.js'
 import { TokenGrants } from './auth/grants/token-grants.js'
 import { KeySealer } from './auth/key-sealer.js'
 import type { Keyring } from './auth/keys.js'
 import { LoginThrottle, NoLoginThrottle } from './auth/login-throttle.js'
 import { MachineTokens } from './auth/machine-tokens.js'
 import { PasswordHasher } from './auth/password-hasher.js'
+import { PasswordRecovery } from './auth/password-recovery.js'
 import { NoRateLimits, RateLimiter } from './auth/rate-limiter.js'
 import { serverSecret } from './auth/server-secrets.js'
 import { type ReuseEvent, SessionService } from './auth/sessions.js'
@@ -40,6 +42,8 @@ export interface Services {
   machineTokens: MachineTokens
   userAdmin: UserAdmin
   grants: TokenGrants
+  emailTokens: EmailTokens
+  recovery: PasswordRecovery
 }
 
 /**
@@ -106,6 +110,25 @@ export async function createServices(
       requestsPerMinute: limits.requestsPerMinute,
     },
   )
+  const emailTokens = new EmailTokens(store, clock, {
+    brand: { productName: config.mail.flows.productName, publicUrl: config.mail.flows.publicUrl },
+    resetTtlSeconds: config.mail.flows.resetTtlSeconds,
+    verifyTtlSeconds: config.mail.flows.verifyTtlSeconds,
+  })
+  const recovery = new PasswordRecovery(
+    {
+      store,
+      emailTokens,
+      hasher,
+      throttle,
+      rateLimiter,
+      audit,
+      clock,
+      onError: (error) => logs.app.error({ err: error }, 'password reset link not issued'),
+    },
+    config.passwords,
+    config.mail.flows,
+  )
   return {
     config,
     store,
@@ -124,5 +147,7 @@ export async function createServices(
     machineTokens: new MachineTokens(store, clock),
     userAdmin: new UserAdmin(store, audit, clock, config.roles, users),
     grants,
+    emailTokens,
+    recovery,
   }
 }

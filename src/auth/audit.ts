@@ -30,6 +30,9 @@ export const auditEventTypes = [
   'client.delete',
   'client.secret_rotate',
   'key.revoke',
+  'password.reset_requested',
+  'password.reset',
+  'admin.user.reset_link',
 ] as const
 export type AuditEventType = (typeof auditEventTypes)[number]
 
