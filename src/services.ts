@@ -2,12 +2,15 @@ import { AccessTokens } from './auth/access-tokens.js'
 import { AuditService } from './auth/audit.js'
 import { ClientService } from './auth/clients.js'
 import { createKeyring } from './auth/create-keyring.js'
+import { EmailChange } from './auth/email-change.js'
 import { EmailTokens } from './auth/email-tokens.js'
+import { EmailVerification } from './auth/email-verification.js'
 import { TokenGrants } from './auth/grants/token-grants.js'
 import { KeySealer } from './auth/key-sealer.js'
 import type { Keyring } from './auth/keys.js'
 import { LoginThrottle, NoLoginThrottle } from './auth/login-throttle.js'
 import { MachineTokens } from './auth/machine-tokens.js'
+import { MailLimits } from './auth/mail-limits.js'
 import { PasswordHasher } from './auth/password-hasher.js'
 import { PasswordRecovery } from './auth/password-recovery.js'
 import { NoRateLimits, RateLimiter } from './auth/rate-limiter.js'
@@ -44,6 +47,8 @@ export interface Services {
   grants: TokenGrants
   emailTokens: EmailTokens
   recovery: PasswordRecovery
+  verification: EmailVerification
+  emailChange: EmailChange
 }
 
 /**
@@ -110,11 +115,21 @@ export async function createServices(
       requestsPerMinute: limits.requestsPerMinute,
     },
   )
+  const { flows } = config.mail
   const emailTokens = new EmailTokens(store, clock, {
-    brand: { productName: config.mail.flows.productName, publicUrl: config.mail.flows.publicUrl },
-    resetTtlSeconds: config.mail.flows.resetTtlSeconds,
-    verifyTtlSeconds: config.mail.flows.verifyTtlSeconds,
+    brand: { productName: flows.productName, publicUrl: flows.publicUrl },
+    resetTtlSeconds: flows.resetTtlSeconds,
+    verifyTtlSeconds: flows.verifyTtlSeconds,
   })
+  const mailLimits = new MailLimits(rateLimiter, flows)
+  const verification = new EmailVerification({
+    store,
+    emailTokens,
+    audit,
+    clock,
+    limits: mailLimits,
+  })
+  const emailChange = new EmailChange({ store, users, emailTokens, audit, limits: mailLimits })
   const recovery = new PasswordRecovery(
     {
       store,
@@ -149,5 +164,7 @@ export async function createServices(
     grants,
     emailTokens,
     recovery,
+    verification,
+    emailChange,
   }
 }

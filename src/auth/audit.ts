@@ -33,6 +33,11 @@ export const auditEventTypes = [
   'password.reset_requested',
   'password.reset',
   'admin.user.reset_link',
+  'email.verification_sent',
+  'email.verified',
+  'email.change_requested',
+  'email.changed',
+  'admin.user.email_verified',
 ] as const
 export type AuditEventType = (typeof auditEventTypes)[number]
 

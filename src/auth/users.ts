@@ -34,10 +34,12 @@ export const toPublicUser = (u: UserRecord): PublicUser => ({
   username: u.username,
   email: u.email,
   full_name: u.fullName,
+  email_verified: u.emailVerified,
   created_at: u.createdAt,
 })
 
-const taken = (field: 'username' | 'email') =>
+/** 409 `username_taken` or `email_taken`: the value belongs to another user. */
+export const taken = (field: 'username' | 'email') =>
   new ApiError(`${field}_taken`, `that ${field} is already registered`)
 
 /**
@@ -163,7 +165,11 @@ export class UserService {
     return this.store.users.findById(id)
   }
 
-  private async confirmPassword(user: UserRecord, password: string): Promise<void> {
+  /**
+   * Checks the user's current password against the stored hash (400 invalid_grant when wrong):
+   * what every route that confirms a password asks, under the login throttle of its caller.
+   */
+  async confirmPassword(user: UserRecord, password: string): Promise<void> {
     const fresh = await this.store.users.findById(user.id)
     const result = fresh
       ? await this.hasher.verify(fresh.passwordHash, normalizePassword(password))

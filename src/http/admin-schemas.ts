@@ -12,6 +12,7 @@ export const toAdminUser = (u: UserRecord): AdminUser => ({
   username: u.username,
   email: u.email,
   full_name: u.fullName,
+  email_verified: u.emailVerified,
   roles: u.roles,
   disabled: u.disabled,
   created_at: u.createdAt,

@@ -7,6 +7,7 @@ export const AdminUserSchema = Type.Object({
   username: Type.String(),
   email: nullable(Type.String()),
   full_name: nullable(Type.String()),
+  email_verified: Type.Boolean({ description: 'Whether the address is verified' }),
   roles: Type.Array(Type.String()),
   disabled: Type.Boolean(),
   created_at: Type.String(),

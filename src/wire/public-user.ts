@@ -6,6 +6,10 @@ export const PublicUserSchema = Type.Object({
   username: Type.String({ description: 'Canonical username (NFKC, lowercase)' }),
   email: Type.Union([Type.String(), Type.Null()]),
   full_name: Type.Union([Type.String(), Type.Null()]),
+  email_verified: Type.Boolean({
+    description:
+      'Whether the user proved they receive mail at `email` (a verification link, or an admin); false without an address',
+  }),
   created_at: Type.String({ description: 'ISO 8601 UTC' }),
 })
 

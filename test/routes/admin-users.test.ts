@@ -212,6 +212,7 @@ describe('GET /admin/users', () => {
       'created_at',
       'disabled',
       'email',
+      'email_verified',
       'full_name',
       'id',
       'roles',

@@ -24,11 +24,13 @@ describe('POST /register', () => {
     assert.deepEqual(Object.keys(body).sort(), [
       'created_at',
       'email',
+      'email_verified',
       'full_name',
       'id',
       'username',
     ])
     assert.equal(body.username, 'alice')
+    assert.equal(body.email_verified, false)
     assert.equal(body.email, 'Alice@Example.com')
     assert.equal(body.full_name, 'Alice A')
     assert.match(body.id, /^[0-9a-f-]{36}$/)

@@ -51,7 +51,12 @@ describe('GET /users/me', () => {
     const { user, token } = await withUser(testApp)
     const res = await getMe(testApp.app, `Bearer ${token}`)
     assert.equal(res.statusCode, 200)
-    assert.deepEqual(res.json(), { ...user, email: null, full_name: null })
+    assert.deepEqual(res.json(), {
+      ...user,
+      email: null,
+      full_name: null,
+      email_verified: false,
+    })
     assert.equal(res.headers['cache-control'], 'no-store')
     assert.equal(res.headers['content-security-policy'], "frame-ancestors 'none'")
     assert.equal(res.headers['referrer-policy'], 'no-referrer')
