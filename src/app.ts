@@ -23,9 +23,11 @@ import { adminKeyRoutes } from './routes/admin-keys.js'
 import { adminUserRoutes } from './routes/admin-users.js'
 import { discoveryRoutes } from './routes/discovery.js'
 import { registerDocs, registerOpenApi } from './routes/docs.js'
+import { emailPageRoutes } from './routes/email-pages.js'
 import { healthRoutes } from './routes/health.js'
 import { introspectRoutes } from './routes/introspect.js'
 import { jwksRoutes } from './routes/jwks.js'
+import { pageAssetRoutes } from './routes/page-assets.js'
 import { passwordRoutes } from './routes/password.js'
 import { registerRoutes } from './routes/register.js'
 import { revokeRoutes } from './routes/revoke.js'
@@ -174,6 +176,20 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(jwksRoutes({ keyring }))
   await app.register(discoveryRoutes({ config }))
   await app.register(healthRoutes({ store }))
+  if (config.mail.flows.enabled) {
+    // The pages that links in messages open; they complete the flows with a button press.
+    await app.register(
+      emailPageRoutes({
+        recovery: services.recovery,
+        verification: services.verification,
+        productName: config.mail.flows.productName,
+        passwordMinLength: config.passwords.minLength,
+        secureCookies: new URL(config.tokens.issuer).protocol === 'https:',
+        rateLimited: limited('email_pages'),
+      }),
+    )
+    await app.register(pageAssetRoutes())
+  }
   await registerDocs(app, config)
   return app
 }

@@ -29,6 +29,7 @@ export const everyEngine: readonly string[] = [
   'test/routes/admin-users.test.ts',
   'test/routes/audit.test.ts',
   'test/routes/clients.test.ts',
+  'test/routes/email-pages.test.ts',
   'test/routes/failure-timing.test.ts',
   'test/routes/introspect.test.ts',
   'test/routes/key-revoke.test.ts',

@@ -40,6 +40,15 @@ function formFields(body: unknown): Record<string, string> {
   return fields
 }
 
+/** The longest token the JSON endpoints accept; a longer one cannot be any link's. */
+const maxTokenLength = 256
+
+/** The form's token, or null when it cannot be a link's (absent, empty, too long). */
+function tokenOf(form: Record<string, string>): string | null {
+  const token = form.token ?? ''
+  return token === '' || token.length > maxTokenLength ? null : token
+}
+
 const apiCode = (error: unknown) => (error instanceof ApiError ? error.code : null)
 
 /**
@@ -101,8 +110,8 @@ export function emailPageRoutes(options: EmailPageOptions): FastifyPluginAsync {
     app.post('/reset-password', post, async (request, reply) => {
       const form = formFields(request.body)
       if (!csrf.check(request, form[csrfField])) return refused(reply)
-      const token = form.token ?? ''
-      if (token === '') return invalidLink(reply)
+      const token = tokenOf(form)
+      if (token === null) return invalidLink(reply)
       const password = form.new_password ?? ''
       if (password === '') {
         return reply.code(400).send(resetForm(request, reply, 'Enter a new password.'))
@@ -134,8 +143,8 @@ export function emailPageRoutes(options: EmailPageOptions): FastifyPluginAsync {
     app.post('/verify-email', post, async (request, reply) => {
       const form = formFields(request.body)
       if (!csrf.check(request, form[csrfField])) return refused(reply)
-      const token = form.token ?? ''
-      if (token === '') return invalidLink(reply)
+      const token = tokenOf(form)
+      if (token === null) return invalidLink(reply)
       try {
         await options.verification.verify(token, metaOf(request))
       } catch (error) {
@@ -203,6 +212,9 @@ function pageErrorHandler(productName: string) {
       request.log.warn({ code: error.code }, error.description)
     }
     const heading = status === 429 ? 'Too many attempts' : 'Something went wrong'
-    return reply.code(status).send(resultPage({ productName, heading, message, done: false }))
+    // Fastify drops the content type before calling an error handler: set the page's again.
+    return htmlPageHeaders(reply)
+      .code(status)
+      .send(resultPage({ productName, heading, message, done: false }))
   }
 }
