@@ -23,6 +23,7 @@ import { adminKeyRoutes } from './routes/admin-keys.js'
 import { adminUserRoutes } from './routes/admin-users.js'
 import { discoveryRoutes } from './routes/discovery.js'
 import { registerDocs, registerOpenApi } from './routes/docs.js'
+import { emailAccountRoutes, emailVerifyRoutes } from './routes/email.js'
 import { emailPageRoutes } from './routes/email-pages.js'
 import { healthRoutes } from './routes/health.js'
 import { introspectRoutes } from './routes/introspect.js'
@@ -81,6 +82,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   const { users, sessions, audit, keyring, store, rateLimiter, clients, tokens } = services
+  const { flows } = config.mail
   // The per-IP limit of the unauthenticated endpoints (PORTCULLIS_REQUEST_LIMIT a minute).
   const perMinute = perMinuteRule(config.limits.requestsPerMinute)
   const limited = (name: string, rule: RateLimit = perMinute) => rateLimit(rateLimiter, name, rule)
@@ -111,6 +113,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     registerRoutes({
       users,
       audit,
+      verification: flows.enabled ? services.verification : null,
       rateLimited: limited('register', {
         limit: config.limits.registerPerHour,
         windowSeconds: 3600,
@@ -152,6 +155,10 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       rateLimited: limited('introspect'),
     }),
   )
+  if (flows.enabled) {
+    const { verification } = services
+    await app.register(emailVerifyRoutes({ verification, rateLimited: limited('email_verify') }))
+  }
   await app.register(
     protectedRoutes(
       { tokens, sessions, realm: config.tokens.realm, roles: config.roles },
@@ -162,6 +169,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
         throttle: services.throttle,
         recovery: services.recovery,
       }),
+      ...(flows.enabled ? [emailAccountRoutes(services)] : []),
       sessionRoutes({ sessions, audit }),
       adminUserRoutes({
         userAdmin: services.userAdmin,

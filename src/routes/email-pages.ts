@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { RequestMeta } from '../auth/audit.js'
 import { ApiError } from '../errors.js'
-import { userAgentOf } from '../http/actor.js'
+import { requestMetaOf } from '../http/actor.js'
 import { requireContentType } from '../http/content-type.js'
 import { csrfField, DoubleSubmitCsrf } from '../http/csrf.js'
 import { authBodyLimit } from '../http/limits.js'
@@ -24,11 +24,6 @@ export interface EmailPageOptions extends EmailPageFlows {
   /** The per-IP limit of the form posts. */
   rateLimited: (request: FastifyRequest) => Promise<void>
 }
-
-const metaOf = (request: FastifyRequest): RequestMeta => ({
-  ip: request.ip,
-  userAgent: userAgentOf(request),
-})
 
 /** A form's fields that arrived once each as text; a field sent twice counts as absent. */
 function formFields(body: unknown): Record<string, string> {
@@ -117,7 +112,7 @@ export function emailPageRoutes(options: EmailPageOptions): FastifyPluginAsync {
         return reply.code(400).send(resetForm(request, reply, 'Enter a new password.'))
       }
       try {
-        await options.recovery.reset(token, password, metaOf(request))
+        await options.recovery.reset(token, password, requestMetaOf(request))
       } catch (error) {
         if (apiCode(error) === 'invalid_token') return invalidLink(reply)
         // The password policy's refusal names the rule; the form comes back to try again.
@@ -146,7 +141,7 @@ export function emailPageRoutes(options: EmailPageOptions): FastifyPluginAsync {
       const token = tokenOf(form)
       if (token === null) return invalidLink(reply)
       try {
-        await options.verification.verify(token, metaOf(request))
+        await options.verification.verify(token, requestMetaOf(request))
       } catch (error) {
         if (apiCode(error) === 'invalid_token') return invalidLink(reply)
         if (apiCode(error) === 'email_taken') {

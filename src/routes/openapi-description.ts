@@ -23,7 +23,8 @@ export function describeDuration(seconds: number): string {
 export const openApiTags = [
   {
     name: 'users',
-    description: 'Register, read your account, change your password, delete your account',
+    description:
+      'Register, read your account, verify or change your email, change your password, delete your account',
   },
   { name: 'tokens', description: 'Log in, refresh, revoke and introspect tokens (OAuth2)' },
   { name: 'sessions', description: 'Your sessions: list them, end one, log out everywhere' },

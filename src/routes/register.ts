@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { toPublicUser } from '../auth/users.js'
 import { hashedPasswordHint, invalidRequest } from '../errors.js'
-import { actorOf } from '../http/actor.js'
+import { actorOf, requestMetaOf } from '../http/actor.js'
 import { requireContentType } from '../http/content-type.js'
 import { authBodyLimit } from '../http/limits.js'
 import { errorResponses } from '../http/schemas.js'
@@ -26,9 +26,11 @@ function refuseHashedPassword(
   done()
 }
 
-/** POST /register: create an account. */
+/** POST /register: create an account (and send a verification link to its address, if any). */
 export function registerRoutes(
   services: Pick<Services, 'users' | 'audit'> & {
+    /** Sends the verification link; null where the email flows are off. */
+    verification: Pick<Services['verification'], 'send'> | null
     /** The per-IP registration limit (PORTCULLIS_REGISTER_LIMIT an hour). */
     rateLimited: (request: FastifyRequest) => Promise<void>
   },
@@ -46,7 +48,7 @@ export function registerRoutes(
           tags: ['users'],
           summary: 'Register a user',
           description:
-            'Creates a user from a JSON body. Unknown fields are rejected with 400 (never silently dropped): `role`, `is_admin` and `hashed_password` cannot be set. A taken username or email is 409 (the answer reveals that the name exists, as any sign-up form must without email verification).',
+            'Creates a user from a JSON body. Unknown fields are rejected with 400 (never silently dropped): `role`, `is_admin` and `hashed_password` cannot be set. A taken username or email is 409 (the answer reveals that the name exists, as any sign-up form must without email verification). With an `email`, and the email flows on, a verification link goes to it (`email_verified` is false until it is followed).',
           body: RegistrationSchema,
           response: { 201: PublicUserSchema, ...errorResponses(400, 409, 413, 415, 503) },
         },
@@ -59,6 +61,7 @@ export function registerRoutes(
           userId: user.id,
           actor: actorOf(request, user.id),
         })
+        await services.verification?.send(user, requestMetaOf(request))
         return reply.code(201).send(toPublicUser(user))
       },
     )

@@ -1,13 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { clientKey } from '../auth/client-key.js'
 import { accountKey } from '../auth/login-throttle.js'
 import { toPublicUser } from '../auth/users.js'
-import { ApiError } from '../errors.js'
 import { actorOf } from '../http/actor.js'
 import { requireContentType } from '../http/content-type.js'
 import { authBodyLimit } from '../http/limits.js'
+import { passwordChecked as checkPassword } from '../http/password-checked.js'
 import { authOf } from '../http/protected.js'
 import { errorResponses } from '../http/schemas.js'
 import type { Services } from '../services.js'
@@ -21,26 +20,8 @@ const authErrors =
 export function userRoutes(
   services: Pick<Services, 'users' | 'sessions' | 'audit' | 'throttle' | 'recovery'>,
 ): FastifyPluginAsyncTypebox {
-  /**
-   * Runs a password check under the same login throttling as /token: a stolen access token must
-   * not become a way to guess the account's password.
-   */
-  async function passwordChecked(
-    request: FastifyRequest,
-    account: string,
-    check: () => Promise<void>,
-  ) {
-    const attempt = await services.throttle.reserve(account, clientKey(request.ip), undefined)
-    try {
-      await check()
-    } catch (error) {
-      if (error instanceof ApiError && error.code === 'invalid_grant') await attempt.failed()
-      else await attempt.release()
-      throw error
-    }
-    // Not a login: the success gives the attempt back but clears no failures.
-    await attempt.release()
-  }
+  const passwordChecked = (request: FastifyRequest, account: string, check: () => Promise<void>) =>
+    checkPassword(services.throttle, request, account, check)
 
   return async (app) => {
     app.get(

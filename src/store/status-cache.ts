@@ -115,16 +115,18 @@ export function withStatusCache(store: Store, clock: Clock, ttlMs: number): Stor
     insertRecord: (session) => forgetSession(session.id),
     purge: forgetSessions,
   })
-  // Redeeming a token changes a user (password, address) and may revoke its sessions.
+  // Redeeming rewrites the user (verified, new address, new password) and a reset revokes
+  // every session of the user: all of it must be forgotten at once. Tokens are not cached.
   const emailTokens = cached<EmailTokenStore>(store.emailTokens, {
     issue: 'pass',
     find: 'pass',
-    redeem: forgetEverything,
     voidForUser: 'pass',
     purge: 'pass',
     page: 'pass',
     insertRecord: 'pass',
+    redeem: forgetEverything,
   })
   const { clear } = cached<Pick<Store, 'clear'>>(store, { clear: forgetEverything })
+  // The outbox holds nothing the cache serves: it passes as it is.
   return { ...store, users, sessions, emailTokens, clear }
 }
