@@ -22,6 +22,8 @@ import { WorkLimiter } from './auth/work-limiter.js'
 import type { Clock } from './clock.js'
 import type { Config } from './config.js'
 import { type Loggers, silentLoggers } from './loggers.js'
+import { MailSender } from './mail/sender.js'
+import { createMailTransport } from './mail/transport.js'
 import { withStatusCache } from './store/status-cache.js'
 import type { Store } from './store/store.js'
 
@@ -49,6 +51,8 @@ export interface Services {
   recovery: PasswordRecovery
   verification: EmailVerification
   emailChange: EmailChange
+  /** Drains the mail outbox; started by the process (src/timers.ts), never by the app. */
+  mailSender: MailSender
 }
 
 /**
@@ -166,5 +170,14 @@ export async function createServices(
     recovery,
     verification,
     emailChange,
+    // Without PORTCULLIS_SMTP_URL the console transport prints each message (development only:
+    // configuration refuses it in production while the email flows are on).
+    mailSender: new MailSender(
+      store.outbox,
+      createMailTransport(config.mail.delivery),
+      clock,
+      config.mail.delivery,
+      logs.app,
+    ),
   }
 }

@@ -25,6 +25,7 @@ export const everyEngine: readonly string[] = [
   'test/http/error-handler.test.ts',
   'test/http/load-shedding.test.ts',
   'test/http/one-reading.test.ts',
+  'test/mail/sender.test.ts',
   'test/routes/admin-clients.test.ts',
   'test/routes/admin-users.test.ts',
   'test/routes/audit.test.ts',

@@ -7,7 +7,7 @@
  * ```ts
  * const smtp = await startSmtp(t, { auth: { user: 'mailer', pass: 's3cret' } })
  * // in-process: config for the mail section
- * const env = smtp.env()          // PORTCULLIS_SMTP_URL (with the credentials), PORTCULLIS_MAIL_FROM
+ * const env = smtp.env() // PORTCULLIS_SMTP_URL (credentials included), PORTCULLIS_MAIL_FROM
  * // a spawned server also needs the CA: startServer({ ...smtp.serverEnv(), … })
  * smtp.mode = 'temporary'         // next DATA gets 451; 'permanent' 550; 'hang' never answers
  * smtp.mode = 'accept'
@@ -53,6 +53,8 @@ export interface ReceivedMessage {
 export interface SmtpOptions {
   /** AUTH required with this user and password (offered only after STARTTLS). */
   auth?: { user: string; pass: string }
+  /** TLS from the first byte (`smtps://`) instead of STARTTLS. */
+  implicitTls?: boolean
   /** A certificate from a CA the test processes do not trust. */
   untrustedCertificate?: boolean
   /** How long a `waitFor…` may take before it rejects (real time; default 20 s). */
@@ -61,7 +63,7 @@ export interface SmtpOptions {
 
 export interface SmtpHarness {
   port: number
-  /** `smtp://[user:pass@]127.0.0.1:port`. */
+  /** `smtp://[user:pass@]127.0.0.1:port` (`smtps://` with `implicitTls`). */
   url: string
   mode: SmtpMode
   offerStartTls: boolean
@@ -149,6 +151,7 @@ export async function startSmtp(t: TestContext, options: SmtpOptions = {}): Prom
   const server = new SMTPServer({
     key: readFileSync(ca.keyFile),
     cert: readFileSync(ca.certFile),
+    secure: options.implicitTls === true,
     name: 'localhost',
     logger: false,
     disableReverseLookup: true,
@@ -156,7 +159,7 @@ export async function startSmtp(t: TestContext, options: SmtpOptions = {}): Prom
     closeTimeout: 100,
     onConnect(session, callback) {
       const disabled: string[] = []
-      if (!harness.offerStartTls) disabled.push('STARTTLS')
+      if (!harness.offerStartTls || options.implicitTls) disabled.push('STARTTLS')
       if (!options.auth) disabled.push('AUTH')
       session.disabledCommands = disabled
       callback()
@@ -199,15 +202,16 @@ export async function startSmtp(t: TestContext, options: SmtpOptions = {}): Prom
   }
   t.after(close)
 
+  const url = `${options.implicitTls ? 'smtps' : 'smtp'}://${credentials}127.0.0.1:${port}`
   const env = () => ({
-    PORTCULLIS_SMTP_URL: `smtp://${credentials}127.0.0.1:${port}`,
+    PORTCULLIS_SMTP_URL: url,
     PORTCULLIS_MAIL_FROM: 'Portcullis <no-reply@portcullis.test>',
   })
   // A getter survives only when defined on the object itself (Object.assign would copy a value).
   Object.defineProperty(harness, 'dataStarts', { get: () => dataStarts, enumerable: true })
   return Object.assign(harness as typeof harness & { readonly dataStarts: number }, {
     port,
-    url: `smtp://${credentials}127.0.0.1:${port}`,
+    url,
     messages,
     env,
     serverEnv: () => ({ ...env(), ...testCaEnv(runTestCa()) }),
