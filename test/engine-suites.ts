@@ -35,6 +35,8 @@ export const everyEngine: readonly string[] = [
   'test/routes/keys-discovery.test.ts',
   'test/routes/machine-tokens.test.ts',
   'test/routes/meta.test.ts',
+  'test/routes/password-forgot-enumeration.test.ts',
+  'test/routes/password-reset.test.ts',
   'test/routes/refresh-token-grant.test.ts',
   'test/routes/refresh.test.ts',
   'test/routes/register-user-fields.test.ts',

@@ -1,12 +1,5 @@
 import type { Clock } from '../clock.js'
-import type {
-  EmailTokenStore,
-  SessionRecord,
-  SessionStore,
-  Store,
-  UserRecord,
-  UserStore,
-} from './store.js'
+import type { SessionRecord, SessionStore, Store, UserRecord, UserStore } from './store.js'
 import { TtlCache } from './ttl-cache.js'
 
 /**
@@ -115,16 +108,6 @@ export function withStatusCache(store: Store, clock: Clock, ttlMs: number): Stor
     insertRecord: (session) => forgetSession(session.id),
     purge: forgetSessions,
   })
-  // Redeeming a token changes a user (password, address) and may revoke its sessions.
-  const emailTokens = cached<EmailTokenStore>(store.emailTokens, {
-    issue: 'pass',
-    find: 'pass',
-    redeem: forgetEverything,
-    voidForUser: 'pass',
-    purge: 'pass',
-    page: 'pass',
-    insertRecord: 'pass',
-  })
   const { clear } = cached<Pick<Store, 'clear'>>(store, { clear: forgetEverything })
-  return { ...store, users, sessions, emailTokens, clear }
+  return { ...store, users, sessions, clear }
 }
