@@ -19,7 +19,7 @@ export class CopyMismatchError extends Error {
 
 /**
  * Copies every table from one store to another (either engine to either engine), users,
- * sessions, refresh tokens and audit events in batches, and verifies the row counts. Refuses a non-empty target unless `force`, which first
+ * sessions, refresh tokens, audit events, email tokens and outbox messages in batches, and verifies the row counts. Refuses a non-empty target unless `force`, which first
  * deletes the target's rows. Stop writers to the source first: rows written during the copy
  * may be missed, and the count check then fails.
  */
@@ -82,6 +82,21 @@ export async function copyDatabase(from: Store, to: Store, options: CopyOptions)
     (after) => from.audit.page(after, options.batchSize),
     (e) => to.audit.insert(e),
     (e) => e.id,
+  )
+  // Tokens after their users (they reference them); messages exactly as they are, claims included.
+  await copyPages(
+    'email_tokens',
+    batches,
+    (after) => from.emailTokens.page(after, options.batchSize),
+    (e) => to.emailTokens.insertRecord(e),
+    (e) => e.hash,
+  )
+  await copyPages(
+    'mail_outbox',
+    batches,
+    (after) => from.outbox.page(after, options.batchSize),
+    (m) => to.outbox.insertRecord(m),
+    (m) => m.id,
   )
 
   const actual = await to.counts()

@@ -1,5 +1,12 @@
 import type { Clock } from '../clock.js'
-import type { SessionRecord, SessionStore, Store, UserRecord, UserStore } from './store.js'
+import type {
+  EmailTokenStore,
+  SessionRecord,
+  SessionStore,
+  Store,
+  UserRecord,
+  UserStore,
+} from './store.js'
 import { TtlCache } from './ttl-cache.js'
 
 /**
@@ -108,6 +115,18 @@ export function withStatusCache(store: Store, clock: Clock, ttlMs: number): Stor
     insertRecord: (session) => forgetSession(session.id),
     purge: forgetSessions,
   })
+  // Redeeming rewrites the user (verified, new address, new password) and a reset revokes
+  // every session of the user: all of it must be forgotten at once. Tokens are not cached.
+  const emailTokens = cached<EmailTokenStore>(store.emailTokens, {
+    issue: 'pass',
+    find: 'pass',
+    voidForUser: 'pass',
+    purge: 'pass',
+    page: 'pass',
+    insertRecord: 'pass',
+    redeem: forgetEverything,
+  })
   const { clear } = cached<Pick<Store, 'clear'>>(store, { clear: forgetEverything })
-  return { ...store, users, sessions, clear }
+  // The outbox holds nothing the cache serves: it passes as it is.
+  return { ...store, users, sessions, emailTokens, clear }
 }

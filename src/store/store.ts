@@ -310,8 +310,11 @@ export interface OutboxStore {
     retryAt: string | null,
   ): Promise<boolean>
   status(limit: number): Promise<OutboxStatus>
-  /** Deletes up to `limit` messages sent or given up before `before`; returns how many. */
-  purge(before: string, limit: number): Promise<number>
+  /**
+   * Deletes up to `limit` messages sent before `sentBefore` or given up before `failedBefore`
+   * (failures are kept longer, for `mail status`); returns how many.
+   */
+  purge(sentBefore: string, failedBefore: string, limit: number): Promise<number>
   /** For copying: messages after `afterId` in id order, and complete rows back in. */
   page(afterId: string | null, limit: number): Promise<OutboxRecord[]>
   insertRecord(message: OutboxRecord): Promise<void>

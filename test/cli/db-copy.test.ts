@@ -88,6 +88,7 @@ async function seededSqlite(t: TestContext, n: number) {
     '2026-02-01T00:00:00.000Z',
   )
   await seedClientsAndAudit(store, n)
+  await seedMail(store, n)
   await store.close()
   return path
 }
@@ -127,6 +128,42 @@ async function seedClientsAndAudit(store: Store, n: number) {
   }
 }
 
+/** `n` email tokens (every purpose, some used) and `n` outbox messages in every state. */
+async function seedMail(store: Store, n: number) {
+  const user = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`
+  const purposes = ['verify_email', 'reset_password', 'change_email'] as const
+  for (let i = 0; i < n; i++) {
+    const at = new Date(Date.UTC(2026, 0, 3, 0, 0, i)).toISOString()
+    await store.emailTokens.insertRecord({
+      hash: `token-hash-${String(i).padStart(8, '0')}`,
+      purpose: purposes[i % 3] as (typeof purposes)[number],
+      userId: user(i),
+      email: `User${i}@Example.com`,
+      emailCanonical: `user${i}@example.com`,
+      createdAt: at,
+      expiresAt: '2026-01-04T00:00:00.000Z',
+      usedAt: i % 4 ? null : '2026-01-03T12:00:00.000Z',
+    })
+    const state = i % 4
+    await store.outbox.insertRecord({
+      id: `msg-${String(i).padStart(8, '0')}`,
+      kind: purposes[i % 3] as string,
+      recipient: `user${i}@example.com`,
+      subject: `Subject ${i}`,
+      textBody: state === 1 || state === 2 ? '' : `text ${i}`,
+      htmlBody: state === 1 || state === 2 ? '' : `<p>html ${i}</p>`,
+      createdAt: at,
+      attempts: state,
+      nextAttemptAt: at,
+      claimedBy: state === 3 ? 'worker-a' : null,
+      claimedUntil: state === 3 ? '2026-01-03T01:00:00.000Z' : null,
+      sentAt: state === 1 ? '2026-01-03T00:30:00.000Z' : null,
+      failedAt: state === 2 ? '2026-01-03T00:40:00.000Z' : null,
+      lastError: state >= 2 ? `550 refused ${i}` : null,
+    })
+  }
+}
+
 async function dump(store: Store) {
   return {
     users: await store.users.page(null, 100_000),
@@ -137,6 +174,8 @@ async function dump(store: Store) {
     clients: await store.clients.list(),
     audit: await store.audit.page(null, 100_000),
     revoked: await store.revokedTokens.page(null, 100_000),
+    emailTokens: await store.emailTokens.page(null, 100_000),
+    outbox: await store.outbox.page(null, 100_000),
   }
 }
 
@@ -153,6 +192,12 @@ describe('copyDatabase', () => {
     assert.equal(counts.revoked_tokens, 1)
     assert.equal(await middle.revokedTokens.has('revoked-jti'), true)
     assert.equal(counts.audit_events, 30)
+    assert.equal(counts.email_tokens, 30)
+    assert.equal(counts.mail_outbox, 30)
+    assert.deepEqual(
+      progress.filter((p) => p.startsWith('mail_outbox')),
+      ['7/30', '14/30', '21/30', '28/30', '30/30'].map((p) => `mail_outbox ${p}`),
+    )
     assert.ok(progress.includes('clients 2/2'), progress.join(', '))
     assert.deepEqual(
       progress.filter((p) => p.startsWith('audit_events')),
@@ -176,6 +221,8 @@ describe('portcullis db copy', () => {
     assert.equal(res.code, 0, res.out)
     assert.match(res.out, /users: 1234\/1234/)
     assert.match(res.out, /audit_events: 1234\/1234/)
+    assert.match(res.out, /email_tokens: 1234\/1234/)
+    assert.match(res.out, /mail_outbox: 1234\/1234/)
     assert.match(res.out, /row counts verified/)
     const [from, to] = [await open(t, `sqlite:${source}`), await open(t, target)]
     assert.deepEqual(await dump(to), await dump(from))
@@ -210,6 +257,8 @@ describe('portcullis db copy', () => {
       clients: 2,
       audit_events: 10,
       revoked_tokens: 1,
+      email_tokens: 10,
+      mail_outbox: 10,
     })
   })
 

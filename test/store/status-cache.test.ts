@@ -145,11 +145,66 @@ describe('the status cache', () => {
     t.after(() => raw.close())
     assert.deepEqual(Object.keys(cached.users).sort(), Object.keys(raw.users).sort())
     assert.deepEqual(Object.keys(cached.sessions).sort(), Object.keys(raw.sessions).sort())
+    assert.deepEqual(Object.keys(cached.emailTokens).sort(), Object.keys(raw.emailTokens).sort())
     // A method the rules do not classify is a compile error (checked by `npm run typecheck`).
     type Two = { read(id: string): Promise<null>; write(id: string): Promise<void> }
     // @ts-expect-error: `write` has no rule
     const missing: CacheRules<Two> = { read: 'pass' }
     const complete: CacheRules<Two> = { read: 'pass', write: (id) => void id }
     assert.notDeepEqual(Object.keys(missing), Object.keys(complete))
+  })
+
+  it('ends a cached session and forgets the user at once when a reset is redeemed', async (t) => {
+    const { raw, cached } = setup()
+    t.after(() => raw.close())
+    const carol = { ...alice, email: 'carol@example.com', emailCanonical: 'carol@example.com' }
+    await cached.users.create(carol)
+    await cached.sessions.create(liveSession('s3'), null)
+    assert.equal((await cached.sessions.findWithUser('s3'))?.session.revokedAt, null, 'cached')
+    assert.equal((await cached.sessions.findById('s3'))?.revokedAt, null, 'cached')
+    assert.equal((await cached.users.findById(alice.id))?.emailVerified, false, 'cached')
+    const at = '2026-01-01T00:00:00.000Z'
+    const token = (hash: string, purpose: 'verify_email' | 'reset_password') => ({
+      hash,
+      purpose,
+      userId: alice.id,
+      email: 'carol@example.com',
+      emailCanonical: 'carol@example.com',
+      createdAt: at,
+      expiresAt: '2026-01-01T00:30:00.000Z',
+      usedAt: null,
+    })
+    const message = (id: string) => ({
+      id,
+      kind: 'notice',
+      recipient: 'carol@example.com',
+      subject: 'Subject',
+      textBody: 'text',
+      htmlBody: '<p>html</p>',
+      createdAt: at,
+      attempts: 0,
+      nextAttemptAt: at,
+      claimedBy: null,
+      claimedUntil: null,
+      sentAt: null,
+      failedAt: null,
+      lastError: null,
+    })
+    await cached.emailTokens.issue(token('verify', 'verify_email'), message('m1'), true)
+    const verified = await cached.emailTokens.redeem('verify', at, { purpose: 'verify_email' })
+    assert.equal(verified.outcome, 'redeemed')
+    assert.equal((await cached.users.findById(alice.id))?.emailVerified, true)
+    assert.equal((await cached.sessions.findWithUser('s3'))?.user.emailVerified, true)
+
+    await cached.emailTokens.issue(token('reset', 'reset_password'), message('m2'), true)
+    const reset = await cached.emailTokens.redeem('reset', at, {
+      purpose: 'reset_password',
+      passwordHash: 'h-new',
+      notice: message('m3'),
+    })
+    assert.equal(reset.outcome, 'redeemed')
+    assert.equal((await cached.sessions.findWithUser('s3'))?.session.revokedAt, at)
+    assert.equal((await cached.sessions.findById('s3'))?.revokedAt, at)
+    assert.equal((await cached.users.findById(alice.id))?.passwordHash, 'h-new')
   })
 })

@@ -197,4 +197,13 @@ export const postgresMigrations: Migration[] = [
         WHERE sent_at IS NULL AND failed_at IS NULL;
     `,
   },
+  {
+    version: 11,
+    name: 'email token redemption attempts',
+    // used_by: which redemption attempt spent an email token, so a retried attempt knows its own
+    // (PostgreSQL retries whole transactions; SQLite's are local and never ambiguous).
+    sql: `
+      ALTER TABLE email_tokens ADD COLUMN used_by TEXT;
+    `,
+  },
 ]
