@@ -11,6 +11,7 @@ describe('the process timers (startTimers)', () => {
     const purge = t.mock.method(services.sessions, 'purge', async () => 0)
     const auditPurge = t.mock.method(services.audit, 'purge', async () => 0)
     const reload = t.mock.method(services.keyring, 'load', async () => {})
+    const mailPurge = t.mock.method(services.store.outbox, 'purge', async () => 0)
     // Everything the timers call answers at once, so each run ends before the next is due.
     t.mock.method(services.machineTokens, 'purge', async () => 0)
     t.mock.method(services.throttle, 'purge', async () => 0)
@@ -31,6 +32,7 @@ describe('the process timers (startTimers)', () => {
     assert.equal(reload.mock.callCount(), 3)
     assert.equal(purge.mock.callCount(), 1)
     assert.deepEqual(auditPurge.mock.calls[0]?.arguments, [365])
+    assert.equal(mailPurge.mock.callCount(), 1)
     await timers.stop()
     await advance(600)
     assert.equal(reload.mock.callCount(), 3)

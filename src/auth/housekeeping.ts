@@ -1,3 +1,5 @@
+import type { Clock } from '../clock.js'
+import type { Store } from '../store/store.js'
 import type { AuditService } from './audit.js'
 import type { Keyring } from './keys.js'
 import type { LoginThrottle } from './login-throttle.js'
@@ -25,11 +27,46 @@ function every(
   return { stop: () => clearInterval(timer) }
 }
 
+const DAY_MS = 86_400_000
+/** How long a used or expired email token is kept after it died (then it answers nothing). */
+export const deadEmailTokenDays = 1
+/** How long a sent message's row is kept (its bodies are already cleared when it is sent). */
+export const sentMessageDays = 7
+
+/**
+ * Deletes, in batches, email tokens used or expired more than `deadEmailTokenDays` ago, messages
+ * sent more than `sentMessageDays` ago, and messages given up more than `failureRetentionDays`
+ * ago (kept as long as the audit trail: an operator looks into them). Returns how many.
+ */
+export async function purgeMail(
+  store: Pick<Store, 'emailTokens' | 'outbox'>,
+  clock: Clock,
+  failureRetentionDays: number,
+  batch = 500,
+): Promise<{ emailTokens: number; messages: number }> {
+  const ago = (days: number) => new Date(clock.now() - days * DAY_MS).toISOString()
+  const drain = async (step: () => Promise<number>) => {
+    let total = 0
+    for (;;) {
+      const n = await step()
+      total += n
+      if (n < batch) return total
+    }
+  }
+  const tokensBefore = ago(deadEmailTokenDays)
+  const [sentBefore, failedBefore] = [ago(sentMessageDays), ago(failureRetentionDays)]
+  return {
+    emailTokens: await drain(() => store.emailTokens.purge(tokensBefore, batch)),
+    messages: await drain(() => store.outbox.purge(sentBefore, failedBefore, batch)),
+  }
+}
+
 /**
  * Every `intervalMs`: purges dead sessions (revoked, or past their idle or absolute expiry), the
  * denylist entries of revoked machine tokens that have expired since, audit records past their
- * retention, and throttle counters whose window and block have passed, in small batches so
- * requests are never held up.
+ * retention, throttle counters whose window and block have passed, and dead email tokens and
+ * delivered or given-up messages (`purgeMail`, failures kept as long as audit records), in small
+ * batches so requests are never held up.
  */
 export function startPurging(
   targets: {
@@ -38,6 +75,7 @@ export function startPurging(
     audit: AuditService
     auditRetentionDays: number
     throttle: LoginThrottle
+    mail: { store: Pick<Store, 'emailTokens' | 'outbox'>; clock: Clock }
   },
   intervalMs: number,
   onError: (error: unknown) => void,
@@ -50,6 +88,7 @@ export function startPurging(
         targets.machineTokens.purge(),
         targets.audit.purge(targets.auditRetentionDays),
         targets.throttle.purge(),
+        purgeMail(targets.mail.store, targets.mail.clock, targets.auditRetentionDays),
       ]),
     onError,
   )
