@@ -60,6 +60,8 @@ export const everyEngine: readonly string[] = [
  * pick their engines themselves, or what they check does not depend on the engine.
  */
 export const oneEngine: Readonly<Record<string, string>> = {
+  'test/browser/email-pages.test.ts':
+    'drives the pages in Chromium; the flows behind them run on both engines in test/routes/email-pages.test.ts',
   'test/auth/access-tokens.test.ts': 'the token service on an in-memory SQLite store',
   'test/auth/key-rotation.test.ts': 'the key ring on an in-memory SQLite store',
   'test/auth/keys.test.ts': 'the key ring on an in-memory SQLite store',
