@@ -24,9 +24,12 @@ import { adminUserRoutes } from './routes/admin-users.js'
 import { discoveryRoutes } from './routes/discovery.js'
 import { registerDocs, registerOpenApi } from './routes/docs.js'
 import { emailAccountRoutes, emailVerifyRoutes } from './routes/email.js'
+import { emailPageRoutes } from './routes/email-pages.js'
 import { healthRoutes } from './routes/health.js'
 import { introspectRoutes } from './routes/introspect.js'
 import { jwksRoutes } from './routes/jwks.js'
+import { pageAssetRoutes } from './routes/page-assets.js'
+import { passwordRoutes } from './routes/password.js'
 import { registerRoutes } from './routes/register.js'
 import { revokeRoutes } from './routes/revoke.js'
 import { rootRoutes } from './routes/root.js'
@@ -117,6 +120,11 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       }),
     }),
   )
+  if (config.mail.flows.enabled) {
+    await app.register(
+      passwordRoutes({ recovery: services.recovery, rateLimited: limited('password_reset') }),
+    )
+  }
   await app.register(
     tokenRoutes({
       grants: services.grants,
@@ -154,10 +162,20 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(
     protectedRoutes(
       { tokens, sessions, realm: config.tokens.realm, roles: config.roles },
-      userRoutes({ users, sessions, audit, throttle: services.throttle }),
+      userRoutes({
+        users,
+        sessions,
+        audit,
+        throttle: services.throttle,
+        recovery: services.recovery,
+      }),
       ...(flows.enabled ? [emailAccountRoutes(services)] : []),
       sessionRoutes({ sessions, audit }),
-      adminUserRoutes({ userAdmin: services.userAdmin, store }),
+      adminUserRoutes({
+        userAdmin: services.userAdmin,
+        store,
+        recovery: config.mail.flows.enabled ? services.recovery : null,
+      }),
       adminClientRoutes({ clients: services.clients, store }),
       adminAuditRoutes({ audit }),
       adminKeyRoutes({ keyring, audit }),
@@ -166,6 +184,20 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(jwksRoutes({ keyring }))
   await app.register(discoveryRoutes({ config }))
   await app.register(healthRoutes({ store }))
+  if (config.mail.flows.enabled) {
+    // The pages that links in messages open; they complete the flows with a button press.
+    await app.register(
+      emailPageRoutes({
+        recovery: services.recovery,
+        verification: services.verification,
+        productName: config.mail.flows.productName,
+        passwordMinLength: config.passwords.minLength,
+        secureCookies: new URL(config.tokens.issuer).protocol === 'https:',
+        rateLimited: limited('email_pages'),
+      }),
+    )
+    await app.register(pageAssetRoutes())
+  }
   await registerDocs(app, config)
   return app
 }

@@ -21,6 +21,7 @@ export const errorStatus = {
   client_taken: 409,
   last_admin: 409,
   email_not_verified: 400,
+  no_email: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   headers_too_large: 431,

@@ -12,6 +12,7 @@ import { LoginThrottle, NoLoginThrottle } from './auth/login-throttle.js'
 import { MachineTokens } from './auth/machine-tokens.js'
 import { MailLimits } from './auth/mail-limits.js'
 import { PasswordHasher } from './auth/password-hasher.js'
+import { PasswordRecovery } from './auth/password-recovery.js'
 import { NoRateLimits, RateLimiter } from './auth/rate-limiter.js'
 import { serverSecret } from './auth/server-secrets.js'
 import { type ReuseEvent, SessionService } from './auth/sessions.js'
@@ -47,6 +48,7 @@ export interface Services {
   userAdmin: UserAdmin
   grants: TokenGrants
   emailTokens: EmailTokens
+  recovery: PasswordRecovery
   verification: EmailVerification
   emailChange: EmailChange
   /** Drains the mail outbox; started by the process (src/timers.ts), never by the app. */
@@ -133,6 +135,20 @@ export async function createServices(
     limits: mailLimits,
   })
   const emailChange = new EmailChange({ store, users, emailTokens, audit, limits: mailLimits })
+  const recovery = new PasswordRecovery(
+    {
+      store,
+      emailTokens,
+      hasher,
+      throttle,
+      rateLimiter,
+      audit,
+      clock,
+      onError: (error) => logs.app.error({ err: error }, 'password reset link not issued'),
+    },
+    config.passwords,
+    config.mail.flows,
+  )
   return {
     config,
     store,
@@ -152,6 +168,7 @@ export async function createServices(
     userAdmin: new UserAdmin(store, audit, clock, config.roles, users),
     grants,
     emailTokens,
+    recovery,
     verification,
     emailChange,
     // Without PORTCULLIS_SMTP_URL the console transport prints each message (development only:

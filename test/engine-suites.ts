@@ -39,12 +39,15 @@ export const everyEngine: readonly string[] = [
   'test/routes/email-limits.test.ts',
   'test/routes/email-smtp.test.ts',
   'test/routes/email-verify.test.ts',
+  'test/routes/email-pages.test.ts',
   'test/routes/failure-timing.test.ts',
   'test/routes/introspect.test.ts',
   'test/routes/key-revoke.test.ts',
   'test/routes/keys-discovery.test.ts',
   'test/routes/machine-tokens.test.ts',
   'test/routes/meta.test.ts',
+  'test/routes/password-forgot-enumeration.test.ts',
+  'test/routes/password-reset.test.ts',
   'test/routes/refresh-token-grant.test.ts',
   'test/routes/refresh.test.ts',
   'test/routes/register-user-fields.test.ts',
@@ -66,6 +69,8 @@ export const everyEngine: readonly string[] = [
  * pick their engines themselves, or what they check does not depend on the engine.
  */
 export const oneEngine: Readonly<Record<string, string>> = {
+  'test/browser/email-pages.test.ts':
+    'drives the pages in Chromium; the flows behind them run on both engines in test/routes/email-pages.test.ts',
   'test/auth/access-tokens.test.ts': 'the token service on an in-memory SQLite store',
   'test/auth/key-rotation.test.ts': 'the key ring on an in-memory SQLite store',
   'test/auth/keys.test.ts': 'the key ring on an in-memory SQLite store',

@@ -166,6 +166,20 @@ export class LoginThrottle {
     }
   }
 
+  /**
+   * Forgets every failure counted against the user's account: the account-wide counter and its
+   * pair counter with every IP. After a password reset the owner proved control of the
+   * account's address, so blocks earned by guesses at the old password must not keep them out.
+   * The per-IP counters are left alone: they are about the IP, not the account.
+   */
+  async clearAccount(userId: string): Promise<void> {
+    const account = accountKey({ id: userId }, '')
+    await Promise.all([
+      this.counters.reset(`account:${account}`),
+      this.counters.resetPrefix(`pair:${account}:`),
+    ])
+  }
+
   /** Deletes expired counter rows (of logins and rate limits) in batches; returns how many. */
   async purge(batch = 1000): Promise<number> {
     let total = 0

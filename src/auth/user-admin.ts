@@ -73,11 +73,13 @@ export class UserAdmin {
   /**
    * Sets the user's password under the policy (an operator's reset) and ends every session, so
    * whoever held the old password keeps no refresh token (RFC 9700 §4.14.2: a password change is a security
-   * event). Returns how many sessions were live.
+   * event), and voids every outstanding reset link. Returns how many sessions were live.
    */
   async setPassword(userId: string, password: string, actor: Actor): Promise<number> {
     const user = await this.get(userId)
     await this.users.resetPassword(user, password)
+    // A reset link sent before must not undo the operator's choice.
+    await this.store.emailTokens.voidForUser(userId, 'reset_password', this.now())
     const ended = await this.store.sessions.revokeAllForUser(userId, this.now(), null)
     await this.audit.record({
       type: 'admin.user.password',

@@ -23,10 +23,39 @@ const tags = ['admin']
 
 /** /admin/users…: list, read, disable, enable, set roles, verify the email, delete; sessions. */
 export function adminUserRoutes(
-  services: Pick<Services, 'userAdmin' | 'store'>,
+  services: Pick<Services, 'userAdmin' | 'store'> & {
+    /** Null while the email flows are off: no reset link can be sent. */
+    recovery: Services['recovery'] | null
+  },
 ): FastifyPluginAsyncTypebox {
-  const { userAdmin } = services
+  const { userAdmin, recovery } = services
   return async (app) => {
+    if (recovery) {
+      app.post(
+        '/admin/users/:id/password/reset',
+        {
+          config: admin,
+          schema: {
+            operationId: 'sendPasswordResetLink',
+            tags,
+            summary: 'Send a user a password reset link',
+            description:
+              'Sends a reset link to the user’s address (earlier links die); 202. 404 for an unknown user, 409 `no_email` when it has no address, 400 when it is disabled. Needs `admin`.',
+            params: UserParams,
+            response: {
+              202: Type.Null(),
+              ...errorResponses(400, 401, 403, 404, 409, 503),
+            },
+          },
+        },
+        async (request, reply) => {
+          const actor = actorOf(request, authOf(request).user.id)
+          await recovery.sendResetLink(request.params.id, actor)
+          return reply.code(202).send(null)
+        },
+      )
+    }
+
     app.get(
       '/admin/users',
       {

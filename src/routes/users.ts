@@ -18,7 +18,7 @@ const authErrors =
 
 /** GET /users/me, PUT /users/me/password, DELETE /users/me. Registered behind `authenticate`. */
 export function userRoutes(
-  services: Pick<Services, 'users' | 'sessions' | 'audit' | 'throttle'>,
+  services: Pick<Services, 'users' | 'sessions' | 'audit' | 'throttle' | 'recovery'>,
 ): FastifyPluginAsyncTypebox {
   const passwordChecked = (request: FastifyRequest, account: string, check: () => Promise<void>) =>
     checkPassword(services.throttle, request, account, check)
@@ -49,7 +49,7 @@ export function userRoutes(
           operationId: 'changePassword',
           tags: ['users'],
           summary: 'Change the password',
-          description: `JSON \`{current_password, new_password}\`. A wrong current password is 400 \`invalid_grant\`; the new one must meet the password policy (400 \`invalid_request\` naming the rule). Every other session of the user ends; the current one stays. 204 on success. ${authErrors}`,
+          description: `JSON \`{current_password, new_password}\`. A wrong current password is 400 \`invalid_grant\`; the new one must meet the password policy (400 \`invalid_request\` naming the rule). Every other session of the user ends; the current one stays; every outstanding reset link dies, and a notice goes to the user’s address. 204 on success. ${authErrors}`,
           body: Type.Object(
             {
               current_password: Type.String({ maxLength: 1024 }),
@@ -70,6 +70,7 @@ export function userRoutes(
           ),
         )
         await services.sessions.revokeAll(user.id, session.id)
+        await services.recovery.passwordChanged(user)
         await services.audit.record({
           type: 'password.change',
           userId: user.id,

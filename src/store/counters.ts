@@ -87,6 +87,13 @@ export function countersStore(db: Db): CounterStore {
     get: (key) => throttle.first(db, 'SELECT * FROM throttle WHERE key = $1', [key]),
     block: (key, until) => db.query(blockUpsert, [key, until, until], nothing),
     reset: (key) => db.query('DELETE FROM throttle WHERE key = $1', [key], nothing),
+    // A prefix compare, not LIKE: a key may hold `%` or `_` (a login's text).
+    resetPrefix: (prefix) =>
+      db.query(
+        'DELETE FROM throttle WHERE substr(key, 1, length(CAST($1 AS TEXT))) = CAST($1 AS TEXT)',
+        [prefix],
+        count,
+      ),
     // The outer condition is re-checked on the row's latest version (PostgreSQL), so a row
     // that a concurrent event just extended survives.
     purge: (now, limit) =>

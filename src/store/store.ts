@@ -170,6 +170,8 @@ export interface CounterStore {
   /** Refuses the key until `until`, or later if a longer block is already set. */
   block(key: string, until: string): Promise<void>
   reset(key: string): Promise<void>
+  /** Deletes every counter whose key starts with `prefix` (all of an account's); how many. */
+  resetPrefix(prefix: string): Promise<number>
   /** Deletes up to `limit` rows expired and unblocked at `now`; returns how many. */
   purge(now: string, limit: number): Promise<number>
   /** How many rows the counters hold. */

@@ -122,6 +122,8 @@ describe('the OpenAPI document', () => {
     assert.deepEqual(ids, {
       'GET /': 'getWelcome',
       'POST /register': 'registerUser',
+      'POST /password/forgot': 'forgotPassword',
+      'POST /password/reset': 'resetPassword',
       'POST /token': 'issueToken',
       'POST /revoke': 'revokeToken',
       'POST /introspect': 'introspectToken',
@@ -135,6 +137,7 @@ describe('the OpenAPI document', () => {
       'POST /logout/all': 'logoutEverywhere',
       'GET /users/me/sessions': 'listCurrentUserSessions',
       'DELETE /users/me/sessions/{id}': 'endCurrentUserSession',
+      'POST /admin/users/{id}/password/reset': 'sendPasswordResetLink',
       'GET /admin/users': 'listUsers',
       'GET /admin/users/{id}': 'getUser',
       'DELETE /admin/users/{id}': 'deleteUser',
@@ -168,6 +171,8 @@ describe('the OpenAPI document', () => {
       [
         'GET /',
         'POST /register',
+        'POST /password/forgot',
+        'POST /password/reset',
         'POST /token',
         'POST /revoke',
         'POST /introspect',

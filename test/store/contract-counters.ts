@@ -61,6 +61,22 @@ export function countersContract(fresh: Fresh): void {
       assert.equal(await store.counters.get('b'), null)
     })
 
+    it('resets every key with a prefix, taking `%` and `_` literally, and no other', async (t) => {
+      const store = await fresh(t)
+      const keys = ['pair:u1:1.2.3.4', 'pair:u1:::1', 'pair:u10:x', 'pair:u1', 'a%b', 'axb', 'a_c']
+      for (const key of [...keys, 'ayc']) await store.counters.increment(key, T0, T1)
+      assert.equal(await store.counters.resetPrefix('pair:u1:'), 2)
+      assert.equal(await store.counters.get('pair:u1:1.2.3.4'), null)
+      assert.equal(await store.counters.get('pair:u1:::1'), null)
+      assert.equal((await store.counters.get('pair:u10:x'))?.count, 1)
+      assert.equal((await store.counters.get('pair:u1'))?.count, 1)
+      assert.equal(await store.counters.resetPrefix('a%'), 1)
+      assert.equal(await store.counters.resetPrefix('a_'), 1)
+      assert.equal((await store.counters.get('axb'))?.count, 1)
+      assert.equal((await store.counters.get('ayc'))?.count, 1)
+      assert.equal(await store.counters.resetPrefix('nothing'), 0)
+    })
+
     it('lets at most `limit` of many concurrent reservations through per window', async (t) => {
       const store = await fresh(t)
       for (let round = 0; round < 5; round++) {
