@@ -21,12 +21,12 @@ export interface RunningServer {
 
 /**
  * Starts the server from the environment: config, store, services, the bootstrap admin, then
- * listens and starts the purge and key-reload timers. SIGINT and SIGTERM stop the timers, close
- * the app, then the store (forced after 10 s). Throws ConfigError for a bad setting, including
- * a bootstrap admin password the policy refuses, or PostgreSQL without PORTCULLIS_ISSUER (only
- * a warning in development on loopback), and KeySealError for stored keys or secrets the
- * encryption key does not open (or that are in clear while it is set). Warns when the SQLite
- * files are open to group or others. When `terminal` (default: standard output is a TTY), one
+ * listens and starts the purge, key-reload and mail-sender timers. SIGINT and SIGTERM stop the
+ * timers, close the app, then the store (forced after 10 s). Throws ConfigError for a bad
+ * setting, including a bootstrap admin password the policy refuses, or PostgreSQL without
+ * PORTCULLIS_ISSUER (only a warning in development on loopback), and KeySealError for stored keys
+ * or secrets the encryption key does not open (or that are in clear while it is set). Warns when
+ * the SQLite files are open to group or others. When `terminal` (default: standard output is a TTY), one
  * human line follows the JSON logs.
  */
 export async function runServer(
@@ -96,13 +96,14 @@ function warnings(config: Config, issuerWarning: string | null, app: FastifyInst
 }
 
 /**
- * Shutdown on SIGINT or SIGTERM: the timers stop, the app drains and closes, then the store
- * closes. Installed before listening, so a signal that arrives as soon as the port answers is
- * never met by Node's default handler; `remove` takes the handlers away again (a failed start).
+ * Shutdown on SIGINT or SIGTERM: the timers stop (the mail sender settles its send in flight)
+ * while the app drains and closes, then the store closes. Installed before listening, so a signal
+ * that arrives as soon as the port answers is never met by Node's default handler; `remove`
+ * takes the handlers away again (a failed start).
  */
 function closeOnSignal(
   app: FastifyInstance,
-  stopTimers: () => void,
+  stopTimers: () => Promise<void> | undefined,
   store: Store,
 ): { closed: Promise<number>; remove: () => void } {
   let remove = () => {}
@@ -114,9 +115,8 @@ function closeOnSignal(
       app.log.info({ signal }, 'shutting down')
       const force = setTimeout(() => resolve(1), 10_000)
       force.unref()
-      stopTimers()
-      app
-        .close()
+      // The mail sender settles its delivery in flight while the app drains; then the store.
+      Promise.all([stopTimers(), app.close()])
         .then(() => store.close())
         .then(
           () => resolve(0),

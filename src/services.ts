@@ -19,6 +19,8 @@ import { WorkLimiter } from './auth/work-limiter.js'
 import type { Clock } from './clock.js'
 import type { Config } from './config.js'
 import { type Loggers, silentLoggers } from './loggers.js'
+import { MailSender } from './mail/sender.js'
+import { createMailTransport } from './mail/transport.js'
 import { withStatusCache } from './store/status-cache.js'
 import type { Store } from './store/store.js'
 
@@ -44,6 +46,8 @@ export interface Services {
   grants: TokenGrants
   emailTokens: EmailTokens
   recovery: PasswordRecovery
+  /** Drains the mail outbox; started by the process (src/timers.ts), never by the app. */
+  mailSender: MailSender
 }
 
 /**
@@ -149,5 +153,14 @@ export async function createServices(
     grants,
     emailTokens,
     recovery,
+    // Without PORTCULLIS_SMTP_URL the console transport prints each message (development only:
+    // configuration refuses it in production while the email flows are on).
+    mailSender: new MailSender(
+      store.outbox,
+      createMailTransport(config.mail.delivery),
+      clock,
+      config.mail.delivery,
+      logs.app,
+    ),
   }
 }

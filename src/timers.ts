@@ -3,13 +3,15 @@ import type { Services } from './services.js'
 
 /** The process's background work, started once it listens. */
 export interface Timers {
-  stop(): void
+  /** Clears the timers and resolves once the mail sender's delivery in flight is settled. */
+  stop(): Promise<void>
 }
 
 /**
- * Starts the purge (every PORTCULLIS_PURGE_INTERVAL) and the key-ring reload (every
- * PORTCULLIS_KEY_RELOAD_SECONDS); failures are logged, never thrown. The timers do not keep the
- * process alive; `stop` clears both before shutdown closes the store.
+ * Starts the purge (every PORTCULLIS_PURGE_INTERVAL), the key-ring reload (every
+ * PORTCULLIS_KEY_RELOAD_SECONDS) and the mail sender (every PORTCULLIS_MAIL_POLL_SECONDS);
+ * failures are logged, never thrown. The timers do not keep the process alive; shutdown awaits
+ * `stop` before it closes the store.
  */
 export function startTimers(services: Services): Timers {
   const { config, logs } = services
@@ -31,10 +33,12 @@ export function startTimers(services: Services): Timers {
     (error) => logs.app.error({ err: error }, 'signing key reload failed'),
     { cost: () => services.store.users.maxLegacyCost(), hasher: services.hasher },
   )
+  services.mailSender.start()
   return {
-    stop() {
+    async stop() {
       purge.stop()
       keyReload.stop()
+      await services.mailSender.stop()
     },
   }
 }

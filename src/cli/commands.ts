@@ -2,6 +2,7 @@ import { clientCommands } from './clients.js'
 import type { Command } from './command.js'
 import { dbCopyCommand } from './db.js'
 import { keyCommands } from './keys.js'
+import { mailStatusCommand } from './mail-status.js'
 import { migrateCommand } from './migrate.js'
 import { serveCommand } from './serve.js'
 import { usersCreateCommand } from './users-create.js'
@@ -23,5 +24,6 @@ export const commands: Command[] = [
   usersImportCommand,
   ...clientCommands,
   ...keyCommands,
+  mailStatusCommand,
   dbCopyCommand,
 ]

@@ -101,7 +101,20 @@ export const mailRows: Row[] = [
   row(poll, 'Seconds between looks at the outbox'),
 ]
 
-/** The SMTP URL: `smtp:` or `smtps:` with a host; ConfigError otherwise. */
+/** Whether `hostname` (as `URL` spells it) is this machine: 127.0.0.0/8, ::1 or localhost. */
+function isLoopback(hostname: string): boolean {
+  return (
+    hostname === 'localhost' ||
+    hostname === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+  )
+}
+
+/**
+ * The SMTP URL: `smtp:` or `smtps:` with a host; ConfigError otherwise. The only query it takes
+ * is `?tls=off` on `smtp:` to a loopback host (a local mail catcher): anywhere else plaintext
+ * would expose the credentials and every token in transit.
+ */
 function readSmtpUrl(env: Env): string | null {
   const raw = env[smtpUrl.name]
   if (raw === undefined || raw === '') return null
@@ -114,6 +127,16 @@ function readSmtpUrl(env: Env): string | null {
   }
   if ((parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') || !parsed.hostname) {
     throw new ConfigError(`${smtpUrl.name} must be an smtp:// or smtps:// URL`)
+  }
+  const query = [...parsed.searchParams]
+  if (query.length > 0) {
+    const tlsOff = query.length === 1 && query[0]?.[0] === 'tls' && query[0][1] === 'off'
+    if (!tlsOff) throw new ConfigError(`${smtpUrl.name} takes no query other than ?tls=off`)
+    if (parsed.protocol !== 'smtp:' || !isLoopback(parsed.hostname)) {
+      throw new ConfigError(
+        `${smtpUrl.name}: ?tls=off (plaintext) is allowed only with smtp:// to a loopback host (127.0.0.1, ::1, localhost)`,
+      )
+    }
   }
   return raw
 }
