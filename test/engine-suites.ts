@@ -40,6 +40,7 @@ export const everyEngine: readonly string[] = [
   'test/routes/meta.test.ts',
   'test/routes/password-forgot-enumeration.test.ts',
   'test/routes/password-reset.test.ts',
+  'test/routes/password-smtp.test.ts',
   'test/routes/refresh-token-grant.test.ts',
   'test/routes/refresh.test.ts',
   'test/routes/register-user-fields.test.ts',
