@@ -16,6 +16,7 @@ export const everyEngine: readonly string[] = [
   'test/auth/grants-refresh.test.ts',
   'test/auth/grants-throttle.test.ts',
   'test/auth/key-public-half.test.ts',
+  'test/auth/password-recovery.test.ts',
   'test/auth/mail-purge.test.ts',
   'test/auth/secret-sealing.test.ts',
   'test/auth/sessions-purge.test.ts',
