@@ -132,6 +132,25 @@ describe('POST /password/reset', () => {
     await login(test.app, 'alice', NEW_PASSWORD)
   })
 
+  it('lets exactly one of many concurrent resets with one token through, round after round', async (t) => {
+    const test = await withAlice(t)
+    for (let round = 0; round < 3; round++) {
+      const token = await linkFor(test)
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          resetPassword(test.app, token, `${NEW_PASSWORD} ${round}.${i}`),
+        ),
+      )
+      const statuses = answers.map((r) => r.statusCode).sort()
+      assert.deepEqual(statuses, [204, 400, 400, 400, 400, 400, 400, 400], `round ${round}`)
+      for (const r of answers.filter((a) => a.statusCode === 400))
+        assertError(r, 400, 'invalid_token')
+      const winner = answers.findIndex((r) => r.statusCode === 204)
+      await login(test.app, 'alice', `${NEW_PASSWORD} ${round}.${winner}`)
+    }
+    assert.equal((await messages(test.services, 'password_changed', ALICE)).length, 3)
+  })
+
   it('applies the password policy, naming the rule, and leaves the token usable', async (t) => {
     const test = await withAlice(t)
     const token = await linkFor(test)
