@@ -15,6 +15,8 @@ declare module 'autocannon' {
     url: string
     connections?: number
     duration?: number
+    /** Requests to make in all; when set, `duration` is ignored. */
+    amount?: number
     timeout?: number
     requests?: Request[]
   }

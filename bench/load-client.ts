@@ -49,7 +49,7 @@ function runLoad(job: LoadJob): Promise<LoadSummary> {
       {
         url: job.url,
         connections: job.connections,
-        duration: job.durationSeconds,
+        ...(job.amount === undefined ? { duration: job.durationSeconds } : { amount: job.amount }),
         timeout: 10,
         requests: [request],
       },

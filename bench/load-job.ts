@@ -11,6 +11,8 @@ export interface LoadJob {
   method: 'GET' | 'POST'
   connections: number
   durationSeconds: number
+  /** Requests to make in all, instead of running for `durationSeconds`: a bounded load. */
+  amount?: number
   variants: RequestVariant[]
   /**
    * Refresh-grant mode: each request spends one of these refresh tokens and the one it gets

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { medianHashMs, parallelHashesPerSecond } from './argon2-timing.js'
 import { killAllNow, LoadClient, root, stopAll } from './children.js'
 import { measureEngines } from './engines.js'
+import { forgotSettings, measureForgot } from './forgot.js'
 import type { LoadJob, LoadSummary, RequestVariant } from './load-job.js'
 import {
   type Aggregate,
@@ -122,6 +123,9 @@ async function main(temp: string): Promise<void> {
     loadB.run({ ...meJob, connections: MIXED_ME_CONNECTIONS }),
   ])
 
+  log('POST /password/forgot, a known and an unknown address side by side')
+  const forgot = await measureForgot(temp, loadA)
+
   log('the same endpoints on SQLite and on PostgreSQL')
   const engineRows = await measureEngines(temp, loadA)
   log('the verifier library, cold and warm')
@@ -139,6 +143,9 @@ async function main(temp: string): Promise<void> {
   const vsIdeal = (a: Aggregate) => a.requestsPerSecond / idealLogins
   const times = (x: number, of: string) => `${x.toFixed(2)}× ${of}`
   const m = `median of ${ROUNDS}`
+  const { ROUNDS: forgotRounds, REQUESTS: forgotRequests } = forgotSettings
+  const forgotRuns = `median of ${forgotRounds} × ${forgotRequests} requests`
+  const forgotRatio = forgot.known.p50Ms / forgot.unknown.p50Ms
   const rows: Row[] = [
     row(`ceiling: bare node:http (${m})`, ceiling, times(1, 'ceiling')),
     row(
@@ -170,6 +177,18 @@ async function main(temp: string): Promise<void> {
       mixed.p99Ms < 25,
     ),
     row('POST /token during the run above', mixedLogins, times(vsIdeal(mixedLogins), 'ideal')),
+    row(
+      `POST /password/forgot, unknown address (${forgotRuns})`,
+      forgot.unknown,
+      times(1, 'unknown'),
+    ),
+    row(
+      `POST /password/forgot, known address (${forgotRuns})`,
+      forgot.known,
+      times(forgotRatio, 'unknown'),
+      'p50 within 1.3× unknown',
+      forgotRatio < 1.3 && forgotRatio > 1 / 1.3,
+    ),
   ]
 
   const cpu = cpus()[0]?.model ?? 'unknown CPU'
@@ -204,11 +223,25 @@ async function main(temp: string): Promise<void> {
     date: new Date().toISOString(),
     machine: { cores, cpu, node: process.version },
     argon2: { memoryKib: 19456, iterations: 2, parallelism: 1, hashMs, idealLogins, rawParallel },
-    settings: { USERS, ROUNDS, ROUND_SECONDS, LOGIN_SECONDS, THROUGHPUT_CONNECTIONS },
+    settings: {
+      USERS,
+      ROUNDS,
+      ROUND_SECONDS,
+      LOGIN_SECONDS,
+      THROUGHPUT_CONNECTIONS,
+      forgot: forgotSettings,
+    },
     rows,
     engineRows,
     verifierRates,
-    runs: { ...runs, login: login.runs, mixedLogin, mixedMe },
+    runs: {
+      ...runs,
+      login: login.runs,
+      mixedLogin,
+      mixedMe,
+      forgotKnown: forgot.known.runs,
+      forgotUnknown: forgot.unknown.runs,
+    },
   })
   log(`wrote ${results}`)
   if (rows.some((r) => r.verdict === 'FAIL')) log('some targets were missed (FAIL above)')

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { setImmediate } from 'node:timers/promises'
 import type { Clock } from '../clock.js'
 import { ApiError, invalidEmailToken, invalidRequest } from '../errors.js'
 import type { Store, UserRecord } from '../store/store.js'
@@ -86,7 +87,7 @@ export class PasswordRecovery {
       addressKey(canonical),
       rule(this.limits.perAddressPerHour),
     )
-    this.detach(this.sendLinkIfKnown(canonical, meta))
+    this.detach(() => this.sendLinkIfKnown(canonical, meta))
   }
 
   /**
@@ -150,8 +151,15 @@ export class PasswordRecovery {
     while (this.pending.size > 0) await Promise.all(this.pending)
   }
 
-  private detach(work: Promise<void>): void {
-    const tracked = work.catch(this.deps.onError).finally(() => this.pending.delete(tracked))
+  /**
+   * Runs `work` from the next turn of the event loop, never within this one: awaited store
+   * calls that complete at once (SQLite) would otherwise run it before the answer is sent.
+   */
+  private detach(work: () => Promise<void>): void {
+    const tracked = setImmediate()
+      .then(work)
+      .catch(this.deps.onError)
+      .finally(() => this.pending.delete(tracked))
     this.pending.add(tracked)
   }
 

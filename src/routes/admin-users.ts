@@ -43,7 +43,7 @@ export function adminUserRoutes(
               'Sends a reset link to the user’s address (earlier links die); 202. 404 for an unknown user, 409 `no_email` when it has no address, 400 when it is disabled. Needs `admin`.',
             params: UserParams,
             response: {
-              202: Type.Null(),
+              202: Type.Object({ message: Type.String() }),
               ...errorResponses(400, 401, 403, 404, 409, 503),
             },
           },
@@ -51,7 +51,9 @@ export function adminUserRoutes(
         async (request, reply) => {
           const actor = actorOf(request, authOf(request).user.id)
           await recovery.sendResetLink(request.params.id, actor)
-          return reply.code(202).send(null)
+          return reply
+            .code(202)
+            .send({ message: 'a reset link is on its way to the user’s address' })
         },
       )
     }

@@ -26,9 +26,11 @@ import {
   sidOf,
   type TokenPair,
 } from './admin-support.js'
+import { forgot, newestResetToken, resetPassword } from './password-support.js'
 
 const WRONG = 'Tr0ub4dor&3 is not the password'
 const NEW_PASSWORD = 'a brand new passphrase, never used before'
+const RESET_PASSWORD = 'the passphrase a reset link set'
 const IP = '198.51.100.20'
 const UA = 'audit-test/1.0'
 const ADMIN_IP = '192.0.2.10'
@@ -786,6 +788,16 @@ describe('every event type', () => {
     secrets.push(secret, newSecret.json().client_secret, clientToken.json().access_token)
 
     assertNoContent(await call(app, 'DELETE', '/users/me', byD({ password: NEW_PASSWORD })))
+
+    // Password recovery: a link asked for, the reset, and a link sent by the admin.
+    const carol = await registerUser(app, 'carol', PASSWORD, { email: 'carol@example.com' })
+    assert.equal((await forgot(app, 'carol@example.com')).statusCode, 202)
+    const resetToken = await newestResetToken(services, 'carol@example.com')
+    secrets.push(resetToken, RESET_PASSWORD)
+    assertNoContent(await resetPassword(app, resetToken, RESET_PASSWORD))
+    const link = await call(app, 'POST', `/admin/users/${carol.id}/password/reset`, byAdmin())
+    assert.equal(link.statusCode, 202, link.body)
+    secrets.push(await newestResetToken(services, 'carol@example.com'))
 
     const records = await stored(services)
     const produced = [...new Set(records.map((r) => r.type))].sort()

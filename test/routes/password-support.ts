@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Services } from '../../src/services.js'
 import type { OutboxRecord } from '../../src/store/store.js'
 
-export const NEW_PASSWORD = 'a brand new passphrase for alice'
+export const NEW_PASSWORD = 'a brand new passphrase, never used'
 
 /** POST /password/forgot with `{email}` (from `ip`, if given). */
 export function forgot(app: FastifyInstance, email: string, ip?: string) {
