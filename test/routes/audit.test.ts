@@ -790,14 +790,14 @@ describe('every event type', () => {
     assertNoContent(await call(app, 'DELETE', '/users/me', byD({ password: NEW_PASSWORD })))
 
     // Password recovery: a link asked for, the reset, and a link sent by the admin.
-    const carol = await registerUser(app, 'carol', PASSWORD, { email: 'carol@example.com' })
-    assert.equal((await forgot(app, 'carol@example.com')).statusCode, 202)
-    const resetToken = await newestResetToken(services, 'carol@example.com')
+    const erin = await registerUser(app, 'erin', PASSWORD, { email: 'erin@example.com' })
+    assert.equal((await forgot(app, 'erin@example.com')).statusCode, 202)
+    const resetToken = await newestResetToken(services, 'erin@example.com')
     secrets.push(resetToken, RESET_PASSWORD)
     assertNoContent(await resetPassword(app, resetToken, RESET_PASSWORD))
-    const link = await call(app, 'POST', `/admin/users/${carol.id}/password/reset`, byAdmin())
+    const link = await call(app, 'POST', `/admin/users/${erin.id}/password/reset`, byAdmin())
     assert.equal(link.statusCode, 202, link.body)
-    secrets.push(await newestResetToken(services, 'carol@example.com'))
+    secrets.push(await newestResetToken(services, 'erin@example.com'))
 
     const records = await stored(services)
     const produced = [...new Set(records.map((r) => r.type))].sort()
