@@ -141,7 +141,7 @@ export async function createServices(
       emailTokens,
       hasher,
       throttle,
-      rateLimiter,
+      limits: mailLimits,
       audit,
       clock,
       onError: (error) => logs.app.error({ err: error }, 'password reset link not issued'),

@@ -1,24 +1,19 @@
-import { createHash } from 'node:crypto'
 import { setImmediate } from 'node:timers/promises'
 import type { Clock } from '../clock.js'
 import { ApiError, invalidEmailToken, invalidRequest } from '../errors.js'
 import type { Store, UserRecord } from '../store/store.js'
 import type { Actor, AuditService, RequestMeta } from './audit.js'
-import { clientKey } from './client-key.js'
 import { hashEmailToken } from './email-token.js'
 import type { EmailTokens } from './email-tokens.js'
 import type { LoginThrottle } from './login-throttle.js'
+import type { MailLimits } from './mail-limits.js'
 import type { PasswordHasher } from './password-hasher.js'
 import { checkNewPassword, type PasswordPolicy } from './password-policy.js'
-import type { RateLimiter } from './rate-limiter.js'
 import { canonicalEmail } from './usernames.js'
 
-/** Whether notices go out, and what the flows may cost: requests per IP, messages per address. */
-export interface RecoveryLimits {
-  /** The email flows are on (`PORTCULLIS_EMAIL_FLOWS`): off, no notice is enqueued. */
+/** Whether notices go out: the email flows are on (`PORTCULLIS_EMAIL_FLOWS`). */
+export interface RecoveryOptions {
   enabled: boolean
-  perIpPerHour: number
-  perAddressPerHour: number
 }
 
 export interface RecoveryDeps {
@@ -26,23 +21,13 @@ export interface RecoveryDeps {
   emailTokens: EmailTokens
   hasher: Pick<PasswordHasher, 'hash'>
   throttle: Pick<LoginThrottle, 'clearAccount'>
-  rateLimiter: RateLimiter
+  /** The per-IP and per-address budgets every endpoint that sends mail shares. */
+  limits: MailLimits
   audit: AuditService
   clock: Clock
   /** Where the work done after `forgot` has answered reports a failure (the app log). */
   onError: (error: unknown) => void
 }
-
-const hour = 3600
-/** The rate-limit name of the per-address budget (keyed by `addressKey`). */
-export const addressLimitName = 'mail_address'
-
-/**
- * The key an address is limited by: the SHA-256 of its canonical form, so the counters table
- * never holds the address itself (whoever reads it learns no address, known or not).
- */
-export const addressKey = (emailCanonical: string): string =>
-  createHash('sha256').update(emailCanonical).digest('base64url')
 
 const noAddress = () =>
   new ApiError('no_email', 'the user has no email address to send a reset link to')
@@ -65,7 +50,7 @@ export class PasswordRecovery {
   constructor(
     private readonly deps: RecoveryDeps,
     private readonly policy: PasswordPolicy,
-    private readonly limits: RecoveryLimits,
+    private readonly options: RecoveryOptions,
   ) {}
 
   private now = () => new Date(this.deps.clock.now()).toISOString()
@@ -77,16 +62,9 @@ export class PasswordRecovery {
    * Retry-After over the per-IP or per-address limit, counted alike for every address.
    */
   async forgot(email: string, meta: RequestMeta): Promise<void> {
-    const { rateLimiter } = this.deps
-    const rule = (limit: number) => ({ limit, windowSeconds: hour })
-    await rateLimiter.hit('forgot', clientKey(meta.ip ?? 'none'), rule(this.limits.perIpPerHour))
     const canonical = canonicalEmail(email)
     if (!canonical) throw invalidRequest('email is not a valid email address')
-    await rateLimiter.hit(
-      addressLimitName,
-      addressKey(canonical),
-      rule(this.limits.perAddressPerHour),
-    )
+    await this.deps.limits.hit(meta.ip, canonical)
     this.detach(() => this.sendLinkIfKnown(canonical, meta))
   }
 
@@ -139,7 +117,7 @@ export class PasswordRecovery {
    */
   async passwordChanged(user: UserRecord): Promise<void> {
     await this.deps.store.emailTokens.voidForUser(user.id, 'reset_password', this.now())
-    if (!user.email || !this.limits.enabled) return
+    if (!user.email || !this.options.enabled) return
     await this.deps.emailTokens.notify(
       { kind: 'password_changed', username: user.username, how: 'changed' },
       user.email,

@@ -9,7 +9,12 @@ import { passwordChecked } from '../http/password-checked.js'
 import { authOf } from '../http/protected.js'
 import { errorResponses } from '../http/schemas.js'
 import type { Services } from '../services.js'
-import { AcceptedSchema, EmailChangeBodySchema, EmailTokenBodySchema } from '../wire/email.js'
+import {
+  type Accepted,
+  AcceptedSchema,
+  EmailChangeBodySchema,
+  EmailTokenBodySchema,
+} from '../wire/email.js'
 
 const tags = ['users']
 const profile = { scopes: ['profile'] }
@@ -52,6 +57,14 @@ export function emailVerifyRoutes(
   }
 }
 
+const resendAccepted: Accepted = {
+  message: 'unless the address is already verified, a new verification link is on its way',
+}
+const changeAccepted: Accepted = {
+  message:
+    'a confirmation link is on its way to the new address; the address changes once it is followed',
+}
+
 /** POST /email/verify/resend and PUT /users/me/email. Registered behind `authenticate`. */
 export function emailAccountRoutes(
   services: Pick<Services, 'verification' | 'emailChange' | 'throttle'>,
@@ -65,13 +78,13 @@ export function emailAccountRoutes(
           operationId: 'resendEmailVerification',
           tags,
           summary: 'Send a new verification link',
-          description: `Sends a new verification link to the user’s address; older links stop working. 202 with \`{}\`; nothing is sent when the address is already verified or there is none. ${limits} ${authErrors}`,
+          description: `Sends a new verification link to the user’s address; older links stop working. 202 with \`{message}\`; nothing is sent when the address is already verified or there is none. ${limits} ${authErrors}`,
           response: { 202: AcceptedSchema, ...errorResponses(400, 401, 403, 429, 503) },
         },
       },
       async (request, reply) => {
         await services.verification.resend(authOf(request).user, requestMetaOf(request))
-        return reply.code(202).send({})
+        return reply.code(202).send(resendAccepted)
       },
     )
 
@@ -85,7 +98,7 @@ export function emailAccountRoutes(
           operationId: 'changeEmail',
           tags,
           summary: 'Change the email address',
-          description: `JSON \`{new_email, password}\`. Sends a confirmation link to the new address and a notice to the current one; the address changes only when the link is confirmed at \`POST /email/verify\`. 202 with \`{}\`. A malformed address: 400 \`invalid_request\`; a wrong password: 400 \`invalid_grant\` (counted as a failed login); an address another user holds: 409 \`email_taken\` (now, and again at confirmation). ${limits} ${authErrors}`,
+          description: `JSON \`{new_email, password}\`. Sends a confirmation link to the new address and a notice to the current one; the address changes only when the link is confirmed at \`POST /email/verify\`. 202 with \`{message}\`. A malformed address: 400 \`invalid_request\`; a wrong password: 400 \`invalid_grant\` (counted as a failed login); an address another user holds: 409 \`email_taken\` (now, and again at confirmation). ${limits} ${authErrors}`,
           body: EmailChangeBodySchema,
           response: {
             202: AcceptedSchema,
@@ -99,7 +112,7 @@ export function emailAccountRoutes(
         await passwordChecked(services.throttle, request, accountKey(user, user.username), () =>
           services.emailChange.request(user, new_email, password, requestMetaOf(request)),
         )
-        return reply.code(202).send({})
+        return reply.code(202).send(changeAccepted)
       },
     )
   }

@@ -23,7 +23,10 @@ const unspend = 'UPDATE email_tokens SET used_at = NULL, used_by = NULL WHERE ha
 // The token's address must still be the user's (the row lock makes this exact on PostgreSQL).
 const verify = `UPDATE users SET email_verified = $1, updated_at = $2
   WHERE id = $3 AND email_canonical = $4`
-const resetPassword = `UPDATE users SET password_hash = $1, updated_at = $2
+// Following a reset link proves the user receives mail at the address, as a verification link
+// would: the address is verified too (else, with verified addresses required, a user whose
+// verification link expired could never log in again on their own).
+const resetPassword = `UPDATE users SET password_hash = $1, email_verified = $5, updated_at = $2
   WHERE id = $3 AND email_canonical = $4`
 const takenByOther = 'SELECT 1 FROM users WHERE email_canonical = $1 AND id <> $2'
 const changeEmail = `UPDATE users SET email = $1, email_canonical = $2, email_verified = $3,
@@ -65,6 +68,7 @@ function* apply(
         now,
         userId,
         emailCanonical,
+        true,
       ])
       if (count !== 1) return 'invalid'
       // A successful reset voids every other reset link and ends every session at once.

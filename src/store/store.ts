@@ -231,8 +231,8 @@ export type Redemption =
    */
   | { purpose: 'change_email'; notice: OutboxRecord | null }
   /**
-   * Replaces the password hash, voids every other reset token of the user, revokes every
-   * session of the user, and enqueues `notice`.
+   * Replaces the password hash and marks the address verified (the link reached it), voids every
+   * other reset token of the user, revokes every session of the user, and enqueues `notice`.
    */
   | { purpose: 'reset_password'; passwordHash: string; notice: OutboxRecord }
 

@@ -27,10 +27,29 @@ export const EmailChangeBodySchema = Type.Object(
 export type EmailChangeBody = Static<typeof EmailChangeBodySchema>
 
 /**
- * The body of a 202 from the endpoints that may send mail: `{}`, the same whether or not a
- * message went out (it may not, e.g. to an address already verified).
+ * The body of a 202 from the endpoints that may send mail: one fixed sentence per endpoint, the
+ * same whether or not a message went out (it may not: an unknown or already verified address).
  */
 export const AcceptedSchema = Type.Object(
-  {},
+  { message: Type.String() },
   { additionalProperties: false, description: 'Accepted; whatever mail it sends is queued' },
+)
+export type Accepted = Static<typeof AcceptedSchema>
+
+/** The body of `POST /password/forgot`. */
+export const ForgotPasswordBodySchema = Type.Object(
+  { email: Type.String({ maxLength: 320, description: 'The address of the account' }) },
+  { additionalProperties: false },
+)
+
+/** The body of `POST /password/reset`: the token of a reset link and the new password. */
+export const ResetPasswordBodySchema = Type.Object(
+  {
+    token: Type.String({
+      maxLength: 256,
+      description: 'The `token` of the link’s fragment (`…/reset-password#token=…`), as it is',
+    }),
+    new_password: Type.String({ maxLength: 1024 }),
+  },
+  { additionalProperties: false },
 )

@@ -190,7 +190,7 @@ export function emailTokensContract(fresh: Fresh): void {
       assert.equal((await store.counts()).mail_outbox, 2)
     })
 
-    it('resets the password: ends every session, voids other resets, enqueues the notice', async (t) => {
+    it('resets the password: verifies the address, ends every session, voids other resets, enqueues the notice', async (t) => {
       const store = await fresh(t)
       const [alice, bob] = [await userWithEmail(store), await userWithEmail(store)]
       const sessions = [newSession(alice.id), newSession(alice.id), newSession(bob.id)]
@@ -208,7 +208,10 @@ export function emailTokensContract(fresh: Fresh): void {
       })
       const done = await store.emailTokens.redeem('reset-a', T1, reset('notice', 'brand-new'))
       assert.equal(done.outcome, 'redeemed')
-      assert.equal((await store.users.findById(alice.id))?.passwordHash, 'brand-new')
+      const afterReset = await store.users.findById(alice.id)
+      assert.equal(afterReset?.passwordHash, 'brand-new')
+      assert.equal(afterReset?.emailVerified, true, 'the link reached the address: verified')
+      assert.equal((await store.users.findById(bob.id))?.emailVerified, false)
       const revokedAt = async (i: number) =>
         (await store.sessions.findById(sessions[i]?.id ?? ''))?.revokedAt
       assert.deepEqual([await revokedAt(0), await revokedAt(1), await revokedAt(2)], [T1, T0, null])
