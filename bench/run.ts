@@ -124,7 +124,7 @@ async function main(temp: string): Promise<void> {
   ])
 
   log('POST /password/forgot, a known and an unknown address side by side')
-  const forgot = await measureForgot(temp, loadA)
+  const forgot = await measureForgot(temp, loadA, loadB)
 
   log('the same endpoints on SQLite and on PostgreSQL')
   const engineRows = await measureEngines(temp, loadA)

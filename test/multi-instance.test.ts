@@ -12,6 +12,7 @@ import { runCli } from './support/cli.js'
 import { freshDatabaseUrl } from './support/engines.js'
 import { findNginx, startNginx } from './support/nginx.js'
 import { type RunningServer, startServer } from './support/server-process.js'
+import { type SmtpHarness, startSmtp } from './support/smtp.js'
 
 /** The instances' environment files of docs/deployment.md, used as they are. */
 const envFiles = [1, 2].map((n) =>
@@ -34,13 +35,18 @@ const cheap = {
   PORTCULLIS_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
 }
 
-/** Two Portcullis processes started from deploy/instance-{1,2}.env on one PostgreSQL schema. */
+/**
+ * Two Portcullis processes started from deploy/instance-{1,2}.env on one PostgreSQL schema,
+ * sending mail (production requires SMTP) to a real SMTP server on loopback, over STARTTLS.
+ */
 async function startPair(
   t: TestContext,
   env: Record<string, string>,
+  smtp?: SmtpHarness,
 ): Promise<[RunningServer, RunningServer]> {
+  const mail = (smtp ?? (await startSmtp(t))).serverEnv()
   const [a, b] = await Promise.all(
-    envFiles.map((file) => startServer({ ...cheap, ...env }, undefined, file)),
+    envFiles.map((file) => startServer({ ...cheap, ...mail, ...env }, undefined, file)),
   )
   if (!a || !b) throw new Error('two instances expected')
   t.after(() => Promise.all([a.stop(), b.stop()]))
@@ -102,6 +108,46 @@ describe('several instances on one PostgreSQL', () => {
       1,
       'instances started together made one key',
     )
+  })
+
+  it('send each message of the shared outbox once, from either instance, over STARTTLS', async (t) => {
+    const url = await freshDatabaseUrl(t, 'postgres')
+    const smtp = await startSmtp(t)
+    const [a, b] = await startPair(
+      t,
+      { PORTCULLIS_DATABASE_URL: url, PORTCULLIS_MAIL_POLL_SECONDS: '1' },
+      smtp,
+    )
+    const res = await fetch(`${a.url}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'mia', password: PASSWORD, email: 'mia@example.com' }),
+    })
+    assert.equal(res.status, 201, await res.text())
+    const forgot = await fetch(`${b.url}/password/forgot`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'mia@example.com' }),
+    })
+    assert.equal(forgot.status, 202)
+    const received = await smtp.waitForMessages(2)
+    assert.deepEqual(received.map((m) => m.subject).sort(), [
+      'Confirm your email address for Portcullis',
+      'Reset your Portcullis password',
+    ])
+    assert.ok(
+      received.every((m) => m.secure),
+      'delivered over TLS',
+    )
+    // Both are recorded as sent, so neither instance can claim them again: no duplicate.
+    const status = await runCli(['mail', 'status', '--json'], {
+      PORTCULLIS_DATABASE_URL: url,
+      PORTCULLIS_KEY_ENCRYPTION_KEY: cheap.PORTCULLIS_KEY_ENCRYPTION_KEY,
+    })
+    assert.equal(status.code, 0, status.out)
+    const counts = JSON.parse(status.out) as { pending: number; sent: number; failed: number }
+    assert.deepEqual([counts.pending, counts.sent, counts.failed], [0, 2, 0])
+    assert.equal(smtp.messages.length, 2)
   })
 
   it('refuse a user disabled through the CLI on every instance at once', async (t) => {

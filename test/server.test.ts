@@ -81,6 +81,8 @@ describe('private keys on disk', () => {
       PORTCULLIS_ISSUER: 'https://auth.example.test',
       PORTCULLIS_ALLOW_UNENCRYPTED_KEYS: 'true',
       PORTCULLIS_RATE_LIMITS: 'true',
+      // No SMTP server here: production refuses the email flows without one.
+      PORTCULLIS_EMAIL_FLOWS: 'false',
       PORTCULLIS_DATA_DIR: dataDir,
     })
     t.after(() => server.stop())

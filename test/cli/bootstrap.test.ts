@@ -28,6 +28,8 @@ const production = {
   PORTCULLIS_ISSUER: 'https://auth.example.test',
   PORTCULLIS_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
   PORTCULLIS_RATE_LIMITS: 'true',
+  // No SMTP server here: production refuses the email flows without one.
+  PORTCULLIS_EMAIL_FLOWS: 'false',
 }
 
 async function usersIn(dir: string) {
