@@ -165,7 +165,7 @@ export async function createServices(
     audit,
     clients,
     machineTokens: new MachineTokens(store, clock),
-    userAdmin: new UserAdmin(store, audit, clock, config.roles, users),
+    userAdmin: new UserAdmin(store, audit, clock, config.roles, users, emailTokens),
     grants,
     emailTokens,
     recovery,

@@ -94,6 +94,18 @@ export class EmailTokens {
     )
   }
 
+  /**
+   * Voids the user's pending reset and email-change links: after a password change, an
+   * operator's reset or disabling, a link issued before must not undo it (a takeover that asked
+   * for an email change would otherwise outlive the owner taking the account back).
+   */
+  async voidCredentialLinks(userId: string): Promise<void> {
+    const at = new Date(this.clock.now()).toISOString()
+    for (const purpose of ['reset_password', 'change_email'] as const) {
+      await this.store.emailTokens.voidForUser(userId, purpose, at)
+    }
+  }
+
   /** Enqueues a notice (a message without a token) to `to`. */
   notify(content: MessageContent, to: string): Promise<void> {
     return this.store.outbox.enqueue(this.message(content, to))

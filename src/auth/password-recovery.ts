@@ -112,11 +112,11 @@ export class PasswordRecovery {
   }
 
   /**
-   * After a password change by the user: voids every outstanding reset link (a link sent
-   * before the change must not undo it) and sends a notice to the address, if there is one.
+   * After a password change by the user: voids every outstanding reset and email-change link
+   * (a link sent before the change must not undo it) and sends a notice to the address, if there is one.
    */
   async passwordChanged(user: UserRecord): Promise<void> {
-    await this.deps.store.emailTokens.voidForUser(user.id, 'reset_password', this.now())
+    await this.deps.emailTokens.voidCredentialLinks(user.id)
     if (!user.email || !this.options.enabled) return
     await this.deps.emailTokens.notify(
       { kind: 'password_changed', username: user.username, how: 'changed' },

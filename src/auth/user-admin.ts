@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js'
 import { ApiError, invalidRequest } from '../errors.js'
 import type { SessionRecord, Store, UserRecord } from '../store/store.js'
 import type { Actor, AuditService } from './audit.js'
+import type { EmailTokens } from './email-tokens.js'
 import { grantsAdmin, type RoleTable, unknownRoles } from './roles.js'
 import type { UserService } from './users.js'
 
@@ -20,6 +21,7 @@ export class UserAdmin {
     private readonly clock: Clock,
     private readonly roles: RoleTable,
     private readonly users: Pick<UserService, 'resetPassword'>,
+    private readonly emailTokens: Pick<EmailTokens, 'voidCredentialLinks'>,
   ) {}
 
   private now = () => new Date(this.clock.now()).toISOString()
@@ -53,11 +55,15 @@ export class UserAdmin {
     return { ...user, roles: wanted }
   }
 
-  /** Disables (ending every session at once) or enables a user. */
+  /**
+   * Disables (ending every session at once, and voiding pending reset and email-change links,
+   * which must not outlive an operator stopping a takeover) or enables a user.
+   */
   async setDisabled(userId: string, disabled: boolean, actor: Actor): Promise<UserRecord> {
     if (disabled && actor.id === userId) throw invalidRequest('an admin cannot disable itself')
     const user = await this.get(userId)
     await this.store.users.setDisabled(userId, disabled, this.now())
+    if (disabled) await this.emailTokens.voidCredentialLinks(userId)
     const ended = disabled
       ? await this.store.sessions.revokeAllForUser(userId, this.now(), null)
       : 0
@@ -73,13 +79,13 @@ export class UserAdmin {
   /**
    * Sets the user's password under the policy (an operator's reset) and ends every session, so
    * whoever held the old password keeps no refresh token (RFC 9700 §4.14.2: a password change is a security
-   * event), and voids every outstanding reset link. Returns how many sessions were live.
+   * event), and voids every outstanding reset and email-change link. Returns how many sessions were live.
    */
   async setPassword(userId: string, password: string, actor: Actor): Promise<number> {
     const user = await this.get(userId)
     await this.users.resetPassword(user, password)
-    // A reset link sent before must not undo the operator's choice.
-    await this.store.emailTokens.voidForUser(userId, 'reset_password', this.now())
+    // A reset or email-change link sent before must not undo the operator's choice.
+    await this.emailTokens.voidCredentialLinks(userId)
     const ended = await this.store.sessions.revokeAllForUser(userId, this.now(), null)
     await this.audit.record({
       type: 'admin.user.password',

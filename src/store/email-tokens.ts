@@ -11,6 +11,10 @@ import { emailTokens, mailOutbox } from './tables.js'
 
 const voidUnused =
   'UPDATE email_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL'
+// The links a reset must kill besides the other resets: a pending email change, which whoever
+// knew the old password may have asked for, must not outlive the owner taking the account back.
+const voidCredentialLinks = `UPDATE email_tokens SET used_at = $1 WHERE user_id = $2
+  AND purpose IN ('reset_password', 'change_email') AND used_at IS NULL`
 // Unexpired means strictly before `expires_at`: a token is dead from its expiry instant on.
 const live = 'purpose = $2 AND used_at IS NULL AND expires_at > $3'
 const findLive = `SELECT * FROM email_tokens WHERE hash = $1 AND ${live}`
@@ -29,8 +33,9 @@ const verify = `UPDATE users SET email_verified = $1, updated_at = $2
 const resetPassword = `UPDATE users SET password_hash = $1, email_verified = $5, updated_at = $2
   WHERE id = $3 AND email_canonical = $4`
 const takenByOther = 'SELECT 1 FROM users WHERE email_canonical = $1 AND id <> $2'
+// A disabled account's address does not change: disabling is how an operator stops a takeover.
 const changeEmail = `UPDATE users SET email = $1, email_canonical = $2, email_verified = $3,
-  updated_at = $4 WHERE id = $5`
+  updated_at = $4 WHERE id = $5 AND NOT disabled`
 const endSessions = 'UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL'
 
 /** The outcome of a body that left the token unspent. */
@@ -71,8 +76,9 @@ function* apply(
         true,
       ])
       if (count !== 1) return 'invalid'
-      // A successful reset voids every other reset link and ends every session at once.
-      yield* sql(voidUnused, [now, userId, 'reset_password'])
+      // A successful reset voids every other reset link and every pending email change, and
+      // ends every session at once.
+      yield* sql(voidCredentialLinks, [now, userId])
       yield* sql(endSessions, [now, userId])
       yield* sql(mailOutbox.insert, mailOutbox.values(redemption.notice))
       return 'applied'
@@ -82,10 +88,17 @@ function* apply(
 
 /** The email-token part of the store, over either engine. */
 export function emailTokensStore(db: Db): EmailTokenStore {
+  const lockUser =
+    db.dialect === 'postgres' ? 'SELECT id FROM users WHERE id = $1 FOR UPDATE' : null
   return {
     async issue(token, message, voidOthers) {
       try {
         await db.transaction(function* () {
+          // PostgreSQL (READ COMMITTED): the void below cannot see a token that a concurrent
+          // issue inserted and has not committed, so both would stay live. Locking the user's
+          // row first makes concurrent issues for one user take turns; SQLite already runs one
+          // writer at a time.
+          if (lockUser) yield* sql(lockUser, [token.userId])
           if (voidOthers) yield* sql(voidUnused, [token.createdAt, token.userId, token.purpose])
           yield* sql(emailTokens.insert, emailTokens.values(token))
           yield* sql(mailOutbox.insert, mailOutbox.values(message))

@@ -227,12 +227,13 @@ export type Redemption =
   | { purpose: 'verify_email' }
   /**
    * Makes the token's address the user's, verified; `email_taken` (nothing changes, the token
-   * stays unspent) when another user holds it by then.
+   * stays unspent) when another user holds it by then; `invalid` for a disabled user.
    */
   | { purpose: 'change_email'; notice: OutboxRecord | null }
   /**
    * Replaces the password hash and marks the address verified (the link reached it), voids every
-   * other reset token of the user, revokes every session of the user, and enqueues `notice`.
+   * other reset token and every email-change token of the user, revokes every session of the
+   * user, and enqueues `notice`.
    */
   | { purpose: 'reset_password'; passwordHash: string; notice: OutboxRecord }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { FastifyInstance } from 'fastify'
+import { cliActor } from '../../src/auth/audit.js'
 import { buildTestApp, getMe, login, PASSWORD, registerUser, type TestApp } from '../helpers.js'
 import { latestToken, messagesTo, outboxMessages } from '../support/outbox.js'
 
@@ -28,12 +29,15 @@ const me = async (app: FastifyInstance, access: string) =>
   (await getMe(app, `Bearer ${access}`)).json() as { email: string | null; email_verified: boolean }
 
 describe('PUT /users/me/email', () => {
-  it('answers 202 {}, sends a confirmation to the new address and a notice to the old; nothing changes yet', async (t) => {
+  it('answers 202 {message}, sends a confirmation to the new address and a notice to the old; nothing changes yet', async (t) => {
     const testApp = await buildTestApp(t)
     const { user, access } = await alice(testApp)
     const res = await change(testApp.app, access, { new_email: NEW, password: PASSWORD })
     assert.equal(res.statusCode, 202, res.body)
-    assert.deepEqual(res.json(), {})
+    assert.deepEqual(res.json(), {
+      message:
+        'a confirmation link is on its way to the new address; the address changes once it is followed',
+    })
     const store = testApp.services.store
     const [confirmation] = await messagesTo(store, NEW, 'confirm_email_change')
     assert.ok(confirmation, 'a confirmation to the new address')
@@ -84,6 +88,62 @@ describe('PUT /users/me/email', () => {
     const again = await verify(testApp.app, token)
     assert.equal(again.statusCode, 400)
     assert.equal(again.json().error, 'invalid_token')
+  })
+
+  it('a pending change dies when the owner takes the account back: reset, password change, set-password, disable', async (t) => {
+    const takeBack: Record<
+      string,
+      (testApp: TestApp, userId: string, access: string) => Promise<void>
+    > = {
+      async 'a password reset'(testApp) {
+        const forgot = await testApp.app.inject({
+          method: 'POST',
+          url: '/password/forgot',
+          payload: { email: OLD },
+        })
+        assert.equal(forgot.statusCode, 202)
+        await testApp.services.recovery.idle()
+        const token = await latestToken(testApp.services.store, OLD, 'reset_password')
+        const reset = await testApp.app.inject({
+          method: 'POST',
+          url: '/password/reset',
+          payload: { token, new_password: 'the owner took the account back' },
+        })
+        assert.equal(reset.statusCode, 204, reset.body)
+      },
+      async 'a password change'(testApp, _userId, access) {
+        const res = await testApp.app.inject({
+          method: 'PUT',
+          url: '/users/me/password',
+          headers: { authorization: `Bearer ${access}` },
+          payload: { current_password: PASSWORD, new_password: 'the owner took the account back' },
+        })
+        assert.equal(res.statusCode, 204, res.body)
+      },
+      async "an operator's set-password"(testApp, userId) {
+        await testApp.services.userAdmin.setPassword(
+          userId,
+          'the owner took the account back',
+          cliActor,
+        )
+      },
+      async 'disabling the user'(testApp, userId) {
+        await testApp.services.userAdmin.setDisabled(userId, true, cliActor)
+      },
+    }
+    for (const [how, act] of Object.entries(takeBack)) {
+      const testApp = await buildTestApp(t)
+      const { user, access } = await alice(testApp)
+      // Whoever knew the password asks to move the account to their address.
+      const res = await change(testApp.app, access, { new_email: NEW, password: PASSWORD })
+      assert.equal(res.statusCode, 202)
+      const token = await latestToken(testApp.services.store, NEW, 'confirm_email_change')
+      await act(testApp, user.id, access)
+      const confirm = await verify(testApp.app, token)
+      assert.equal(confirm.statusCode, 400, `${how}: ${confirm.body}`)
+      assert.equal(confirm.json().error, 'invalid_token')
+      assert.equal((await testApp.services.store.users.findById(user.id))?.email, OLD, how)
+    }
   })
 
   it('works for a user without an address: no notice, the new address is theirs once confirmed', async (t) => {

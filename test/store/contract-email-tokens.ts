@@ -293,6 +293,72 @@ export function emailTokensContract(fresh: Fresh): void {
       }
     })
 
+    it('leaves one live token of a purpose when a user’s issues race, 10 times over', async (t) => {
+      const store = await fresh(t)
+      const user = await userWithEmail(store)
+      for (let round = 0; round < 10; round++) {
+        await Promise.all(
+          Array.from({ length: 4 }, (_, i) =>
+            store.emailTokens.issue(
+              newToken(`race-${round}-${i}`, 'reset_password', user),
+              newMessage(`m-race-${round}-${i}`),
+              true,
+            ),
+          ),
+        )
+        const live = (await store.emailTokens.page(null, 1000)).filter(
+          (r) => r.purpose === 'reset_password' && r.usedAt === null,
+        )
+        assert.equal(live.length, 1, `round ${round}: ${live.length} live reset tokens`)
+      }
+    })
+
+    it('voids a pending email change with a reset, and changes no disabled user’s address', async (t) => {
+      const store = await fresh(t)
+      const [alice, bob] = [await userWithEmail(store), await userWithEmail(store)]
+      const target = (id: string, n: number) => ({
+        id,
+        email: `taken${n}@example.com`,
+        emailCanonical: `taken${n}@example.com`,
+      })
+      await store.emailTokens.issue(
+        newToken('chg-a', 'change_email', target(alice.id, 1)),
+        newMessage('m-1'),
+        true,
+      )
+      await store.emailTokens.issue(
+        newToken('reset-a', 'reset_password', alice),
+        newMessage('m-2'),
+        true,
+      )
+      assert.equal(
+        (await store.emailTokens.redeem('reset-a', T1, reset('n-1'))).outcome,
+        'redeemed',
+      )
+      assert.equal(
+        await store.emailTokens.find('chg-a', 'change_email', T1),
+        null,
+        'voided by the reset',
+      )
+      const change: Redemption = { purpose: 'change_email', notice: null }
+      assert.deepEqual(await store.emailTokens.redeem('chg-a', T1, change), { outcome: 'invalid' })
+
+      await store.emailTokens.issue(
+        newToken('chg-b', 'change_email', target(bob.id, 2)),
+        newMessage('m-3'),
+        true,
+      )
+      await store.users.setDisabled(bob.id, true, T1)
+      assert.deepEqual(await store.emailTokens.redeem('chg-b', T1, change), { outcome: 'invalid' })
+      assert.equal((await store.users.findById(bob.id))?.email, bob.email)
+      await store.users.setDisabled(bob.id, false, T1)
+      assert.equal(
+        (await store.emailTokens.redeem('chg-b', T1, change)).outcome,
+        'redeemed',
+        'unspent while refused',
+      )
+    })
+
     it('purges tokens used or expired before a time, in batches', async (t) => {
       const store = await fresh(t)
       const user = await userWithEmail(store)
