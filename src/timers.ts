@@ -33,7 +33,14 @@ export function startTimers(services: Services): Timers {
     (error) => logs.app.error({ err: error }, 'signing key reload failed'),
     { cost: () => services.store.users.maxLegacyCost(), hasher: services.hasher },
   )
-  services.mailSender.start()
+  // Production never prints mail: without SMTP (allowed only with the email flows off) messages
+  // left from when the flows were on stay queued, visible in `portcullis mail status`.
+  const printsMail = config.mail.delivery.smtpUrl === null && config.env === 'production'
+  if (printsMail) {
+    logs.app.warn('PORTCULLIS_SMTP_URL is not set: the mail sender does not run in production')
+  } else {
+    services.mailSender.start()
+  }
   return {
     async stop() {
       purge.stop()

@@ -50,4 +50,21 @@ describe('the process timers (startTimers)', () => {
     assert.equal(purge.mock.callCount(), 1)
     assert.equal(mail.mock.callCount(), 2)
   })
+  it('never runs the console sender in production: queued mail stays queued', async (t) => {
+    const { services } = await buildTestApp(t, { env: { PORTCULLIS_MAIL_POLL_SECONDS: '1' } })
+    const mail = t.mock.method(services.mailSender, 'runOnce', async () => ({
+      sent: 0,
+      retrying: 0,
+      failed: 0,
+    }))
+    t.mock.timers.enable({ apis: ['setInterval'] })
+    // As loadConfig allows in production only with PORTCULLIS_EMAIL_FLOWS=false.
+    const production = { ...services.config, env: 'production' as const }
+    const timers = startTimers({ ...services, config: production })
+    t.mock.timers.tick(5000)
+    await new Promise((resolve) => setImmediate(resolve))
+    await timers.stop()
+    assert.equal(mail.mock.callCount(), 0)
+    assert.equal(services.config.mail.delivery.smtpUrl, null)
+  })
 })
