@@ -46,13 +46,16 @@ export class EmailChange {
       throw invalidRequest('new_email is already the address of this account')
     }
     if (await this.deps.store.users.findByEmail(canonical)) throw taken('email')
-    await this.deps.emailTokens.issue('change_email', fresh, newEmail, canonical)
-    if (fresh.email !== null) {
-      await this.deps.emailTokens.notify(
-        { kind: 'email_change_requested', username: fresh.username, newEmail },
-        fresh.email,
-      )
-    }
+    // The owner hears of the request in the transaction that issues the link: never a link
+    // without its notice.
+    const notice = { kind: 'email_change_requested' as const, username: fresh.username, newEmail }
+    await this.deps.emailTokens.issue(
+      'change_email',
+      fresh,
+      newEmail,
+      canonical,
+      fresh.email === null ? [] : [{ content: notice, to: fresh.email }],
+    )
     await this.deps.audit.record({
       type: 'email.change_requested',
       userId: user.id,

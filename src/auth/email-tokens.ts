@@ -55,14 +55,16 @@ export class EmailTokens {
 
   /**
    * Issues a token of `purpose` to `user`, bound to `email` (for `change_email`, the new
-   * address), and enqueues the message that carries it to that address. Every older unused
-   * token of the same purpose dies in the same transaction: only the newest link works.
+   * address), and enqueues the message that carries it to that address, with `notices` (say, to
+   * the old address) in the same transaction. Every older unused token of the same purpose dies
+   * in it too: only the newest link works.
    */
   async issue(
     purpose: EmailTokenPurpose,
     user: TokenHolder,
     email: string,
     emailCanonical: string,
+    notices: readonly { content: MessageContent; to: string }[] = [],
   ): Promise<void> {
     const { token, hash } = newEmailToken()
     const ttlSeconds =
@@ -91,6 +93,7 @@ export class EmailTokens {
       },
       this.message(content, email),
       true,
+      notices.map((n) => this.message(n.content, n.to)),
     )
   }
 

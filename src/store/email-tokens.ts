@@ -91,7 +91,7 @@ export function emailTokensStore(db: Db): EmailTokenStore {
   const lockUser =
     db.dialect === 'postgres' ? 'SELECT id FROM users WHERE id = $1 FOR UPDATE' : null
   return {
-    async issue(token, message, voidOthers) {
+    async issue(token, message, voidOthers, notices = []) {
       try {
         await db.transaction(function* () {
           // PostgreSQL (READ COMMITTED): the void below cannot see a token that a concurrent
@@ -101,7 +101,7 @@ export function emailTokensStore(db: Db): EmailTokenStore {
           if (lockUser) yield* sql(lockUser, [token.userId])
           if (voidOthers) yield* sql(voidUnused, [token.createdAt, token.userId, token.purpose])
           yield* sql(emailTokens.insert, emailTokens.values(token))
-          yield* sql(mailOutbox.insert, mailOutbox.values(message))
+          for (const m of [message, ...notices]) yield* sql(mailOutbox.insert, mailOutbox.values(m))
         })
       } catch (error) {
         // A retried transaction whose first attempt committed before the connection dropped.

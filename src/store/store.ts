@@ -247,10 +247,15 @@ export type RedeemOutcome =
 export interface EmailTokenStore {
   /**
    * In one transaction: voids the user's unused tokens of the same purpose when `voidOthers`,
-   * inserts `token`, and enqueues `message` (which carries it): the token and its message
-   * exist together or not at all.
+   * inserts `token`, and enqueues `message` (which carries it) and the `notices` that go with
+   * it: the token and its messages exist together or not at all.
    */
-  issue(token: EmailTokenRecord, message: OutboxRecord, voidOthers: boolean): Promise<void>
+  issue(
+    token: EmailTokenRecord,
+    message: OutboxRecord,
+    voidOthers: boolean,
+    notices?: readonly OutboxRecord[],
+  ): Promise<void>
   /** The token `hash` if it is of `purpose`, unused and unexpired at `now`; else null. */
   find(hash: string, purpose: EmailTokenPurpose, now: string): Promise<EmailTokenRecord | null>
   /**

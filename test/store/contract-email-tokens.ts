@@ -43,6 +43,24 @@ export function emailTokensContract(fresh: Fresh): void {
       )
       assert.ok(await store.emailTokens.find('h-1', 'reset_password', T1), 'not voided')
       assert.equal((await store.counts()).mail_outbox, 1)
+      // Notices go in the same transaction: a notice that cannot be stored undoes it all.
+      await assert.rejects(
+        store.emailTokens.issue(newToken('h-3', 'change_email', user), newMessage('m-3'), true, [
+          newMessage('m-1'),
+        ]),
+        (error) => error instanceof UniqueViolationError && error.field === 'id',
+      )
+      assert.equal(await store.emailTokens.find('h-3', 'change_email', T1), null)
+      await store.emailTokens.issue(
+        newToken('h-4', 'change_email', user),
+        newMessage('m-4'),
+        true,
+        [newMessage('m-5')],
+      )
+      assert.deepEqual(
+        (await store.outbox.page(null, 10)).map((m) => m.id),
+        ['m-1', 'm-4', 'm-5'],
+      )
     })
 
     it("voids the user's older tokens of the same purpose only, when asked", async (t) => {
