@@ -16,7 +16,7 @@ import { type Grant, present, userTokenResponse } from './grant.js'
 const emailNotVerified = () =>
   new ApiError(
     'email_not_verified',
-    'this account must verify its email address before logging in: follow the link sent to the address, then try again',
+    'this account must verify its email address before logging in: follow the link sent to the address (or ask for a reset link at POST /password/forgot: following it verifies the address too), then try again',
   )
 
 /**
