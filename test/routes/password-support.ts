@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import type { Services } from '../../src/services.js'
 import type { OutboxRecord } from '../../src/store/store.js'
+import { linkToken, messagesTo, outboxMessages } from '../support/outbox.js'
 
 export const NEW_PASSWORD = 'a brand new passphrase, never used'
 
@@ -28,19 +29,19 @@ export function resetPassword(app: FastifyInstance, token: string, newPassword =
 /** Every message in the outbox, oldest first (after the detached `forgot` work has finished). */
 export async function outbox(services: Services): Promise<OutboxRecord[]> {
   await services.recovery.idle()
-  return services.store.outbox.page(null, 1000)
+  return outboxMessages(services.store)
 }
 
-/** The messages of `kind` to `to`, oldest first. */
+/** The messages of `kind` to `to`, oldest first (after the detached `forgot` work). */
 export async function messages(services: Services, kind: string, to: string) {
-  return (await outbox(services)).filter((m) => m.kind === kind && m.recipient === to)
+  await services.recovery.idle()
+  return messagesTo(services.store, to, kind)
 }
 
-/** The token in a message's link (`…#token=…`), read from its plain-text body. */
+/** The token in a message's link (`…#token=…`); fails the test when there is none. */
 export function tokenOf(message: OutboxRecord | undefined): string {
-  const match = /#token=([A-Za-z0-9_-]+)/.exec(message?.textBody ?? '')
-  assert.ok(match?.[1], `no token link in ${JSON.stringify(message?.textBody)}`)
-  return match[1]
+  assert.ok(message, 'no message')
+  return linkToken(message)
 }
 
 /** The token of the newest reset message to `to`. */
