@@ -73,7 +73,7 @@ export function passwordRoutes(
           tags,
           summary: 'Set a new password with a reset link’s token',
           description:
-            'JSON `{token, new_password}`, the token from the link’s `#token=` fragment. 204: the password is replaced, every session of the user ends at once (its access and refresh tokens stop working), every other reset link dies, the login throttle forgets the account’s failures, and a notice goes to the address. The new password must meet the policy (400 `invalid_request` naming the rule; the token stays usable). A used, expired, unknown or other-purpose token: 400 `invalid_token`, one description for all. Over `PORTCULLIS_REQUEST_LIMIT` requests a minute from one IP: 429 with `Retry-After`.',
+            'JSON `{token, new_password}`, the token from the link’s `#token=` fragment. 204: the password is replaced, every session of the user ends at once (its access and refresh tokens stop working), every other reset link and every pending email change die, the address counts as verified (the link reached it), the login throttle forgets the account’s failures, and a notice goes to the address. The new password must meet the policy (400 `invalid_request` naming the rule; the token stays usable). A used, expired, unknown or other-purpose token: 400 `invalid_token`, one description for all. Over `PORTCULLIS_REQUEST_LIMIT` requests a minute from one IP: 429 with `Retry-After`.',
           body: ResetPasswordBodySchema,
           response: { 204: Type.Null(), ...errorResponses(400, 413, 415, 429, 503) },
         },
