@@ -7,7 +7,7 @@ const required = { env: { PORTCULLIS_REQUIRE_VERIFIED_EMAIL: 'true' } }
 const notVerified = {
   error: 'email_not_verified',
   error_description:
-    'this account must verify its email address before logging in: follow the link sent to the address, then try again',
+    'this account must verify its email address before logging in: follow the link sent to the address (or ask for a reset link at POST /password/forgot: following it verifies the address too), then try again',
 }
 
 describe('PORTCULLIS_REQUIRE_VERIFIED_EMAIL', () => {
@@ -50,6 +50,29 @@ describe('PORTCULLIS_REQUIRE_VERIFIED_EMAIL', () => {
     const verified = await app.inject({ method: 'POST', url: '/email/verify', payload: { token } })
     assert.equal(verified.statusCode, 204)
     const res = await postToken(app, { username: 'alice@example.com', password: PASSWORD })
+    assert.equal(res.statusCode, 200, res.body)
+  })
+
+  it('lets a user whose verification link expired back in through a reset link', async (t) => {
+    const { app, services, clock } = await buildTestApp(t, required)
+    await registerUser(app, 'alice', PASSWORD, { email: 'alice@example.com' })
+    clock.advance(25 * 3600 * 1000)
+    const forgot = await app.inject({
+      method: 'POST',
+      url: '/password/forgot',
+      payload: { email: 'alice@example.com' },
+    })
+    assert.equal(forgot.statusCode, 202)
+    await services.recovery.idle()
+    const token = await latestToken(services.store, 'alice@example.com', 'reset_password')
+    const chosen = 'a passphrase chosen to get back in'
+    const reset = await app.inject({
+      method: 'POST',
+      url: '/password/reset',
+      payload: { token, new_password: chosen },
+    })
+    assert.equal(reset.statusCode, 204, reset.body)
+    const res = await postToken(app, { username: 'alice', password: chosen })
     assert.equal(res.statusCode, 200, res.body)
   })
 
