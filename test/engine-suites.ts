@@ -84,6 +84,7 @@ export const oneEngine: Readonly<Record<string, string>> = {
   'test/cli/import.test.ts': 'the CLI on a SQLite file, read back by name',
   'test/cli/keys.test.ts': 'the CLI on a SQLite file, read back by name',
   'test/cli/users-account.test.ts': 'the CLI on a SQLite file, read back by name',
+  'test/cli/users-email.test.ts': 'the CLI on a SQLite file, read back by name',
   'test/cli/users.test.ts': 'the CLI on a SQLite file, read back by name',
   'test/cli/db-copy.test.ts': 'copies between SQLite and PostgreSQL, both opened by name',
   'test/cli/import-scale.test.ts': 'a timed bulk import into a SQLite file the test names',

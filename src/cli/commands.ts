@@ -7,6 +7,7 @@ import { migrateCommand } from './migrate.js'
 import { serveCommand } from './serve.js'
 import { usersCreateCommand } from './users-create.js'
 import { usersDeleteCommand } from './users-delete.js'
+import { userEmailCommands } from './users-email.js'
 import { usersImportCommand } from './users-import.js'
 import { usersListCommand } from './users-list.js'
 import { usersSetPasswordCommand } from './users-set-password.js'
@@ -19,6 +20,7 @@ export const commands: Command[] = [
   usersCreateCommand,
   usersListCommand,
   ...userStatusCommands,
+  ...userEmailCommands,
   usersSetPasswordCommand,
   usersDeleteCommand,
   usersImportCommand,
