@@ -9,6 +9,11 @@ import {
   readScopes,
   type ScopesConfig,
 } from './config/access.js'
+import {
+  type AuthorizationConfig,
+  authorizationRows,
+  readAuthorization,
+} from './config/authorization.js'
 import { adminRows, type BootstrapAdminConfig, readBootstrapAdmin } from './config/admin.js'
 import { ConfigError, type Env, type Row, tableLine } from './config/define.js'
 import { type KeysConfig, keyRows, readKeys } from './config/keys.js'
@@ -73,6 +78,8 @@ export interface Config {
   clients: ClientsConfig
   /** Mail delivery (SMTP and the outbox sender) and the email flows. */
   mail: MailConfig
+  /** The authorization code flow, browser sessions, the password grant switch and resources. */
+  authorization: AuthorizationConfig
   /** Read once at server start: creates this admin if no user has the username. */
   bootstrapAdmin: BootstrapAdminConfig | null
 }
@@ -92,6 +99,7 @@ export const configRows: readonly Row[] = [
   ...httpRows,
   ...limitRows,
   ...mailRows,
+  ...authorizationRows,
 ]
 
 /** The README's configuration table body, generated from the definitions (`npm run config-table`). */
@@ -143,6 +151,7 @@ export function loadConfig(env: Env = process.env): Config {
     roles,
     clients: readClients(env),
     mail: readMail(env, nodeEnv, issuer),
+    authorization: readAuthorization(env),
     bootstrapAdmin: readBootstrapAdmin(env),
     passwords,
     hashing: readHashing(env),

@@ -10,6 +10,13 @@ export const errorStatus = {
   unauthorized_client: 400,
   unsupported_grant_type: 400,
   invalid_scope: 400,
+  // RFC 6749 §4.1.2.1, OpenID Connect Core §3.1.2.6, RFC 8707 §2: errors of the authorization
+  // endpoint (sent to the client's redirect URI) and of resource indicators.
+  unsupported_response_type: 400,
+  login_required: 400,
+  consent_required: 400,
+  interaction_required: 400,
+  invalid_target: 400,
   invalid_token: 401,
   insufficient_scope: 403,
   access_denied: 403,
@@ -57,6 +64,8 @@ export type { ErrorBody } from './wire/error-body.js'
 export const invalidRequest = (description: string) => new ApiError('invalid_request', description)
 export const invalidGrant = (description: string) => new ApiError('invalid_grant', description)
 export const invalidScope = (description: string) => new ApiError('invalid_scope', description)
+/** 400 invalid_target (RFC 8707 §2): a `resource` that is not one this server issues tokens for. */
+export const invalidTarget = (description: string) => new ApiError('invalid_target', description)
 
 /** 503 with Retry-After: the server is busy or a dependency is down; the client may retry. */
 export const temporarilyUnavailable = (description: string, retryAfterSeconds = 1) =>

@@ -1,11 +1,14 @@
 import { AccessTokens } from './auth/access-tokens.js'
 import { AuditService } from './auth/audit.js'
+import { AuthorizationFlow } from './auth/authorization/flow.js'
+import { BrowserSessions } from './auth/browser-sessions.js'
 import { ClientService } from './auth/clients.js'
 import { createKeyring } from './auth/create-keyring.js'
 import { EmailChange } from './auth/email-change.js'
 import { EmailTokens } from './auth/email-tokens.js'
 import { EmailVerification } from './auth/email-verification.js'
 import { TokenGrants } from './auth/grants/token-grants.js'
+import { IdTokens } from './auth/id-tokens.js'
 import { KeySealer } from './auth/key-sealer.js'
 import type { Keyring } from './auth/keys.js'
 import { LoginThrottle, NoLoginThrottle } from './auth/login-throttle.js'
@@ -53,6 +56,12 @@ export interface Services {
   emailChange: EmailChange
   /** Drains the mail outbox; started by the process (src/timers.ts), never by the app. */
   mailSender: MailSender
+  /** OpenID Connect ID tokens (signed by the key ring). */
+  idTokens: IdTokens
+  /** The provider's login sessions in browsers (the hosted login page's cookie). */
+  browserSessions: BrowserSessions
+  /** The authorization endpoint's logic (RFC 6749 §4.1, OpenID Connect Core §3.1). */
+  authorization: AuthorizationFlow
 }
 
 /**
@@ -109,8 +118,14 @@ export async function createServices(
     scopes: config.scopes.offered,
     builtinId: config.clients.builtinId,
   })
+  const idTokens = new IdTokens(keyring, clock, {
+    issuer: config.tokens.issuer,
+    ttlSeconds: config.tokens.ttlSeconds,
+  })
+  const browserSessions = new BrowserSessions(store, clock)
+  const authorization = new AuthorizationFlow()
   const grants = new TokenGrants(
-    { users, sessions, tokens, throttle, rateLimiter, audit },
+    { users, sessions, tokens, throttle, rateLimiter, audit, idTokens },
     {
       scopes: config.scopes.offered,
       defaultScopes: config.scopes.defaults,
@@ -180,5 +195,8 @@ export async function createServices(
       config.mail.delivery,
       logs.app,
     ),
+    idTokens,
+    browserSessions,
+    authorization,
   }
 }

@@ -74,9 +74,18 @@ export class AccessTokens {
     this.cache = new BoundedCache(options.cacheSize)
   }
 
-  /** An access token for a user's session: `sid` ties it to the session (RFC 9068 §2.2). */
-  issue(subject: string, clientId: string, scope: string, sessionId: string): Promise<IssuedToken> {
-    return this.sign(subject, { client_id: clientId, scope, sid: sessionId })
+  /**
+   * An access token for a user's session: `sid` ties it to the session (RFC 9068 §2.2). Its
+   * `aud` is `audience` (an RFC 8707 resource) when given, else Portcullis's own audience.
+   */
+  issue(
+    subject: string,
+    clientId: string,
+    scope: string,
+    sessionId: string,
+    audience?: string | null,
+  ): Promise<IssuedToken> {
+    return this.sign(subject, { client_id: clientId, scope, sid: sessionId }, audience ?? undefined)
   }
 
   /**
@@ -87,14 +96,18 @@ export class AccessTokens {
     return this.sign(clientId, { client_id: clientId, scope, client_registration: registrationId })
   }
 
-  private async sign(subject: string, claims: JWTPayload): Promise<IssuedToken> {
+  private async sign(
+    subject: string,
+    claims: JWTPayload,
+    audience = this.options.audience,
+  ): Promise<IssuedToken> {
     const key = this.keyring.signingKey()
     const now = Math.floor(this.clock.now() / 1000)
     const token = await new SignJWT(claims)
       .setProtectedHeader({ alg: key.alg, typ: 'at+jwt', kid: key.kid })
       .setIssuer(this.options.issuer)
       .setSubject(subject)
-      .setAudience(this.options.audience)
+      .setAudience(audience)
       .setIssuedAt(now)
       .setExpirationTime(now + this.options.ttlSeconds)
       .setJti(randomUUID())

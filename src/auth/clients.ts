@@ -65,6 +65,10 @@ export class ClientService {
       registrationId: 'builtin',
       createdAt: new Date(0).toISOString(),
       updatedAt: new Date(0).toISOString(),
+      redirectUris: [],
+      postLogoutRedirectUris: [],
+      firstParty: true,
+      resource: null,
     }
   }
 
@@ -113,6 +117,11 @@ export class ClientService {
       registrationId: randomUUID(),
       createdAt: at,
       updatedAt: at,
+      // Set by the store helper from ClientInput (validated redirect URIs, flags).
+      redirectUris: [],
+      postLogoutRedirectUris: [],
+      firstParty: false,
+      resource: null,
     }
     try {
       await this.store.clients.create(client)

@@ -11,6 +11,13 @@ import { type RoleTable, scopesOfRoles } from './roles.js'
  * and narrowing a granted scope to what the user's roles still grant.
  */
 
+/**
+ * OpenID Connect's scope (Core §3.1.2.1): a protocol switch, not a permission. It is not among
+ * the offered scopes; the authorization code flow accepts it from any client and user, and with
+ * it the token response carries an ID token and the access token may call `/userinfo`.
+ */
+export const openidScope = 'openid'
+
 /** The scope tokens of a space-separated scope string, each once, in order. */
 const parse = (scope: string): string[] => [...new Set(scopesOf({ scope }))]
 

@@ -23,6 +23,16 @@ export interface Rotation {
   scope: string
 }
 
+/**
+ * How a session starts: with a refresh token, or without one (then it lives as long as its one
+ * access token); for the audience `resource` (RFC 8707, null: Portcullis itself), from the
+ * browser session `browserSessionId` (authorization code flow; null: the password grant).
+ */
+export type StartOptions = (
+  | { refreshToken: true }
+  | { refreshToken: false; lifetimeSeconds: number }
+) & { resource?: string | null; browserSessionId?: string | null }
+
 /** What the refresh grant logs when it sees a spent token again (RFC 9700 §4.14.2). */
 export interface ReuseEvent {
   sessionId: string
@@ -71,16 +81,14 @@ export class SessionService {
     clientId: string,
     scope: string,
     meta: SessionMeta,
-    options: { refreshToken: true } | { refreshToken: false; lifetimeSeconds: number },
+    options: StartOptions,
   ): Promise<{ session: SessionRecord; refreshToken: string | null }>
   async start(
     userId: string,
     clientId: string,
     scope: string,
     meta: SessionMeta,
-    options: { refreshToken: true } | { refreshToken: false; lifetimeSeconds: number } = {
-      refreshToken: true,
-    },
+    options: StartOptions = { refreshToken: true },
   ) {
     const now = this.clock.now()
     const absolute = now + this.policy.absoluteTtlSeconds * 1000
@@ -97,6 +105,8 @@ export class SessionService {
       idleExpiresAt: iso(Math.min(now + idleSeconds * 1000, absolute)),
       absoluteExpiresAt: iso(absolute),
       revokedAt: null,
+      resource: options.resource ?? null,
+      browserSessionId: options.browserSessionId ?? null,
     }
     const refreshToken = options.refreshToken ? randomBytes(32).toString('base64url') : null
     await this.store.sessions.create(session, refreshToken === null ? null : digest(refreshToken))

@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { cookieValue } from './cookies.js'
 
 /** The form field that carries the value the cookie also carries. */
 export const csrfField = 'csrf'
@@ -45,16 +46,7 @@ export class DoubleSubmitCsrf {
     return timingSafeEqual(Buffer.from(held), Buffer.from(field))
   }
 
-  /** The cookie's value; null when absent or sent more than once (an ambiguous cookie is none). */
   private cookieValue(request: FastifyRequest): string | null {
-    const header = request.headers.cookie
-    if (!header) return null
-    const prefix = `${this.cookieName}=`
-    const values = header
-      .split(';')
-      .map((part) => part.trim())
-      .filter((part) => part.startsWith(prefix))
-      .map((part) => part.slice(prefix.length))
-    return values.length === 1 ? (values[0] as string) : null
+    return cookieValue(request, this.cookieName)
   }
 }

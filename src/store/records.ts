@@ -31,7 +31,10 @@ export interface ClientRecord {
   name: string
   /** SHA-256 (base64url) of the secret for a confidential client; null for a public one. */
   secretHash: string | null
-  /** Grant types the client may use: `password`, `refresh_token`, `client_credentials`. */
+  /**
+   * Grant types the client may use: `authorization_code`, `password`, `refresh_token`,
+   * `client_credentials`.
+   */
   grantTypes: string[]
   /** The most a token issued to this client may carry. */
   scopes: string[]
@@ -44,6 +47,20 @@ export interface ClientRecord {
   registrationId: string
   createdAt: string
   updatedAt: string
+  /**
+   * Where `/authorize` may send the user back (RFC 6749 §3.1.2), compared by exact string match
+   * (RFC 9700 §2.1): https, or http only for a loopback host; no fragment, no wildcard.
+   */
+  redirectUris: string[]
+  /** Where RP-initiated logout may send the user back (OpenID RP-Initiated Logout 1.0 §3). */
+  postLogoutRedirectUris: string[]
+  /** A first-party client skips the consent page: the operator vouches for it. */
+  firstParty: boolean
+  /**
+   * The resource (RFC 8707) this client serves as a resource server: with `introspect`, it is
+   * told only about tokens whose audience is this resource; null: Portcullis itself.
+   */
+  resource: string | null
 }
 
 /** A row of `audit_events`: one security event. */
@@ -112,6 +129,13 @@ export interface SessionRecord {
   idleExpiresAt: string
   absoluteExpiresAt: string
   revokedAt: string | null
+  /** The resource (RFC 8707) its access tokens are for (their `aud`); null: Portcullis itself. */
+  resource: string | null
+  /**
+   * The browser session (provider login) it was started from by the authorization code flow;
+   * null for the password grant. Ending that browser session revokes this session too.
+   */
+  browserSessionId: string | null
 }
 
 /** A row of `refresh_tokens`: only the SHA-256 of the token is stored. */
@@ -218,4 +242,68 @@ export interface OutboxRecord {
   failedAt: string | null
   /** The last delivery error (the SMTP reply), never a body. */
   lastError: string | null
+}
+
+/**
+ * A row of `authorization_codes` (RFC 6749 §4.1.2): single-use, short-lived (at most 60 s), only
+ * its SHA-256 (base64url) stored, bound to everything the token request must repeat or prove.
+ */
+export interface AuthorizationCodeRecord {
+  hash: string
+  clientId: string
+  userId: string
+  /** The `redirect_uri` of the authorization request, which the token request must repeat. */
+  redirectUri: string
+  /** The PKCE `code_challenge` (RFC 7636 §4.2, always S256). */
+  codeChallenge: string
+  /** The granted scope (space-separated). */
+  scope: string
+  /** The OpenID Connect `nonce`, carried into the ID token. */
+  nonce: string | null
+  /** The RFC 8707 resource the access token is for; null: Portcullis itself. */
+  resource: string | null
+  /** The browser session that approved it: the ID token's `sid`. */
+  browserSessionId: string
+  /** When the user last authenticated (the ID token's `auth_time`). */
+  authTime: string
+  /** How the user authenticated (the ID token's `amr`, RFC 8176 values, e.g. `pwd`). */
+  amr: string[]
+  createdAt: string
+  expiresAt: string
+  /** When it was redeemed; a redeemed code is dead, and presenting it again revokes `sessionId`. */
+  usedAt: string | null
+  /** The session its redemption started. */
+  sessionId: string | null
+}
+
+/**
+ * A row of `browser_sessions`: the provider's login session in one browser (OpenID Connect's
+ * "session at the OP"). The cookie holds 256 random bits; only their SHA-256 is stored. `id` is
+ * public (the ID token's `sid`) and never lets anyone act as the session.
+ */
+export interface BrowserSessionRecord {
+  id: string
+  secretHash: string
+  userId: string
+  /** When the user authenticated (the ID token's `auth_time`). */
+  authTime: string
+  /** How (RFC 8176 values, e.g. `pwd`). */
+  amr: string[]
+  ip: string | null
+  userAgent: string | null
+  createdAt: string
+  lastSeenAt: string
+  idleExpiresAt: string
+  absoluteExpiresAt: string
+  /** Logout, or the end of all the user's sessions (password change or reset, disable, delete). */
+  endedAt: string | null
+}
+
+/** A row of `consents`: the scopes a user allowed a (third-party) client, until revoked. */
+export interface ConsentRecord {
+  userId: string
+  clientId: string
+  scopes: string[]
+  createdAt: string
+  updatedAt: string
 }

@@ -1,5 +1,8 @@
 import { auditStore } from './audit.js'
+import { authorizationCodesStore } from './authorization-codes.js'
+import { browserSessionsStore } from './browser-sessions.js'
 import { clientsStore } from './clients.js'
+import { consentsStore } from './consents.js'
 import { countersStore } from './counters.js'
 import { emailTokensStore } from './email-tokens.js'
 import { advisoryLock, signingKeysStore } from './keys.js'
@@ -46,6 +49,9 @@ export function sqlStore(db: Db, appliedAtOpen: readonly number[]): Store {
     revokedTokens: revokedTokensStore(db),
     emailTokens: emailTokensStore(db),
     outbox: outboxStore(db),
+    authorizationCodes: authorizationCodesStore(db),
+    browserSessions: browserSessionsStore(db),
+    consents: consentsStore(db),
     ping: async () => {
       await db.query('SELECT 1')
     },

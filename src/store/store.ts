@@ -5,6 +5,11 @@
 
 import type { EmailTokenStore, OutboxStore } from './mail-stores.js'
 import type {
+  AuthorizationCodeStore,
+  BrowserSessionStore,
+  ConsentStore,
+} from './authorization-stores.js'
+import type {
   AuditFilter,
   AuditRecord,
   ClientRecord,
@@ -21,6 +26,7 @@ import type {
   UserSearch,
 } from './records.js'
 
+export type * from './authorization-stores.js'
 export type * from './mail-stores.js'
 export type * from './records.js'
 
@@ -108,6 +114,9 @@ export const tableNames = [
   'revoked_tokens',
   'email_tokens',
   'mail_outbox',
+  'browser_sessions',
+  'authorization_codes',
+  'consents',
 ] as const
 export type TableName = (typeof tableNames)[number]
 
@@ -121,7 +130,11 @@ export interface SessionStore {
   listForUser(userId: string): Promise<SessionRecord[]>
   /** Marks the session revoked unless it already is; returns whether it changed. */
   revoke(id: string, at: string): Promise<boolean>
-  /** Revokes every unrevoked session of the user except `exceptId`; returns how many. */
+  /**
+   * Revokes every unrevoked session of the user except `exceptId`, and ends every browser
+   * session of the user (whatever ends a user's sessions ends their provider login too), in one
+   * transaction; returns how many token sessions it revoked.
+   */
   revokeAllForUser(userId: string, at: string, exceptId: string | null): Promise<number>
   /** Revokes every unrevoked session started through the client; returns how many. */
   revokeAllForClient(clientId: string, at: string): Promise<number>
@@ -232,6 +245,9 @@ export interface Store {
   readonly revokedTokens: RevokedTokenStore
   readonly emailTokens: EmailTokenStore
   readonly outbox: OutboxStore
+  readonly authorizationCodes: AuthorizationCodeStore
+  readonly browserSessions: BrowserSessionStore
+  readonly consents: ConsentStore
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>
   /** Row counts of every table, for verifying a copy. */

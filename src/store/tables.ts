@@ -13,7 +13,7 @@ export const signingKeys = table<R.SigningKeyRecord>()(
 )
 export const sessions = table<R.SessionRecord>()(
   'sessions',
-  'id userId clientId scope ip userAgent createdAt lastUsedAt idleExpiresAt absoluteExpiresAt revokedAt',
+  'id userId clientId scope ip userAgent createdAt lastUsedAt idleExpiresAt absoluteExpiresAt revokedAt resource browserSessionId',
 )
 export const refreshTokens = table<R.RefreshTokenRecord>()(
   'refresh_tokens',
@@ -21,8 +21,15 @@ export const refreshTokens = table<R.RefreshTokenRecord>()(
 )
 export const clients = table<R.ClientRecord>()(
   'clients',
-  'id name secretHash grantTypes scopes introspect registrationId createdAt updatedAt',
-  { grantTypes: 'list', scopes: 'list', introspect: 'bool' },
+  'id name secretHash grantTypes scopes introspect registrationId createdAt updatedAt redirectUris postLogoutRedirectUris firstParty resource',
+  {
+    grantTypes: 'list',
+    scopes: 'list',
+    introspect: 'bool',
+    redirectUris: 'list',
+    postLogoutRedirectUris: 'list',
+    firstParty: 'bool',
+  },
 )
 export const auditEvents = table<R.AuditRecord>()(
   'audit_events',
@@ -42,6 +49,21 @@ export const emailTokens = table<R.EmailTokenRecord>()(
 export const mailOutbox = table<R.OutboxRecord>()(
   'mail_outbox',
   'id kind recipient subject textBody htmlBody createdAt attempts nextAttemptAt claimedBy claimedUntil sentAt failedAt lastError',
+)
+export const authorizationCodes = table<R.AuthorizationCodeRecord>()(
+  'authorization_codes',
+  'hash clientId userId redirectUri codeChallenge scope nonce resource browserSessionId authTime amr createdAt expiresAt usedAt sessionId',
+  { amr: 'list' },
+)
+export const browserSessions = table<R.BrowserSessionRecord>()(
+  'browser_sessions',
+  'id secretHash userId authTime amr ip userAgent createdAt lastSeenAt idleExpiresAt absoluteExpiresAt endedAt',
+  { amr: 'list' },
+)
+export const consents = table<R.ConsentRecord>()(
+  'consents',
+  'userId clientId scopes createdAt updatedAt',
+  { scopes: 'list' },
 )
 
 /** The record `users.create` and `users.importMany` store for `user`, defaults filled in. */

@@ -67,6 +67,8 @@ async function seededSqlite(t: TestContext, n: number) {
         idleExpiresAt: '2026-02-01T00:00:00.000Z',
         absoluteExpiresAt: '2026-04-01T00:00:00.000Z',
         revokedAt: null,
+        resource: null,
+        browserSessionId: null,
       },
       `hash-${i}`,
     )
@@ -109,6 +111,10 @@ async function seedClientsAndAudit(store: Store, n: number) {
       registrationId: `reg-${id}`,
       createdAt: '2026-01-01T00:00:00.000Z',
       updatedAt: '2026-01-03T00:00:00.000Z',
+      redirectUris: [],
+      postLogoutRedirectUris: [],
+      firstParty: false,
+      resource: null,
     })
   }
   await store.revokedTokens.add('revoked-jti', '2026-01-04T00:00:00.000Z')

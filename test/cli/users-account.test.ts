@@ -49,6 +49,8 @@ async function withBob(t: TestContext) {
         idleExpiresAt: later,
         absoluteExpiresAt: later,
         revokedAt: null,
+        resource: null,
+        browserSessionId: null,
       },
       `token-hash-${n}`,
     )

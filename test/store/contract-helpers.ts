@@ -60,6 +60,8 @@ export function newSession(userId: string, overrides: Partial<SessionRecord> = {
     idleExpiresAt: T2,
     absoluteExpiresAt: T2,
     revokedAt: null,
+    resource: null,
+    browserSessionId: null,
     ...overrides,
   }
 }
@@ -75,6 +77,10 @@ export function newClient(id: string, overrides: Partial<ClientRecord> = {}): Cl
     registrationId: `reg-${id}`,
     createdAt: T0,
     updatedAt: T0,
+    redirectUris: [],
+    postLogoutRedirectUris: [],
+    firstParty: false,
+    resource: null,
     ...overrides,
   }
 }

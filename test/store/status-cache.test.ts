@@ -28,6 +28,8 @@ const liveSession = (id: string): SessionRecord => ({
   idleExpiresAt: 'later',
   absoluteExpiresAt: 'later',
   revokedAt: null,
+  resource: null,
+  browserSessionId: null,
 })
 
 function setup(ttlMs = 1000) {
@@ -118,6 +120,10 @@ describe('the status cache', () => {
       registrationId: 'reg-app',
       createdAt: 'now',
       updatedAt: 'now',
+      redirectUris: [],
+      postLogoutRedirectUris: [],
+      firstParty: false,
+      resource: null,
     })
     assert.equal((await raw.clients.findById('app'))?.name, 'App')
     assert.equal(cached.audit, raw.audit)

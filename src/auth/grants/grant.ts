@@ -3,6 +3,7 @@ import type { GrantForm } from '../../wire/token-request.js'
 import type { TokenBody } from '../../wire/token-response.js'
 import type { AccessTokens } from '../access-tokens.js'
 import type { AuditService } from '../audit.js'
+import type { IdTokens } from '../id-tokens.js'
 import type { LoginThrottle } from '../login-throttle.js'
 import type { RateLimit, RateLimiter } from '../rate-limiter.js'
 import type { RoleTable } from '../roles.js'
@@ -31,6 +32,7 @@ export interface GrantServices {
   throttle: LoginThrottle
   rateLimiter: RateLimiter
   audit: AuditService
+  idTokens: IdTokens
 }
 
 /** What the grants decide by. */

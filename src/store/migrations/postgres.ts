@@ -206,4 +206,60 @@ export const postgresMigrations: Migration[] = [
       ALTER TABLE email_tokens ADD COLUMN used_by TEXT;
     `,
   },
+  {
+    version: 12,
+    name: 'authorization codes, browser sessions and consents',
+    // As in sqlite.ts: clients' redirect URIs and flags, codes, browser sessions and consents.
+    sql: `
+      ALTER TABLE clients ADD COLUMN redirect_uris TEXT NOT NULL DEFAULT '';
+      ALTER TABLE clients ADD COLUMN post_logout_redirect_uris TEXT NOT NULL DEFAULT '';
+      ALTER TABLE clients ADD COLUMN first_party BOOLEAN NOT NULL DEFAULT false;
+      ALTER TABLE clients ADD COLUMN resource TEXT;
+      ALTER TABLE sessions ADD COLUMN resource TEXT;
+      ALTER TABLE sessions ADD COLUMN browser_session_id TEXT;
+      CREATE INDEX sessions_browser_session ON sessions (browser_session_id)
+        WHERE browser_session_id IS NOT NULL;
+      CREATE TABLE browser_sessions (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        secret_hash TEXT COLLATE "C" NOT NULL UNIQUE,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        auth_time TIMESTAMPTZ NOT NULL,
+        amr TEXT NOT NULL,
+        ip TEXT,
+        user_agent TEXT,
+        created_at TIMESTAMPTZ NOT NULL,
+        last_seen_at TIMESTAMPTZ NOT NULL,
+        idle_expires_at TIMESTAMPTZ NOT NULL,
+        absolute_expires_at TIMESTAMPTZ NOT NULL,
+        ended_at TIMESTAMPTZ
+      );
+      CREATE INDEX browser_sessions_user ON browser_sessions (user_id);
+      CREATE TABLE authorization_codes (
+        hash TEXT COLLATE "C" PRIMARY KEY,
+        client_id TEXT NOT NULL,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        redirect_uri TEXT NOT NULL,
+        code_challenge TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        nonce TEXT,
+        resource TEXT,
+        browser_session_id TEXT NOT NULL,
+        auth_time TIMESTAMPTZ NOT NULL,
+        amr TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL,
+        used_at TIMESTAMPTZ,
+        session_id TEXT
+      );
+      CREATE INDEX authorization_codes_expiry ON authorization_codes (expires_at);
+      CREATE TABLE consents (
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        client_id TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (user_id, client_id)
+      );
+    `,
+  },
 ]

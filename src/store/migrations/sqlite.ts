@@ -231,4 +231,64 @@ export const sqliteMigrations: Migration[] = [
       ALTER TABLE email_tokens ADD COLUMN used_by TEXT;
     `,
   },
+  {
+    version: 12,
+    name: 'authorization codes, browser sessions and consents',
+    // The authorization code flow and OpenID Connect: clients gain redirect URIs, a first-party
+    // flag and the resource they serve; sessions remember their audience and the browser session
+    // they came from; codes are stored hashed and single-use (the session their redemption
+    // started is kept, so a second use can revoke it); browser sessions hold the provider login
+    // (only the cookie's hash); consents remember what a user allowed a client.
+    sql: `
+      ALTER TABLE clients ADD COLUMN redirect_uris TEXT NOT NULL DEFAULT '';
+      ALTER TABLE clients ADD COLUMN post_logout_redirect_uris TEXT NOT NULL DEFAULT '';
+      ALTER TABLE clients ADD COLUMN first_party INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE clients ADD COLUMN resource TEXT;
+      ALTER TABLE sessions ADD COLUMN resource TEXT;
+      ALTER TABLE sessions ADD COLUMN browser_session_id TEXT;
+      CREATE INDEX sessions_browser_session ON sessions (browser_session_id)
+        WHERE browser_session_id IS NOT NULL;
+      CREATE TABLE browser_sessions (
+        id TEXT PRIMARY KEY,
+        secret_hash TEXT NOT NULL UNIQUE,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        auth_time TEXT NOT NULL,
+        amr TEXT NOT NULL,
+        ip TEXT,
+        user_agent TEXT,
+        created_at TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL,
+        idle_expires_at TEXT NOT NULL,
+        absolute_expires_at TEXT NOT NULL,
+        ended_at TEXT
+      ) STRICT;
+      CREATE INDEX browser_sessions_user ON browser_sessions (user_id);
+      CREATE TABLE authorization_codes (
+        hash TEXT PRIMARY KEY,
+        client_id TEXT NOT NULL,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        redirect_uri TEXT NOT NULL,
+        code_challenge TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        nonce TEXT,
+        resource TEXT,
+        browser_session_id TEXT NOT NULL,
+        auth_time TEXT NOT NULL,
+        amr TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT,
+        session_id TEXT
+      ) STRICT;
+      CREATE INDEX authorization_codes_expiry ON authorization_codes (expires_at);
+      CREATE TABLE consents (
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        client_id TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (user_id, client_id)
+      ) STRICT;
+    `,
+  },
 ]
