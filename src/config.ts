@@ -9,12 +9,12 @@ import {
   readScopes,
   type ScopesConfig,
 } from './config/access.js'
+import { adminRows, type BootstrapAdminConfig, readBootstrapAdmin } from './config/admin.js'
 import {
   type AuthorizationConfig,
   authorizationRows,
   readAuthorization,
 } from './config/authorization.js'
-import { adminRows, type BootstrapAdminConfig, readBootstrapAdmin } from './config/admin.js'
 import { ConfigError, type Env, type Row, tableLine } from './config/define.js'
 import { type KeysConfig, keyRows, readKeys } from './config/keys.js'
 import { type LimitsConfig, limitRows, readLimits } from './config/limits.js'

@@ -3,12 +3,12 @@
  * the same contract suite (test/store/contract.ts). All SQL lives under src/store/.
  */
 
-import type { EmailTokenStore, OutboxStore } from './mail-stores.js'
 import type {
   AuthorizationCodeStore,
   BrowserSessionStore,
   ConsentStore,
 } from './authorization-stores.js'
+import type { EmailTokenStore, OutboxStore } from './mail-stores.js'
 import type {
   AuditFilter,
   AuditRecord,
