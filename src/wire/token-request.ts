@@ -7,7 +7,15 @@ const param = (description: string) => Type.Optional(Type.String({ description }
 export const TokenFormSchema = Type.Object(
   {
     grant_type: param(
-      "`password` (may be omitted, as FastAPI's OAuth2PasswordRequestForm allows), `refresh_token` or `client_credentials`",
+      "`authorization_code`, `password` (may be omitted, as FastAPI's OAuth2PasswordRequestForm allows), `refresh_token` or `client_credentials`",
+    ),
+    code: param('authorization_code grant: the code from the authorization response'),
+    redirect_uri: param(
+      'authorization_code grant: the `redirect_uri` of the authorization request, repeated exactly',
+    ),
+    code_verifier: param('authorization_code grant: the PKCE code verifier (RFC 7636 §4.5)'),
+    resource: param(
+      'The API the access token is for (RFC 8707): one of PORTCULLIS_RESOURCES; its `aud`. Omitted: Portcullis itself',
     ),
     username: param('password grant: the username (any case or width form) or the email address'),
     password: param('password grant: the password'),
@@ -30,4 +38,14 @@ export const TokenFormSchema = Type.Object(
 export type TokenForm = Static<typeof TokenFormSchema>
 
 /** The fields the grants read; the client's own fields are the HTTP layer's. */
-export type GrantForm = Pick<TokenForm, 'username' | 'password' | 'refresh_token' | 'scope'>
+export type GrantForm = Pick<
+  TokenForm,
+  | 'username'
+  | 'password'
+  | 'refresh_token'
+  | 'scope'
+  | 'code'
+  | 'redirect_uri'
+  | 'code_verifier'
+  | 'resource'
+>

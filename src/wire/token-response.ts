@@ -17,6 +17,12 @@ export const TokenResponse = Type.Object({
     }),
   ),
   scope: Type.String(),
+  id_token: Type.Optional(
+    Type.String({
+      description:
+        'OpenID Connect ID token (a JWT, `typ` JWT), when the scope includes `openid` (authorization code and refresh grants)',
+    }),
+  ),
   device_token: Type.Optional(
     Type.String({
       description:
