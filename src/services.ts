@@ -117,6 +117,7 @@ export async function createServices(
   const clients = new ClientService(store, audit, clock, {
     scopes: config.scopes.offered,
     builtinId: config.clients.builtinId,
+    issuer: config.tokens.issuer,
   })
   const idTokens = new IdTokens(keyring, clock, {
     issuer: config.tokens.issuer,

@@ -39,6 +39,7 @@ export const everyEngine: readonly string[] = [
   'test/routes/email-change.test.ts',
   'test/routes/email-limits.test.ts',
   'test/routes/email-smtp.test.ts',
+  'test/routes/docs-client.test.ts',
   'test/routes/email-verify.test.ts',
   'test/routes/email-pages.test.ts',
   'test/routes/failure-timing.test.ts',

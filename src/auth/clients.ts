@@ -4,6 +4,7 @@ import { ApiError, invalidRequest } from '../errors.js'
 import { type ClientRecord, type Store, UniqueViolationError } from '../store/store.js'
 import type { Actor, AuditService } from './audit.js'
 import { hasControlCharacters } from './control-characters.js'
+import { docsClient, docsClientId } from './docs-client.js'
 
 export const grantTypes = ['password', 'refresh_token', 'client_credentials'] as const
 export type GrantType = (typeof grantTypes)[number]
@@ -25,6 +26,8 @@ export interface ClientPolicy {
   scopes: readonly string[]
   /** The built-in public first-party client. */
   builtinId: string
+  /** This server's issuer: the built-in docs client's redirect URI is under it. */
+  issuer: string
 }
 
 // RFC 6749 §A.1: client_id is VSCHAR; we keep to a URL- and header-safe subset.
@@ -78,8 +81,8 @@ export class ClientService {
    */
   async create(input: ClientInput, actor: Actor) {
     const id = input.id ?? `client_${randomBytes(12).toString('base64url')}`
-    if (!clientIdPattern.test(id) || id === this.policy.builtinId) {
-      throw invalidRequest('client_id must be 1-64 of A-Z a-z 0-9 . _ ~ - and not the built-in id')
+    if (!clientIdPattern.test(id) || id === this.policy.builtinId || id === docsClientId) {
+      throw invalidRequest('client_id must be 1-64 of A-Z a-z 0-9 . _ ~ - and not a built-in id')
     }
     // RFC 9068 §5: a client_credentials token's `sub` is the client_id, so it must never look
     // like a user's `sub` (a UUID), or a resource server could take the client for that user.
@@ -139,9 +142,10 @@ export class ClientService {
     return this.store.clients.list()
   }
 
-  /** The registered client or the built-in one with this id, or null. */
+  /** The registered client or a built-in one (password, docs) with this id, or null. */
   async find(id: string): Promise<ClientRecord | null> {
     if (id === this.policy.builtinId) return this.builtin
+    if (id === docsClientId) return docsClient(this.policy.issuer, this.policy.scopes)
     return this.store.clients.findById(id)
   }
 

@@ -1,3 +1,4 @@
+import { docsClientId, docsRedirectUri } from '../auth/docs-client.js'
 import type { Config } from '../config.js'
 
 /** Where the OpenAPI document is served: the address the README and `GET /` name. */
@@ -9,10 +10,37 @@ export const openApiPath = '/openapi.json'
  * `window.onload` to a Swagger UI on `/docs/json` under Swagger's "Explore" top bar; this one
  * replaces that handler: the document from {@link openApiPath}, the base layout (no top bar),
  * and a Portcullis header. Config values are embedded as JSON literals.
+ *
+ * Authorize offers two flows with two clients: the password flow with the built-in password
+ * client, and the authorization code flow with PKCE (S256, RFC 7636) with the built-in docs
+ * client, whose one registered redirect URI is {@link docsRedirectUri}. Swagger UI takes one
+ * `clientId` for every flow, so the page names the docs client (the authorization URL must
+ * carry it), and a request interceptor takes the docs client's id off a password-grant token
+ * request (the docs client has no password grant): that request then names no client, and the
+ * server uses its built-in password client, exactly as for the tutorial's clients.
  */
 export function docsPageScript(config: Config): string {
-  const oauth = { clientId: config.clients.builtinId, scopes: config.scopes.defaults }
+  const oauth = {
+    clientId: docsClientId,
+    // Ticked in both flows, and sent by both whether listed or not: so not `openid`, which
+    // the password grant does not know (tick it in the code flow for an ID token).
+    scopes: config.scopes.defaults,
+    usePkceWithAuthorizationCodeGrant: true,
+  }
+  const redirect = docsRedirectUri(config.tokens.issuer)
+  // Swagger UI sends the client as HTTP Basic (id and an empty secret) or as a form parameter.
+  const docsBasic = `Basic ${Buffer.from(`${docsClientId}:`).toString('base64')}`
+  const docsParam = `client_id=${encodeURIComponent(docsClientId)}`
   return `'use strict'
+function withoutDocsClientOnPasswordGrant(request) {
+  var body = typeof request.body === 'string' ? request.body : ''
+  if (body.split('&').indexOf('grant_type=password') === -1) return request
+  if (request.headers && request.headers.Authorization === ${JSON.stringify(docsBasic)}) {
+    delete request.headers.Authorization
+  }
+  request.body = body.split('&').filter(function (p) { return p !== ${JSON.stringify(docsParam)} }).join('&')
+  return request
+}
 window.onload = function () {
   var header = document.createElement('header')
   header.className = 'portcullis-header'
@@ -36,6 +64,8 @@ window.onload = function () {
     validatorUrl: null,
     persistAuthorization: false,
     tryItOutEnabled: true,
+    oauth2RedirectUrl: ${JSON.stringify(redirect)},
+    requestInterceptor: withoutDocsClientOnPasswordGrant,
   })
   ui.initOAuth(${JSON.stringify(oauth)})
 }

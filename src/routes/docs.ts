@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
+import { openidScope } from '../auth/scopes.js'
 import type { Config } from '../config.js'
 import { errorResponses } from '../http/schemas.js'
 import { docsPageCsp, docsPageCss, docsPageScript, openApiPath } from './docs-page.js'
@@ -14,6 +15,19 @@ const builtinScopeDescriptions: Record<string, string> = {
 }
 const scopeDescription = (scope: string) =>
   builtinScopeDescriptions[scope] ?? `The ${scope} scope (for other resource servers)`
+const openidDescription = 'OpenID Connect: an ID token beside the access token, and /userinfo'
+
+/**
+ * What /docs may ask for through the authorization code flow: what its built-in client
+ * (src/auth/docs-client.ts) may have, every offered scope but `admin`, and `openid`.
+ */
+const codeFlowScopes = (config: Config) =>
+  Object.fromEntries([
+    ...config.scopes.offered
+      .filter((s) => s !== 'admin')
+      .map((s) => [s, scopeDescription(s)] as const),
+    [openidScope, openidDescription] as const,
+  ])
 
 /**
  * Registers the OpenAPI 3.1 generator. Must run before the routes are registered so that
@@ -33,6 +47,9 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
       tags: openApiTags,
       components: {
         securitySchemes: {
+          // One scheme, two ways to the same Bearer token: every route names this scheme, and
+          // Swagger UI's Authorize dialog offers each flow. The code flow (RFC 9700 §2.4: the
+          // way for new apps) uses the built-in docs client with PKCE.
           OAuth2PasswordBearer: {
             type: 'oauth2',
             flows: {
@@ -41,6 +58,11 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
                 scopes: Object.fromEntries(
                   config.scopes.offered.map((s) => [s, scopeDescription(s)]),
                 ),
+              },
+              authorizationCode: {
+                authorizationUrl: '/authorize',
+                tokenUrl: '/token',
+                scopes: codeFlowScopes(config),
               },
             },
           },

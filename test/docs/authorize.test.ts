@@ -1,7 +1,7 @@
 /**
  * The interactive docs in a real headless Chromium: the Authorize dialog of /docs lists every
- * offered scope as a checkbox, logs in with the password flow, and "Try it out" then calls the
- * API with the token. Needs Debian's chromium (see test/support/browser.ts).
+ * offered scope as a checkbox in its password flow, logs in with it, and "Try it out" then calls
+ * the API with the token. (The authorization code flow beside it: test/browser/docs-pkce.test.ts.) Needs Debian's chromium (see test/support/browser.ts).
  */
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -98,12 +98,15 @@ async function withDocs(t: TestContext, run: (page: Page, server: RunningServer)
   }
 }
 
-/** Opens the Authorize dialog; returns it. */
+/**
+ * Opens the Authorize dialog; returns its password flow's form (the authorization code flow's
+ * is beside it, under the same scheme).
+ */
 async function openAuthorize(page: Page): Promise<Locator> {
   await page.getByRole('button', { name: 'Authorize', exact: true }).click()
   const dialog = page.locator('.dialog-ux')
   await dialog.getByRole('heading', { name: 'Available authorizations' }).waitFor()
-  return dialog
+  return dialog.locator('.auth-container').filter({ hasText: 'Flow: password' })
 }
 
 /** A scope's checkbox. Swagger UI hides the input and styles its label: look it up hidden. */
@@ -133,7 +136,7 @@ async function logIn(page: Page, dialog: Locator, username: string, password: st
   assert.equal(token.status(), 200, `POST /token answered ${token.status()}: ${body}`)
   await dialog.getByRole('heading', { name: 'Authorized' }).waitFor()
   await dialog.getByRole('button', { name: 'Close' }).click()
-  await dialog.waitFor({ state: 'hidden' })
+  await page.locator('.dialog-ux').waitFor({ state: 'hidden' })
   return JSON.parse(body) as { scope: string }
 }
 
