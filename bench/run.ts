@@ -6,6 +6,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { medianHashMs, parallelHashesPerSecond } from './argon2-timing.js'
 import { killAllNow, LoadClient, root, stopAll } from './children.js'
+import { driveCodeFlow, drivePasswordGrant, type FlowSummary } from './code-flow.js'
 import { measureEngines } from './engines.js'
 import { forgotSettings, measureForgot } from './forgot.js'
 import type { LoadJob, LoadSummary, RequestVariant } from './load-job.js'
@@ -30,6 +31,7 @@ const LOGIN_SECONDS = 8
 const THROUGHPUT_CONNECTIONS = 10
 const LOGIN_CONNECTIONS = 8
 const MIXED_ME_CONNECTIONS = 4
+const FLOW_SECONDS = 5
 
 const log = (message: string) => console.error(`bench: ${message}`)
 
@@ -123,6 +125,22 @@ async function main(temp: string): Promise<void> {
     loadB.run({ ...meJob, connections: MIXED_ME_CONNECTIONS }),
   ])
 
+  // wrk and autocannon replay single requests; the code flow is five requests with cookies, a
+  // form and a code, so a Node driver runs it, and the password grant again beside it (same
+  // driver, same connections, rounds alternated) so the two rates compare.
+  const flows: { password: FlowSummary[]; code: FlowSummary[] } = { password: [], code: [] }
+  for (let round = 0; round < ROUNDS; round++) {
+    log(`round ${round + 1}/${ROUNDS}: password grant and code flow (Node driver)`)
+    const order =
+      round % 2 === 0 ? (['password', 'code'] as const) : (['code', 'password'] as const)
+    for (const kind of order) {
+      const drive = kind === 'code' ? driveCodeFlow : drivePasswordGrant
+      flows[kind].push(await drive(infoUrl, LOGIN_CONNECTIONS, FLOW_SECONDS, infoUsers))
+    }
+  }
+  const passwordFlows = aggregate(flows.password)
+  const codeFlows = aggregate(flows.code)
+
   log('POST /password/forgot, a known and an unknown address side by side')
   const forgot = await measureForgot(temp, loadA, loadB)
 
@@ -178,6 +196,16 @@ async function main(temp: string): Promise<void> {
     ),
     row('POST /token during the run above', mixedLogins, times(vsIdeal(mixedLogins), 'ideal')),
     row(
+      `password grant, Node driver, ${LOGIN_CONNECTIONS} concurrent (${m})`,
+      passwordFlows,
+      times(1, 'password'),
+    ),
+    row(
+      `code flow: authorize → login → code → token, Node driver, ${LOGIN_CONNECTIONS} concurrent (${m})`,
+      codeFlows,
+      times(codeFlows.requestsPerSecond / passwordFlows.requestsPerSecond, 'password'),
+    ),
+    row(
       `POST /password/forgot, unknown address (${forgotRuns})`,
       forgot.unknown,
       times(1, 'unknown'),
@@ -205,6 +233,7 @@ async function main(temp: string): Promise<void> {
       markdownTable(rows),
       '',
       `The /users/me ratios are medians of per-round ratios (each round's run over that round's ceiling run); latencies are of 2xx responses.`,
+      `The code-flow and its password-grant row are measured by a Node driver in the bench process (wrk and autocannon cannot follow the flow's redirects, cookies and form): "req/s" there is completed flows (or logins) per second, non-2xx is failed flows; each flow is a new browser, so each checks one password.`,
       '',
       `Verifier library (portcullis/verify, ES256, one thread): first-seen tokens ${verifierRates.coldPerSecond.toFixed(0)}/s, seen before (cache) ${verifierRates.warmPerSecond.toFixed(0)}/s`,
       '',
@@ -229,6 +258,7 @@ async function main(temp: string): Promise<void> {
       ROUND_SECONDS,
       LOGIN_SECONDS,
       THROUGHPUT_CONNECTIONS,
+      FLOW_SECONDS,
       forgot: forgotSettings,
     },
     rows,
@@ -239,6 +269,8 @@ async function main(temp: string): Promise<void> {
       login: login.runs,
       mixedLogin,
       mixedMe,
+      passwordFlows: flows.password,
+      codeFlows: flows.code,
       forgotKnown: forgot.known.runs,
       forgotUnknown: forgot.unknown.runs,
     },
