@@ -166,12 +166,13 @@ describe('GET /authorize: every other error goes back to the client with state a
 
   it('refuses request objects and response modes other than query', async (t) => {
     const { testApp, query } = await setup(t)
-    for (const extra of [
+    const extras: Record<string, string>[] = [
       { request: 'eyJhbGciOiJub25lIn0.e30.' },
       { request_uri: 'urn:ietf:params:oauth:request_uri:x' },
       { response_mode: 'fragment' },
       { response_mode: 'form_post' },
-    ]) {
+    ]
+    for (const extra of extras) {
       assertErrorRedirect(await getAuthorize(testApp, query(extra)), 'invalid_request')
     }
     assertLoginRedirect(await getAuthorize(testApp, query({ response_mode: 'query' })))
@@ -179,13 +180,16 @@ describe('GET /authorize: every other error goes back to the client with state a
 
   it('refuses any other parameter given twice; a repeated state is not echoed', async (t) => {
     const { testApp, query } = await setup(t)
-    for (const name of ['scope', 'response_type', 'code_challenge', 'nonce', 'prompt']) {
-      const value =
-        name === 'response_type'
-          ? 'code'
-          : name === 'code_challenge'
-            ? query().code_challenge
-            : 'profile'
+    // Each value is valid once, so only the repetition can be what is refused.
+    const valid: Record<string, string> = {
+      scope: 'profile',
+      response_type: 'code',
+      code_challenge: query().code_challenge as string,
+      nonce: 'n',
+      prompt: 'login',
+    }
+    for (const [name, value] of Object.entries(valid)) {
+      assertLoginRedirect(await getAuthorize(testApp, query({ [name]: value })))
       const twice = `${new URLSearchParams(query({ [name]: value }))}&${name}=${value}`
       assertErrorRedirect(await getAuthorize(testApp, twice), 'invalid_request')
     }
