@@ -36,6 +36,8 @@ export const everyEngine: readonly string[] = [
   'test/routes/admin-users.test.ts',
   'test/routes/audit.test.ts',
   'test/routes/authorize.test.ts',
+  'test/routes/authorize-attacks.test.ts',
+  'test/routes/authorize-code.test.ts',
   'test/routes/clients.test.ts',
   'test/routes/email-change.test.ts',
   'test/routes/email-limits.test.ts',
