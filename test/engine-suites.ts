@@ -11,6 +11,7 @@
 /** Suites that run on the engine of the pass (`PORTCULLIS_TEST_ENGINE`): run on both. */
 export const everyEngine: readonly string[] = [
   'test/cli/mail-status.test.ts',
+  'test/auth/authorization/flow.test.ts',
   'test/auth/email-verification.test.ts',
   'test/auth/grants-client-credentials.test.ts',
   'test/auth/grants-password.test.ts',
