@@ -6,7 +6,12 @@ import type { Actor, AuditService } from './audit.js'
 import { hasControlCharacters } from './control-characters.js'
 import { docsClient, docsClientId } from './docs-client.js'
 
-export const grantTypes = ['password', 'refresh_token', 'client_credentials'] as const
+export const grantTypes = [
+  'authorization_code',
+  'password',
+  'refresh_token',
+  'client_credentials',
+] as const
 export type GrantType = (typeof grantTypes)[number]
 
 /** What an admin (or the CLI) gives to register a client. */
