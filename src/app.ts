@@ -21,6 +21,7 @@ import { adminAuditRoutes } from './routes/admin-audit.js'
 import { adminClientRoutes } from './routes/admin-clients.js'
 import { adminKeyRoutes } from './routes/admin-keys.js'
 import { adminUserRoutes } from './routes/admin-users.js'
+import { consentRoutes } from './routes/consent.js'
 import { discoveryRoutes } from './routes/discovery.js'
 import { registerDocs, registerOpenApi } from './routes/docs.js'
 import { emailAccountRoutes, emailVerifyRoutes } from './routes/email.js'
@@ -28,6 +29,7 @@ import { emailPageRoutes } from './routes/email-pages.js'
 import { healthRoutes } from './routes/health.js'
 import { introspectRoutes } from './routes/introspect.js'
 import { jwksRoutes } from './routes/jwks.js'
+import { loginRoutes } from './routes/login.js'
 import { pageAssetRoutes } from './routes/page-assets.js'
 import { passwordRoutes } from './routes/password.js'
 import { registerRoutes } from './routes/register.js'
@@ -196,8 +198,17 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
         rateLimited: limited('email_pages'),
       }),
     )
-    await app.register(pageAssetRoutes())
   }
+  // The hosted login and consent pages of the authorization code flow, and the pages' assets.
+  const pages = {
+    authorization: services.authorization,
+    browserSessions: services.browserSessions,
+    productName: flows.productName,
+    secureCookies: new URL(config.tokens.issuer).protocol === 'https:',
+  }
+  await app.register(loginRoutes({ ...pages, resetHref: flows.enabled ? 'reset-password' : null }))
+  await app.register(consentRoutes(pages))
+  await app.register(pageAssetRoutes())
   await registerDocs(app, config)
   return app
 }
