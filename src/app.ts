@@ -17,6 +17,7 @@ import { rateLimit } from './http/rate-limit.js'
 import { checkRequestHead } from './http/request-head.js'
 import { securityHeaders } from './http/security-headers.js'
 import { fastifyTrustProxy } from './http/trust-proxy.js'
+import { emailPagesStyle, pageAssets } from './pages/assets.js'
 import { adminAuditRoutes } from './routes/admin-audit.js'
 import { adminClientRoutes } from './routes/admin-clients.js'
 import { adminKeyRoutes } from './routes/admin-keys.js'
@@ -208,7 +209,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   }
   await app.register(loginRoutes({ ...pages, resetHref: flows.enabled ? 'reset-password' : null }))
   await app.register(consentRoutes(pages))
-  await app.register(pageAssetRoutes())
+  // The stylesheet always; the email pages' script only with the pages that use it.
+  await app.register(pageAssetRoutes(flows.enabled ? pageAssets : [emailPagesStyle]))
   await registerDocs(app, config)
   return app
 }

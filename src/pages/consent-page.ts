@@ -38,6 +38,7 @@ export function consentPage(page: ConsentPageContent): string {
       : `<p>It asks to:</p>\n<ul id="scopes">\n${items}\n</ul>`
   return renderPage({
     productName: page.productName,
+    script: false,
     heading: `Allow ${page.clientName}?`,
     body: `<p><strong>${escapeHtml(page.clientName)}</strong> wants to use your account <strong>${escapeHtml(page.username)}</strong>.</p>
 ${asks}

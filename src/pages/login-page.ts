@@ -46,6 +46,7 @@ export function loginPage(page: LoginPageContent): string {
       : `<p class="hint"><a href="${escapeHtml(page.resetHref)}">Forgot your password?</a></p>\n`
   return renderPage({
     productName: page.productName,
+    script: false,
     heading: 'Sign in',
     body: `<p>Sign in to continue to <strong>${escapeHtml(page.clientName)}</strong>.</p>
 ${error}<form method="post" action="login">
@@ -69,6 +70,7 @@ export function messagePage(page: {
 }): string {
   return renderPage({
     productName: page.productName,
+    script: false,
     heading: page.heading,
     body: `<p role="alert">${escapeHtml(page.message)}</p>`,
   })
