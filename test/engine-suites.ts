@@ -12,6 +12,7 @@
 export const everyEngine: readonly string[] = [
   'test/cli/mail-status.test.ts',
   'test/auth/email-verification.test.ts',
+  'test/auth/browser-sessions.test.ts',
   'test/auth/grants-client-credentials.test.ts',
   'test/auth/grants-password.test.ts',
   'test/auth/grants-refresh.test.ts',
