@@ -63,7 +63,7 @@ describe('BrowserSessions', () => {
       reason: 'invalid',
     })
     const reasons = (await h.audit('login.failure')).map((r) => r.detail?.reason)
-    assert.deepEqual(reasons, ['bad_password', 'unknown_user', 'bad_password'])
+    assert.deepEqual(reasons, ['bad_password', 'unknown_user', 'disabled'])
   })
 
   it('refuses a right password of an unverified address when verified addresses are required', async (t) => {
