@@ -37,6 +37,7 @@ export const everyEngine: readonly string[] = [
   'test/routes/admin-users.test.ts',
   'test/routes/audit.test.ts',
   'test/routes/clients.test.ts',
+  'test/routes/consent-page.test.ts',
   'test/routes/email-change.test.ts',
   'test/routes/email-limits.test.ts',
   'test/routes/email-smtp.test.ts',
@@ -45,6 +46,7 @@ export const everyEngine: readonly string[] = [
   'test/routes/failure-timing.test.ts',
   'test/routes/introspect.test.ts',
   'test/routes/key-revoke.test.ts',
+  'test/routes/login-page.test.ts',
   'test/routes/keys-discovery.test.ts',
   'test/routes/machine-tokens.test.ts',
   'test/routes/meta.test.ts',
@@ -72,6 +74,8 @@ export const everyEngine: readonly string[] = [
  * pick their engines themselves, or what they check does not depend on the engine.
  */
 export const oneEngine: Readonly<Record<string, string>> = {
+  'test/browser/login-pages.test.ts':
+    'drives the login and consent pages in Chromium; the pages run on both engines in test/routes/login-page.test.ts and consent-page.test.ts',
   'test/browser/email-pages.test.ts':
     'drives the pages in Chromium; the flows behind them run on both engines in test/routes/email-pages.test.ts',
   'test/auth/access-tokens.test.ts': 'the token service on an in-memory SQLite store',
