@@ -131,9 +131,28 @@ export async function createServices(
       requireVerifiedEmail: config.mail.flows.requireVerified,
     },
   )
-  const authorization = new AuthorizationFlow()
+  const authorization = new AuthorizationFlow(
+    { store, clock, audit, findClient: (id) => clients.find(id) },
+    {
+      issuer: config.tokens.issuer,
+      scopes: config.scopes.offered,
+      defaultScopes: config.scopes.defaults,
+      roles: config.roles,
+      resources: config.authorization.resources,
+    },
+  )
   const grants = new TokenGrants(
-    { users, sessions, tokens, throttle, rateLimiter, audit, idTokens },
+    {
+      users,
+      sessions,
+      tokens,
+      throttle,
+      rateLimiter,
+      audit,
+      idTokens,
+      codes: store.authorizationCodes,
+      clock,
+    },
     {
       scopes: config.scopes.offered,
       defaultScopes: config.scopes.defaults,

@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { AuthorizeOutcome } from '../auth/authorization/flow.js'
+import type { RawParams } from '../auth/authorization/request.js'
+import { requestMetaOf } from '../http/actor.js'
 import { BrowserSessionCookie } from '../http/browser-session-cookie.js'
 import { csrfField, DoubleSubmitCsrf } from '../http/csrf.js'
 import { consentPage } from '../pages/consent-page.js'
@@ -51,25 +53,27 @@ export function consentRoutes(options: InteractionPageOptions): FastifyPluginAsy
     )
   }
 
+  const toLogin = (reply: FastifyReply, params: RawParams) =>
+    reply.code(303).header('location', pageHref('login', params)).send()
+
   return async (app) => {
     setUpPages(app, productName)
 
     app.get('/consent', { schema: { hide: true } }, async (request, reply) => {
-      const params = singleFields(request.query)
+      const params = requestParams(request.query)
       const browser = await options.browserSessions.current(cookie.read(request))
-      if (browser === null)
-        return reply.code(303).header('location', pageHref('login', params)).send()
-      const outcome = await options.authorization.authorize(params, browser)
+      if (browser === null) return toLogin(reply, params)
+      const meta = requestMetaOf(request)
+      const outcome = await options.authorization.authorize(params, browser, undefined, meta)
       return next(request, reply, outcome, browser.user.username)
     })
 
     app.post('/consent', formPost, async (request, reply) => {
       const fields = singleFields(request.body)
       if (!csrf.check(request, fields[csrfField])) return refusedForm(reply, productName)
-      const params = requestParams(fields)
+      const params = requestParams(request.body)
       const browser = await options.browserSessions.current(cookie.read(request))
-      if (browser === null)
-        return reply.code(303).header('location', pageHref('login', params)).send()
+      if (browser === null) return toLogin(reply, params)
       const decision = fields.decision
       if (decision !== 'allow' && decision !== 'deny') {
         return reply.code(400).send(
@@ -81,7 +85,13 @@ export function consentRoutes(options: InteractionPageOptions): FastifyPluginAsy
           }),
         )
       }
-      const outcome = await options.authorization.authorize(params, browser, { consent: decision })
+      const meta = requestMetaOf(request)
+      const outcome = await options.authorization.authorize(
+        params,
+        browser,
+        { consent: decision },
+        meta,
+      )
       return next(request, reply, outcome, browser.user.username)
     })
   }

@@ -170,7 +170,7 @@ export function emailPageRoutes(options: EmailPageOptions): FastifyPluginAsync {
 }
 
 /** An API description ("password must be at least 15 characters") as a sentence for a page. */
-export const sentence = (text: string) =>
+const sentence = (text: string) =>
   `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}`
 
 /**

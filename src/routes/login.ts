@@ -1,14 +1,16 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { AuthorizationFlow, AuthorizeOutcome } from '../auth/authorization/flow.js'
+import type { RawParams } from '../auth/authorization/request.js'
 import type { BrowserSessions } from '../auth/browser-sessions.js'
-import { userAgentOf } from '../http/actor.js'
+import { requestMetaOf } from '../http/actor.js'
 import { BrowserSessionCookie } from '../http/browser-session-cookie.js'
 import { requireContentType } from '../http/content-type.js'
 import { csrfField, DoubleSubmitCsrf } from '../http/csrf.js'
 import { authBodyLimit } from '../http/limits.js'
 import { htmlPageCsp, htmlPageHeaders } from '../http/page-headers.js'
+import { authorizeErrorPage } from '../pages/authorize-error-page.js'
 import { loginPage, messagePage, waitInWords } from '../pages/login-page.js'
-import { pageErrorHandler, sentence } from './email-pages.js'
+import { pageErrorHandler } from './email-pages.js'
 
 /** What the login and consent pages use. */
 export interface InteractionPageOptions {
@@ -29,15 +31,27 @@ export function singleFields(body: unknown): Record<string, string> {
   return fields
 }
 
-/** `fields` without the page's own (credentials, CSRF, the consent decision). */
-export function requestParams(fields: Record<string, string>): Record<string, string> {
-  const { username: _u, password: _p, [csrfField]: _c, decision: _d, ...params } = fields
+/** The form's or query's parameters without the page's own fields (credentials, CSRF, decision). */
+export function requestParams(raw: unknown): RawParams {
+  const params: Record<string, string | readonly string[]> = {}
+  if (!raw || typeof raw !== 'object') return params
+  for (const [name, value] of Object.entries(raw)) {
+    if (ownFields.has(name)) continue
+    // A repeated parameter stays an array: the flow refuses it (RFC 6749 §3.1).
+    if (typeof value === 'string' || Array.isArray(value)) params[name] = value
+  }
   return params
 }
+const ownFields = new Set(['username', 'password', csrfField, 'decision'])
 
-/** A relative address of a page with the request's parameters (resolved against this page). */
-export const pageHref = (page: 'login' | 'consent', params: Readonly<Record<string, string>>) =>
-  `${page}?${new URLSearchParams(params).toString()}`
+/** A relative address of a page with these parameters (resolved against this page). */
+export function pageHref(page: 'login' | 'consent', params: RawParams): string {
+  const search = new URLSearchParams()
+  for (const [name, value] of Object.entries(params)) {
+    for (const one of typeof value === 'string' ? [value] : (value ?? [])) search.append(name, one)
+  }
+  return `${page}?${search.toString()}`
+}
 
 /**
  * The page's CSP with the client's redirect origin added to `form-action`: Chromium applies
@@ -83,13 +97,7 @@ export function answerOutcome(
 ): FastifyReply {
   if (outcome.kind === 'redirect')
     return reply.code(303).header('location', outcome.location).send()
-  return reply.code(outcome.error.status).send(
-    messagePage({
-      productName,
-      heading: 'This sign-in request cannot be used',
-      message: `${sentence(outcome.error.description)} Go back to the app and try again.`,
-    }),
-  )
+  return reply.code(400).send(authorizeErrorPage(productName, outcome.error))
 }
 
 /** 403: a form posted without the page's CSRF cookie or with another value. Nothing was done. */
@@ -118,7 +126,7 @@ export function loginRoutes(
 ): FastifyPluginAsync {
   const csrf = new DoubleSubmitCsrf(options.secureCookies)
   const cookie = new BrowserSessionCookie(options.secureCookies)
-  const { productName } = options
+  const { productName, authorization } = options
 
   const form = (
     request: FastifyRequest,
@@ -149,18 +157,20 @@ export function loginRoutes(
     setUpPages(app, productName)
 
     app.get('/login', { schema: { hide: true } }, async (request, reply) => {
-      const params = singleFields(request.query)
+      const params = requestParams(request.query)
       const browser = await options.browserSessions.current(cookie.read(request))
-      return next(request, reply, await options.authorization.authorize(params, browser))
+      const meta = requestMetaOf(request)
+      return next(request, reply, await authorization.authorize(params, browser, undefined, meta))
     })
 
     app.post('/login', formPost, async (request, reply) => {
       const fields = singleFields(request.body)
       if (!csrf.check(request, fields[csrfField])) return refusedForm(reply, productName)
-      const params = requestParams(fields)
+      const params = requestParams(request.body)
+      const meta = requestMetaOf(request)
       // The request is checked before any password work: a login for a request that cannot
       // succeed (unknown client, bad redirect URI) is never attempted.
-      const asked = await options.authorization.authorize(params, null)
+      const asked = await authorization.authorize(params, null, undefined, meta)
       if (asked.kind !== 'login') return next(request, reply, asked)
       const username = fields.username ?? ''
       const password = fields.password ?? ''
@@ -172,7 +182,7 @@ export function loginRoutes(
       }
       const outcome = await options.browserSessions.login(username, password, {
         ip: request.ip,
-        userAgent: userAgentOf(request),
+        userAgent: meta.userAgent,
         clientId: asked.request.client.id,
       })
       if (!outcome.ok) {
@@ -196,10 +206,8 @@ export function loginRoutes(
         return form(request, reply.code(400), asked, { username, error })
       }
       cookie.set(reply, outcome.cookie)
-      const after = await options.authorization.authorize(params, outcome.login, {
-        freshLogin: true,
-      })
-      return next(request, reply, after)
+      const fresh = { freshLogin: true } as const
+      return next(request, reply, await authorization.authorize(params, outcome.login, fresh, meta))
     })
   }
 }

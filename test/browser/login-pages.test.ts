@@ -41,8 +41,11 @@ async function setUp(t: TestContext, clientFields: Partial<ClientRecord> = {}): 
   const attackPage = { html: '' }
   const appServer = createServer((request, response) => {
     response.setHeader('content-type', 'text/html; charset=utf-8')
-    if (request.url?.startsWith('/attack')) return response.end(attackPage.html)
-    response.end('<!doctype html><title>client</title><p id="callback">back at the client</p>')
+    response.end(
+      request.url?.startsWith('/attack')
+        ? attackPage.html
+        : '<!doctype html><title>client</title><p id="callback">back at the client</p>',
+    )
   })
   await new Promise<void>((resolve) => appServer.listen(appPort, '127.0.0.1', resolve))
   t.after(() => new Promise<void>((resolve) => appServer.close(() => resolve())))
