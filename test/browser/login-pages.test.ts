@@ -71,7 +71,7 @@ async function setUp(t: TestContext, clientFields: Partial<ClientRecord> = {}): 
 /** Opens `/authorize` for the client; returns the PKCE verifier. */
 async function startSignIn(setup: Setup, extra: Record<string, string> = {}) {
   const { verifier, challenge } = pkce()
-  const query = authorizeQuery(setup.client, challenge, { scope: 'openid profile', ...extra })
+  const query = authorizeQuery(setup.client, challenge, { scope: 'profile', ...extra })
   await setup.page.goto(`${setup.base}/authorize?${new URLSearchParams(query)}`)
   return verifier
 }

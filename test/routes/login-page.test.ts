@@ -42,7 +42,7 @@ async function loginPage(testApp: TestApp, clientFields = {}) {
   const client = await codeClient(testApp, clientFields)
   await registerUser(testApp.app, 'alice')
   const { verifier, challenge } = pkce()
-  const query = authorizeQuery(client, challenge, { scope: 'openid profile' })
+  const query = authorizeQuery(client, challenge, { scope: 'profile' })
   const form = await openForm(testApp, `/login?${new URLSearchParams(query)}`)
   return { client, verifier, query, form }
 }
@@ -125,7 +125,7 @@ describe('GET /login', () => {
     const client = await codeClient(testApp)
     const query = { ...authorizeQuery(client, pkce().challenge), client_id: 'nobody' }
     const res = await testApp.app.inject(`/login?${new URLSearchParams(query)}`)
-    assertErrorPage(res, 'invalid_request')
+    assertErrorPage(res, 'invalid_client')
   })
 
   it('sends a browser already signed in on to the client', async (t) => {
