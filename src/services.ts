@@ -117,6 +117,7 @@ export async function createServices(
   const clients = new ClientService(store, audit, clock, {
     scopes: config.scopes.offered,
     builtinId: config.clients.builtinId,
+    resources: config.authorization.resources,
   })
   const idTokens = new IdTokens(keyring, clock, {
     issuer: config.tokens.issuer,
