@@ -38,6 +38,7 @@ export const everyEngine: readonly string[] = [
   'test/routes/admin-users.test.ts',
   'test/routes/audit.test.ts',
   'test/routes/clients.test.ts',
+  'test/routes/consents.test.ts',
   'test/routes/email-change.test.ts',
   'test/routes/email-limits.test.ts',
   'test/routes/email-smtp.test.ts',
