@@ -64,7 +64,7 @@ function loginFormOf(html: string) {
 }
 
 /** One complete code flow for `user`; throws with the step that went wrong. */
-async function oneFlow(baseUrl: string, user: BenchUser): Promise<void> {
+async function oneFlow(baseUrl: string, user: BenchUser, scope: string): Promise<void> {
   const redirectUri = docsRedirectUri(baseUrl)
   const verifier = base64url(randomBytes(32))
   const challenge = base64url(createHash('sha256').update(verifier).digest())
@@ -73,7 +73,7 @@ async function oneFlow(baseUrl: string, user: BenchUser): Promise<void> {
     response_type: 'code',
     client_id: docsClientId,
     redirect_uri: redirectUri,
-    scope: 'openid profile',
+    scope,
     state: base64url(randomBytes(16)),
     nonce: base64url(randomBytes(16)),
     code_challenge: challenge,
@@ -198,13 +198,17 @@ async function drive(
   }
 }
 
-/** The full code flow (through the built-in docs client, public, first-party: no consent step). */
+/**
+ * The full code flow (through the built-in docs client, public, first-party: no consent step),
+ * with `openid` by default, so each flow also signs an ID token as a web app's sign-in does.
+ */
 export const driveCodeFlow = (
   baseUrl: string,
   connections: number,
   seconds: number,
   users: BenchUser[],
-) => drive(connections, seconds, users, (user) => oneFlow(baseUrl, user))
+  scope = 'openid profile',
+) => drive(connections, seconds, users, (user) => oneFlow(baseUrl, user, scope))
 
 /** The password grant through the same driver. */
 export const drivePasswordGrant = (
