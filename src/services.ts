@@ -133,6 +133,8 @@ export async function createServices(
       accessTokenTtlSeconds: config.tokens.ttlSeconds,
       requestsPerMinute: limits.requestsPerMinute,
       requireVerifiedEmail: config.mail.flows.requireVerified,
+      resources: config.authorization.resources,
+      passwordGrant: config.authorization.passwordGrant,
     },
   )
   const { flows } = config.mail

@@ -55,6 +55,7 @@ export const everyEngine: readonly string[] = [
   'test/routes/register-user-fields.test.ts',
   'test/routes/register.test.ts',
   'test/routes/require-verified.test.ts',
+  'test/routes/resources.test.ts',
   'test/routes/revoke.test.ts',
   'test/routes/scopes.test.ts',
   'test/routes/sessions.test.ts',

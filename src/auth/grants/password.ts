@@ -2,6 +2,7 @@ import { ApiError, invalidGrant, invalidRequest } from '../../errors.js'
 import type { TokenBody } from '../../wire/token-response.js'
 import { clientKey } from '../client-key.js'
 import { accountKey } from '../login-throttle.js'
+import { checkResourceScopes, requestedResource, scopesForResource } from '../resources.js'
 import { grantScope, requestScope, userScopes } from '../scopes.js'
 import { canonicalLogin } from '../usernames.js'
 import type { LoginResult } from '../users.js'
@@ -33,6 +34,9 @@ export const passwordGrant: Grant = async (deps, form, context) => {
   const { client } = context
   // Scopes nobody could have are refused before any password work; the roles' after it.
   const scopeRequest = requestScope(present(form.scope), policy.scopes, client.scopes)
+  // RFC 8707 §2: the API the token is for (its `aud`); null: Portcullis itself.
+  const resource = requestedResource(present(form.resource), policy.resources)
+  checkResourceScopes(scopeRequest, resource)
   // The lookup is cheap and looks the same for every login; the throttle then counts every
   // spelling of one account together, and unknown logins by their canonical text.
   const login = canonicalLogin(username)
@@ -86,7 +90,7 @@ export const passwordGrant: Grant = async (deps, form, context) => {
   const deviceToken = await attempt.succeeded()
   const scope = grantScope(
     scopeRequest,
-    userScopes(policy.roles, user, client),
+    scopesForResource(userScopes(policy.roles, user, client), resource),
     policy.defaultScopes,
   )
   // RFC 6749 §5.1: the refresh token is optional; a client that may not use the refresh_token
@@ -97,8 +101,8 @@ export const passwordGrant: Grant = async (deps, form, context) => {
     scope,
     { ip: context.ip, userAgent: context.userAgent },
     client.grantTypes.includes('refresh_token')
-      ? { refreshToken: true }
-      : { refreshToken: false, lifetimeSeconds: policy.accessTokenTtlSeconds },
+      ? { refreshToken: true, resource }
+      : { refreshToken: false, lifetimeSeconds: policy.accessTokenTtlSeconds, resource },
   )
   await audit.record({
     type: 'login.success',
@@ -106,6 +110,14 @@ export const passwordGrant: Grant = async (deps, form, context) => {
     ...auditContext,
     detail: { session_id: session.id, scope },
   })
-  const body = await userTokenResponse(deps, user.id, client.id, session.id, scope, refreshToken)
+  const body = await userTokenResponse(
+    deps,
+    user.id,
+    client.id,
+    session.id,
+    scope,
+    refreshToken,
+    resource,
+  )
   return deviceToken ? ({ ...body, device_token: deviceToken } satisfies TokenBody) : body
 }
