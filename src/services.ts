@@ -81,7 +81,10 @@ export async function createServices(
   const sealer = new KeySealer(config.keys.encryptionKey)
   const keyring = createKeyring(config.keys, store, clock)
   await Promise.all([keyring.load(), store.users.maxLegacyCost().then((cost) => hasher.init(cost))])
-  const tokens = new AccessTokens(keyring, clock, config.tokens)
+  const tokens = new AccessTokens(keyring, clock, {
+    ...config.tokens,
+    resources: config.authorization.resources,
+  })
   const audit = new AuditService(store.audit, clock, {
     sink: (record) => logs.app.info({ audit: record }, `audit ${record.type}`),
     onError: (error) => logs.app.error({ err: error }, 'audit record not stored'),

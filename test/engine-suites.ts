@@ -55,6 +55,7 @@ export const everyEngine: readonly string[] = [
   'test/routes/register-user-fields.test.ts',
   'test/routes/register.test.ts',
   'test/routes/require-verified.test.ts',
+  'test/routes/resources-audience.test.ts',
   'test/routes/resources.test.ts',
   'test/routes/revoke.test.ts',
   'test/routes/scopes.test.ts',
@@ -75,6 +76,7 @@ export const oneEngine: Readonly<Record<string, string>> = {
   'test/browser/email-pages.test.ts':
     'drives the pages in Chromium; the flows behind them run on both engines in test/routes/email-pages.test.ts',
   'test/auth/access-tokens.test.ts': 'the token service on an in-memory SQLite store',
+  'test/auth/resources.test.ts': 'the token service on an in-memory SQLite store',
   'test/auth/key-rotation.test.ts': 'the key ring on an in-memory SQLite store',
   'test/auth/keys.test.ts': 'the key ring on an in-memory SQLite store',
   'test/cli/bootstrap.test.ts': 'the CLI on a SQLite file, read back by name',

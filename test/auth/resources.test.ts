@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict'
-import { describe, it } from 'node:test'
+import { describe, it, type TestContext } from 'node:test'
+import { AccessTokens } from '../../src/auth/access-tokens.js'
 import {
   checkResourceScopes,
   requestedResource,
   scopesForResource,
 } from '../../src/auth/resources.js'
+import { ManualClock } from '../../src/clock.js'
 import { ApiError } from '../../src/errors.js'
+import { openSqliteStore } from '../../src/store/sqlite.js'
+import { keyringFor } from '../support/keyring.js'
 
 const API = 'https://api.example.com/'
 
@@ -72,5 +76,78 @@ describe('scopesForResource', () => {
 
   it('drops admin from what a token for a resource may get', () => {
     assert.deepEqual(scopesForResource(['profile', 'admin', 'email'], API), ['profile', 'email'])
+  })
+})
+
+describe('AccessTokens and audiences', () => {
+  const ISSUER = 'http://portcullis.test'
+  const OTHER = 'https://other.example.com/'
+
+  async function tokensFor(t: TestContext, resources: readonly string[]) {
+    const store = openSqliteStore(':memory:')
+    t.after(() => store.close())
+    const clock = new ManualClock(Date.parse('2026-06-01T12:00:00Z'))
+    const keyring = keyringFor(store, 'ES256', clock)
+    await keyring.load()
+    const options = { issuer: ISSUER, audience: ISSUER, ttlSeconds: 900, cacheSize: 100 }
+    return {
+      clock,
+      tokens: new AccessTokens(keyring, clock, { ...options, resources }),
+      /** The same keys, configured with `other` resources (an operator's later change). */
+      withResources: (other: readonly string[]) =>
+        new AccessTokens(keyring, clock, { ...options, resources: other }),
+    }
+  }
+
+  async function rejection(promise: Promise<unknown>): Promise<ApiError> {
+    const error = await promise.then(
+      () => assert.fail('expected invalid_token'),
+      (e: unknown) => e,
+    )
+    assert.ok(error instanceof ApiError, String(error))
+    assert.equal(error.code, 'invalid_token')
+    assert.equal(error.status, 401)
+    return error
+  }
+
+  it('verify refuses a token for a resource, saying it is for another API', async (t) => {
+    const { tokens } = await tokensFor(t, [API])
+    const { token } = await tokens.issue('user-1', 'client', 'profile', 'sid-1', API)
+    const error = await rejection(tokens.verify(token))
+    assert.equal(
+      error.description,
+      'the access token is for another API (its audience is not this server)',
+    )
+  })
+
+  it('verifyAnyAudience accepts Portcullis and every configured resource', async (t) => {
+    const { tokens } = await tokensFor(t, [API, OTHER])
+    for (const audience of [null, API, OTHER]) {
+      const { token } = await tokens.issue('user-1', 'client', 'profile', 'sid-1', audience)
+      assert.equal((await tokens.verifyAnyAudience(token)).aud, audience ?? ISSUER)
+    }
+  })
+
+  it('verifyAnyAudience refuses a resource no longer configured', async (t) => {
+    const { tokens, withResources } = await tokensFor(t, [API, OTHER])
+    const { token } = await tokens.issue('user-1', 'client', 'profile', 'sid-1', OTHER)
+    await rejection(withResources([API]).verifyAnyAudience(token))
+    assert.equal(await withResources([API]).claimsOf(token), null)
+  })
+
+  it('verifyAnyAudience fills no cache that verify would trust', async (t) => {
+    const { tokens } = await tokensFor(t, [API])
+    const { token } = await tokens.issue('user-1', 'client', 'profile', 'sid-1', API)
+    await tokens.verifyAnyAudience(token)
+    assert.equal(tokens.fromCache(token), undefined)
+    await rejection(tokens.verify(token))
+  })
+
+  it('claimsOf (revocation) reads a resource token, even expired', async (t) => {
+    const { tokens, clock } = await tokensFor(t, [API])
+    const { token } = await tokens.issue('user-1', 'client', 'profile', 'sid-1', API)
+    clock.advance(3600 * 1000)
+    await rejection(tokens.verifyAnyAudience(token))
+    assert.equal((await tokens.claimsOf(token))?.sid, 'sid-1')
   })
 })
