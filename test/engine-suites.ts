@@ -48,6 +48,7 @@ export const everyEngine: readonly string[] = [
   'test/routes/machine-tokens.test.ts',
   'test/routes/meta.test.ts',
   'test/routes/password-forgot-enumeration.test.ts',
+  'test/routes/password-grant-switch.test.ts',
   'test/routes/password-reset.test.ts',
   'test/routes/password-smtp.test.ts',
   'test/routes/refresh-token-grant.test.ts',
