@@ -21,6 +21,7 @@ import { adminAuditRoutes } from './routes/admin-audit.js'
 import { adminClientRoutes } from './routes/admin-clients.js'
 import { adminKeyRoutes } from './routes/admin-keys.js'
 import { adminUserRoutes } from './routes/admin-users.js'
+import { consentRoutes } from './routes/consents.js'
 import { discoveryRoutes } from './routes/discovery.js'
 import { registerDocs, registerOpenApi } from './routes/docs.js'
 import { emailAccountRoutes, emailVerifyRoutes } from './routes/email.js'
@@ -177,6 +178,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
         recovery: config.mail.flows.enabled ? services.recovery : null,
       }),
       adminClientRoutes({ clients: services.clients, store }),
+      consentRoutes({ consents: services.consents }),
       adminAuditRoutes({ audit }),
       adminKeyRoutes({ keyring, audit }),
     ),

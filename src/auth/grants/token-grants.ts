@@ -17,6 +17,10 @@ import { refreshTokenGrant } from './refresh-token.js'
 
 /** The grants of the token endpoint, by `grant_type`; a new grant type is one entry here. */
 const grants = {
+  // PLACEHOLDER until the authorization code grant lands (the authorize branch replaces it).
+  authorization_code: () => {
+    throw new ApiError('unsupported_grant_type', 'grant_type "authorization_code" is not supported')
+  },
   password: passwordGrant,
   refresh_token: refreshTokenGrant,
   client_credentials: clientCredentialsGrant,
