@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict'
-import { randomBytes, randomUUID } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { hashSecret } from '../../src/auth/clients.js'
 import {
   basic,
   buildTestApp,
@@ -23,25 +21,16 @@ const otherApi = 'the access token is for another API (its audience is not this 
  * A confidential client allowed to introspect, serving `resource` (null: Portcullis itself);
  * returns its HTTP Basic credentials.
  */
-async function resourceServer({ services }: TestApp, id: string, resource: string | null) {
-  const secret = randomBytes(32).toString('base64url')
-  const at = new Date(services.clock.now()).toISOString()
-  await services.store.clients.create({
+async function resourceServer(test: TestApp, id: string, resource: string | null) {
+  const { client, secret } = await createClient(test, {
     id,
-    name: id,
-    secretHash: hashSecret(secret),
     grantTypes: ['client_credentials'],
     scopes: [],
     introspect: true,
-    registrationId: randomUUID(),
-    createdAt: at,
-    updatedAt: at,
-    redirectUris: [],
-    postLogoutRedirectUris: [],
-    firstParty: false,
     resource,
   })
-  return basic(id, secret)
+  assert.equal(client.resource, resource)
+  return basic(client.id, secret ?? '')
 }
 
 async function setup(t: Parameters<typeof buildTestApp>[0], databaseUrl?: string) {
