@@ -84,7 +84,10 @@ export async function createServices(
   const sealer = new KeySealer(config.keys.encryptionKey)
   const keyring = createKeyring(config.keys, store, clock)
   await Promise.all([keyring.load(), store.users.maxLegacyCost().then((cost) => hasher.init(cost))])
-  const tokens = new AccessTokens(keyring, clock, config.tokens)
+  const tokens = new AccessTokens(keyring, clock, {
+    ...config.tokens,
+    resources: config.authorization.resources,
+  })
   const audit = new AuditService(store.audit, clock, {
     sink: (record) => logs.app.info({ audit: record }, `audit ${record.type}`),
     onError: (error) => logs.app.error({ err: error }, 'audit record not stored'),
@@ -165,6 +168,8 @@ export async function createServices(
       accessTokenTtlSeconds: config.tokens.ttlSeconds,
       requestsPerMinute: limits.requestsPerMinute,
       requireVerifiedEmail: config.mail.flows.requireVerified,
+      resources: config.authorization.resources,
+      passwordGrant: config.authorization.passwordGrant,
     },
   )
   const { flows } = config.mail

@@ -31,7 +31,13 @@ export interface AccessClaims {
 
 export interface AccessTokenOptions {
   issuer: string
+  /** Portcullis's own audience: the only one `verify` accepts. */
   audience: string
+  /**
+   * The RFC 8707 resources tokens may be issued for (PORTCULLIS_RESOURCES): accepted besides
+   * `audience` only by `verifyAnyAudience` and `claimsOf` (introspection and revocation).
+   */
+  resources?: readonly string[]
   ttlSeconds: number
   cacheSize: number
 }
@@ -72,6 +78,11 @@ export class AccessTokens {
     private readonly options: AccessTokenOptions,
   ) {
     this.cache = new BoundedCache(options.cacheSize)
+  }
+
+  /** Portcullis's own audience: the `aud` of every token not issued for an RFC 8707 resource. */
+  get audience(): string {
+    return this.options.audience
   }
 
   /**
@@ -115,7 +126,11 @@ export class AccessTokens {
     return { token, expiresIn: this.options.ttlSeconds }
   }
 
-  /** Returns the claims of a valid token; throws 401 invalid_token otherwise. */
+  /**
+   * Returns the claims of a valid token for Portcullis itself; throws 401 invalid_token
+   * otherwise, also for a token for another API (RFC 8707 resource): Portcullis's own API
+   * never accepts a token meant for another audience (RFC 9068 §4, RFC 8725 §3.9).
+   */
   verify(token: string): Promise<AccessClaims> {
     try {
       const hit = this.fromCache(token)
@@ -148,16 +163,33 @@ export class AccessTokens {
   }
 
   /**
-   * The claims of a token this server signed, ignoring its expiry (revoking an expired token
-   * still ends its session); null when it is not such a token.
+   * For introspection only: the claims of a valid token for Portcullis's audience or for any
+   * configured resource; throws 401 invalid_token otherwise. The caller decides who may be
+   * told about which audience (RFC 7662 §2.2). Never caches: the cache behind `verify` holds
+   * only tokens for Portcullis, so a resource token can never reach its own API through it.
+   */
+  async verifyAnyAudience(token: string): Promise<AccessClaims> {
+    const hit = this.fromCache(token)
+    if (hit) return hit
+    return (await this.verifySignedToken(token, false, this.anyAudience())).claims
+  }
+
+  /**
+   * The claims of a token this server signed, for Portcullis or a configured resource, ignoring
+   * its expiry (revoking an expired token still ends its session); null when it is not such a
+   * token. For revocation only.
    */
   async claimsOf(token: string): Promise<AccessClaims | null> {
     if (token.split('.').length !== 3) return null
     try {
-      return (await this.verifySignedToken(token, true)).claims
+      return (await this.verifySignedToken(token, true, this.anyAudience())).claims
     } catch {
       return null
     }
+  }
+
+  private anyAudience(): string[] {
+    return [this.options.audience, ...(this.options.resources ?? [])]
   }
 
   /** The held key with this kid; an unknown well-formed kid triggers a rate-limited reload. */
@@ -173,6 +205,7 @@ export class AccessTokens {
   private async verifySignedToken(
     token: string,
     ignoreExpiry = false,
+    audience: string | string[] = this.options.audience,
   ): Promise<{ claims: AccessClaims; kid: string }> {
     assertCanonical(token)
     let header: ReturnType<typeof decodeProtectedHeader>
@@ -193,7 +226,7 @@ export class AccessTokens {
       const result = await jwtVerify(token, key.publicKey, {
         algorithms: [key.alg],
         issuer: this.options.issuer,
-        audience: this.options.audience,
+        audience,
         typ: 'at+jwt',
         // A revocation of an expired token still ends its session: check it as of its issue time.
         currentDate: ignoreExpiry ? new Date(0) : new Date(this.clock.now()),
@@ -202,9 +235,13 @@ export class AccessTokens {
       payload = result.payload
     } catch (error) {
       if (error instanceof errors.JWTExpired) throw invalidToken('the access token expired')
+      if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'aud') {
+        throw invalidToken('the access token is for another API (its audience is not this server)')
+      }
       throw invalidToken('the access token is invalid')
     }
     if (
+      typeof payload.aud !== 'string' ||
       typeof payload.client_id !== 'string' ||
       typeof payload.scope !== 'string' ||
       (payload.sid !== undefined && typeof payload.sid !== 'string') ||

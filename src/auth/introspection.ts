@@ -36,15 +36,33 @@ export interface IntrospectionDeps {
 }
 type Deps = IntrospectionDeps
 
-/** An access token is active while it verifies and its session, user or client still stands. */
-async function inspectAccessToken(deps: Deps, token: string): Promise<Introspection | null> {
+/**
+ * Who asks: the `resource` (RFC 8707) the introspecting client serves, or null when it is a
+ * resource server of Portcullis itself.
+ */
+export interface Introspector {
+  resource: string | null
+}
+
+/**
+ * An access token is active while it verifies and its session, user or client still stands,
+ * and only to the resource server it is meant for: a token for resource R to a client whose
+ * `resource` is R, a token for Portcullis to a client whose `resource` is null. To anyone else
+ * it is inactive (RFC 7662 §2.2, §4: a resource server learns nothing of other APIs' tokens).
+ */
+async function inspectAccessToken(
+  deps: Deps,
+  token: string,
+  caller: Introspector,
+): Promise<Introspection | null> {
   if (token.split('.').length !== 3) return null
   let claims: Awaited<ReturnType<Deps['tokens']['verify']>>
   try {
-    claims = await deps.tokens.verify(token)
+    claims = await deps.tokens.verifyAnyAudience(token)
   } catch {
     return null
   }
+  if (claims.aud !== (caller.resource ?? deps.tokens.audience)) return null
   const base = {
     active: true as const,
     scope: claims.scope,
@@ -74,8 +92,17 @@ function grantedNow(deps: Deps, scope: string, user: UserRecord): string | null 
   return now === '' && scope.trim() !== '' ? null : now
 }
 
-/** A refresh token is active while it is unspent and its session live (nothing is spent). */
-async function inspectRefreshToken(deps: Deps, token: string): Promise<Introspection | null> {
+/**
+ * A refresh token is active while it is unspent and its session live (nothing is spent), and
+ * only to clients of Portcullis itself: it is only ever presented to Portcullis, never to a
+ * resource server, so a client for a resource is told nothing about it.
+ */
+async function inspectRefreshToken(
+  deps: Deps,
+  token: string,
+  caller: Introspector,
+): Promise<Introspection | null> {
+  if (caller.resource !== null) return null
   const found = await deps.sessions.inspectRefreshToken(token)
   if (!found) return null
   const { session, user } = found
@@ -98,19 +125,21 @@ async function inspectRefreshToken(deps: Deps, token: string): Promise<Introspec
 /**
  * RFC 7662 introspection of either kind of token. The hint only orders the lookups (§2.1);
  * anything not active (unknown, malformed, expired, revoked, of a disabled user or a deleted
- * client) is exactly `{active: false}`, so the answer says nothing about why.
+ * client, or meant for an audience other than the caller's) is exactly `{active: false}`, so the
+ * answer says nothing about why.
  */
 export async function introspect(
   deps: Deps,
   token: string,
   hint: string | undefined,
+  caller: Introspector,
 ): Promise<Introspection> {
   const order =
     hint === 'refresh_token'
       ? [inspectRefreshToken, inspectAccessToken]
       : [inspectAccessToken, inspectRefreshToken]
   for (const inspect of order) {
-    const result = await inspect(deps, token)
+    const result = await inspect(deps, token, caller)
     if (result) return result
   }
   return inactive

@@ -13,7 +13,8 @@ export interface RevocationDeps {
 
 /**
  * RFC 7009 revocation of `token` on behalf of the client `clientId`, whichever kind it is: an
- * access or refresh token of a user ends its whole session; a client_credentials token is denied
+ * access token (for Portcullis or any configured RFC 8707 resource) or refresh token of a user
+ * ends its whole session; a client_credentials token is denied
  * by its `jti` until it expires. A client may revoke only tokens issued to it (§2.1); another
  * client's token, or an unknown, malformed or expired one, is left alone without an error, so
  * the caller's answer (200 either way, §2.2) reveals nothing. The audit record says who asked

@@ -62,7 +62,7 @@ export function introspectRoutes(
           tags: ['tokens'],
           summary: 'Introspect a token (RFC 7662)',
           description:
-            'For resource servers that prefer asking to verifying. The caller authenticates as a registered client with the `introspect` permission (HTTP Basic, or `client_id` + `client_secret`): otherwise 401 `invalid_client` with `WWW-Authenticate: Basic`, or 403 `access_denied` for a client without the permission. Form-encoded `token` and optional `token_type_hint`. An active access or refresh token returns its claims (`active`, `scope`, `client_id`, `username`, `token_type`, `sub`, `exp`, `iat`, …); the token of a user shows only the scopes its roles grant now. Anything else (unknown, malformed, expired, revoked, of a disabled user or a deleted client, the token of a user none of whose scopes its roles still grant, a revoked `client_credentials` token) returns exactly `{"active": false}`. Rate limited per client IP.',
+            'For resource servers that prefer asking to verifying. The caller authenticates as a registered client with the `introspect` permission (HTTP Basic, or `client_id` + `client_secret`): otherwise 401 `invalid_client` with `WWW-Authenticate: Basic`, or 403 `access_denied` for a client without the permission. Form-encoded `token` and optional `token_type_hint`. An active access or refresh token returns its claims (`active`, `scope`, `client_id`, `username`, `token_type`, `sub`, `exp`, `iat`, …); the token of a user shows only the scopes its roles grant now. Anything else (unknown, malformed, expired, revoked, of a disabled user or a deleted client, the token of a user none of whose scopes its roles still grant, a revoked `client_credentials` token) returns exactly `{"active": false}`. **Audiences (RFC 8707):** a client registered with a `resource` is told only about access tokens for that resource (their `aud`); a client without one only about tokens for Portcullis itself and about refresh tokens; any other token is `{"active": false}` to it. Rate limited per client IP.',
           consumes: ['application/x-www-form-urlencoded'],
           body: IntrospectForm,
           response: {
@@ -79,7 +79,7 @@ export function introspectRoutes(
         }
         const { token, token_type_hint: hint } = request.body
         if (!token) throw invalidRequest('"token" is required')
-        return introspect(services, token, hint)
+        return introspect(services, token, hint, client)
       },
     )
   }

@@ -46,7 +46,7 @@ export function revokeRoutes(
           tags: ['tokens'],
           summary: 'Revoke a token (RFC 7009)',
           description:
-            'Form-encoded `token` (and optional `token_type_hint`). Revoking a refresh token or an access token ends its whole session. A `client_credentials` access token, revoked by the client it was issued to, is inactive at once (its `jti` is denied until it expires). Answers 200 with an empty body also for unknown, malformed, expired or already revoked tokens (RFC 7009 §2.2), so the answer reveals nothing. A missing `token` is 400 `invalid_request`.',
+            'Form-encoded `token` (and optional `token_type_hint`). Revoking a refresh token or an access token (for Portcullis or for a configured RFC 8707 resource) ends its whole session, when the calling client is the one it was issued to. A `client_credentials` access token, revoked by the client it was issued to, is inactive at once (its `jti` is denied until it expires). Answers 200 with an empty body also for unknown, malformed, expired or already revoked tokens (RFC 7009 §2.2), so the answer reveals nothing. A missing `token` is 400 `invalid_request`.',
           consumes: ['application/x-www-form-urlencoded'],
           body: RevokeForm,
           response: {

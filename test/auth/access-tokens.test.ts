@@ -108,7 +108,7 @@ describe('AccessTokens', () => {
       ...defaults,
       audience: 'https://other.example',
     })
-    await assert.rejects(other.verify(token), invalidToken(/invalid/))
+    await assert.rejects(other.verify(token), invalidToken(/for another API/))
   })
 
   it('rejects a token once the clock reaches exp', async (t) => {

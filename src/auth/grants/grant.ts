@@ -56,6 +56,10 @@ export interface GrantPolicy {
    * (PORTCULLIS_REQUIRE_VERIFIED_EMAIL); off: unset.
    */
   requireVerifiedEmail?: boolean
+  /** The RFC 8707 resources a token may be asked for (PORTCULLIS_RESOURCES). */
+  resources: readonly string[]
+  /** Whether the password grant is on (PORTCULLIS_PASSWORD_GRANT). */
+  passwordGrant: boolean
 }
 
 /** Everything a grant function receives besides the request. */
@@ -71,7 +75,10 @@ export type Grant = (deps: GrantDeps, form: GrantForm, context: GrantContext) =>
 // RFC 6749 §3.2: "Parameters sent without a value MUST be treated as if they were omitted".
 export const present = (value: string | undefined) => (value === '' ? undefined : value)
 
-/** The token response for a user's session: an access token, and the refresh token if any. */
+/**
+ * The token response for a user's session: an access token, and the refresh token if any. The
+ * access token's `aud` is the session's RFC 8707 `resource`, or Portcullis itself when null.
+ */
 export async function userTokenResponse(
   deps: GrantDeps,
   userId: string,
@@ -79,8 +86,9 @@ export async function userTokenResponse(
   sessionId: string,
   scope: string,
   refreshToken: string | null,
+  resource: string | null = null,
 ): Promise<TokenBody> {
-  const issued = await deps.tokens.issue(userId, clientId, scope, sessionId)
+  const issued = await deps.tokens.issue(userId, clientId, scope, sessionId, resource)
   return {
     access_token: issued.token,
     token_type: 'Bearer',

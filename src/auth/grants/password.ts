@@ -1,6 +1,7 @@
 import { ApiError, invalidGrant, invalidRequest } from '../../errors.js'
 import type { TokenBody } from '../../wire/token-response.js'
 import { passwordLogin } from '../password-login.js'
+import { checkResourceScopes, requestedResource, scopesForResource } from '../resources.js'
 import { grantScope, requestScope, userScopes } from '../scopes.js'
 import { type Grant, present, userTokenResponse } from './grant.js'
 
@@ -31,6 +32,10 @@ export const passwordGrant: Grant = async (deps, form, context) => {
   const { client } = context
   // Scopes nobody could have are refused before any password work; the roles' after it.
   const scopeRequest = requestScope(present(form.scope), policy.scopes, client.scopes)
+  // RFC 8707 §2: the API the token is for (its `aud`); null: Portcullis itself. Checked with
+  // the scopes, before any password work.
+  const resource = requestedResource(present(form.resource), policy.resources)
+  checkResourceScopes(scopeRequest, resource)
   const result = await passwordLogin(deps, policy, username, password, {
     clientId: client.id,
     ip: context.ip,
@@ -45,7 +50,7 @@ export const passwordGrant: Grant = async (deps, form, context) => {
   const auditContext = { clientId: client.id, ip: context.ip, userAgent: context.userAgent }
   const scope = grantScope(
     scopeRequest,
-    userScopes(policy.roles, user, client),
+    scopesForResource(userScopes(policy.roles, user, client), resource),
     policy.defaultScopes,
   )
   // RFC 6749 §5.1: the refresh token is optional; a client that may not use the refresh_token
@@ -56,8 +61,8 @@ export const passwordGrant: Grant = async (deps, form, context) => {
     scope,
     { ip: context.ip, userAgent: context.userAgent },
     client.grantTypes.includes('refresh_token')
-      ? { refreshToken: true }
-      : { refreshToken: false, lifetimeSeconds: policy.accessTokenTtlSeconds },
+      ? { refreshToken: true, resource }
+      : { refreshToken: false, lifetimeSeconds: policy.accessTokenTtlSeconds, resource },
   )
   await audit.record({
     type: 'login.success',
@@ -65,6 +70,14 @@ export const passwordGrant: Grant = async (deps, form, context) => {
     ...auditContext,
     detail: { session_id: session.id, scope },
   })
-  const body = await userTokenResponse(deps, user.id, client.id, session.id, scope, refreshToken)
+  const body = await userTokenResponse(
+    deps,
+    user.id,
+    client.id,
+    session.id,
+    scope,
+    refreshToken,
+    resource,
+  )
   return deviceToken ? ({ ...body, device_token: deviceToken } satisfies TokenBody) : body
 }

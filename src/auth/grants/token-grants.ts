@@ -39,13 +39,21 @@ export class TokenGrants {
 
   /**
    * The grant type a `grant_type` parameter names; omitted or empty means `password`, which the
-   * tutorial clients send without it. Anything else: 400 unsupported_grant_type, whoever asks
-   * (the route checks it before authenticating the client).
+   * tutorial clients send without it. Anything else, and the password grant while
+   * PORTCULLIS_PASSWORD_GRANT is off: 400 unsupported_grant_type, whoever asks (the route checks
+   * it before authenticating the client).
    */
   grantType(requested: string | undefined): GrantType {
     const type = present(requested) ?? 'password'
     if (!Object.hasOwn(grants, type)) {
       throw new ApiError('unsupported_grant_type', `grant_type "${type}" is not supported`)
+    }
+    if (type === 'password' && !this.deps.policy.passwordGrant) {
+      // RFC 9700 §2.4: the resource owner password credentials grant MUST NOT be used.
+      throw new ApiError(
+        'unsupported_grant_type',
+        'the password grant is turned off on this server: sign in with the authorization code flow with PKCE (GET /authorize) instead',
+      )
     }
     return type as GrantType
   }
