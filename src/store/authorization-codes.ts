@@ -17,6 +17,13 @@ export function authorizationCodesStore(db: Db): AuthorizationCodeStore {
   const findLocked = `SELECT * FROM authorization_codes WHERE hash = $1${
     db.dialect === 'postgres' ? ' FOR UPDATE' : ''
   }`
+  // The login that approved the code must still be live when its session starts: a logout (or
+  // the end of all the user's sessions) between approval and exchange kills the code. On
+  // PostgreSQL the shared row lock orders this against `browserSessions.end`: either the end
+  // waits and then revokes the new session, or this waits and sees the session ended.
+  const liveLogin = `SELECT 1 FROM browser_sessions WHERE id = $1 AND ended_at IS NULL${
+    db.dialect === 'postgres' ? ' FOR SHARE' : ''
+  }`
   return {
     insert: (code) => db.query(authorizationCodes.insert, authorizationCodes.values(code), nothing),
     find: (hash) =>
@@ -26,11 +33,17 @@ export function authorizationCodesStore(db: Db): AuthorizationCodeStore {
         const spent = yield* sql(spend, [hash, at, session.id])
         const row = spent.rows[0]
         if (row) {
+          const code = authorizationCodes.decode(row)
+          // Spent either way: a code from an ended login is dead.
+          if ((yield* sql(liveLogin, [code.browserSessionId])).rows.length === 0) {
+            yield* sql('UPDATE authorization_codes SET session_id = NULL WHERE hash = $1', [hash])
+            return { outcome: 'invalid' } as CodeRedemption
+          }
           yield* sql(sessions.insert, sessions.values(session))
           if (firstTokenHash !== null) {
             yield* sql(refreshTokens.insert, [firstTokenHash, session.id, session.createdAt, null])
           }
-          return { outcome: 'redeemed', code: authorizationCodes.decode(row) } as CodeRedemption
+          return { outcome: 'redeemed', code } as CodeRedemption
         }
         const found = (yield* sql(findLocked, [hash])).rows[0]
         if (!found) return { outcome: 'invalid' } as CodeRedemption

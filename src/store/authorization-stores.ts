@@ -21,7 +21,10 @@ export type CodeRedemption =
    * revoked).
    */
   | { outcome: 'reused'; code: AuthorizationCodeRecord }
-  /** Unknown, or unspent and expired at `at`. */
+  /**
+   * Unknown, or unspent and expired at `at`, or its browser session (`browserSessionId`) ended or
+   * gone: then the code is spent and no session is stored (a logout kills the codes it approved).
+   */
   | { outcome: 'invalid' }
 
 /** Authorization codes (RFC 6749 §4.1.2), stored by their SHA-256, single-use. */

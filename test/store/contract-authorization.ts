@@ -76,6 +76,7 @@ export function authorizationContract(fresh: Fresh): void {
       const user = await store.users.create(newUser())
       const code = newCode(user.id)
       await store.authorizationCodes.insert(code)
+      await store.browserSessions.create(newBrowserSession(user.id, { id: code.browserSessionId }))
       const session = newSession(user.id, { browserSessionId: code.browserSessionId })
       const outcome = await store.authorizationCodes.redeem(code.hash, T0, session, 'rt-0')
       assert.deepEqual(outcome, {
@@ -96,6 +97,7 @@ export function authorizationContract(fresh: Fresh): void {
       const user = await store.users.create(newUser())
       const code = newCode(user.id)
       await store.authorizationCodes.insert(code)
+      await store.browserSessions.create(newBrowserSession(user.id, { id: code.browserSessionId }))
       const session = newSession(user.id)
       const outcome = await store.authorizationCodes.redeem(code.hash, T0, session, null)
       assert.equal(outcome.outcome, 'redeemed')
@@ -107,6 +109,7 @@ export function authorizationContract(fresh: Fresh): void {
       const user = await store.users.create(newUser())
       const code = newCode(user.id)
       await store.authorizationCodes.insert(code)
+      await store.browserSessions.create(newBrowserSession(user.id, { id: code.browserSessionId }))
       const first = newSession(user.id)
       await store.authorizationCodes.redeem(code.hash, T0, first, 'rt-1')
       const second = newSession(user.id)
@@ -125,6 +128,7 @@ export function authorizationContract(fresh: Fresh): void {
       const user = await store.users.create(newUser())
       const code = newCode(user.id)
       await store.authorizationCodes.insert(code)
+      await store.browserSessions.create(newBrowserSession(user.id, { id: code.browserSessionId }))
       const first = newSession(user.id)
       await store.authorizationCodes.redeem(code.hash, T0, first, null)
       const late = await store.authorizationCodes.redeem(code.hash, T2, newSession(user.id), null)
@@ -154,6 +158,9 @@ export function authorizationContract(fresh: Fresh): void {
       for (let round = 0; round < 8; round++) {
         const code = newCode(user.id)
         await store.authorizationCodes.insert(code)
+        await store.browserSessions.create(
+          newBrowserSession(user.id, { id: code.browserSessionId }),
+        )
         const tried = Array.from({ length: 20 }, () => newSession(user.id))
         const outcomes = await Promise.all(
           tried.map((s, i) =>
@@ -207,6 +214,25 @@ export function authorizationContract(fresh: Fresh): void {
       }
       const byHash = (a: { hash: string }, b: { hash: string }) => (a.hash < b.hash ? -1 : 1)
       assert.deepEqual(seen, [...codes].sort(byHash))
+    })
+
+    it('refuses (and spends) a code whose browser session ended or is gone: a logout beats a late exchange', async (t) => {
+      const store = await fresh(t)
+      const user = await store.users.create(newUser())
+      const ended = newCode(user.id)
+      const gone = newCode(user.id)
+      for (const c of [ended, gone]) await store.authorizationCodes.insert(c)
+      await store.browserSessions.create(newBrowserSession(user.id, { id: ended.browserSessionId }))
+      assert.equal(await store.browserSessions.end(ended.browserSessionId, T0), true)
+      for (const c of [ended, gone]) {
+        const session = newSession(user.id, { browserSessionId: c.browserSessionId })
+        assert.deepEqual(await store.authorizationCodes.redeem(c.hash, T0, session, 'rt-x'), {
+          outcome: 'invalid',
+        })
+        assert.equal(await store.sessions.findById(session.id), null)
+        assert.equal(await store.sessions.findRefreshToken('rt-x'), null)
+        assert.notEqual((await store.authorizationCodes.find(c.hash))?.usedAt, null)
+      }
     })
 
     it('deletes a user with their codes', async (t) => {
