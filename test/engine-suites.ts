@@ -74,6 +74,7 @@ export const oneEngine: Readonly<Record<string, string>> = {
   'test/browser/email-pages.test.ts':
     'drives the pages in Chromium; the flows behind them run on both engines in test/routes/email-pages.test.ts',
   'test/auth/access-tokens.test.ts': 'the token service on an in-memory SQLite store',
+  'test/auth/id-tokens.test.ts': 'the ID token service on an in-memory SQLite store',
   'test/auth/key-rotation.test.ts': 'the key ring on an in-memory SQLite store',
   'test/auth/keys.test.ts': 'the key ring on an in-memory SQLite store',
   'test/cli/bootstrap.test.ts': 'the CLI on a SQLite file, read back by name',
