@@ -35,6 +35,7 @@ import { revokeRoutes } from './routes/revoke.js'
 import { rootRoutes } from './routes/root.js'
 import { sessionRoutes } from './routes/sessions.js'
 import { tokenRoutes } from './routes/token.js'
+import { userInfoRoutes } from './routes/userinfo.js'
 import { userRoutes } from './routes/users.js'
 import type { Services } from './services.js'
 
@@ -171,6 +172,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       }),
       ...(flows.enabled ? [emailAccountRoutes(services)] : []),
       sessionRoutes({ sessions, audit }),
+      userInfoRoutes({ roles: config.roles }),
       adminUserRoutes({
         userAdmin: services.userAdmin,
         store,

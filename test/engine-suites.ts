@@ -63,6 +63,7 @@ export const everyEngine: readonly string[] = [
   'test/routes/token-spelling.test.ts',
   'test/routes/token.test.ts',
   'test/routes/users-me.test.ts',
+  'test/routes/userinfo.test.ts',
   'test/timers.test.ts',
 ]
 

@@ -135,6 +135,8 @@ describe('the OpenAPI document', () => {
       'PUT /users/me/email': 'changeEmail',
       'POST /logout': 'logout',
       'POST /logout/all': 'logoutEverywhere',
+      'GET /userinfo': 'getUserInfo',
+      'POST /userinfo': 'postUserInfo',
       'GET /users/me/sessions': 'listCurrentUserSessions',
       'DELETE /users/me/sessions/{id}': 'endCurrentUserSession',
       'POST /admin/users/{id}/password/reset': 'sendPasswordResetLink',
