@@ -16,11 +16,12 @@ export type CodeRedemption =
   /** The code was live: it is now spent and `session` (with its first refresh token) stored. */
   | { outcome: 'redeemed'; code: AuthorizationCodeRecord }
   /**
-   * The code had been redeemed before: the session its first redemption started has been
-   * revoked in the same transaction (RFC 6749 §4.1.2: tokens issued from it are revoked).
+   * The code had been redeemed before (expired since or not): the session its first redemption
+   * started has been revoked in the same transaction (RFC 6749 §4.1.2: tokens issued from it are
+   * revoked).
    */
   | { outcome: 'reused'; code: AuthorizationCodeRecord }
-  /** Unknown, or expired at `at`. */
+  /** Unknown, or unspent and expired at `at`. */
   | { outcome: 'invalid' }
 
 /** Authorization codes (RFC 6749 §4.1.2), stored by their SHA-256, single-use. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { endBrowserSessions } from './sessions.js'
 import { type Body, count, type Db, nothing, sql } from './sql.js'
 import {
   type EmailTokenRecord,
@@ -77,9 +78,10 @@ function* apply(
       ])
       if (count !== 1) return 'invalid'
       // A successful reset voids every other reset link and every pending email change, and
-      // ends every session at once.
+      // ends every session, provider logins included, at once.
       yield* sql(voidCredentialLinks, [now, userId])
       yield* sql(endSessions, [now, userId])
+      yield* sql(endBrowserSessions, [now, userId])
       yield* sql(mailOutbox.insert, mailOutbox.values(redemption.notice))
       return 'applied'
     }

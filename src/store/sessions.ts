@@ -9,6 +9,9 @@ const revoke = 'UPDATE sessions SET revoked_at = $1 WHERE revoked_at IS NULL AND
 const revokeOne = `${revoke} id = $2`
 const revokeForUser = `${revoke} user_id = $2 AND id IS DISTINCT FROM $3`
 const revokeForClient = `${revoke} client_id = $2`
+/** Ends the provider logins (browser sessions) of user $2 at $1. */
+export const endBrowserSessions =
+  'UPDATE browser_sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL'
 const insertSecret = `${serverSecrets.insert} ON CONFLICT (name) DO NOTHING`
 
 /** The sessions part of the store, over either engine. */
@@ -30,8 +33,14 @@ export function sessionsStore(db: Db): SessionStore {
         user,
       ]),
     revoke: (id, at) => db.query(revokeOne, [at, id], one),
+    // Whatever ends a user's sessions (password change, disable) ends their provider login too,
+    // else the next authorization request would sign them in again without a password.
     revokeAllForUser: (userId, at, exceptId) =>
-      db.query(revokeForUser, [at, userId, exceptId], count),
+      db.transaction(function* () {
+        const { count } = yield* sql(revokeForUser, [at, userId, exceptId])
+        yield* sql(endBrowserSessions, [at, userId])
+        return count
+      }),
     revokeAllForClient: (clientId, at) => db.query(revokeForClient, [at, clientId], count),
     findRefreshToken: (hash) =>
       refreshTokens.first(db, 'SELECT * FROM refresh_tokens WHERE hash = $1', [hash]),

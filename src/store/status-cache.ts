@@ -1,5 +1,8 @@
 import type { Clock } from '../clock.js'
 import type {
+  AuthorizationCodeStore,
+  BrowserSessionStore,
+  ConsentStore,
   EmailTokenStore,
   SessionRecord,
   SessionStore,
@@ -126,7 +129,45 @@ export function withStatusCache(store: Store, clock: Clock, ttlMs: number): Stor
     insertRecord: 'pass',
     redeem: forgetEverything,
   })
+  // Redeeming inserts a session, or revokes the one a first redemption started.
+  const authorizationCodes = cached<AuthorizationCodeStore>(store.authorizationCodes, {
+    insert: 'pass',
+    find: 'pass',
+    purge: 'pass',
+    page: 'pass',
+    insertRecord: 'pass',
+    redeem: forgetSessions,
+  })
+  // Browser sessions are not cached; ending one revokes the token sessions started from it.
+  const browserSessions = cached<BrowserSessionStore>(store.browserSessions, {
+    create: 'pass',
+    findBySecret: 'pass',
+    findById: 'pass',
+    touch: 'pass',
+    purge: 'pass',
+    page: 'pass',
+    insertRecord: 'pass',
+    end: forgetSessions,
+  })
+  // Consents are not cached; revoking one revokes the user's sessions of the client.
+  const consents = cached<ConsentStore>(store.consents, {
+    find: 'pass',
+    grant: 'pass',
+    listForUser: 'pass',
+    page: 'pass',
+    insertRecord: 'pass',
+    revoke: forgetSessions,
+  })
   const { clear } = cached<Pick<Store, 'clear'>>(store, { clear: forgetEverything })
   // The outbox holds nothing the cache serves: it passes as it is.
-  return { ...store, users, sessions, emailTokens, clear }
+  return {
+    ...store,
+    users,
+    sessions,
+    emailTokens,
+    authorizationCodes,
+    browserSessions,
+    consents,
+    clear,
+  }
 }

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { type Redemption, type Store, UniqueViolationError } from '../../src/store/store.js'
+import { newBrowserSession } from './contract-authorization.js'
 import { type Fresh, newSession, newUser, T0, T1, T2 } from './contract-helpers.js'
 import { newMessage, newToken } from './contract-mail-helpers.js'
 
@@ -243,6 +244,18 @@ export function emailTokensContract(fresh: Fresh): void {
         outcome: 'invalid',
       })
       assert.equal((await store.counts()).mail_outbox, 5, 'four tokens and one notice')
+    })
+
+    it('ends the user’s browser sessions (provider logins) when a reset is redeemed', async (t) => {
+      const store = await fresh(t)
+      const [alice, bob] = [await userWithEmail(store), await userWithEmail(store)]
+      const logins = [newBrowserSession(alice.id), newBrowserSession(bob.id)]
+      for (const b of logins) await store.browserSessions.create(b)
+      await store.emailTokens.issue(newToken('r', 'reset_password', alice), newMessage('m'), false)
+      assert.equal((await store.emailTokens.redeem('r', T1, reset('n'))).outcome, 'redeemed')
+      const ended = async (i: number) =>
+        (await store.browserSessions.findById(logins[i]?.id ?? ''))?.endedAt
+      assert.deepEqual([await ended(0), await ended(1)], [T1, null])
     })
 
     it('refuses a reset token sent to an address the user no longer has', async (t) => {

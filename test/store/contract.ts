@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { describe, it, type TestContext } from 'node:test'
 import { type Store, StoreUnavailableError, UniqueViolationError } from '../../src/store/store.js'
 import { auditContract } from './contract-audit.js'
+import { authorizationContract, newBrowserSession, newCode } from './contract-authorization.js'
 import { clientsContract } from './contract-clients.js'
 import { countersContract } from './contract-counters.js'
 import {
@@ -552,6 +553,11 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
         }
         await store.emailTokens.issue(reset, message, true)
         await store.outbox.enqueue({ ...message, id: 'notice' })
+        await store.browserSessions.create(newBrowserSession(user.id))
+        await store.authorizationCodes.insert(newCode(user.id))
+        await store.authorizationCodes.insert(newCode(user.id))
+        for (const c of ['app', 'cli', 'web'])
+          await store.consents.grant(user.id, c, ['openid'], T0)
         assert.deepEqual(await store.counts(), {
           users: 2,
           signing_keys: 1,
@@ -563,9 +569,12 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
           revoked_tokens: 1,
           email_tokens: 1,
           mail_outbox: 2,
+          browser_sessions: 1,
+          authorization_codes: 2,
+          consents: 3,
         })
         await store.clear()
-        assert.deepEqual(Object.values(await store.counts()), [0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+        assert.deepEqual(Object.values(await store.counts()), Array(13).fill(0))
         assert.deepEqual(await store.clients.list(), [])
         assert.deepEqual(await store.audit.page(null, 10), [])
       })
@@ -612,6 +621,7 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
     revokedTokensContract(fresh)
     countersContract(fresh)
     auditContract(fresh)
+    authorizationContract(fresh)
 
     describe('lifecycle', () => {
       it('names its engine', async (t) => {

@@ -152,6 +152,9 @@ describe('the status cache', () => {
     assert.deepEqual(Object.keys(cached.users).sort(), Object.keys(raw.users).sort())
     assert.deepEqual(Object.keys(cached.sessions).sort(), Object.keys(raw.sessions).sort())
     assert.deepEqual(Object.keys(cached.emailTokens).sort(), Object.keys(raw.emailTokens).sort())
+    for (const name of ['authorizationCodes', 'browserSessions', 'consents'] as const) {
+      assert.deepEqual(Object.keys(cached[name]).sort(), Object.keys(raw[name]).sort(), name)
+    }
     // A method the rules do not classify is a compile error (checked by `npm run typecheck`).
     type Two = { read(id: string): Promise<null>; write(id: string): Promise<void> }
     // @ts-expect-error: `write` has no rule
@@ -212,5 +215,65 @@ describe('the status cache', () => {
     assert.equal((await cached.sessions.findWithUser('s3'))?.session.revokedAt, at)
     assert.equal((await cached.sessions.findById('s3'))?.revokedAt, at)
     assert.equal((await cached.users.findById(alice.id))?.passwordHash, 'h-new')
+  })
+
+  it('sees at once a cached session revoked by a consent revocation, a logout or a code reuse', async (t) => {
+    const { raw, cached } = setup()
+    t.after(() => raw.close())
+    await cached.users.create(alice)
+    const revokedAt = async (id: string) => [
+      (await cached.sessions.findById(id))?.revokedAt,
+      (await cached.sessions.findWithUser(id))?.session.revokedAt,
+    ]
+    await cached.sessions.create(liveSession('s-consent'), null)
+    await cached.consents.grant(alice.id, 'app', ['openid'], 'now')
+    assert.deepEqual(await revokedAt('s-consent'), [null, null], 'cached')
+    assert.equal(await cached.consents.revoke(alice.id, 'app', 'c'), true)
+    assert.deepEqual(await revokedAt('s-consent'), ['c', 'c'])
+
+    await cached.browserSessions.create({
+      id: 'b1',
+      secretHash: 'secret',
+      userId: alice.id,
+      authTime: 'now',
+      amr: ['pwd'],
+      ip: null,
+      userAgent: null,
+      createdAt: 'now',
+      lastSeenAt: 'now',
+      idleExpiresAt: 'later',
+      absoluteExpiresAt: 'later',
+      endedAt: null,
+    })
+    await cached.sessions.create({ ...liveSession('s-browser'), browserSessionId: 'b1' }, null)
+    assert.deepEqual(await revokedAt('s-browser'), [null, null], 'cached')
+    assert.equal(await cached.browserSessions.end('b1', 'e'), true)
+    assert.deepEqual(await revokedAt('s-browser'), ['e', 'e'])
+
+    await cached.authorizationCodes.insert({
+      hash: 'code',
+      clientId: 'app',
+      userId: alice.id,
+      redirectUri: 'https://app.example/cb',
+      codeChallenge: 'challenge',
+      scope: 'openid',
+      nonce: null,
+      resource: null,
+      browserSessionId: 'b1',
+      authTime: 'now',
+      amr: ['pwd'],
+      createdAt: '2026-01-01T00:00:00.000Z',
+      expiresAt: '2026-01-01T00:01:00.000Z',
+      usedAt: null,
+      sessionId: null,
+    })
+    const at = '2026-01-01T00:00:30.000Z'
+    assert.equal(await cached.sessions.findById('s-code'), null, 'cached as missing')
+    const first = await cached.authorizationCodes.redeem('code', at, liveSession('s-code'), null)
+    assert.equal(first.outcome, 'redeemed')
+    assert.deepEqual(await revokedAt('s-code'), [null, null], 'the new session seen, cached')
+    const again = await cached.authorizationCodes.redeem('code', at, liveSession('s-x'), null)
+    assert.equal(again.outcome, 'reused')
+    assert.deepEqual(await revokedAt('s-code'), [at, at])
   })
 })
