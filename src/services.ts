@@ -125,7 +125,7 @@ export async function createServices(
   const browserSessions = new BrowserSessions(store, clock)
   const authorization = new AuthorizationFlow()
   const grants = new TokenGrants(
-    { users, sessions, tokens, throttle, rateLimiter, audit, idTokens },
+    { users, sessions, tokens, throttle, rateLimiter, audit, idTokens, browserSessions },
     {
       scopes: config.scopes.offered,
       defaultScopes: config.scopes.defaults,

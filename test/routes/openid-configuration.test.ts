@@ -64,7 +64,8 @@ describe('GET /.well-known/openid-configuration', () => {
       service_documentation: `${ISSUER}/docs`,
     })
     const oauth = (await app.inject('/.well-known/oauth-authorization-server')).json()
-    for (const [name, value] of Object.entries(oauth)) assert.deepEqual(doc[name], value, name)
+    for (const [name, value] of Object.entries(oauth))
+      assert.deepEqual((doc as Record<string, unknown>)[name], value, name)
   })
 
   it('leaves out the password grant when PORTCULLIS_PASSWORD_GRANT is false, in both documents', async (t) => {

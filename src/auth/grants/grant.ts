@@ -3,6 +3,7 @@ import type { GrantForm } from '../../wire/token-request.js'
 import type { TokenBody } from '../../wire/token-response.js'
 import type { AccessTokens } from '../access-tokens.js'
 import type { AuditService } from '../audit.js'
+import type { BrowserSessions } from '../browser-sessions.js'
 import type { IdTokens } from '../id-tokens.js'
 import type { LoginThrottle } from '../login-throttle.js'
 import type { RateLimit, RateLimiter } from '../rate-limiter.js'
@@ -33,6 +34,8 @@ export interface GrantServices {
   rateLimiter: RateLimiter
   audit: AuditService
   idTokens: IdTokens
+  /** The provider's login sessions: a refreshed ID token's `auth_time`, `amr` and `sid`. */
+  browserSessions: Pick<BrowserSessions, 'findById'>
 }
 
 /** What the grants decide by. */
@@ -67,7 +70,10 @@ export type Grant = (deps: GrantDeps, form: GrantForm, context: GrantContext) =>
 // RFC 6749 §3.2: "Parameters sent without a value MUST be treated as if they were omitted".
 export const present = (value: string | undefined) => (value === '' ? undefined : value)
 
-/** The token response for a user's session: an access token, and the refresh token if any. */
+/**
+ * The token response for a user's session: an access token, and the refresh token if any. The
+ * access token's `aud` is the session's RFC 8707 `resource`, or Portcullis itself when null.
+ */
 export async function userTokenResponse(
   deps: GrantDeps,
   userId: string,
@@ -75,8 +81,9 @@ export async function userTokenResponse(
   sessionId: string,
   scope: string,
   refreshToken: string | null,
+  resource: string | null = null,
 ): Promise<TokenBody> {
-  const issued = await deps.tokens.issue(userId, clientId, scope, sessionId)
+  const issued = await deps.tokens.issue(userId, clientId, scope, sessionId, resource)
   return {
     access_token: issued.token,
     token_type: 'Bearer',
