@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import { perMinute as perMinuteRule, type RateLimit } from './auth/rate-limiter.js'
+import { BrowserSessionCookie } from './http/browser-session-cookie.js'
 import { clientAuthenticator } from './http/client-auth.js'
 import { clientErrorHandler } from './http/client-error.js'
 import { registerCors } from './http/cors.js'
@@ -21,6 +22,7 @@ import { adminAuditRoutes } from './routes/admin-audit.js'
 import { adminClientRoutes } from './routes/admin-clients.js'
 import { adminKeyRoutes } from './routes/admin-keys.js'
 import { adminUserRoutes } from './routes/admin-users.js'
+import { authorizeRoutes } from './routes/authorize.js'
 import { discoveryRoutes } from './routes/discovery.js'
 import { registerDocs, registerOpenApi } from './routes/docs.js'
 import { emailAccountRoutes, emailVerifyRoutes } from './routes/email.js'
@@ -132,6 +134,14 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       clients,
       authenticateClient,
       clientPolicy: config.clients,
+    }),
+  )
+  await app.register(
+    authorizeRoutes({
+      authorization: services.authorization,
+      browserSessions: services.browserSessions,
+      cookie: new BrowserSessionCookie(new URL(config.tokens.issuer).protocol === 'https:'),
+      productName: config.mail.flows.productName,
     }),
   )
   await app.register(

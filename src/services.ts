@@ -123,9 +123,29 @@ export async function createServices(
     ttlSeconds: config.tokens.ttlSeconds,
   })
   const browserSessions = new BrowserSessions(store, clock)
-  const authorization = new AuthorizationFlow()
+  const authorization = new AuthorizationFlow(
+    { store, clock, audit, findClient: (id) => clients.find(id) },
+    {
+      issuer: config.tokens.issuer,
+      scopes: config.scopes.offered,
+      defaultScopes: config.scopes.defaults,
+      roles: config.roles,
+      resources: config.authorization.resources,
+    },
+  )
   const grants = new TokenGrants(
-    { users, sessions, tokens, throttle, rateLimiter, audit, idTokens, browserSessions },
+    {
+      users,
+      sessions,
+      tokens,
+      throttle,
+      rateLimiter,
+      audit,
+      idTokens,
+      browserSessions,
+      codes: store.authorizationCodes,
+      clock,
+    },
     {
       scopes: config.scopes.offered,
       defaultScopes: config.scopes.defaults,

@@ -11,6 +11,7 @@
 /** Suites that run on the engine of the pass (`PORTCULLIS_TEST_ENGINE`): run on both. */
 export const everyEngine: readonly string[] = [
   'test/cli/mail-status.test.ts',
+  'test/auth/authorization/flow.test.ts',
   'test/auth/email-verification.test.ts',
   'test/auth/grants-client-credentials.test.ts',
   'test/auth/grants-password.test.ts',
@@ -35,6 +36,9 @@ export const everyEngine: readonly string[] = [
   'test/routes/admin-email.test.ts',
   'test/routes/admin-users.test.ts',
   'test/routes/audit.test.ts',
+  'test/routes/authorize.test.ts',
+  'test/routes/authorize-attacks.test.ts',
+  'test/routes/authorize-code.test.ts',
   'test/routes/clients.test.ts',
   'test/routes/email-change.test.ts',
   'test/routes/email-limits.test.ts',

@@ -5,7 +5,12 @@ import { type ClientRecord, type Store, UniqueViolationError } from '../store/st
 import type { Actor, AuditService } from './audit.js'
 import { hasControlCharacters } from './control-characters.js'
 
-export const grantTypes = ['password', 'refresh_token', 'client_credentials'] as const
+export const grantTypes = [
+  'authorization_code',
+  'password',
+  'refresh_token',
+  'client_credentials',
+] as const
 export type GrantType = (typeof grantTypes)[number]
 
 /** What an admin (or the CLI) gives to register a client. */

@@ -90,6 +90,30 @@ export class SessionService {
     meta: SessionMeta,
     options: StartOptions = { refreshToken: true },
   ) {
+    const { session, refreshToken, refreshTokenHash } = this.prepare(
+      userId,
+      clientId,
+      scope,
+      meta,
+      options,
+    )
+    await this.store.sessions.create(session, refreshTokenHash)
+    return { session, refreshToken }
+  }
+
+  /**
+   * The session `start` would store, with its first refresh token (and that token's hash, the
+   * only form the store keeps), built but NOT stored: for a caller whose store operation inserts
+   * the session atomically with something else (the authorization code's redemption, RFC 6749
+   * §4.1.2: one code, one session).
+   */
+  prepare(
+    userId: string,
+    clientId: string,
+    scope: string,
+    meta: SessionMeta,
+    options: StartOptions,
+  ): { session: SessionRecord; refreshToken: string | null; refreshTokenHash: string | null } {
     const now = this.clock.now()
     const absolute = now + this.policy.absoluteTtlSeconds * 1000
     const idleSeconds = options.refreshToken ? this.policy.idleTtlSeconds : options.lifetimeSeconds
@@ -109,8 +133,11 @@ export class SessionService {
       browserSessionId: options.browserSessionId ?? null,
     }
     const refreshToken = options.refreshToken ? randomBytes(32).toString('base64url') : null
-    await this.store.sessions.create(session, refreshToken === null ? null : digest(refreshToken))
-    return { session, refreshToken }
+    return {
+      session,
+      refreshToken,
+      refreshTokenHash: refreshToken === null ? null : digest(refreshToken),
+    }
   }
 
   /** True when the session is neither revoked nor past its idle or absolute expiry. */

@@ -88,7 +88,7 @@ describe('portcullis clients', () => {
     assert.equal(grant.code, 1)
     assert.equal(
       grant.stderr,
-      'portcullis clients create: grant_types must be some of: password, refresh_token, client_credentials\n',
+      'portcullis clients create: grant_types must be some of: authorization_code, password, refresh_token, client_credentials\n',
     )
     const scope = await clients(dir, [
       'create',

@@ -1,4 +1,5 @@
-import type { ClientRecord } from '../../store/store.js'
+import type { Clock } from '../../clock.js'
+import type { AuthorizationCodeStore, ClientRecord } from '../../store/store.js'
 import type { GrantForm } from '../../wire/token-request.js'
 import type { TokenBody } from '../../wire/token-response.js'
 import type { AccessTokens } from '../access-tokens.js'
@@ -36,6 +37,9 @@ export interface GrantServices {
   idTokens: IdTokens
   /** The provider's login sessions: a refreshed ID token's `auth_time`, `amr` and `sid`. */
   browserSessions: Pick<BrowserSessions, 'findById'>
+  /** The authorization codes (the authorization_code grant spends them). */
+  codes: AuthorizationCodeStore
+  clock: Clock
 }
 
 /** What the grants decide by. */

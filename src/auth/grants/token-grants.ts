@@ -2,6 +2,7 @@ import { ApiError } from '../../errors.js'
 import type { TokenBody } from '../../wire/token-response.js'
 import type { GrantType } from '../clients.js'
 import { perMinute } from '../rate-limiter.js'
+import { authorizationCodeGrant } from './authorization-code.js'
 import { clientCredentialsGrant } from './client-credentials.js'
 import {
   type Grant,
@@ -17,6 +18,7 @@ import { refreshTokenGrant } from './refresh-token.js'
 
 /** The grants of the token endpoint, by `grant_type`; a new grant type is one entry here. */
 const grants = {
+  authorization_code: authorizationCodeGrant,
   password: passwordGrant,
   refresh_token: refreshTokenGrant,
   client_credentials: clientCredentialsGrant,
