@@ -18,11 +18,13 @@ import { rateLimit } from './http/rate-limit.js'
 import { checkRequestHead } from './http/request-head.js'
 import { securityHeaders } from './http/security-headers.js'
 import { fastifyTrustProxy } from './http/trust-proxy.js'
+import { emailPagesStyle, pageAssets } from './pages/assets.js'
 import { adminAuditRoutes } from './routes/admin-audit.js'
 import { adminClientRoutes } from './routes/admin-clients.js'
 import { adminKeyRoutes } from './routes/admin-keys.js'
 import { adminUserRoutes } from './routes/admin-users.js'
 import { authorizeRoutes } from './routes/authorize.js'
+import { consentRoutes } from './routes/consent.js'
 import { discoveryRoutes } from './routes/discovery.js'
 import { registerDocs, registerOpenApi } from './routes/docs.js'
 import { emailAccountRoutes, emailVerifyRoutes } from './routes/email.js'
@@ -30,6 +32,7 @@ import { emailPageRoutes } from './routes/email-pages.js'
 import { healthRoutes } from './routes/health.js'
 import { introspectRoutes } from './routes/introspect.js'
 import { jwksRoutes } from './routes/jwks.js'
+import { loginRoutes } from './routes/login.js'
 import { pageAssetRoutes } from './routes/page-assets.js'
 import { passwordRoutes } from './routes/password.js'
 import { registerRoutes } from './routes/register.js'
@@ -208,8 +211,18 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
         rateLimited: limited('email_pages'),
       }),
     )
-    await app.register(pageAssetRoutes())
   }
+  // The hosted login and consent pages of the authorization code flow, and the pages' assets.
+  const pages = {
+    authorization: services.authorization,
+    browserSessions: services.browserSessions,
+    productName: flows.productName,
+    secureCookies: new URL(config.tokens.issuer).protocol === 'https:',
+  }
+  await app.register(loginRoutes({ ...pages, resetHref: flows.enabled ? 'reset-password' : null }))
+  await app.register(consentRoutes(pages))
+  // The stylesheet always; the email pages' script only with the pages that use it.
+  await app.register(pageAssetRoutes(flows.enabled ? pageAssets : [emailPagesStyle]))
   await registerDocs(app, config)
   return app
 }

@@ -122,7 +122,15 @@ export async function createServices(
     issuer: config.tokens.issuer,
     ttlSeconds: config.tokens.ttlSeconds,
   })
-  const browserSessions = new BrowserSessions(store, clock)
+  const browserSessions = new BrowserSessions(
+    store,
+    clock,
+    { users, throttle, audit },
+    {
+      ...config.authorization.browserSession,
+      requireVerifiedEmail: config.mail.flows.requireVerified,
+    },
+  )
   const authorization = new AuthorizationFlow(
     { store, clock, audit, findClient: (id) => clients.find(id) },
     {

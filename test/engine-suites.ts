@@ -13,6 +13,7 @@ export const everyEngine: readonly string[] = [
   'test/cli/mail-status.test.ts',
   'test/auth/authorization/flow.test.ts',
   'test/auth/email-verification.test.ts',
+  'test/auth/browser-sessions.test.ts',
   'test/auth/grants-client-credentials.test.ts',
   'test/auth/grants-password.test.ts',
   'test/auth/grants-refresh.test.ts',
@@ -40,6 +41,7 @@ export const everyEngine: readonly string[] = [
   'test/routes/authorize-attacks.test.ts',
   'test/routes/authorize-code.test.ts',
   'test/routes/clients.test.ts',
+  'test/routes/consent-page.test.ts',
   'test/routes/email-change.test.ts',
   'test/routes/email-limits.test.ts',
   'test/routes/email-smtp.test.ts',
@@ -48,6 +50,7 @@ export const everyEngine: readonly string[] = [
   'test/routes/failure-timing.test.ts',
   'test/routes/introspect.test.ts',
   'test/routes/key-revoke.test.ts',
+  'test/routes/login-page.test.ts',
   'test/routes/keys-discovery.test.ts',
   'test/routes/machine-tokens.test.ts',
   'test/routes/meta.test.ts',
@@ -77,6 +80,8 @@ export const everyEngine: readonly string[] = [
  * pick their engines themselves, or what they check does not depend on the engine.
  */
 export const oneEngine: Readonly<Record<string, string>> = {
+  'test/browser/login-pages.test.ts':
+    'drives the login and consent pages in Chromium; the pages run on both engines in test/routes/login-page.test.ts and consent-page.test.ts',
   'test/browser/email-pages.test.ts':
     'drives the pages in Chromium; the flows behind them run on both engines in test/routes/email-pages.test.ts',
   'test/auth/access-tokens.test.ts': 'the token service on an in-memory SQLite store',

@@ -77,7 +77,8 @@ main {
 .product { margin: 0; color: #52606d; font-weight: 600; }
 h1 { margin: 0.25rem 0 1rem; font-size: 1.5rem; }
 label { display: block; font-weight: 600; margin-bottom: 0.25rem; }
-input[type='password'] {
+input[type='password'],
+input[type='text'] {
   box-sizing: border-box;
   width: 100%;
   padding: 0.5rem;

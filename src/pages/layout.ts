@@ -13,6 +13,8 @@ export interface PageContent {
    * token it kept for this tab.
    */
   done?: boolean
+  /** Load the email pages' script (default true); the login and consent pages need none. */
+  script?: boolean
 }
 
 /**
@@ -30,8 +32,7 @@ export function renderPage(page: PageContent): string {
 <meta name="referrer" content="no-referrer">
 <title>${heading} · ${product}</title>
 <link rel="stylesheet" href="${assetHref(emailPagesStyle)}">
-<script src="${assetHref(emailLinkAsset)}" defer></script>
-</head>
+${page.script === false ? '' : `<script src="${assetHref(emailLinkAsset)}" defer></script>\n`}</head>
 <body${page.done ? ' data-link-done' : ''}>
 <main>
 <p class="product">${product}</p>

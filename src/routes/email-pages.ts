@@ -176,9 +176,13 @@ const sentence = (text: string) =>
 /**
  * The pages' error handler: what the API would answer as JSON (a 429 with Retry-After, a 415,
  * a 503 while the database is away, an unexpected error as a 500 with the request id only, its
- * cause logged) as a page with the same status and headers.
+ * cause logged) as a page with the same status and headers. `unreadable`: the sentence for a
+ * request that could not be read (what the user should do instead).
  */
-function pageErrorHandler(productName: string) {
+export function pageErrorHandler(
+  productName: string,
+  unreadable = 'The request could not be read. Open the link from the message again.',
+) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     let status: number
     let message: string
@@ -197,7 +201,7 @@ function pageErrorHandler(productName: string) {
       error.statusCode < 500
     ) {
       status = error.statusCode
-      message = 'The request could not be read. Open the link from the message again.'
+      message = unreadable
     } else {
       request.log.error({ err: error }, 'unhandled error')
       status = 500

@@ -1,10 +1,7 @@
 import { ApiError, invalidGrant, invalidRequest } from '../../errors.js'
 import type { TokenBody } from '../../wire/token-response.js'
-import { clientKey } from '../client-key.js'
-import { accountKey } from '../login-throttle.js'
+import { passwordLogin } from '../password-login.js'
 import { grantScope, requestScope, userScopes } from '../scopes.js'
-import { canonicalLogin } from '../usernames.js'
-import type { LoginResult } from '../users.js'
 import { type Grant, present, userTokenResponse } from './grant.js'
 
 /**
@@ -21,8 +18,9 @@ const emailNotVerified = () =>
 
 /**
  * The password grant (RFC 6749 §4.3): throttled per IP, per account and IP, and per account
- * (RFC 6749 §4.3.2), audited, starting a session. An unknown user, a wrong password and a
- * disabled account give the same answer (400 invalid_grant) after the same work.
+ * (RFC 6749 §4.3.2), audited (`passwordLogin`, shared with the hosted login page), starting a
+ * session. An unknown user, a wrong password and a disabled account give the same answer (400
+ * invalid_grant) after the same work.
  */
 export const passwordGrant: Grant = async (deps, form, context) => {
   const { policy, audit } = deps
@@ -33,57 +31,18 @@ export const passwordGrant: Grant = async (deps, form, context) => {
   const { client } = context
   // Scopes nobody could have are refused before any password work; the roles' after it.
   const scopeRequest = requestScope(present(form.scope), policy.scopes, client.scopes)
-  // The lookup is cheap and looks the same for every login; the throttle then counts every
-  // spelling of one account together, and unknown logins by their canonical text.
-  const login = canonicalLogin(username)
-  const found = await deps.users.findByLogin(login)
-  const attempt = await deps.throttle.reserve(
-    accountKey(found, login ?? username),
-    clientKey(context.ip),
-    present(context.deviceToken),
-  )
-  const auditContext = { clientId: client.id, ip: context.ip, userAgent: context.userAgent }
-  let result: LoginResult
-  try {
-    result = await deps.users.authenticate(username, password, { found })
-  } catch (error) {
-    await attempt.release()
-    throw error
-  }
+  const result = await passwordLogin(deps, policy, username, password, {
+    clientId: client.id,
+    ip: context.ip,
+    userAgent: context.userAgent,
+    deviceToken: present(context.deviceToken),
+  })
   if (!result.ok) {
-    const lockouts = await attempt.failed()
-    await audit.record({
-      type: 'login.failure',
-      outcome: 'failure',
-      userId: result.userId,
-      ...auditContext,
-      detail: { reason: result.reason },
-    })
-    if (lockouts.length > 0) {
-      await audit.record({
-        type: 'login.lockout',
-        outcome: 'failure',
-        userId: result.userId,
-        ...auditContext,
-        detail: { lockouts },
-      })
-    }
+    if (result.reason === 'email_not_verified') throw emailNotVerified()
     throw invalidGrant('invalid username or password')
   }
-  const { user } = result
-  if (policy.requireVerifiedEmail && !user.emailVerified) {
-    // The password was right: not a failure to count, but no login either.
-    await attempt.release()
-    await audit.record({
-      type: 'login.failure',
-      outcome: 'failure',
-      userId: user.id,
-      ...auditContext,
-      detail: { reason: 'email_not_verified' },
-    })
-    throw emailNotVerified()
-  }
-  const deviceToken = await attempt.succeeded()
+  const { user, deviceToken } = result
+  const auditContext = { clientId: client.id, ip: context.ip, userAgent: context.userAgent }
   const scope = grantScope(
     scopeRequest,
     userScopes(policy.roles, user, client),
