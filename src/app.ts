@@ -33,6 +33,7 @@ import { healthRoutes } from './routes/health.js'
 import { introspectRoutes } from './routes/introspect.js'
 import { jwksRoutes } from './routes/jwks.js'
 import { loginRoutes } from './routes/login.js'
+import { logoutRoutes } from './routes/logout.js'
 import { pageAssetRoutes } from './routes/page-assets.js'
 import { passwordRoutes } from './routes/password.js'
 import { registerRoutes } from './routes/register.js'
@@ -198,6 +199,15 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   )
   await app.register(jwksRoutes({ keyring }))
   await app.register(discoveryRoutes({ config }))
+  // RP-initiated logout: the end-session endpoint and its confirmation page.
+  await app.register(
+    logoutRoutes({
+      logout: services.logout,
+      browserSessions: services.browserSessions,
+      productName: flows.productName,
+      secureCookies: new URL(config.tokens.issuer).protocol === 'https:',
+    }),
+  )
   await app.register(healthRoutes({ store }))
   if (config.mail.flows.enabled) {
     // The pages that links in messages open; they complete the flows with a button press.

@@ -17,6 +17,7 @@ import { MailLimits } from './auth/mail-limits.js'
 import { PasswordHasher } from './auth/password-hasher.js'
 import { PasswordRecovery } from './auth/password-recovery.js'
 import { NoRateLimits, RateLimiter } from './auth/rate-limiter.js'
+import { RpLogout } from './auth/rp-logout.js'
 import { serverSecret } from './auth/server-secrets.js'
 import { type ReuseEvent, SessionService } from './auth/sessions.js'
 import { UserAdmin } from './auth/user-admin.js'
@@ -62,6 +63,8 @@ export interface Services {
   browserSessions: BrowserSessions
   /** The authorization endpoint's logic (RFC 6749 §4.1, OpenID Connect Core §3.1). */
   authorization: AuthorizationFlow
+  /** The checks of RP-initiated logout requests (the end-session endpoint). */
+  logout: RpLogout
 }
 
 /**
@@ -226,5 +229,6 @@ export async function createServices(
     idTokens,
     browserSessions,
     authorization,
+    logout: new RpLogout({ idTokens, findClient: (id) => clients.find(id) }),
   }
 }

@@ -49,6 +49,7 @@ export const everyEngine: readonly string[] = [
   'test/routes/email-pages.test.ts',
   'test/routes/failure-timing.test.ts',
   'test/routes/introspect.test.ts',
+  'test/routes/logout.test.ts',
   'test/routes/key-revoke.test.ts',
   'test/routes/login-page.test.ts',
   'test/routes/keys-discovery.test.ts',
@@ -60,6 +61,7 @@ export const everyEngine: readonly string[] = [
   'test/routes/password-smtp.test.ts',
   'test/routes/refresh-token-grant.test.ts',
   'test/routes/refresh.test.ts',
+  'test/routes/refresh-oidc.test.ts',
   'test/routes/register-user-fields.test.ts',
   'test/routes/register.test.ts',
   'test/routes/require-verified.test.ts',
@@ -84,6 +86,8 @@ export const oneEngine: Readonly<Record<string, string>> = {
     'drives the login and consent pages in Chromium; the pages run on both engines in test/routes/login-page.test.ts and consent-page.test.ts',
   'test/browser/email-pages.test.ts':
     'drives the pages in Chromium; the flows behind them run on both engines in test/routes/email-pages.test.ts',
+  'test/browser/oidc-interop.test.ts':
+    'openid-client in Chromium against a listening server; the flows behind it run on both engines in test/routes/',
   'test/auth/access-tokens.test.ts': 'the token service on an in-memory SQLite store',
   'test/auth/id-tokens.test.ts': 'the ID token service on an in-memory SQLite store',
   'test/auth/key-rotation.test.ts': 'the key ring on an in-memory SQLite store',
