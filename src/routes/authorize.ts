@@ -10,6 +10,7 @@ import { htmlPageHeaders } from '../http/page-headers.js'
 import { errorResponses } from '../http/schemas.js'
 import { authorizeErrorPage } from '../pages/authorize-error-page.js'
 import type { Services } from '../services.js'
+import { ErrorBodySchema } from '../wire/error-body.js'
 
 export interface AuthorizeRouteOptions extends Pick<Services, 'authorization' | 'browserSessions'> {
   cookie: BrowserSessionCookie
@@ -99,7 +100,9 @@ export function authorizeRoutes(options: AuthorizeRouteOptions): FastifyPluginAs
         description:
           'To the client (`code` or `error`, with `state` and `iss`), or to `/login` or `/consent`',
       }),
-      ...errorResponses(400),
+      ...errorResponses(400, 413, 415, 503),
+      // No 2XX exists: the answer is a redirect. Any other status carries the error shape.
+      default: ErrorBodySchema,
     },
   }
 

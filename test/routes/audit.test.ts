@@ -26,6 +26,7 @@ import {
   sidOf,
   type TokenPair,
 } from './admin-support.js'
+import { authorizeQuery, browserSession, codeClient, exchange, pkce } from './authorize-support.js'
 import { forgot, newestResetToken, resetPassword } from './password-support.js'
 
 const WRONG = 'Tr0ub4dor&3 is not the password'
@@ -716,6 +717,26 @@ describe('every event type', () => {
         byD({ current_password: PASSWORD, new_password: NEW_PASSWORD }),
       ),
     )
+
+    // The authorization code flow: a consent denied, a code issued, exchanged and presented again.
+    const webApp = await codeClient(testApp, { firstParty: false })
+    const signIn = await browserSession(testApp, 'olivia')
+    const signedInUser = await services.store.users.findById(signIn.userId)
+    assert.ok(signedInUser)
+    const browser = { session: signIn.session, user: signedInUser }
+    const proof = pkce()
+    const codeQuery = authorizeQuery(webApp, proof.challenge)
+    await services.authorization.authorize(codeQuery, browser, { consent: 'deny' })
+    const allowed = await services.authorization.authorize(codeQuery, browser, {
+      consent: 'allow',
+    })
+    const code = new URL((allowed as { location: string }).location).searchParams.get('code')
+    assert.ok(code)
+    const exchanged = await exchange(testApp, webApp, code, proof.verifier)
+    assert.equal(exchanged.statusCode, 200, exchanged.body)
+    keep(exchanged.json() as TokenPair)
+    assertError(await exchange(testApp, webApp, code, proof.verifier), 400, 'invalid_grant')
+    secrets.push(code, proof.verifier, signIn.cookie.split('=')[1] as string)
 
     // The email flows: a verification link followed, an email change confirmed, an admin's mark.
     const carol = await registerUser(app, 'carol', PASSWORD, { email: 'carol@example.com' })
