@@ -204,8 +204,10 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     logoutRoutes({
       logout: services.logout,
       browserSessions: services.browserSessions,
+      audit,
       productName: flows.productName,
       secureCookies: new URL(config.tokens.issuer).protocol === 'https:',
+      rateLimited: limited('end_session'),
     }),
   )
   await app.register(healthRoutes({ store }))

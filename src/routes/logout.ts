@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { AuditService } from '../auth/audit.js'
 import type { BrowserSessions } from '../auth/browser-sessions.js'
 import { type LogoutRequest, postLogoutLocation, type RpLogout } from '../auth/rp-logout.js'
+import { actorOf } from '../http/actor.js'
 import { BrowserSessionCookie } from '../http/browser-session-cookie.js'
 import { csrfField, DoubleSubmitCsrf } from '../http/csrf.js'
 import { messagePage } from '../pages/login-page.js'
@@ -11,7 +13,10 @@ import { oidcPaths } from './server-metadata.js'
 export interface LogoutRouteOptions {
   logout: RpLogout
   browserSessions: Pick<BrowserSessions, 'current' | 'end'>
+  audit: Pick<AuditService, 'record'>
   productName: string
+  /** The per-IP limit of the endpoint and its confirmation. */
+  rateLimited: (request: FastifyRequest) => Promise<void>
   /** The issuer is https: the cookies are `__Host-` prefixed and `Secure`. */
   secureCookies: boolean
 }
@@ -68,14 +73,16 @@ export function logoutRoutes(options: LogoutRouteOptions): FastifyPluginAsync {
     setUpPages(app, productName)
     const endSession = oidcPaths.endSession
 
-    app.get(endSession, { schema: { hide: true } }, async (request, reply) =>
+    const limited = { onRequest: options.rateLimited }
+    const post = { ...formPost, ...limited }
+    app.get(endSession, { ...limited, schema: { hide: true } }, async (request, reply) =>
       confirm(request, reply, request.query as object),
     )
-    app.post(endSession, formPost, async (request, reply) =>
+    app.post(endSession, post, async (request, reply) =>
       confirm(request, reply, request.body as object),
     )
 
-    app.post(`${endSession}/confirm`, formPost, async (request, reply) => {
+    app.post(`${endSession}/confirm`, post, async (request, reply) => {
       const fields = singleFields(request.body)
       if (!csrf.check(request, fields[csrfField])) {
         return reply.code(403).send(
@@ -94,7 +101,17 @@ export function logoutRoutes(options: LogoutRouteOptions): FastifyPluginAsync {
       })
       if (!checked.ok) return refused(reply, checked.description)
       const login = await options.browserSessions.current(cookie.read(request))
-      if (login !== null) await options.browserSessions.end(login.session.id)
+      if (login !== null && (await options.browserSessions.end(login.session.id))) {
+        await options.audit.record({
+          type: 'logout',
+          userId: login.user.id,
+          actor: actorOf(request, login.user.id),
+          detail: {
+            browser_session_id: login.session.id,
+            client_id: checked.request.client?.id ?? null,
+          },
+        })
+      }
       cookie.clear(reply)
       const uri = checked.request.postLogoutRedirectUri
       if (uri === null) return reply.send(signedOutPage(productName))

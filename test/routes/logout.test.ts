@@ -111,6 +111,12 @@ describe('RP-initiated logout (end_session_endpoint)', () => {
     assert.equal(await isLive(test, login.session.id), false)
     const ended = await test.services.store.sessions.findById(tokenSession.id)
     assert.notEqual(ended?.revokedAt, null)
+    const [record] = await test.services.audit.list({ type: 'logout', limit: 10 })
+    assert.equal(record?.userId, login.userId)
+    assert.deepEqual(JSON.parse(record?.detail ?? 'null'), {
+      browser_session_id: login.session.id,
+      client_id: client.id,
+    })
   })
 
   it('POST to the endpoint works as GET (§2), and client_id alone may name the client', async (t) => {
@@ -202,6 +208,16 @@ describe('RP-initiated logout (end_session_endpoint)', () => {
     const res = await confirm(test, form.fields, [login.cookie])
     assert.equal(res.statusCode, 403)
     assert.equal(await isLive(test, login.session.id), true)
+  })
+
+  it('is rate limited per IP (PORTCULLIS_REQUEST_LIMIT): 429 with Retry-After', async (t) => {
+    const test = await buildTestApp(t, {
+      env: { PORTCULLIS_RATE_LIMITS: 'true', PORTCULLIS_REQUEST_LIMIT: '2' },
+    })
+    for (let i = 0; i < 2; i++) assert.equal((await endSession(test, {})).statusCode, 200)
+    const limited = await endSession(test, {})
+    assert.equal(limited.statusCode, 429)
+    assert.ok(Number(limited.headers['retry-after']) > 0)
   })
 
   it('is never framed and never cached', async (t) => {
