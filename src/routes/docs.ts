@@ -2,7 +2,6 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { openidScope } from '../auth/scopes.js'
 import type { Config } from '../config.js'
 import { errorResponses } from '../http/schemas.js'
 import { docsPageCsp, docsPageCss, docsPageScript, openApiPath } from './docs-page.js'
@@ -12,7 +11,6 @@ const builtinScopeDescriptions: Record<string, string> = {
   profile: 'Your account: /users/me, password change, account deletion',
   sessions: 'Your sessions: list and end them, log out everywhere',
   admin: 'The admin API under /admin (admins only; never granted unless asked for)',
-  openid: 'OpenID Connect (authorization code flow only): an ID token and /userinfo',
 }
 const scopeDescription = (scope: string) =>
   builtinScopeDescriptions[scope] ?? `The ${scope} scope (for other resource servers)`
@@ -41,7 +39,7 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
               password: {
                 tokenUrl: '/token',
                 scopes: Object.fromEntries(
-                  [...config.scopes.offered, openidScope].map((s) => [s, scopeDescription(s)]),
+                  config.scopes.offered.map((s) => [s, scopeDescription(s)]),
                 ),
               },
             },

@@ -143,7 +143,7 @@ describe('scopes and roles', () => {
     assert.deepEqual(doc.paths['/admin/users'].get.security, [{ OAuth2PasswordBearer: ['admin'] }])
     assert.deepEqual(doc.paths['/logout'].post.security, [{ OAuth2PasswordBearer: [] }])
     const flow = doc.components.securitySchemes.OAuth2PasswordBearer.flows.password
-    assert.deepEqual(Object.keys(flow.scopes), ['profile', 'sessions', 'admin', 'email', 'openid'])
+    assert.deepEqual(Object.keys(flow.scopes), ['profile', 'sessions', 'admin', 'email'])
   })
 
   it('refuses a scope at once when the roles stop granting it, even on a live token', async (t) => {
