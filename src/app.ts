@@ -25,6 +25,8 @@ import { adminKeyRoutes } from './routes/admin-keys.js'
 import { adminUserRoutes } from './routes/admin-users.js'
 import { authorizeRoutes } from './routes/authorize.js'
 import { consentRoutes } from './routes/consent.js'
+// Merge of oidc-store and hosted-login: both named their export consentRoutes.
+import { consentRoutes as consentApiRoutes } from './routes/consents.js'
 import { discoveryRoutes } from './routes/discovery.js'
 import { registerDocs, registerOpenApi } from './routes/docs.js'
 import { emailAccountRoutes, emailVerifyRoutes } from './routes/email.js'
@@ -193,6 +195,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
         recovery: config.mail.flows.enabled ? services.recovery : null,
       }),
       adminClientRoutes({ clients: services.clients, store }),
+      consentApiRoutes({ consents: services.consents }),
       adminAuditRoutes({ audit }),
       adminKeyRoutes({ keyring, audit }),
     ),

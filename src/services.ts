@@ -3,6 +3,7 @@ import { AuditService } from './auth/audit.js'
 import { AuthorizationFlow } from './auth/authorization/flow.js'
 import { BrowserSessions } from './auth/browser-sessions.js'
 import { ClientService } from './auth/clients.js'
+import { ConsentService } from './auth/consents.js'
 import { createKeyring } from './auth/create-keyring.js'
 import { EmailChange } from './auth/email-change.js'
 import { EmailTokens } from './auth/email-tokens.js'
@@ -65,6 +66,8 @@ export interface Services {
   authorization: AuthorizationFlow
   /** The checks of RP-initiated logout requests (the end-session endpoint). */
   logout: RpLogout
+  /** What users allowed third-party clients: listing and revoking consents. */
+  consents: ConsentService
 }
 
 /**
@@ -120,6 +123,7 @@ export async function createServices(
   const clients = new ClientService(store, audit, clock, {
     scopes: config.scopes.offered,
     builtinId: config.clients.builtinId,
+    resources: config.authorization.resources,
   })
   const idTokens = new IdTokens(keyring, clock, {
     issuer: config.tokens.issuer,
@@ -212,6 +216,7 @@ export async function createServices(
     clients,
     machineTokens: new MachineTokens(store, clock),
     userAdmin: new UserAdmin(store, audit, clock, config.roles, users, emailTokens),
+    consents: new ConsentService(store, audit, clock),
     grants,
     emailTokens,
     recovery,

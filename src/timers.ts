@@ -23,6 +23,7 @@ export function startTimers(services: Services): Timers {
       auditRetentionDays: config.housekeeping.auditRetentionDays,
       throttle: services.throttle,
       mail: { store: services.store, clock: services.clock },
+      authorization: { store: services.store, clock: services.clock },
     },
     config.housekeeping.purgeIntervalSeconds * 1000,
     (error) => logs.app.error({ err: error }, 'purge failed'),

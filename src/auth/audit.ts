@@ -12,6 +12,7 @@ export const auditEventTypes = [
   'logout',
   'logout.all',
   'session.revoke',
+  'consent.revoke',
   'password.change',
   'account.delete',
   'token.client_credentials',

@@ -4,6 +4,7 @@ import { ApiError, invalidRequest } from '../errors.js'
 import { type ClientRecord, type Store, UniqueViolationError } from '../store/store.js'
 import type { Actor, AuditService } from './audit.js'
 import { hasControlCharacters } from './control-characters.js'
+import { redirectUriProblem } from './redirect-uri.js'
 
 export const grantTypes = [
   'authorization_code',
@@ -23,13 +24,26 @@ export interface ClientInput {
   grantTypes: string[]
   scopes: string[]
   introspect?: boolean | undefined
+  /** Where `/authorize` may send the user back; `authorization_code` needs at least one. */
+  redirectUris?: string[] | undefined
+  /** Where RP-initiated logout may send the user back. */
+  postLogoutRedirectUris?: string[] | undefined
+  /** Skips the consent page: the operator vouches for the client. */
+  firstParty?: boolean | undefined
+  /** The RFC 8707 resource it serves (one of the configured resources); none: Portcullis. */
+  resource?: string | null | undefined
 }
+
+/** The most redirect URIs (and, apart, post-logout ones) a client may register. */
+export const maxRedirectUris = 20
 
 export interface ClientPolicy {
   /** The scopes this server offers. */
   scopes: readonly string[]
   /** The built-in public first-party client. */
   builtinId: string
+  /** The resources (RFC 8707) the operator configured; a client's `resource` is one of them. */
+  resources: readonly string[]
 }
 
 // RFC 6749 §A.1: client_id is VSCHAR; we keep to a URL- and header-safe subset.
@@ -47,6 +61,20 @@ export const hashSecret = (secret: string) =>
 const newSecret = () => randomBytes(32).toString('base64url')
 
 const notFound = (id: string) => new ApiError('not_found', `no client ${id}`)
+
+/** The URIs of `field`, each checked by redirectUriProblem, duplicates dropped; 400 otherwise. */
+function registrableUris(field: string, uris: readonly string[] = []): string[] {
+  const unique = [...new Set(uris)]
+  if (unique.length > maxRedirectUris) {
+    throw invalidRequest(`${field} may list at most ${maxRedirectUris} URIs`)
+  }
+  for (const uri of unique) {
+    const problem = redirectUriProblem(uri)
+    // The URI is not echoed: it may be long or hold what a log should not.
+    if (problem) throw invalidRequest(`each of ${field} ${problem}`)
+  }
+  return unique
+}
 
 /** The client registry (RFC 6749 §2): registration, secrets and their verification. */
 export class ClientService {
@@ -110,6 +138,26 @@ export class ClientService {
     if (input.introspect && !input.confidential) {
       throw invalidRequest('introspect needs a confidential client')
     }
+    const redirectUris = registrableUris('redirect_uris', input.redirectUris)
+    const postLogoutRedirectUris = registrableUris(
+      'post_logout_redirect_uris',
+      input.postLogoutRedirectUris,
+    )
+    // RFC 6749 §3.1.2.2: a client of the code flow registers where its codes may go (and public
+    // clients may use it: PKCE binds the code to the client instance, RFC 7636).
+    const codeFlow = grants.includes('authorization_code')
+    if (codeFlow && redirectUris.length === 0) {
+      throw invalidRequest('authorization_code needs at least one redirect URI')
+    }
+    if (!codeFlow && redirectUris.length + postLogoutRedirectUris.length > 0) {
+      throw invalidRequest('redirect URIs need the authorization_code grant')
+    }
+    const resource = input.resource ?? null
+    if (resource !== null && !this.policy.resources.includes(resource)) {
+      throw invalidRequest(
+        'resource must be one of the configured resources (PORTCULLIS_RESOURCES)',
+      )
+    }
     const secret = input.confidential ? newSecret() : null
     const at = new Date(this.clock.now()).toISOString()
     const client: ClientRecord = {
@@ -122,11 +170,10 @@ export class ClientService {
       registrationId: randomUUID(),
       createdAt: at,
       updatedAt: at,
-      // Set by the store helper from ClientInput (validated redirect URIs, flags).
-      redirectUris: [],
-      postLogoutRedirectUris: [],
-      firstParty: false,
-      resource: null,
+      redirectUris,
+      postLogoutRedirectUris,
+      firstParty: input.firstParty ?? false,
+      resource,
     }
     try {
       await this.store.clients.create(client)
@@ -165,7 +212,7 @@ export class ClientService {
     return secret
   }
 
-  /** Deletes a client and ends every session started through it. */
+  /** Deletes a client with its consents, and ends every session started through it. */
   async delete(id: string, actor: Actor): Promise<void> {
     if (!(await this.store.clients.delete(id))) throw notFound(id)
     await this.store.sessions.revokeAllForClient(id, new Date(this.clock.now()).toISOString())

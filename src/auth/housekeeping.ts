@@ -28,6 +28,16 @@ function every(
 }
 
 const DAY_MS = 86_400_000
+
+/** Calls `step` (which deletes up to `batch` rows) until it deletes fewer; the total. */
+async function drainBatches(step: () => Promise<number>, batch: number): Promise<number> {
+  let total = 0
+  for (;;) {
+    const n = await step()
+    total += n
+    if (n < batch) return total
+  }
+}
 /** How long a used or expired email token is kept after it died (then it answers nothing). */
 export const deadEmailTokenDays = 1
 /** How long a sent message's row is kept (its bodies are already cleared when it is sent). */
@@ -45,14 +55,7 @@ export async function purgeMail(
   batch = 500,
 ): Promise<{ emailTokens: number; messages: number }> {
   const ago = (days: number) => new Date(clock.now() - days * DAY_MS).toISOString()
-  const drain = async (step: () => Promise<number>) => {
-    let total = 0
-    for (;;) {
-      const n = await step()
-      total += n
-      if (n < batch) return total
-    }
-  }
+  const drain = (step: () => Promise<number>) => drainBatches(step, batch)
   const tokensBefore = ago(deadEmailTokenDays)
   const [sentBefore, failedBefore] = [ago(sentMessageDays), ago(failureRetentionDays)]
   const [emailTokens, messages] = await Promise.all([
@@ -63,11 +66,38 @@ export async function purgeMail(
 }
 
 /**
+ * How long an expired authorization code is kept: presenting a spent code again within it still
+ * revokes the tokens its first use issued (RFC 6749 §4.1.2), after it the code is just unknown.
+ */
+export const deadCodeDays = 1
+
+/**
+ * Deletes, in batches, authorization codes expired more than `deadCodeDays` ago and browser
+ * sessions ended or expired before now (the token sessions they started live on, or were
+ * revoked when they ended). Returns how many.
+ */
+export async function purgeAuthorization(
+  store: Pick<Store, 'authorizationCodes' | 'browserSessions'>,
+  clock: Clock,
+  batch = 500,
+): Promise<{ codes: number; browserSessions: number }> {
+  const now = clock.now()
+  const codesBefore = new Date(now - deadCodeDays * DAY_MS).toISOString()
+  const sessionsBefore = new Date(now).toISOString()
+  const [codes, browserSessions] = await Promise.all([
+    drainBatches(() => store.authorizationCodes.purge(codesBefore, batch), batch),
+    drainBatches(() => store.browserSessions.purge(sessionsBefore, batch), batch),
+  ])
+  return { codes, browserSessions }
+}
+
+/**
  * Every `intervalMs`: purges dead sessions (revoked, or past their idle or absolute expiry), the
  * denylist entries of revoked machine tokens that have expired since, audit records past their
  * retention, throttle counters whose window and block have passed, and dead email tokens and
- * delivered or given-up messages (`purgeMail`, failures kept as long as audit records), in small
- * batches so requests are never held up.
+ * delivered or given-up messages (`purgeMail`, failures kept as long as audit records), dead
+ * authorization codes and browser sessions (`purgeAuthorization`), in small batches so requests
+ * are never held up.
  */
 export function startPurging(
   targets: {
@@ -77,6 +107,7 @@ export function startPurging(
     auditRetentionDays: number
     throttle: LoginThrottle
     mail: { store: Pick<Store, 'emailTokens' | 'outbox'>; clock: Clock }
+    authorization: { store: Pick<Store, 'authorizationCodes' | 'browserSessions'>; clock: Clock }
   },
   intervalMs: number,
   onError: (error: unknown) => void,
@@ -90,6 +121,7 @@ export function startPurging(
         targets.audit.purge(targets.auditRetentionDays),
         targets.throttle.purge(),
         purgeMail(targets.mail.store, targets.mail.clock, targets.auditRetentionDays),
+        purgeAuthorization(targets.authorization.store, targets.authorization.clock),
       ]),
     onError,
   )

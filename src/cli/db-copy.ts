@@ -1,4 +1,7 @@
-import type { Store, TableName } from '../store/store.js'
+import type { ConsentRecord, Store, TableName } from '../store/store.js'
+
+/** Consents are paged by (user, client). */
+type ConsentKey = { userId: string; clientId: string }
 
 export interface CopyOptions {
   batchSize: number
@@ -19,7 +22,9 @@ export class CopyMismatchError extends Error {
 
 /**
  * Copies every table from one store to another (either engine to either engine), users,
- * sessions, refresh tokens, audit events, email tokens and outbox messages in batches, and verifies the row counts. Refuses a non-empty target unless `force`, which first
+ * sessions, refresh tokens, audit events, email tokens, outbox messages, browser sessions,
+ * authorization codes and consents in batches, and verifies the row counts. Refuses a non-empty
+ * target unless `force`, which first
  * deletes the target's rows. Stop writers to the source first: rows written during the copy
  * may be missed, and the count check then fails.
  */
@@ -98,6 +103,28 @@ export async function copyDatabase(from: Store, to: Store, options: CopyOptions)
     (m) => to.outbox.insertRecord(m),
     (m) => m.id,
   )
+  // After their users (they reference them), spent or ended ones as they are.
+  await copyPages(
+    'browser_sessions',
+    batches,
+    (after) => from.browserSessions.page(after, options.batchSize),
+    (b) => to.browserSessions.insertRecord(b),
+    (b) => b.id,
+  )
+  await copyPages(
+    'authorization_codes',
+    batches,
+    (after) => from.authorizationCodes.page(after, options.batchSize),
+    (c) => to.authorizationCodes.insertRecord(c),
+    (c) => c.hash,
+  )
+  await copyPages<ConsentRecord, ConsentKey>(
+    'consents',
+    batches,
+    (after) => from.consents.page(after, options.batchSize),
+    (c) => to.consents.insertRecord(c),
+    (c) => ({ userId: c.userId, clientId: c.clientId }),
+  )
 
   const actual = await to.counts()
   for (const table of Object.keys(expected) as TableName[]) {
@@ -110,20 +137,20 @@ export async function copyDatabase(from: Store, to: Store, options: CopyOptions)
   return actual
 }
 
-/** Copies one table in keyset-paged batches, inserting each batch concurrently. */
-async function copyPages<T>(
+/** Copies one table in keyset-paged batches (after the key `K`), each batch inserted concurrently. */
+async function copyPages<T, K = string>(
   table: TableName,
   batches: {
     size: number
     onProgress: CopyOptions['onProgress']
     expected: Record<TableName, number>
   },
-  page: (after: string | null) => Promise<T[]>,
+  page: (after: K | null) => Promise<T[]>,
   insert: (row: T) => Promise<void>,
-  keyOf: (row: T) => string,
+  keyOf: (row: T) => K,
 ) {
   let copied = 0
-  let after: string | null = null
+  let after: K | null = null
   for (;;) {
     const batch = await page(after)
     if (batch.length === 0) break

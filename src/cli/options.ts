@@ -20,6 +20,13 @@ export const listOption = (values: Values, name: string): string[] =>
     ?.split(/[\s,]+/)
     .filter(Boolean) ?? []
 
+/** The values of a repeatable option (`multiple: true`), in the order given. */
+export function repeatedOption(values: Values, name: string): string[] {
+  const value = values[name]
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string')
+  return typeof value === 'string' ? [value] : []
+}
+
 /** A whole-number option within bounds, or a UsageError naming it. */
 export function intOption(
   values: Values,

@@ -39,6 +39,10 @@ export const toClientView = (c: ClientRecord): ClientView => ({
   grant_types: c.grantTypes,
   scopes: c.scopes,
   introspect: c.introspect,
+  redirect_uris: c.redirectUris,
+  post_logout_redirect_uris: c.postLogoutRedirectUris,
+  first_party: c.firstParty,
+  resource: c.resource,
   created_at: c.createdAt,
   updated_at: c.updatedAt,
 })

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { grantTypes } from '../auth/clients.js'
+import { grantTypes, maxRedirectUris } from '../auth/clients.js'
+import { maxRedirectUriLength } from '../auth/redirect-uri.js'
 import { ApiError } from '../errors.js'
 import { actorOf } from '../http/actor.js'
 import { toClientView } from '../http/admin-schemas.js'
@@ -23,10 +24,32 @@ const NewClient = Type.Object(
       description: 'Confidential clients get a secret (returned once); public ones have none',
     }),
     grant_types: Type.Array(Type.String({ description: grantTypes.join(' | ') }), {
-      maxItems: 3,
+      maxItems: grantTypes.length,
     }),
     scopes: Type.Array(Type.String({ maxLength: 128 }), { maxItems: 64 }),
     introspect: Type.Optional(Type.Boolean({ description: 'May call POST /introspect' })),
+    redirect_uris: Type.Optional(
+      Type.Array(Type.String({ maxLength: maxRedirectUriLength }), {
+        maxItems: maxRedirectUris,
+        description:
+          'Where GET /authorize may send the user back (exact match): https, or http only for 127.0.0.1, [::1] or localhost; no fragment, userinfo or wildcard. authorization_code needs at least one',
+      }),
+    ),
+    post_logout_redirect_uris: Type.Optional(
+      Type.Array(Type.String({ maxLength: maxRedirectUriLength }), {
+        maxItems: maxRedirectUris,
+        description: 'Where RP-initiated logout may send the user back; the same rules',
+      }),
+    ),
+    first_party: Type.Optional(
+      Type.Boolean({ description: 'Skips the consent page: the operator vouches for the client' }),
+    ),
+    resource: Type.Optional(
+      Type.Union([Type.String({ maxLength: 2000 }), Type.Null()], {
+        description:
+          'The RFC 8707 resource it serves, one of PORTCULLIS_RESOURCES: introspection then tells it only about tokens for it',
+      }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -54,7 +77,7 @@ export function adminClientRoutes(
           tags,
           summary: 'Register a client',
           description:
-            'JSON body. Returns the client with its `client_secret`, shown only here: it is stored as a SHA-256 hash and cannot be read back. `client_credentials` needs a confidential client (RFC 6749 §4.4). A taken `client_id` is 409 `client_taken`. Needs `admin`.',
+            'JSON body. Returns the client with its `client_secret`, shown only here: it is stored as a SHA-256 hash and cannot be read back. `client_credentials` needs a confidential client (RFC 6749 §4.4); `authorization_code` needs at least one `redirect_uris` entry and suits public clients too (PKCE). A taken `client_id` is 409 `client_taken`. Needs `admin`.',
           body: NewClient,
           response: { 201: WithSecret, ...errorResponses(400, 401, 403, 409, 503) },
         },
@@ -69,6 +92,10 @@ export function adminClientRoutes(
             grantTypes: body.grant_types,
             scopes: body.scopes,
             introspect: body.introspect,
+            redirectUris: body.redirect_uris,
+            postLogoutRedirectUris: body.post_logout_redirect_uris,
+            firstParty: body.first_party,
+            resource: body.resource,
           },
           actorOf(request, authOf(request).user.id),
         )
@@ -144,7 +171,7 @@ export function adminClientRoutes(
           tags,
           summary: 'Delete a client',
           description:
-            'Deletes the client and ends every session started through it; its client_credentials tokens become inactive at /introspect. 204. Needs `admin`.',
+            "Deletes the client with every user's consent to it and ends every session started through it; its client_credentials tokens become inactive at /introspect. 204. Needs `admin`.",
           params: ClientParams,
           response: { 204: Type.Null(), ...errors },
         },

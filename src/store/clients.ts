@@ -1,4 +1,4 @@
-import { type Db, one } from './sql.js'
+import { type Db, one, sql } from './sql.js'
 import type { ClientStore } from './store.js'
 import { clients } from './tables.js'
 
@@ -13,6 +13,12 @@ export function clientsStore(db: Db): ClientStore {
     findById: (id) => clients.first(db, 'SELECT * FROM clients WHERE id = $1', [id]),
     list: () => clients.all(db, 'SELECT * FROM clients ORDER BY id'),
     setSecretHash: (id, hash, at) => db.query(setSecret, [hash, at, id], one),
-    delete: (id) => db.query('DELETE FROM clients WHERE id = $1', [id], one),
+    // Its consents go with it: a client registered again under the id starts without them.
+    delete: (id) =>
+      db.transaction(function* () {
+        const { count } = yield* sql('DELETE FROM clients WHERE id = $1', [id])
+        yield* sql('DELETE FROM consents WHERE client_id = $1', [id])
+        return count === 1
+      }),
   }
 }

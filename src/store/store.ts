@@ -205,6 +205,7 @@ export interface ClientStore {
   list(): Promise<ClientRecord[]>
   /** Replaces the secret hash; returns whether the client exists. */
   setSecretHash(id: string, secretHash: string | null, at: string): Promise<boolean>
+  /** Deletes the client and every user's consent to it, in one transaction; whether it existed. */
   delete(id: string): Promise<boolean>
 }
 

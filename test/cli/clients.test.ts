@@ -13,8 +13,9 @@ function tempDir(t: TestContext) {
   return dir
 }
 
+const API = 'https://api.example/'
 const clients = (dir: string, args: string[]) =>
-  runCli(['clients', ...args], { PORTCULLIS_DATA_DIR: dir })
+  runCli(['clients', ...args], { PORTCULLIS_DATA_DIR: dir, PORTCULLIS_RESOURCES: API })
 
 describe('portcullis clients', () => {
   it('creates a confidential client, printing its secret once, and rotates it', async (t) => {
@@ -79,6 +80,80 @@ describe('portcullis clients', () => {
     const again = await clients(dir, ['delete', id])
     assert.equal(again.code, 1)
     assert.equal(again.stderr, `portcullis clients delete: no client ${id}\n`)
+    assert.equal((await clients(dir, ['list'])).stderr, 'no clients registered\n')
+  })
+
+  it('creates a code-flow client with repeated redirect URIs, first-party and resource; lists and shows it', async (t) => {
+    const dir = tempDir(t)
+    const created = await clients(dir, [
+      'create',
+      ...['--name', 'Web app', '--id', 'web', '--public'],
+      ...['--grant-types', 'authorization_code,refresh_token', '--scopes', 'profile'],
+      ...['--redirect-uri', 'https://app.example/cb', '--redirect-uri', 'http://127.0.0.1:8080/cb'],
+      ...['--post-logout-redirect-uri', 'https://app.example/'],
+      ...['--first-party', '--resource', API],
+    ])
+    assert.equal(created.code, 0, created.out)
+    const store = openSqliteStore(join(dir, 'portcullis.db'))
+    t.after(() => store.close())
+    const record = await store.clients.findById('web')
+    assert.deepEqual(record?.redirectUris, ['https://app.example/cb', 'http://127.0.0.1:8080/cb'])
+    assert.deepEqual(record?.postLogoutRedirectUris, ['https://app.example/'])
+    assert.equal(record?.firstParty, true)
+    assert.equal(record?.resource, API)
+
+    const listed = await clients(dir, ['list'])
+    assert.equal(listed.code, 0, listed.out)
+    assert.match(
+      listed.stdout,
+      /^web +Web app +public +authorization_code,refresh_token +profile +no +yes +\S+ +https:\/\/app\.example\/cb http:\/\/127\.0\.0\.1:8080\/cb$/m,
+    )
+    const shown = await clients(dir, ['show', 'web'])
+    assert.equal(shown.code, 0, shown.out)
+    assert.equal(
+      shown.stdout,
+      [
+        'client_id: web',
+        'name: Web app',
+        'type: public',
+        'grant_types: authorization_code refresh_token',
+        'scopes: profile',
+        'introspect: no',
+        'first_party: yes',
+        `resource: ${API}`,
+        'redirect_uri: https://app.example/cb',
+        'redirect_uri: http://127.0.0.1:8080/cb',
+        'post_logout_redirect_uri: https://app.example/',
+        `created: ${record?.createdAt}`,
+        `updated: ${record?.updatedAt}`,
+        '',
+      ].join('\n'),
+    )
+    const missing = await clients(dir, ['show', 'nope'])
+    assert.equal(missing.code, 1)
+    assert.equal(missing.stderr, 'portcullis clients show: no client nope\n')
+  })
+
+  it('refuses a bad redirect URI, a code-flow client without one, and an unknown resource', async (t) => {
+    const dir = tempDir(t)
+    const base = ['create', '--name', 'x', '--grant-types', 'authorization_code']
+    const fragment = await clients(dir, [...base, '--redirect-uri', 'https://a.example/#x'])
+    assert.equal(fragment.code, 1)
+    assert.equal(
+      fragment.stderr,
+      'portcullis clients create: each of redirect_uris must not have a fragment\n',
+    )
+    const none = await clients(dir, base)
+    assert.equal(
+      none.stderr,
+      'portcullis clients create: authorization_code needs at least one redirect URI\n',
+    )
+    const resource = await clients(dir, [
+      ...base,
+      ...['--redirect-uri', 'https://a.example/cb', '--resource', 'https://other.example/'],
+    ])
+    assert.equal(resource.code, 1)
+    assert.match(resource.stderr, /resource must be one of the configured resources/)
     assert.equal((await clients(dir, ['list'])).stderr, 'no clients registered\n')
   })
 

@@ -91,6 +91,7 @@ async function seededSqlite(t: TestContext, n: number) {
   )
   await seedClientsAndAudit(store, n)
   await seedMail(store, n)
+  await seedAuthorization(store, n)
   await store.close()
   return path
 }
@@ -170,6 +171,53 @@ async function seedMail(store: Store, n: number) {
   }
 }
 
+/** `n` browser sessions (some ended), `n` codes (some spent) and `n` consents, one per user. */
+async function seedAuthorization(store: Store, n: number) {
+  const user = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`
+  for (let i = 0; i < n; i++) {
+    const at = new Date(Date.UTC(2026, 0, 4, 0, 0, i)).toISOString()
+    const sid = `bs-${String(i).padStart(8, '0')}`
+    await store.browserSessions.insertRecord({
+      id: sid,
+      secretHash: `bs-secret-${i}`,
+      userId: user(i),
+      authTime: at,
+      amr: i % 2 ? ['pwd', 'otp'] : ['pwd'],
+      ip: i % 3 ? '192.0.2.1' : null,
+      userAgent: i % 3 ? `agent ${i}` : null,
+      createdAt: at,
+      lastSeenAt: at,
+      idleExpiresAt: '2026-01-05T00:00:00.000Z',
+      absoluteExpiresAt: '2026-01-06T00:00:00.000Z',
+      endedAt: i % 4 ? null : '2026-01-04T12:00:00.000Z',
+    })
+    await store.authorizationCodes.insertRecord({
+      hash: `code-hash-${String(i).padStart(8, '0')}`,
+      clientId: 'portcullis',
+      userId: user(i),
+      redirectUri: 'https://app.example/callback',
+      codeChallenge: `challenge-${i}`,
+      scope: 'openid profile',
+      nonce: i % 2 ? `nonce-${i}` : null,
+      resource: i % 3 ? null : 'https://api.example/',
+      browserSessionId: sid,
+      authTime: at,
+      amr: ['pwd'],
+      createdAt: at,
+      expiresAt: '2026-01-04T00:01:00.000Z',
+      usedAt: i % 2 ? at : null,
+      sessionId: i % 2 ? 's0' : null,
+    })
+    await store.consents.insertRecord({
+      userId: user(i),
+      clientId: i % 2 ? 'backend' : 'portcullis',
+      scopes: i % 3 ? ['openid', 'profile'] : ['email'],
+      createdAt: at,
+      updatedAt: at,
+    })
+  }
+}
+
 async function dump(store: Store) {
   return {
     users: await store.users.page(null, 100_000),
@@ -182,6 +230,9 @@ async function dump(store: Store) {
     revoked: await store.revokedTokens.page(null, 100_000),
     emailTokens: await store.emailTokens.page(null, 100_000),
     outbox: await store.outbox.page(null, 100_000),
+    browserSessions: await store.browserSessions.page(null, 100_000),
+    codes: await store.authorizationCodes.page(null, 100_000),
+    consents: await store.consents.page(null, 100_000),
   }
 }
 
@@ -206,6 +257,14 @@ describe('copyDatabase', () => {
     )
     assert.ok(progress.includes('clients 2/2'), progress.join(', '))
     assert.deepEqual(
+      progress.filter((p) => p.startsWith('consents')),
+      ['7/30', '14/30', '21/30', '28/30', '30/30'].map((p) => `consents ${p}`),
+    )
+    assert.deepEqual(
+      [counts.browser_sessions, counts.authorization_codes, counts.consents],
+      [30, 30, 30],
+    )
+    assert.deepEqual(
       progress.filter((p) => p.startsWith('audit_events')),
       ['7/30', '14/30', '21/30', '28/30', '30/30'].map((p) => `audit_events ${p}`),
     )
@@ -229,6 +288,7 @@ describe('portcullis db copy', () => {
     assert.match(res.out, /audit_events: 1234\/1234/)
     assert.match(res.out, /email_tokens: 1234\/1234/)
     assert.match(res.out, /mail_outbox: 1234\/1234/)
+    assert.match(res.out, /consents: 1234\/1234/)
     assert.match(res.out, /row counts verified/)
     const [from, to] = [await open(t, `sqlite:${source}`), await open(t, target)]
     assert.deepEqual(await dump(to), await dump(from))
@@ -265,6 +325,9 @@ describe('portcullis db copy', () => {
       revoked_tokens: 1,
       email_tokens: 10,
       mail_outbox: 10,
+      browser_sessions: 10,
+      authorization_codes: 10,
+      consents: 10,
     })
   })
 

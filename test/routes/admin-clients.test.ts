@@ -28,6 +28,10 @@ interface ClientView {
   grant_types: string[]
   scopes: string[]
   introspect: boolean
+  redirect_uris: string[]
+  post_logout_redirect_uris: string[]
+  first_party: boolean
+  resource: string | null
   created_at: string
   updated_at: string
 }
@@ -38,9 +42,13 @@ const viewKeys = [
   'client_id',
   'confidential',
   'created_at',
+  'first_party',
   'grant_types',
   'introspect',
   'name',
+  'post_logout_redirect_uris',
+  'redirect_uris',
+  'resource',
   'scopes',
   'updated_at',
 ]
@@ -110,6 +118,10 @@ describe('POST /admin/clients', () => {
     assert.deepEqual(client.grant_types, ['client_credentials'])
     assert.deepEqual(client.scopes, ['email'])
     assert.equal(client.introspect, false)
+    assert.deepEqual(
+      [client.redirect_uris, client.post_logout_redirect_uris, client.first_party, client.resource],
+      [[], [], false, null],
+    )
     const secret = client.client_secret
     assert.ok(typeof secret === 'string' && secret.length >= 32, 'a long random secret')
 
@@ -208,6 +220,34 @@ describe('POST /admin/clients', () => {
     )
   })
 
+  it('registers a code-flow client with its redirect URIs, first-party flag and resource', async (t) => {
+    const API = 'https://api.example/'
+    const testApp = await buildTestApp(t, { env: { PORTCULLIS_RESOURCES: API } })
+    const { app } = testApp
+    const admin = await adminLogin(testApp)
+    const body = {
+      client_id: 'web',
+      name: 'Web app',
+      confidential: false,
+      grant_types: ['authorization_code', 'refresh_token'],
+      scopes: ['profile'],
+      redirect_uris: ['https://app.example/cb', 'http://127.0.0.1:8080/cb'],
+      post_logout_redirect_uris: ['https://app.example/'],
+      first_party: true,
+      resource: API,
+    }
+    const client = await created(app, admin.token, body)
+    const { client_secret, ...view } = client
+    assert.equal(client_secret, null)
+    const read = await call(app, 'GET', '/admin/clients/web', { token: admin.token })
+    assert.deepEqual(read.json(), view)
+    const { client_id: _, ...expected } = body
+    for (const [key, value] of Object.entries(expected)) {
+      assert.deepEqual(view[key as keyof typeof view], value, key)
+    }
+    assert.deepEqual(await listClients(app, admin.token), [view])
+  })
+
   it('answers a taken client_id with 409 client_taken, keeping the first client', async (t) => {
     const testApp = await buildTestApp(t)
     const { app } = testApp
@@ -222,6 +262,14 @@ describe('POST /admin/clients', () => {
   })
 
   it('refuses bad registrations with 400, registering nothing', async (t) => {
+    const code = {
+      client_id: 'web',
+      name: 'Web app',
+      confidential: true,
+      grant_types: ['authorization_code'],
+      scopes: [],
+      redirect_uris: ['https://a.example/cb'],
+    }
     const testApp = await buildTestApp(t)
     const { app } = testApp
     const admin = await adminLogin(testApp)
@@ -249,6 +297,55 @@ describe('POST /admin/clients', () => {
         { ...billing, grant_types: 'client_credentials' },
         'invalid_request',
       ],
+      [
+        'authorization_code without redirect URI',
+        { ...code, redirect_uris: [] },
+        'invalid_request',
+      ],
+      [
+        'redirect URI with a fragment',
+        { ...code, redirect_uris: ['https://a.example/#f'] },
+        'invalid_request',
+      ],
+      [
+        'plain http redirect URI',
+        { ...code, redirect_uris: ['http://a.example/cb'] },
+        'invalid_request',
+      ],
+      [
+        'wildcard redirect URI',
+        { ...code, redirect_uris: ['https://*.a.example/'] },
+        'invalid_request',
+      ],
+      [
+        'userinfo in redirect URI',
+        { ...code, redirect_uris: ['https://u@a.example/'] },
+        'invalid_request',
+      ],
+      ['relative redirect URI', { ...code, redirect_uris: ['/cb'] }, 'invalid_request'],
+      [
+        'redirect URI too long',
+        { ...code, redirect_uris: [`https://a.example/${'x'.repeat(2000)}`] },
+        'invalid_request',
+      ],
+      ['redirect URI not a string', { ...code, redirect_uris: [42] }, 'invalid_request'],
+      [
+        '21 redirect URIs',
+        { ...code, redirect_uris: Array.from({ length: 21 }, (_, i) => `https://a.example/${i}`) },
+        'invalid_request',
+      ],
+      [
+        'bad post-logout URI',
+        { ...code, post_logout_redirect_uris: ['http://a.example/'] },
+        'invalid_request',
+      ],
+      [
+        'redirect URIs without the code grant',
+        { ...billing, redirect_uris: ['https://a.example/cb'] },
+        'invalid_request',
+      ],
+      ['unconfigured resource', { ...code, resource: 'https://api.example/' }, 'invalid_request'],
+      ['first_party not a boolean', { ...code, first_party: 'yes' }, 'invalid_request'],
     ]
     for (const [label, body, code] of bad) {
       const res = await createClient(app, admin.token, body)
@@ -438,6 +535,26 @@ describe('DELETE /admin/clients/:id', () => {
     // The session through the built-in client and the admin's own are untouched.
     assert.equal((await getMe(app, `Bearer ${viaBuiltin.access_token}`)).statusCode, 200)
     assert.equal((await listClients(app, admin.token)).length, 0)
+  })
+
+  it('deletes every user’s consent to the deleted client', async (t) => {
+    const testApp = await buildTestApp(t)
+    const { app, services } = testApp
+    const admin = await adminLogin(testApp)
+    const body = {
+      client_id: 'web',
+      name: 'Web app',
+      confidential: false,
+      grant_types: ['authorization_code'],
+      scopes: ['profile'],
+      redirect_uris: ['https://app.example/cb'],
+    }
+    await created(app, admin.token, body)
+    const alice = await registerUser(app, 'alice')
+    await services.store.consents.grant(alice.id, 'web', ['profile'], '2026-06-01T12:00:00.000Z')
+    assertNoContent(await call(app, 'DELETE', '/admin/clients/web', { token: admin.token }))
+    await created(app, admin.token, body)
+    assert.equal(await services.store.consents.find(alice.id, 'web'), null, 'not inherited')
   })
 })
 

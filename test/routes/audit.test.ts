@@ -765,6 +765,8 @@ describe('every event type', () => {
       await call(app, 'DELETE', `${bobUrl}/sessions/${sidOf(bobPair.access_token)}`, byAdmin()),
     )
     assertNoContent(await call(app, 'DELETE', `${bobUrl}/sessions`, byAdmin()))
+    await services.store.consents.grant(bob.id, 'web', ['profile'], new Date().toISOString())
+    assertNoContent(await call(app, 'DELETE', `${bobUrl}/consents/web`, byAdmin()))
     assertNoContent(await call(app, 'DELETE', bobUrl, byAdmin()))
 
     const client = await call(

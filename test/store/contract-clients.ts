@@ -16,7 +16,14 @@ export function clientsContract(fresh: Fresh): void {
   describe('clients', () => {
     it('creates clients and finds them with every field intact', async (t) => {
       const store = await fresh(t)
-      const confidential = newClient('backend', { introspect: true })
+      const confidential = newClient('backend', {
+        introspect: true,
+        grantTypes: ['authorization_code', 'refresh_token'],
+        redirectUris: ['https://app.example/cb', 'http://127.0.0.1:8080/cb'],
+        postLogoutRedirectUris: ['https://app.example/bye'],
+        firstParty: true,
+        resource: 'https://api.example/',
+      })
       const publicClient = newClient('spa', {
         secretHash: null,
         grantTypes: ['password'],
@@ -78,6 +85,21 @@ export function clientsContract(fresh: Fresh): void {
       )
       await store.clients.create(newClient('app', { name: 'Again' }))
       assert.equal((await store.clients.findById('app'))?.name, 'Again')
+    })
+
+    it('deletes every consent to a deleted client, and no other client’s', async (t) => {
+      const store = await fresh(t)
+      const [u1, u2] = [await store.users.create(newUser()), await store.users.create(newUser())]
+      await store.clients.create(newClient('app'))
+      await store.clients.create(newClient('other'))
+      for (const u of [u1, u2]) {
+        for (const c of ['app', 'other']) await store.consents.grant(u.id, c, ['openid'], T0)
+      }
+      assert.equal(await store.clients.delete('app'), true)
+      for (const u of [u1, u2]) {
+        assert.equal(await store.consents.find(u.id, 'app'), null)
+        assert.ok(await store.consents.find(u.id, 'other'))
+      }
     })
 
     it("revokes every live session of a client, of any user, and no other client's", async (t) => {
