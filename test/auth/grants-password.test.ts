@@ -11,7 +11,8 @@ describe('TokenGrants: grant types', () => {
     assert.equal(services.grants.grantType(undefined), 'password')
     assert.equal(services.grants.grantType(''), 'password')
     assert.equal(services.grants.grantType('refresh_token'), 'refresh_token')
-    for (const type of ['implicit', 'authorization_code', '__proto__', 'toString', 'PASSWORD']) {
+    assert.equal(services.grants.grantType('authorization_code'), 'authorization_code')
+    for (const type of ['implicit', 'token', '__proto__', 'toString', 'PASSWORD']) {
       assert.throws(
         () => services.grants.grantType(type),
         (e: { code?: string }) => e.code === 'unsupported_grant_type',

@@ -104,7 +104,7 @@ describe('POST /token', () => {
     assert.equal(res.json().error, 'invalid_grant')
   })
 
-  for (const grant of ['authorization_code', 'PASSWORD', 'toString']) {
+  for (const grant of ['implicit', 'PASSWORD', 'toString']) {
     it(`answers grant_type=${grant} with unsupported_grant_type`, async (t) => {
       const { app } = await buildTestApp(t)
       const res = await postToken(app, { grant_type: grant, username: 'a', password: 'b' })
@@ -112,6 +112,13 @@ describe('POST /token', () => {
       assert.equal(res.json().error, 'unsupported_grant_type')
     })
   }
+
+  it('answers grant_type=authorization_code from the built-in client with unauthorized_client', async (t) => {
+    const { app } = await buildTestApp(t)
+    const res = await postToken(app, { grant_type: 'authorization_code', code: 'x' })
+    assert.equal(res.statusCode, 400)
+    assert.equal(res.json().error, 'unauthorized_client')
+  })
 
   for (const [label, form] of [
     ['a missing username', 'password=x'],
