@@ -35,6 +35,7 @@ import { healthRoutes } from './routes/health.js'
 import { introspectRoutes } from './routes/introspect.js'
 import { jwksRoutes } from './routes/jwks.js'
 import { loginRoutes } from './routes/login.js'
+import { logoutRoutes } from './routes/logout.js'
 import { pageAssetRoutes } from './routes/page-assets.js'
 import { passwordRoutes } from './routes/password.js'
 import { registerRoutes } from './routes/register.js'
@@ -42,6 +43,7 @@ import { revokeRoutes } from './routes/revoke.js'
 import { rootRoutes } from './routes/root.js'
 import { sessionRoutes } from './routes/sessions.js'
 import { tokenRoutes } from './routes/token.js'
+import { userInfoRoutes } from './routes/userinfo.js'
 import { userRoutes } from './routes/users.js'
 import type { Services } from './services.js'
 
@@ -186,6 +188,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       }),
       ...(flows.enabled ? [emailAccountRoutes(services)] : []),
       sessionRoutes({ sessions, audit }),
+      userInfoRoutes({ roles: config.roles }),
       adminUserRoutes({
         userAdmin: services.userAdmin,
         store,
@@ -199,6 +202,17 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   )
   await app.register(jwksRoutes({ keyring }))
   await app.register(discoveryRoutes({ config }))
+  // RP-initiated logout: the end-session endpoint and its confirmation page.
+  await app.register(
+    logoutRoutes({
+      logout: services.logout,
+      browserSessions: services.browserSessions,
+      audit,
+      productName: flows.productName,
+      secureCookies: new URL(config.tokens.issuer).protocol === 'https:',
+      rateLimited: limited('end_session'),
+    }),
+  )
   await app.register(healthRoutes({ store }))
   if (config.mail.flows.enabled) {
     // The pages that links in messages open; they complete the flows with a button press.

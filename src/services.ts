@@ -18,6 +18,7 @@ import { MailLimits } from './auth/mail-limits.js'
 import { PasswordHasher } from './auth/password-hasher.js'
 import { PasswordRecovery } from './auth/password-recovery.js'
 import { NoRateLimits, RateLimiter } from './auth/rate-limiter.js'
+import { RpLogout } from './auth/rp-logout.js'
 import { serverSecret } from './auth/server-secrets.js'
 import { type ReuseEvent, SessionService } from './auth/sessions.js'
 import { UserAdmin } from './auth/user-admin.js'
@@ -63,6 +64,8 @@ export interface Services {
   browserSessions: BrowserSessions
   /** The authorization endpoint's logic (RFC 6749 §4.1, OpenID Connect Core §3.1). */
   authorization: AuthorizationFlow
+  /** The checks of RP-initiated logout requests (the end-session endpoint). */
+  logout: RpLogout
   /** What users allowed third-party clients: listing and revoking consents. */
   consents: ConsentService
 }
@@ -158,6 +161,7 @@ export async function createServices(
       rateLimiter,
       audit,
       idTokens,
+      browserSessions,
       codes: store.authorizationCodes,
       clock,
     },
@@ -236,5 +240,6 @@ export async function createServices(
     idTokens,
     browserSessions,
     authorization,
+    logout: new RpLogout({ idTokens, findClient: (id) => clients.find(id) }),
   }
 }

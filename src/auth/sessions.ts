@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto'
 import type { Clock } from '../clock.js'
-import { invalidGrant } from '../errors.js'
+import { invalidGrant, invalidTarget } from '../errors.js'
 import type { SessionRecord, Store } from '../store/store.js'
 import { refreshScope } from './scopes.js'
 
@@ -152,13 +152,15 @@ export class SessionService {
    * The refresh grant: spends `token` and returns its successor. Throws invalid_grant for an
    * unknown, expired or revoked token, one issued to another client or to a disabled or deleted
    * user, and for reuse (which also revokes the session); invalid_scope when `requestedScope`
-   * widens the session's scope.
+   * widens the session's scope; invalid_target when `requestedResource` (RFC 8707) is not the
+   * session's own resource (a refresh never moves a token to another audience).
    */
   async refresh(
     token: string,
     clientId: string,
     requestedScope: string | undefined,
     meta: Partial<SessionMeta> = {},
+    requestedResource?: string,
   ): Promise<Rotation> {
     const record = tokenShape.test(token)
       ? await this.store.sessions.findRefreshToken(digest(token))
@@ -177,6 +179,9 @@ export class SessionService {
       throw invalidGrant('the refresh token is invalid, expired or revoked')
     }
     const scope = refreshScope(session.scope, requestedScope)
+    if (requestedResource !== undefined && requestedResource !== session.resource) {
+      throw invalidTarget('resource must be the one the session was granted for')
+    }
     const successor = createHmac('sha256', this.rotationKey).update(token).digest('base64url')
     const now = this.clock.now()
     const outcome =

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import type { AccessClaims, AccessTokens } from '../auth/access-tokens.js'
 import { type RoleTable, scopesOfRoles } from '../auth/roles.js'
-import { missingScopes } from '../auth/scopes.js'
+import { missingScopes, openidScope } from '../auth/scopes.js'
 import type { SessionService } from '../auth/sessions.js'
 import { ApiError } from '../errors.js'
 import type { SessionRecord, UserRecord } from '../store/store.js'
@@ -64,7 +64,10 @@ export function authenticate(deps: AuthenticateDeps) {
     // The token's scopes were granted at login; a role taken away since then (even by another
     // instance, even mid-login) takes them away now.
     const granted = required.length > 0 ? scopesOfRoles(deps.roles, user.roles) : null
-    const revoked = granted ? required.filter((s) => !missing.includes(s) && !granted.has(s)) : []
+    // `openid` is a protocol switch no role grants (OpenID Connect Core §3.1.2.1): not re-checked.
+    const revoked = granted
+      ? required.filter((s) => s !== openidScope && !missing.includes(s) && !granted.has(s))
+      : []
     if (missing.length > 0 || revoked.length > 0) {
       const description =
         missing.length > 0

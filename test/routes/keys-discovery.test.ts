@@ -46,13 +46,22 @@ describe('GET /.well-known/oauth-authorization-server', () => {
     assert.equal(res.statusCode, 200)
     assert.deepEqual(res.json(), {
       issuer: ISSUER,
+      authorization_endpoint: `${ISSUER}/authorize`,
       token_endpoint: `${ISSUER}/token`,
       revocation_endpoint: `${ISSUER}/revoke`,
       introspection_endpoint: `${ISSUER}/introspect`,
       jwks_uri: `${ISSUER}/.well-known/jwks.json`,
-      grant_types_supported: ['password', 'refresh_token', 'client_credentials'],
-      response_types_supported: [],
-      scopes_supported: ['profile', 'sessions', 'admin', 'notes:read'],
+      grant_types_supported: [
+        'authorization_code',
+        'refresh_token',
+        'client_credentials',
+        'password',
+      ],
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: true,
+      scopes_supported: ['openid', 'profile', 'sessions', 'admin', 'notes:read'],
       token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
       revocation_endpoint_auth_methods_supported: [
         'none',

@@ -4,6 +4,7 @@ import type { GrantForm } from '../../wire/token-request.js'
 import type { TokenBody } from '../../wire/token-response.js'
 import type { AccessTokens } from '../access-tokens.js'
 import type { AuditService } from '../audit.js'
+import type { BrowserSessions } from '../browser-sessions.js'
 import type { IdTokens } from '../id-tokens.js'
 import type { LoginThrottle } from '../login-throttle.js'
 import type { RateLimit, RateLimiter } from '../rate-limiter.js'
@@ -34,6 +35,8 @@ export interface GrantServices {
   rateLimiter: RateLimiter
   audit: AuditService
   idTokens: IdTokens
+  /** The provider's login sessions: a refreshed ID token's `auth_time`, `amr` and `sid`. */
+  browserSessions: Pick<BrowserSessions, 'findById'>
   /** The authorization codes (the authorization_code grant spends them). */
   codes: AuthorizationCodeStore
   clock: Clock
