@@ -150,6 +150,7 @@ export async function createServices(
       defaultScopes: config.scopes.defaults,
       roles: config.roles,
       resources: config.authorization.resources,
+      openid: config.keys.alg !== 'HS256',
     },
   )
   const grants = new TokenGrants(

@@ -61,7 +61,11 @@ export function authorizationServerMetadata(config: Config) {
     code_challenge_methods_supported: ['S256'],
     // RFC 9207 §3: every authorization response carries `iss` (mix-up defence).
     authorization_response_iss_parameter_supported: true,
-    scopes_supported: [openidScope, ...config.scopes.offered],
+    // No `openid` in the shared-secret mode: the code flow refuses it there (see AuthorizationPolicy).
+    scopes_supported: [
+      ...(config.keys.alg === 'HS256' ? [] : [openidScope]),
+      ...config.scopes.offered,
+    ],
     // "none": the built-in first-party client and registered public clients.
     token_endpoint_auth_methods_supported: clientAuthMethods,
     revocation_endpoint_auth_methods_supported: clientAuthMethods,

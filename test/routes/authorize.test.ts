@@ -31,6 +31,33 @@ function assertLoginRedirect(res: Awaited<ReturnType<typeof getAuthorize>>) {
   return new URLSearchParams(location.slice('/login?'.length))
 }
 
+describe('GET /authorize: openid in the shared-secret (HS256) mode', () => {
+  it('refuses openid with invalid_scope (no client could verify an HS256 ID token) and discovery does not offer it', async (t) => {
+    const testApp = await buildTestApp(t, {
+      env: {
+        PORTCULLIS_JWT_ALG: 'HS256',
+        PORTCULLIS_JWT_SECRET: 'k'.repeat(16) + 'Q7v!x2#Lm9@pR4$w',
+      },
+    })
+    const client = await codeClient(testApp)
+    const { challenge } = pkce()
+    const res = await getAuthorize(
+      testApp,
+      authorizeQuery(client, challenge, { scope: 'openid profile' }),
+    )
+    assertErrorRedirect(res, 'invalid_scope')
+    const discovery = await testApp.app.inject({ url: '/.well-known/openid-configuration' })
+    assert.equal(discovery.statusCode, 200)
+    assert.equal(discovery.json().scopes_supported.includes('openid'), false)
+    const plain = await getAuthorize(
+      testApp,
+      authorizeQuery(client, challenge, { scope: 'profile' }),
+    )
+    assert.equal(plain.statusCode, 303)
+    assert.ok(String(plain.headers.location).startsWith('/login?'))
+  })
+})
+
 describe('GET /authorize: the client and the redirect URI (never redirected when wrong)', () => {
   it('sends a valid request without a browser session to the login page with its parameters', async (t) => {
     const { testApp, client, challenge, query } = await setup(t)

@@ -61,6 +61,12 @@ export interface AuthorizationPolicy {
   roles: RoleTable
   /** The RFC 8707 resources the operator configured. */
   resources: readonly string[]
+  /**
+   * Whether `openid` may be asked for: not in the shared-secret (HS256) mode, where an ID token
+   * would be signed with a key no client may hold (OpenID Connect Core §10.1 wants the client's
+   * own secret for symmetric signatures; Portcullis's is the server's).
+   */
+  openid: boolean
 }
 
 export interface AuthorizationDeps {
@@ -105,6 +111,7 @@ export class AuthorizationFlow {
       findClient: this.deps.findClient,
       scopes: this.policy.scopes,
       resources: this.policy.resources,
+      openid: this.policy.openid,
     })
     if (checked.kind === 'error_page') return checked
     if (checked.kind === 'error') {

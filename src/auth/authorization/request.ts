@@ -1,6 +1,6 @@
 import { ApiError, type ErrorCode, invalidRequest } from '../../errors.js'
 import type { ClientRecord } from '../../store/store.js'
-import { requestedResource } from '../resources.js'
+import { checkResourceScopes, requestedResource } from '../resources.js'
 import { openidScope, requestScope } from '../scopes.js'
 import type { AuthorizationRequest } from './flow.js'
 
@@ -31,6 +31,8 @@ export interface RequestPolicy {
   scopes: readonly string[]
   /** The RFC 8707 resources the operator configured. */
   resources: readonly string[]
+  /** Whether `openid` may be asked for (not with HS256 keys). */
+  openid: boolean
 }
 
 /** How checking a request ended. */
@@ -156,16 +158,11 @@ export async function checkRequest(
   try {
     scopes = requestedScopes(values.scope, policy, client)
     resource = requestedResource(values.resource, policy.resources)
+    // RFC 8707: `admin` is only ever granted in tokens for Portcullis itself.
+    checkResourceScopes(scopes, resource)
   } catch (error) {
     if (error instanceof ApiError) return fail(error.code, error.description)
     throw error
-  }
-  // RFC 8707 and the issue's rule: `admin` is only ever granted in tokens for Portcullis itself.
-  if (resource !== null && scopes.includes('admin')) {
-    return fail(
-      'invalid_scope',
-      'the admin scope is only granted for Portcullis itself, not a resource',
-    )
   }
   const prompt = new Set((values.prompt ?? '').split(' ').filter((p) => p !== ''))
   const unknownPrompt = [...prompt].find((p) => !promptValues.has(p))
@@ -203,6 +200,12 @@ export async function checkRequest(
  */
 function requestedScopes(raw: string | undefined, policy: RequestPolicy, client: ClientRecord) {
   const tokens = [...new Set((raw ?? '').split(' ').filter((s) => s !== ''))]
+  if (!policy.openid && tokens.includes(openidScope)) {
+    throw new ApiError(
+      'invalid_scope',
+      'openid needs an asymmetric signing key (PORTCULLIS_JWT_ALG=ES256 or EdDSA); this server signs with a shared secret (HS256)',
+    )
+  }
   const others = tokens.filter((s) => s !== openidScope)
   const checked =
     others.length === 0 ? [] : (requestScope(others.join(' '), policy.scopes, client.scopes) ?? [])
