@@ -31,6 +31,7 @@ import { discoveryRoutes } from './routes/discovery.js'
 import { registerDocs, registerOpenApi } from './routes/docs.js'
 import { emailAccountRoutes, emailVerifyRoutes } from './routes/email.js'
 import { emailPageRoutes } from './routes/email-pages.js'
+import { forgotPasswordPageRoutes } from './routes/forgot-password-page.js'
 import { healthRoutes } from './routes/health.js'
 import { introspectRoutes } from './routes/introspect.js'
 import { jwksRoutes } from './routes/jwks.js'
@@ -226,6 +227,14 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
         rateLimited: limited('email_pages'),
       }),
     )
+    await app.register(
+      forgotPasswordPageRoutes({
+        recovery: services.recovery,
+        productName: config.mail.flows.productName,
+        secureCookies: new URL(config.tokens.issuer).protocol === 'https:',
+        rateLimited: limited('email_pages'),
+      }),
+    )
   }
   // The hosted login and consent pages of the authorization code flow, and the pages' assets.
   const pages = {
@@ -234,7 +243,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     productName: flows.productName,
     secureCookies: new URL(config.tokens.issuer).protocol === 'https:',
   }
-  await app.register(loginRoutes({ ...pages, resetHref: flows.enabled ? 'reset-password' : null }))
+  await app.register(loginRoutes({ ...pages, resetHref: flows.enabled ? 'forgot-password' : null }))
   await app.register(consentRoutes(pages))
   // The stylesheet always; the email pages' script only with the pages that use it.
   await app.register(pageAssetRoutes(flows.enabled ? pageAssets : [emailPagesStyle]))

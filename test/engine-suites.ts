@@ -62,6 +62,7 @@ export const everyEngine: readonly string[] = [
   'test/routes/openid-configuration.test.ts',
   'test/routes/password-forgot-enumeration.test.ts',
   'test/routes/password-grant-switch.test.ts',
+  'test/routes/forgot-password-page.test.ts',
   'test/routes/password-reset.test.ts',
   'test/routes/password-smtp.test.ts',
   'test/routes/refresh-token-grant.test.ts',

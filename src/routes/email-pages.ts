@@ -26,7 +26,7 @@ export interface EmailPageOptions extends EmailPageFlows {
 }
 
 /** A form's fields that arrived once each as text; a field sent twice counts as absent. */
-function formFields(body: unknown): Record<string, string> {
+export function formFields(body: unknown): Record<string, string> {
   const fields: Record<string, string> = {}
   if (!body || typeof body !== 'object') return fields
   for (const [name, value] of Object.entries(body)) {

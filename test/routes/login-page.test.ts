@@ -97,7 +97,7 @@ describe('GET /login', () => {
         page.one((e) => e.name === 'a' && page.text(e) === 'Forgot your password?'),
         'href',
       ),
-      'reset-password',
+      'forgot-password',
     )
     assert.ok(page.byId('login-second-factor'))
     assert.equal(page.all((e) => e.name === 'script').length, 0)
