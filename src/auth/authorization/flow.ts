@@ -1,8 +1,9 @@
 import type { Clock } from '../../clock.js'
-import { ApiError, invalidScope } from '../../errors.js'
+import { ApiError } from '../../errors.js'
 import type { ClientRecord, Store } from '../../store/store.js'
 import type { AuditService, RequestMeta } from '../audit.js'
 import type { BrowserLogin } from '../browser-sessions.js'
+import { scopesForResource } from '../resources.js'
 import type { RoleTable } from '../roles.js'
 import { grantScope, openidScope, userScopes } from '../scopes.js'
 import { codeTtlSeconds, newCode } from './codes.js'
@@ -193,12 +194,13 @@ export class AuthorizationFlow {
    */
   private grantedScope(request: AuthorizationRequest, login: BrowserLogin): string {
     const asked = request.scopes.filter((s) => s !== openidScope)
-    const allowed = userScopes(this.policy.roles, login.user, request.client)
+    // RFC 8707: a token for a resource never carries a Portcullis-only scope (admin).
+    const allowed = scopesForResource(
+      userScopes(this.policy.roles, login.user, request.client),
+      request.resource,
+    )
     const omitted = request.params.scope === undefined
     const scope = grantScope(omitted ? null : asked, allowed, this.policy.defaultScopes)
-    if (omitted && request.resource !== null && scope.split(' ').includes('admin')) {
-      throw invalidScope('the admin scope is only granted for Portcullis itself')
-    }
     const openid = request.scopes.includes(openidScope) ? [openidScope] : []
     return [...openid, ...(scope === '' ? [] : scope.split(' '))].join(' ')
   }
