@@ -46,7 +46,7 @@ export function consentRoutes(options: InteractionPageOptions): FastifyPluginAsy
         productName,
         clientName: asked.client.name,
         username,
-        scopes: asked.scopes,
+        scopes: outcome.scopes,
         csrf: csrf.issue(request, reply),
         params: asked.params,
       }),

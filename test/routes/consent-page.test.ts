@@ -12,6 +12,7 @@ import {
   authorizeQuery,
   browserSession,
   codeClient,
+  exchange,
   getAuthorize,
   pkce,
   redirected,
@@ -68,6 +69,36 @@ describe('GET /consent', () => {
       ],
     )
     assert.deepEqual(form.hidden, query)
+  })
+})
+
+describe('GET /consent without a scope parameter', () => {
+  it('lists the default scopes the code will carry, exactly those of the token (never "no particular access")', async (t) => {
+    const testApp = await buildTestApp(t)
+    const client = await codeClient(testApp, {
+      firstParty: false,
+      scopes: ['profile', 'email', 'sessions'],
+    })
+    const { cookie } = await browserSession(testApp, 'alice')
+    const { challenge, verifier } = pkce()
+    const query = authorizeQuery(client, challenge)
+    const form = await openForm(testApp, `/consent?${new URLSearchParams(query)}`, cookie)
+    const listed = form.page.all((e) => e.name === 'li').map((e) => form.page.text(e))
+    assert.deepEqual(listed, [
+      'See your username and name',
+      'See and end your signed-in sessions',
+      'See your email address and whether it is confirmed',
+    ])
+    const res = await postForm(
+      testApp,
+      '/consent',
+      { ...form.hidden, csrf: form.csrf, decision: 'allow' },
+      [form.csrfCookie, cookie],
+    )
+    const code = redirected(res).params.get('code') as string
+    const token = await exchange(testApp, client, code, verifier)
+    assert.equal(token.statusCode, 200, token.body)
+    assert.deepEqual(token.json().scope.split(' '), ['profile', 'sessions', 'email'])
   })
 })
 

@@ -45,8 +45,12 @@ export type AuthorizeOutcome =
   | { kind: 'redirect'; location: string }
   /** Show the login page for this request. */
   | { kind: 'login'; request: AuthorizationRequest }
-  /** Show the consent page for this request (a client that is not first-party). */
-  | { kind: 'consent'; request: AuthorizationRequest }
+  /**
+   * Show the consent page for this request (a client that is not first-party), listing
+   * `scopes`: exactly what the code will carry (with `scope` omitted, the defaults the user may
+   * have), never merely what was asked.
+   */
+  | { kind: 'consent'; request: AuthorizationRequest; scopes: readonly string[] }
 
 /** What the page that calls the flow just did. */
 export type InteractionStep = { freshLogin: true } | { consent: 'allow' | 'deny' }
@@ -158,7 +162,7 @@ export class AuthorizationFlow {
       )
     } else if (await this.needsConsent(request, login, granted)) {
       if (silent) return fail(apiError('consent_required', 'the user has not allowed this client'))
-      return { kind: 'consent', request }
+      return { kind: 'consent', request, scopes: granted }
     }
     const code = await this.issueCode(request, login, scope)
     await this.deps.audit.record({ type: 'authorize.code', ...audit, detail: { scope } })
