@@ -6,6 +6,7 @@ import { requestMetaOf } from '../http/actor.js'
 import { BrowserSessionCookie } from '../http/browser-session-cookie.js'
 import { requireContentType } from '../http/content-type.js'
 import { csrfField, DoubleSubmitCsrf } from '../http/csrf.js'
+import { DeviceCookie } from '../http/device-cookie.js'
 import { authBodyLimit } from '../http/limits.js'
 import { htmlPageCsp, htmlPageHeaders } from '../http/page-headers.js'
 import { authorizeErrorPage } from '../pages/authorize-error-page.js'
@@ -126,6 +127,7 @@ export function loginRoutes(
 ): FastifyPluginAsync {
   const csrf = new DoubleSubmitCsrf(options.secureCookies)
   const cookie = new BrowserSessionCookie(options.secureCookies)
+  const device = new DeviceCookie(options.secureCookies)
   const { productName, authorization } = options
 
   const form = (
@@ -184,6 +186,7 @@ export function loginRoutes(
         ip: request.ip,
         userAgent: meta.userAgent,
         clientId: asked.request.client.id,
+        deviceToken: device.read(request),
       })
       if (!outcome.ok) {
         if (outcome.reason === 'throttled') {
@@ -206,6 +209,7 @@ export function loginRoutes(
         return form(request, reply.code(400), asked, { username, error })
       }
       cookie.set(reply, outcome.cookie)
+      if (outcome.deviceToken !== undefined) device.set(reply, outcome.deviceToken)
       const fresh = { freshLogin: true } as const
       return next(request, reply, await authorization.authorize(params, outcome.login, fresh, meta))
     })

@@ -264,6 +264,36 @@ describe('POST /login', () => {
     redirected(await submit(testApp, form, 'bob', PASSWORD))
   })
 
+  it('remembers the device in a cookie, so hammering the account elsewhere does not lock its owner out of the page (as device_token at /token)', async (t) => {
+    const testApp = await buildTestApp(t, {
+      env: {
+        PORTCULLIS_RATE_LIMITS: 'true',
+        PORTCULLIS_LOGIN_SLOW_AFTER: '3',
+        PORTCULLIS_LOGIN_DELAY_AFTER: '3',
+      },
+    })
+    const { form } = await loginPage(testApp)
+    const first = await submit(testApp, form, 'alice', PASSWORD, '10.0.0.1')
+    redirected(first)
+    const deviceLine = setCookieLine(first, 'portcullis-device') as string
+    assert.match(deviceLine, /; Path=\/login; Max-Age=34560000; HttpOnly; SameSite=Strict$/)
+    const device = deviceLine.split(';')[0] as string
+    for (let i = 0; i < 4; i++) {
+      const res = await postToken(
+        testApp.app,
+        { username: 'alice', password: 'not the password' },
+        {},
+        { remoteAddress: `10.9.0.${i + 1}` },
+      )
+      // Three failures slow the account for devices it has never seen: the fourth is held off.
+      assert.equal(res.statusCode, i < 3 ? 400 : 429)
+    }
+    const fields = { ...form.hidden, csrf: form.csrf, username: 'alice', password: PASSWORD }
+    const stranger = await postForm(testApp, '/login', fields, [form.csrfCookie], '10.0.0.2')
+    assert.equal(stranger.statusCode, 429, stranger.body)
+    redirected(await postForm(testApp, '/login', fields, [form.csrfCookie, device], '10.0.0.1'))
+  })
+
   it('sends a client that is not first-party to the consent page', async (t) => {
     const testApp = await buildTestApp(t)
     const { query, form } = await loginPage(testApp, { firstParty: false })
