@@ -103,10 +103,11 @@ export const narrowScope = (scope: string, allowed: Iterable<string>) => {
 /**
  * The part of a token's `scope` that the user's roles grant now: the rule every request on the
  * user's own routes applies, so a role taken away takes its scopes away from tokens already
- * issued, wherever they are checked (protected routes, introspection).
+ * issued, wherever they are checked (protected routes, introspection, /userinfo). `openid`, a
+ * protocol switch no role grants, stays.
  */
 export const currentScope = (scope: string, roles: RoleTable, user: UserRecord) =>
-  narrowScope(scope, scopesOfRoles(roles, user.roles))
+  narrowScope(scope, [...scopesOfRoles(roles, user.roles), openidScope])
 
 /** The scopes of `required` that a granted scope string lacks (RFC 6750 §3.1 insufficient_scope). */
 export function missingScopes(granted: string, required: readonly string[]): string[] {

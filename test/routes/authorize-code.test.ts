@@ -34,6 +34,43 @@ async function setup(t: TestContext, client: Partial<ClientRecord> = {}) {
 }
 
 describe('POST /token grant_type=authorization_code', () => {
+  it('an openid token is active at introspection with openid in its scope, for Portcullis and for a resource', async (t) => {
+    const { testApp, client } = await setup(t)
+    const secret = 's'.repeat(43)
+    const rs = async (resource: string | null) =>
+      codeClient(testApp, {
+        grantTypes: ['client_credentials'],
+        introspect: true,
+        secret,
+        resource,
+      })
+    for (const [resource, scope] of [
+      [null, 'openid'],
+      [API, 'openid'],
+      [null, 'openid profile'],
+    ] as const) {
+      const { code, verifier } = await codeFor(testApp, client, {
+        scope,
+        ...(resource === null ? {} : { resource }),
+      })
+      const token = await exchange(testApp, client, code, verifier)
+      assert.equal(token.statusCode, 200, token.body)
+      const server = await rs(resource)
+      const res = await testApp.app.inject({
+        method: 'POST',
+        url: '/introspect',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${server.id}:${secret}`).toString('base64')}`,
+        },
+        payload: new URLSearchParams({ token: token.json().access_token }).toString(),
+      })
+      assert.equal(res.statusCode, 200, res.body)
+      assert.equal(res.json().active, true, `${resource} ${scope}: ${res.body}`)
+      assert.equal(res.json().scope, scope)
+    }
+  })
+
   it('exchanges a code for an access token that calls /users/me and a refresh token that refreshes', async (t) => {
     const { testApp, client } = await setup(t)
     const { code, verifier, userId, browserSessionId } = await codeFor(testApp, client, {
