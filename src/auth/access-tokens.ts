@@ -103,8 +103,17 @@ export class AccessTokens {
    * A client_credentials token (RFC 6749 §4.4): the client is its subject, and it names the
    * client's registration, so a client_id deleted and registered again never revives it.
    */
-  issueForClient(clientId: string, registrationId: string, scope: string): Promise<IssuedToken> {
-    return this.sign(clientId, { client_id: clientId, scope, client_registration: registrationId })
+  issueForClient(
+    clientId: string,
+    registrationId: string,
+    scope: string,
+    audience?: string | null,
+  ): Promise<IssuedToken> {
+    return this.sign(
+      clientId,
+      { client_id: clientId, scope, client_registration: registrationId },
+      audience ?? undefined,
+    )
   }
 
   private async sign(

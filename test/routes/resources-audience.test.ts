@@ -172,6 +172,25 @@ describe('introspection tells a resource server only about tokens meant for it (
     assert.equal((await introspection(test, servers.portcullis, token)).active, true)
   })
 
+  it('a client_credentials token asked for a resource is that resource’s alone; an unconfigured one is invalid_target', async (t) => {
+    const { test, servers } = await setup(t)
+    const { client, secret } = await createClient(test, { id: 'machine' })
+    const auth = { authorization: basic(client.id, secret ?? '') }
+    const refused = await postToken(
+      test.app,
+      { grant_type: 'client_credentials', resource: 'https://not-configured.example/' },
+      auth,
+    )
+    assert.equal(refused.statusCode, 400)
+    assert.equal(refused.json().error, 'invalid_target')
+    const res = await postToken(test.app, { grant_type: 'client_credentials', resource: API }, auth)
+    assert.equal(res.statusCode, 200, res.body)
+    const token = res.json().access_token
+    assert.equal((await introspection(test, servers.api, token)).active, true)
+    assert.deepEqual(await introspection(test, servers.portcullis, token), { active: false })
+    assert.deepEqual(await introspection(test, servers.other, token), { active: false })
+  })
+
   it('a token for a resource no longer configured is inactive to everyone', async (t) => {
     const url = await sharedDatabaseUrl(t)
     const { test, servers } = await setup(t, url)
