@@ -21,12 +21,7 @@ export const clientCredentialsGrant: Grant = async (deps, form, context) => {
   // RFC 8707 §2: a machine token may be for one of the configured APIs too (its `aud`).
   const resource = requestedResource(present(form.resource), deps.policy.resources)
   const scope = grantScope(request, allowed, allowed)
-  const issued = await deps.tokens.issueForClient(
-    client.id,
-    client.registrationId,
-    scope,
-    resource,
-  )
+  const issued = await deps.tokens.issueForClient(client.id, client.registrationId, scope, resource)
   await deps.audit.record({
     type: 'token.client_credentials',
     clientId: client.id,
