@@ -252,7 +252,10 @@ export interface AuthorizationCodeRecord {
   hash: string
   clientId: string
   userId: string
-  /** The `redirect_uri` of the authorization request, which the token request must repeat. */
+  /**
+   * The `redirect_uri` of the authorization request, which the token request must repeat; ''
+   * when the request left it out (the client's one registered URI was used).
+   */
   redirectUri: string
   /** The PKCE `code_challenge` (RFC 7636 §4.2, always S256). */
   codeChallenge: string

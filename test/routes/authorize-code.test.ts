@@ -34,6 +34,37 @@ async function setup(t: TestContext, client: Partial<ClientRecord> = {}) {
 }
 
 describe('POST /token grant_type=authorization_code', () => {
+  it('does not ask the token request for a redirect_uri the authorization request left out (RFC 6749 §4.1.3), and checks one it included', async (t) => {
+    const { testApp, client } = await setup(t)
+    const { session, userId } = await browserSession(testApp, 'carol')
+    const user = await testApp.services.store.users.findById(userId)
+    assert.ok(user)
+    const codeOf = async (query: Record<string, string>) => {
+      const outcome = await testApp.services.authorization.authorize(query, { session, user })
+      assert.equal(outcome.kind, 'redirect', JSON.stringify(outcome))
+      return new URL((outcome as { location: string }).location).searchParams.get('code') as string
+    }
+    const left = pkce()
+    const { redirect_uri: _, ...withoutUri } = authorizeQuery(client, left.challenge)
+    const res = await postToken(testApp.app, {
+      grant_type: 'authorization_code',
+      code: await codeOf(withoutUri),
+      code_verifier: left.verifier,
+      client_id: client.id,
+    })
+    assert.equal(res.statusCode, 200, res.body)
+    const given = pkce()
+    const code = await codeOf(authorizeQuery(client, given.challenge))
+    const missing = await postToken(testApp.app, {
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: given.verifier,
+      client_id: client.id,
+    })
+    assert.equal(missing.statusCode, 400)
+    assert.equal(missing.json().error, 'invalid_grant')
+  })
+
   it('an openid token is active at introspection with openid in its scope, for Portcullis and for a resource', async (t) => {
     const { testApp, client } = await setup(t)
     const secret = 's'.repeat(43)

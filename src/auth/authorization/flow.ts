@@ -232,7 +232,9 @@ export class AuthorizationFlow {
       hash,
       clientId: request.client.id,
       userId: login.user.id,
-      redirectUri: request.redirectUri,
+      // '' when the request left it out (one registered URI): then the token request need not
+      // repeat it (RFC 6749 §4.1.3).
+      redirectUri: request.params.redirect_uri === undefined ? '' : request.redirectUri,
       codeChallenge: request.codeChallenge,
       scope,
       nonce: request.nonce,

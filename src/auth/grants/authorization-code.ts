@@ -26,7 +26,8 @@ export const authorizationCodeGrant: Grant = async (deps, form, context) => {
   if (hash === null || record === null || record.clientId !== client.id) {
     throw invalidGrant('the authorization code is invalid, expired or was already used')
   }
-  if (redirectUri !== record.redirectUri) {
+  // RFC 6749 §4.1.3: present and identical if the authorization request included it.
+  if (record.redirectUri !== '' && redirectUri !== record.redirectUri) {
     throw invalidGrant('redirect_uri does not repeat the authorization request exactly')
   }
   if (verifier === undefined) throw invalidGrant('code_verifier is required (PKCE, RFC 7636)')
