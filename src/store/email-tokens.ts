@@ -80,8 +80,9 @@ function* apply(
       // A successful reset voids every other reset link and every pending email change, and
       // ends every session, provider logins included, at once.
       yield* sql(voidCredentialLinks, [now, userId])
-      yield* sql(endSessions, [now, userId])
+      // Logins first, as in sessions.revokeAllForUser: a racing code exchange's session is seen.
       yield* sql(endBrowserSessions, [now, userId])
+      yield* sql(endSessions, [now, userId])
       yield* sql(mailOutbox.insert, mailOutbox.values(redemption.notice))
       return 'applied'
     }

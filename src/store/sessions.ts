@@ -34,11 +34,13 @@ export function sessionsStore(db: Db): SessionStore {
       ]),
     revoke: (id, at) => db.query(revokeOne, [at, id], one),
     // Whatever ends a user's sessions (password change, disable) ends their provider login too,
-    // else the next authorization request would sign them in again without a password.
+    // else the next authorization request would sign them in again without a password. The
+    // logins end first: on PostgreSQL that waits for a code exchange holding one of them (which
+    // inserts a session), and the revocation's later statement then sees that session too.
     revokeAllForUser: (userId, at, exceptId) =>
       db.transaction(function* () {
-        const { count } = yield* sql(revokeForUser, [at, userId, exceptId])
         yield* sql(endBrowserSessions, [at, userId])
+        const { count } = yield* sql(revokeForUser, [at, userId, exceptId])
         return count
       }),
     revokeAllForClient: (clientId, at) => db.query(revokeForClient, [at, clientId], count),
