@@ -235,6 +235,29 @@ export function authorizationContract(fresh: Fresh): void {
       }
     })
 
+    it("never leaves a live session when a code exchange races the end of all the user's sessions", async (t) => {
+      const store = await fresh(t)
+      const user = await store.users.create(newUser())
+      for (let round = 0; round < 10; round++) {
+        const code = newCode(user.id)
+        await store.authorizationCodes.insert(code)
+        await store.browserSessions.create(
+          newBrowserSession(user.id, { id: code.browserSessionId }),
+        )
+        const session = newSession(user.id, { browserSessionId: code.browserSessionId })
+        await Promise.all([
+          store.authorizationCodes.redeem(code.hash, T0, session, `rt-race-${round}`),
+          store.sessions.revokeAllForUser(user.id, T0, null),
+        ])
+        const stored = await store.sessions.findById(session.id)
+        assert.ok(stored === null || stored.revokedAt !== null, `round ${round}: a live session`)
+        assert.notEqual(
+          (await store.browserSessions.findById(code.browserSessionId))?.endedAt,
+          null,
+        )
+      }
+    })
+
     it('deletes a user with their codes', async (t) => {
       const store = await fresh(t)
       const user = await store.users.create(newUser())
