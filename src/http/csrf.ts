@@ -12,8 +12,10 @@ const valuePattern = /^[A-Za-z0-9_-]{43}$/
  * Double-submit CSRF protection of the hosted pages' forms (OWASP CSRF Prevention Cheat Sheet,
  * "double submit cookie"): the page sets a random value in a cookie and writes the same value
  * into a hidden field; a POST is accepted only when both arrive and are equal. A cross-site form
- * cannot read the cookie to copy it, and `SameSite=Strict` keeps the browser from sending it on
- * a cross-site POST at all. Over https the cookie is `__Host-` prefixed and `Secure`, so a
+ * cannot read the cookie to copy it, and `SameSite=Lax` keeps the browser from sending it on a
+ * cross-site POST at all. Lax, not Strict: a sign-in that starts on another site (a client's
+ * link to `/authorize`, then `/login`) must carry the value already held, or a second tab
+ * would mint a new one and refuse the first tab's form. Over https the cookie is `__Host-` prefixed and `Secure`, so a
  * sibling subdomain or a plain-http response cannot plant a value of its choosing.
  */
 export class DoubleSubmitCsrf {
@@ -23,7 +25,7 @@ export class DoubleSubmitCsrf {
   /** `secure`: the server is reached over https (its issuer is an https URL). */
   constructor(secure: boolean) {
     this.cookieName = secure ? '__Host-portcullis-csrf' : 'portcullis-csrf'
-    this.attributes = `Path=/; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`
+    this.attributes = `Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`
   }
 
   /**

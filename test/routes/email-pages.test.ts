@@ -174,7 +174,7 @@ describe('GET /reset-password', () => {
 
     assert.match(csrf, /^[A-Za-z0-9_-]{43}$/)
     assert.equal(cookie, `portcullis-csrf=${csrf}`)
-    assert.equal(res.headers['set-cookie'], `${cookie}; Path=/; HttpOnly; SameSite=Strict`)
+    assert.equal(res.headers['set-cookie'], `${cookie}; Path=/; HttpOnly; SameSite=Lax`)
   })
 
   it('over https the CSRF cookie is __Host- prefixed and Secure', async (t) => {
@@ -182,7 +182,7 @@ describe('GET /reset-password', () => {
     const { res, csrf } = await openPage(app, '/reset-password')
     assert.equal(
       res.headers['set-cookie'],
-      `__Host-portcullis-csrf=${csrf}; Path=/; HttpOnly; SameSite=Strict; Secure`,
+      `__Host-portcullis-csrf=${csrf}; Path=/; HttpOnly; SameSite=Lax; Secure`,
     )
   })
 
