@@ -210,16 +210,16 @@ export class AuthorizationFlow {
   }
 
   /**
-   * OpenID Connect Core §3.1.2.4: first-party clients never ask; others ask for `prompt=consent`
-   * and whenever the user has not allowed every granted scope before.
+   * OpenID Connect Core §3.1.2.1, §3.1.2.4: `prompt=consent` always asks; otherwise first-party
+   * clients never ask, and others whenever the user has not allowed every granted scope before.
    */
   private async needsConsent(
     request: AuthorizationRequest,
     login: BrowserLogin,
     granted: readonly string[],
   ): Promise<boolean> {
-    if (request.client.firstParty) return false
     if (request.prompt.has('consent')) return true
+    if (request.client.firstParty) return false
     const consent = await this.deps.store.consents.find(login.user.id, request.client.id)
     if (consent === null) return true
     return granted.some((s) => !consent.scopes.includes(s))

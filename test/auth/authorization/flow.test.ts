@@ -97,10 +97,15 @@ describe('AuthorizationFlow: when to ask for a login (OpenID Connect Core §3.1.
 })
 
 describe('AuthorizationFlow: consent (OpenID Connect Core §3.1.2.4)', () => {
-  it('never asks a first-party client, even for prompt=consent', async (t) => {
+  it('never asks a first-party client unless it sends prompt=consent (Core §3.1.2.1)', async (t) => {
     const { testApp, flow, params } = await setup(t, { firstParty: true })
     const browser = await signedIn(testApp)
-    assert.ok(toClient(await flow.authorize(params({ prompt: 'consent' }), browser)).get('code'))
+    assert.ok(toClient(await flow.authorize(params(), browser)).get('code'))
+    assertKind(await flow.authorize(params({ prompt: 'consent' }), browser), 'consent')
+    const answered = { consent: 'allow' } as const
+    assert.ok(
+      toClient(await flow.authorize(params({ prompt: 'consent' }), browser, answered)).get('code'),
+    )
   })
 
   it('asks a third-party client once, remembers an allow, and prompt=none answers consent_required', async (t) => {
