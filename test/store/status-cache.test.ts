@@ -250,6 +250,21 @@ describe('the status cache', () => {
     assert.equal(await cached.browserSessions.end('b1', 'e'), true)
     assert.deepEqual(await revokedAt('s-browser'), ['e', 'e'])
 
+    // The code's login must be live when it is exchanged (b1 has just ended).
+    await cached.browserSessions.create({
+      id: 'b2',
+      secretHash: 'secret-2',
+      userId: alice.id,
+      authTime: 'now',
+      amr: ['pwd'],
+      ip: null,
+      userAgent: null,
+      createdAt: 'now',
+      lastSeenAt: 'now',
+      idleExpiresAt: 'later',
+      absoluteExpiresAt: 'later',
+      endedAt: null,
+    })
     await cached.authorizationCodes.insert({
       hash: 'code',
       clientId: 'app',
@@ -259,7 +274,7 @@ describe('the status cache', () => {
       scope: 'openid',
       nonce: null,
       resource: null,
-      browserSessionId: 'b1',
+      browserSessionId: 'b2',
       authTime: 'now',
       amr: ['pwd'],
       createdAt: '2026-01-01T00:00:00.000Z',
