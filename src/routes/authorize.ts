@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import type { AuthorizeOutcome } from '../auth/authorization/flow.js'
+import type { AuthorizeOutcome } from '../auth/authorization/outcome.js'
 import type { RawParams } from '../auth/authorization/request.js'
 import { requestMetaOf } from '../http/actor.js'
 import type { BrowserSessionCookie } from '../http/browser-session-cookie.js'

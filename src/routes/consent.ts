@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import type { AuthorizeOutcome } from '../auth/authorization/flow.js'
+import type { AuthorizeOutcome } from '../auth/authorization/outcome.js'
 import type { RawParams } from '../auth/authorization/request.js'
 import { requestMetaOf } from '../http/actor.js'
 import { BrowserSessionCookie } from '../http/browser-session-cookie.js'

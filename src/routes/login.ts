@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import type { AuthorizationFlow, AuthorizeOutcome } from '../auth/authorization/flow.js'
+import type { AuthorizationFlow } from '../auth/authorization/flow.js'
+import type { AuthorizeOutcome } from '../auth/authorization/outcome.js'
 import type { RawParams } from '../auth/authorization/request.js'
 import type { BrowserSessions } from '../auth/browser-sessions.js'
 import { requestMetaOf } from '../http/actor.js'

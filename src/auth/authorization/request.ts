@@ -2,7 +2,7 @@ import { ApiError, type ErrorCode, invalidRequest } from '../../errors.js'
 import type { ClientRecord } from '../../store/store.js'
 import { checkResourceScopes, requestedResource } from '../resources.js'
 import { openidScope, requestScope } from '../scopes.js'
-import type { AuthorizationRequest } from './flow.js'
+import type { AuthorizationRequest } from './outcome.js'
 
 /** The parameters of an authorization request as received: a repeated one is an array. */
 export type RawParams = Readonly<Record<string, string | readonly string[] | undefined>>
