@@ -1,8 +1,9 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import { ApiError } from '../errors.js'
 import type { BrowserSessionRecord, Store, UserRecord } from '../store/store.js'
 import { type PasswordLoginServices, passwordLogin } from './password-login.js'
+import { sha256 } from './sha256.js'
 
 /** A live browser session and its enabled user. */
 export interface BrowserLogin {
@@ -47,7 +48,7 @@ export interface BrowserSessionPolicy {
 // 256 random bits, base64url: 43 characters. Anything else cannot be a cookie we set.
 const cookiePattern = /^[A-Za-z0-9_-]{43}$/
 /** The SHA-256 (base64url) of a cookie value: all the store holds of it. */
-const hashCookie = (cookie: string) => createHash('sha256').update(cookie).digest('base64url')
+const hashCookie = sha256
 /**
  * The idle expiry moves at most once a minute: each authorization request would otherwise
  * write the row, and a minute is nothing against an idle lifetime of at least five.

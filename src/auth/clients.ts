@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import { ApiError, invalidRequest } from '../errors.js'
 import { type ClientRecord, type Store, UniqueViolationError } from '../store/store.js'
@@ -6,6 +6,7 @@ import type { Actor, AuditService } from './audit.js'
 import { hasControlCharacters } from './control-characters.js'
 import { docsClient, docsClientId } from './docs-client.js'
 import { redirectUriProblem } from './redirect-uri.js'
+import { sha256 } from './sha256.js'
 
 export const grantTypes = [
   'authorization_code',
@@ -59,8 +60,7 @@ const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
  * Client secrets are 256 random bits, so a fast hash suffices (no dictionary to resist, unlike
  * passwords) and keeps client authentication cheap on every token and introspection call.
  */
-export const hashSecret = (secret: string) =>
-  createHash('sha256').update(secret).digest('base64url')
+export const hashSecret = (secret: string) => sha256(secret)
 const newSecret = () => randomBytes(32).toString('base64url')
 
 const notFound = (id: string) => new ApiError('not_found', `no client ${id}`)

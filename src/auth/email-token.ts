@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
+import { sha256 } from './sha256.js'
 
 /** The SHA-256 (base64url) of an email token: all the store ever holds of it. */
-export const hashEmailToken = (token: string): string =>
-  createHash('sha256').update(token).digest('base64url')
+export const hashEmailToken = (token: string): string => sha256(token)
 
 /**
  * A new email token: 256 random bits (base64url, 43 characters), and its hash to store. A

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto'
 import { clientKey } from './client-key.js'
 import type { RateLimiter } from './rate-limiter.js'
+import { sha256 } from './sha256.js'
 
 /** The hourly limits on requests that send mail (PORTCULLIS_MAIL_IP_LIMIT, _ADDRESS_LIMIT). */
 export interface MailLimitPolicy {
@@ -14,8 +14,7 @@ const hour = 3600
  * The counter key of an address: the SHA-256 of its canonical form, so the counters never hold
  * an address in clear and every spelling of one address shares a count.
  */
-export const addressKey = (emailCanonical: string) =>
-  createHash('sha256').update(emailCanonical).digest('base64url')
+export const addressKey = (emailCanonical: string) => sha256(emailCanonical)
 
 /**
  * Limits on the requests that send mail to an address (verification resends, email changes):

@@ -1,8 +1,9 @@
-import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto'
+import { createHmac, randomBytes, randomUUID } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import { invalidGrant, invalidTarget } from '../errors.js'
 import type { SessionRecord, Store } from '../store/store.js'
 import { refreshScope } from './scopes.js'
+import { sha256 } from './sha256.js'
 
 export interface SessionPolicy {
   idleTtlSeconds: number
@@ -42,7 +43,7 @@ export interface ReuseEvent {
   userAgent?: string | null
 }
 
-const digest = (token: string) => createHash('sha256').update(token).digest('base64url')
+const digest = sha256
 const iso = (ms: number) => new Date(ms).toISOString()
 // 43 base64url characters: exactly what a 256-bit token encodes to.
 const tokenShape = /^[A-Za-z0-9_-]{43}$/
