@@ -19,6 +19,7 @@ import { ConfigError, type Env, type Row, tableLine } from './config/define.js'
 import { type KeysConfig, keyRows, readKeys } from './config/keys.js'
 import { type LimitsConfig, limitRows, readLimits } from './config/limits.js'
 import { type MailConfig, mailRows, readMail } from './config/mail.js'
+import { type MfaConfig, mfaRows, readMfa } from './config/mfa.js'
 import { type HashingConfig, passwordRows, readHashing, readPasswords } from './config/passwords.js'
 import {
   type HttpConfig,
@@ -80,6 +81,8 @@ export interface Config {
   mail: MailConfig
   /** The authorization code flow, browser sessions, the password grant switch and resources. */
   authorization: AuthorizationConfig
+  /** Second factors, passkeys (WebAuthn) and step-up. */
+  mfa: MfaConfig
   /** Read once at server start: creates this admin if no user has the username. */
   bootstrapAdmin: BootstrapAdminConfig | null
 }
@@ -100,6 +103,7 @@ export const configRows: readonly Row[] = [
   ...limitRows,
   ...mailRows,
   ...authorizationRows,
+  ...mfaRows,
 ]
 
 /** The README's configuration table body, generated from the definitions (`npm run config-table`). */
@@ -152,6 +156,7 @@ export function loadConfig(env: Env = process.env): Config {
     clients: readClients(env),
     mail: readMail(env, nodeEnv, issuer),
     authorization: readAuthorization(env),
+    mfa: readMfa(env, issuer, roles),
     bootstrapAdmin: readBootstrapAdmin(env),
     passwords,
     hashing: readHashing(env),

@@ -19,6 +19,12 @@ export const errorStatus = {
   invalid_target: 400,
   invalid_token: 401,
   insufficient_scope: 403,
+  // RFC 9470 §3: the access token's authentication is too old or too weak for this resource.
+  insufficient_user_authentication: 401,
+  // The password grant's second step (the shape Auth0 made familiar): the password was right,
+  // a second factor must follow with the `mfa_token`; or the user must enroll one first.
+  mfa_required: 403,
+  mfa_enrollment_required: 403,
   access_denied: 403,
   unauthorized: 401,
   not_found: 404,

@@ -15,6 +15,8 @@ import type { Keyring } from './auth/keys.js'
 import { LoginThrottle, NoLoginThrottle } from './auth/login-throttle.js'
 import { MachineTokens } from './auth/machine-tokens.js'
 import { MailLimits } from './auth/mail-limits.js'
+import { MfaLogins } from './auth/mfa/mfa-logins.js'
+import { MfaService } from './auth/mfa/mfa-service.js'
 import { PasswordHasher } from './auth/password-hasher.js'
 import { PasswordRecovery } from './auth/password-recovery.js'
 import { NoRateLimits, RateLimiter } from './auth/rate-limiter.js'
@@ -68,6 +70,10 @@ export interface Services {
   logout: RpLogout
   /** What users allowed third-party clients: listing and revoking consents. */
   consents: ConsentService
+  /** Users' second factors: TOTP, recovery codes, listing, removal, reset. */
+  mfa: MfaService
+  /** The second step of a password sign-in (the `mfa_token`). */
+  mfaLogins: MfaLogins
 }
 
 /**
@@ -242,5 +248,7 @@ export async function createServices(
     browserSessions,
     authorization,
     logout: new RpLogout({ idTokens, findClient: (id) => clients.find(id) }),
+    mfa: new MfaService(),
+    mfaLogins: new MfaLogins(),
   }
 }

@@ -43,6 +43,22 @@ export const auditEventTypes = [
   'email.change_requested',
   'email.changed',
   'admin.user.email_verified',
+  // Second factors and passkeys.
+  'mfa.totp_enroll',
+  'mfa.totp_confirm',
+  'mfa.totp_remove',
+  'mfa.success',
+  'mfa.failure',
+  'mfa.recovery_code_used',
+  'mfa.recovery_codes_regenerate',
+  'mfa.required',
+  'mfa.step_up_refused',
+  'admin.user.mfa_reset',
+  'passkey.register',
+  'passkey.rename',
+  'passkey.remove',
+  'passkey.login',
+  'passkey.failure',
 ] as const
 export type AuditEventType = (typeof auditEventTypes)[number]
 

@@ -15,12 +15,17 @@ export class KeySealError extends Error {
 }
 
 /** What a sealed value is bound to: the row it belongs in. */
-export type SealContext = `signing_keys/${string}` | `server_secrets/${string}`
+export type SealContext =
+  | `signing_keys/${string}`
+  | `server_secrets/${string}`
+  | `mfa_factors/${string}`
 
 /** The context of a signing key's private half. */
 export const signingKeyContext = (kid: string): SealContext => `signing_keys/${kid}`
 /** The context of a server secret (e.g. the refresh-rotation key). */
 export const serverSecretContext = (name: string): SealContext => `server_secrets/${name}`
+/** The row of a TOTP factor's secret. */
+export const mfaFactorContext = (id: string): SealContext => `mfa_factors/${id}`
 
 /**
  * Encrypts server secrets at rest (private signing keys, the HMAC keys in `server_secrets`) with

@@ -27,12 +27,19 @@ export interface Rotation {
 /**
  * How a session starts: with a refresh token, or without one (then it lives as long as its one
  * access token); for the audience `resource` (RFC 8707, null: Portcullis itself), from the
- * browser session `browserSessionId` (authorization code flow; null: the password grant).
+ * browser session `browserSessionId` (authorization code flow; null: the password grant); after
+ * a sign-in by `amr` (RFC 8176; default `pwd`) at `authTime` (default now), which every token of
+ * the session carries and a refresh keeps.
  */
 export type StartOptions = (
   | { refreshToken: true }
   | { refreshToken: false; lifetimeSeconds: number }
-) & { resource?: string | null; browserSessionId?: string | null }
+) & {
+  resource?: string | null
+  browserSessionId?: string | null
+  amr?: readonly string[]
+  authTime?: string
+}
 
 /** What the refresh grant logs when it sees a spent token again (RFC 9700 §4.14.2). */
 export interface ReuseEvent {
@@ -132,6 +139,8 @@ export class SessionService {
       revokedAt: null,
       resource: options.resource ?? null,
       browserSessionId: options.browserSessionId ?? null,
+      amr: [...(options.amr ?? ['pwd'])],
+      authTime: options.authTime ?? iso(now),
     }
     const refreshToken = options.refreshToken ? randomBytes(32).toString('base64url') : null
     return {

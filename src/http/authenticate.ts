@@ -11,6 +11,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The scopes a protected route needs, all of them; shown in the OpenAPI document. */
     scopes?: readonly string[]
+    /**
+     * A sensitive route (RFC 9470 step-up): a user who has a second factor needs a recent
+     * multi-factor sign-in, else 401 insufficient_user_authentication.
+     */
+    stepUp?: boolean
   }
   interface FastifyRequest {
     /** Set by `authenticate` on protected routes. */

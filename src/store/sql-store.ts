@@ -6,14 +6,18 @@ import { consentsStore } from './consents.js'
 import { countersStore } from './counters.js'
 import { emailTokensStore } from './email-tokens.js'
 import { advisoryLock, signingKeysStore } from './keys.js'
+import { mfaFactorsStore } from './mfa-factors.js'
+import { mfaTokensStore } from './mfa-tokens.js'
 import { postgresMigrations } from './migrations/postgres.js'
 import { sqliteMigrations } from './migrations/sqlite.js'
 import { outboxStore } from './outbox.js'
+import { recoveryCodesStore } from './recovery-codes.js'
 import { revokedTokensStore } from './revoked-tokens.js'
 import { secretsStore, sessionsStore } from './sessions.js'
 import { type Body, type Db, script, sql } from './sql.js'
 import { type Store, type TableName, tableNames } from './store.js'
 import { usersStore } from './users.js'
+import { webauthnChallengesStore } from './webauthn-challenges.js'
 
 /** Applies the engine's pending migrations in one transaction; returns the versions applied. */
 export function* migrate(db: Pick<Db, 'dialect'>): Body<number[]> {
@@ -52,6 +56,10 @@ export function sqlStore(db: Db, appliedAtOpen: readonly number[]): Store {
     authorizationCodes: authorizationCodesStore(db),
     browserSessions: browserSessionsStore(db),
     consents: consentsStore(db),
+    mfaFactors: mfaFactorsStore(db),
+    recoveryCodes: recoveryCodesStore(db),
+    mfaTokens: mfaTokensStore(db),
+    webauthnChallenges: webauthnChallengesStore(db),
     ping: async () => {
       await db.query('SELECT 1')
     },

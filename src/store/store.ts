@@ -10,6 +10,12 @@ import type {
 } from './authorization-stores.js'
 import type { EmailTokenStore, OutboxStore } from './mail-stores.js'
 import type {
+  MfaFactorStore,
+  MfaTokenStore,
+  RecoveryCodeStore,
+  WebAuthnChallengeStore,
+} from './mfa-stores.js'
+import type {
   AuditFilter,
   AuditRecord,
   ClientRecord,
@@ -28,6 +34,7 @@ import type {
 
 export type * from './authorization-stores.js'
 export type * from './mail-stores.js'
+export type * from './mfa-stores.js'
 export type * from './records.js'
 
 /** Thrown by `users.create` when a unique column is taken. */
@@ -102,7 +109,10 @@ export interface SigningKeyStore {
   revoke(kid: string, at: string, successor: SigningKeyRecord | null): Promise<boolean>
 }
 
-/** The tables, in an order that respects references (copy in this order, clear in reverse). */
+/**
+ * The tables, in an order that respects references (copy in this order, clear in reverse).
+ * Short-lived rows are not copied: login counters, MFA tokens (minutes) and WebAuthn challenges.
+ */
 export const tableNames = [
   'users',
   'signing_keys',
@@ -117,6 +127,8 @@ export const tableNames = [
   'browser_sessions',
   'authorization_codes',
   'consents',
+  'mfa_factors',
+  'recovery_codes',
 ] as const
 export type TableName = (typeof tableNames)[number]
 
@@ -249,6 +261,10 @@ export interface Store {
   readonly authorizationCodes: AuthorizationCodeStore
   readonly browserSessions: BrowserSessionStore
   readonly consents: ConsentStore
+  readonly mfaFactors: MfaFactorStore
+  readonly recoveryCodes: RecoveryCodeStore
+  readonly mfaTokens: MfaTokenStore
+  readonly webauthnChallenges: WebAuthnChallengeStore
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>
   /** Row counts of every table, for verifying a copy. */

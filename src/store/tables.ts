@@ -13,7 +13,8 @@ export const signingKeys = table<R.SigningKeyRecord>()(
 )
 export const sessions = table<R.SessionRecord>()(
   'sessions',
-  'id userId clientId scope ip userAgent createdAt lastUsedAt idleExpiresAt absoluteExpiresAt revokedAt resource browserSessionId',
+  'id userId clientId scope ip userAgent createdAt lastUsedAt idleExpiresAt absoluteExpiresAt revokedAt resource browserSessionId amr authTime',
+  { amr: 'list' },
 )
 export const refreshTokens = table<R.RefreshTokenRecord>()(
   'refresh_tokens',
@@ -76,3 +77,20 @@ export function newUserRecord(user: R.NewUser): R.UserRecord {
     updatedAt: user.createdAt,
   }
 }
+export const mfaFactors = table<R.MfaFactorRecord>()(
+  'mfa_factors',
+  'id userId kind name secret lastStep credentialId publicKey signCount transports backupEligible backedUp createdAt confirmedAt lastUsedAt',
+  { transports: 'list', backupEligible: 'bool', backedUp: 'bool' },
+)
+export const recoveryCodes = table<R.RecoveryCodeRecord>()(
+  'recovery_codes',
+  'hash userId createdAt usedAt',
+)
+export const mfaTokens = table<R.MfaTokenRecord>()(
+  'mfa_tokens',
+  'hash userId clientId scope resource authTime attempts createdAt expiresAt usedAt',
+)
+export const webauthnChallenges = table<R.WebAuthnChallengeRecord>()(
+  'webauthn_challenges',
+  'id challenge purpose userId createdAt expiresAt usedAt',
+)

@@ -69,6 +69,8 @@ async function seededSqlite(t: TestContext, n: number) {
         revokedAt: null,
         resource: null,
         browserSessionId: null,
+        amr: ['pwd'],
+        authTime: '2026-01-01T00:00:00.000Z',
       },
       `hash-${i}`,
     )

@@ -51,6 +51,8 @@ async function withBob(t: TestContext) {
         revokedAt: null,
         resource: null,
         browserSessionId: null,
+        amr: ['pwd'],
+        authTime: now.toISOString(),
       },
       `token-hash-${n}`,
     )

@@ -62,6 +62,8 @@ export function newSession(userId: string, overrides: Partial<SessionRecord> = {
     revokedAt: null,
     resource: null,
     browserSessionId: null,
+    amr: ['pwd'],
+    authTime: T0,
     ...overrides,
   }
 }

@@ -30,6 +30,8 @@ const liveSession = (id: string): SessionRecord => ({
   revokedAt: null,
   resource: null,
   browserSessionId: null,
+  amr: ['pwd'],
+  authTime: 'now',
 })
 
 function setup(ttlMs = 1000) {

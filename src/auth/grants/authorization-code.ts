@@ -49,6 +49,8 @@ export const authorizationCodeGrant: Grant = async (deps, form, context) => {
       : { refreshToken: false, lifetimeSeconds: deps.policy.accessTokenTtlSeconds }),
     resource: record.resource,
     browserSessionId: record.browserSessionId,
+    amr: record.amr,
+    authTime: record.authTime,
   })
   const redemption = await deps.codes.redeem(
     hash,

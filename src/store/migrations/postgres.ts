@@ -262,4 +262,66 @@ export const postgresMigrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 13,
+    name: 'second factors, recovery codes, MFA tokens and WebAuthn challenges',
+    // As in sqlite.ts: factors, recovery codes, MFA tokens, WebAuthn challenges, sessions' amr.
+    // sign_count is BIGINT (a WebAuthn counter is 32 bits unsigned); the pool reads int8 as a
+    // number (src/store/postgres.ts).
+    sql: `
+      ALTER TABLE sessions ADD COLUMN amr TEXT NOT NULL DEFAULT 'pwd';
+      ALTER TABLE sessions ADD COLUMN auth_time TIMESTAMPTZ;
+      UPDATE sessions SET auth_time = created_at;
+      ALTER TABLE sessions ALTER COLUMN auth_time SET NOT NULL;
+      CREATE TABLE mfa_factors (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('totp', 'passkey')),
+        name TEXT NOT NULL,
+        secret TEXT,
+        last_step INTEGER,
+        credential_id TEXT COLLATE "C" UNIQUE,
+        public_key TEXT,
+        sign_count BIGINT,
+        transports TEXT NOT NULL DEFAULT '',
+        backup_eligible BOOLEAN NOT NULL DEFAULT false,
+        backed_up BOOLEAN NOT NULL DEFAULT false,
+        created_at TIMESTAMPTZ NOT NULL,
+        confirmed_at TIMESTAMPTZ,
+        last_used_at TIMESTAMPTZ
+      );
+      CREATE INDEX mfa_factors_user ON mfa_factors (user_id);
+      CREATE UNIQUE INDEX mfa_factors_one_totp ON mfa_factors (user_id) WHERE kind = 'totp';
+      CREATE TABLE recovery_codes (
+        hash TEXT COLLATE "C" PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at TIMESTAMPTZ NOT NULL,
+        used_at TIMESTAMPTZ
+      );
+      CREATE INDEX recovery_codes_user ON recovery_codes (user_id);
+      CREATE TABLE mfa_tokens (
+        hash TEXT COLLATE "C" PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        client_id TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        resource TEXT,
+        auth_time TIMESTAMPTZ NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at TIMESTAMPTZ NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL,
+        used_at TIMESTAMPTZ
+      );
+      CREATE INDEX mfa_tokens_expiry ON mfa_tokens (expires_at);
+      CREATE TABLE webauthn_challenges (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        challenge TEXT NOT NULL,
+        purpose TEXT NOT NULL CHECK (purpose IN ('register', 'authenticate')),
+        user_id TEXT REFERENCES users (id) ON DELETE CASCADE,
+        created_at TIMESTAMPTZ NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL,
+        used_at TIMESTAMPTZ
+      );
+      CREATE INDEX webauthn_challenges_expiry ON webauthn_challenges (expires_at);
+    `,
+  },
 ]

@@ -291,4 +291,67 @@ export const sqliteMigrations: Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 13,
+    name: 'second factors, recovery codes, MFA tokens and WebAuthn challenges',
+    // Second factors: TOTP authenticators and passkeys in one table (a passkey is also a
+    // username-less sign-in), recovery codes stored hashed, the tokens that carry a checked
+    // password to its second step, and single-use WebAuthn challenges. Sessions remember how
+    // and when their sign-in happened (RFC 8176 amr, auth_time) so a refresh keeps them;
+    // sessions from before this version were password sign-ins.
+    sql: `
+      ALTER TABLE sessions ADD COLUMN amr TEXT NOT NULL DEFAULT 'pwd';
+      ALTER TABLE sessions ADD COLUMN auth_time TEXT NOT NULL DEFAULT '';
+      UPDATE sessions SET auth_time = created_at;
+      CREATE TABLE mfa_factors (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('totp', 'passkey')),
+        name TEXT NOT NULL,
+        secret TEXT,
+        last_step INTEGER,
+        credential_id TEXT UNIQUE,
+        public_key TEXT,
+        sign_count INTEGER,
+        transports TEXT NOT NULL DEFAULT '',
+        backup_eligible INTEGER NOT NULL DEFAULT 0,
+        backed_up INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        confirmed_at TEXT,
+        last_used_at TEXT
+      ) STRICT;
+      CREATE INDEX mfa_factors_user ON mfa_factors (user_id);
+      CREATE UNIQUE INDEX mfa_factors_one_totp ON mfa_factors (user_id) WHERE kind = 'totp';
+      CREATE TABLE recovery_codes (
+        hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        used_at TEXT
+      ) STRICT;
+      CREATE INDEX recovery_codes_user ON recovery_codes (user_id);
+      CREATE TABLE mfa_tokens (
+        hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        client_id TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        resource TEXT,
+        auth_time TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT
+      ) STRICT;
+      CREATE INDEX mfa_tokens_expiry ON mfa_tokens (expires_at);
+      CREATE TABLE webauthn_challenges (
+        id TEXT PRIMARY KEY,
+        challenge TEXT NOT NULL,
+        purpose TEXT NOT NULL CHECK (purpose IN ('register', 'authenticate')),
+        user_id TEXT REFERENCES users (id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT
+      ) STRICT;
+      CREATE INDEX webauthn_challenges_expiry ON webauthn_challenges (expires_at);
+    `,
+  },
 ]

@@ -1,0 +1,123 @@
+/**
+ * The storage ports of second factors: TOTP authenticators and passkeys, recovery codes, the
+ * tokens that carry a checked password to its second step, and WebAuthn challenges. Part of the
+ * Store port (src/store/store.ts), kept apart so that file stays one concept per section.
+ */
+import type {
+  MfaFactorRecord,
+  MfaTokenRecord,
+  RecoveryCodeRecord,
+  WebAuthnChallengeRecord,
+  WebAuthnPurpose,
+} from './records.js'
+
+/** A user's factors: TOTP (at most one, pending until confirmed) and passkeys. */
+export interface MfaFactorStore {
+  /**
+   * Inserts a factor. A TOTP factor replaces the user's pending (unconfirmed) one in the same
+   * transaction; throws UniqueViolationError('id') when the user already has a confirmed TOTP
+   * factor or the passkey's credential ID is registered (to anyone).
+   */
+  insert(factor: MfaFactorRecord): Promise<void>
+  findById(id: string): Promise<MfaFactorRecord | null>
+  /** The passkey with this credential ID (base64url), whoever owns it; null when unknown. */
+  findByCredentialId(credentialId: string): Promise<MfaFactorRecord | null>
+  /** Every factor of the user, pending ones included, oldest first. */
+  listForUser(userId: string): Promise<MfaFactorRecord[]>
+  /** Marks the user's pending factor `id` confirmed at `at`; whether it changed. */
+  confirm(id: string, userId: string, at: string): Promise<boolean>
+  /**
+   * Accepts TOTP time step `step` for factor `id` only if it is later than the last accepted
+   * one, atomically (one conditional update): of any number of concurrent callers with the same
+   * or earlier step, at most one gets true (RFC 6238 §5.2: a code is never accepted twice).
+   */
+  acceptStep(id: string, step: number, at: string): Promise<boolean>
+  /**
+   * Records a passkey assertion: sets the signature counter, the backed-up flag and the last
+   * use, only if the stored counter is still `expectedCount` (no lost update between two
+   * concurrent assertions); whether it changed.
+   */
+  recordAssertion(
+    id: string,
+    expectedCount: number,
+    next: { signCount: number; backedUp: boolean },
+    at: string,
+  ): Promise<boolean>
+  /** Renames the user's factor `id`; whether it exists and is theirs. */
+  rename(id: string, userId: string, name: string): Promise<boolean>
+  /** Deletes the user's factor `id`; whether it existed and was theirs. */
+  delete(id: string, userId: string): Promise<boolean>
+  /**
+   * Deletes every factor and recovery code of the user in one transaction (an operator's reset);
+   * returns how many factors it deleted.
+   */
+  deleteAllForUser(userId: string): Promise<number>
+  /** For copying: factors after `afterId` in id order, and complete rows back in. */
+  page(afterId: string | null, limit: number): Promise<MfaFactorRecord[]>
+  insertRecord(factor: MfaFactorRecord): Promise<void>
+}
+
+/** Recovery codes, stored by their SHA-256, each usable once. */
+export interface RecoveryCodeStore {
+  /** Deletes the user's codes (used or not) and inserts `hashes`, in one transaction. */
+  replace(userId: string, hashes: readonly string[], at: string): Promise<void>
+  /**
+   * Spends the user's unused code `hash` (one conditional update): of any number of concurrent
+   * callers, exactly one gets true; an unknown, used or other user's code gives false.
+   */
+  spend(userId: string, hash: string, at: string): Promise<boolean>
+  /** How many unused codes the user has left. */
+  remaining(userId: string): Promise<number>
+  /** For copying: codes after `afterHash` in hash order, and complete rows back in. */
+  page(afterHash: string | null, limit: number): Promise<RecoveryCodeRecord[]>
+  insertRecord(code: RecoveryCodeRecord): Promise<void>
+}
+
+/** How `mfaTokens.attempt` ended. */
+export type MfaTokenAttempt =
+  /** The token was live and the factor right: it is now spent; complete the sign-in. */
+  | { outcome: 'accepted'; token: MfaTokenRecord }
+  /** The factor was wrong: one attempt counted; `spent` when that was the last allowed. */
+  | { outcome: 'rejected'; spent: boolean }
+  /** Unknown, spent, expired at `at`, or of another client. */
+  | { outcome: 'invalid' }
+
+/** The tokens between a right password and its second factor, stored by their SHA-256. */
+export interface MfaTokenStore {
+  insert(token: MfaTokenRecord): Promise<void>
+  /** The live token: unspent, `expiresAt > at`, of `clientId`; null otherwise. */
+  findLive(hash: string, clientId: string, at: string): Promise<MfaTokenRecord | null>
+  /**
+   * Spends the live token `hash` of `clientId` when `factorOk`, else counts one wrong attempt
+   * and spends it once `maxAttempts` are reached; atomically (one conditional update): of
+   * concurrent callers at most one gets `accepted`, and no more than `maxAttempts` rejections
+   * are ever counted.
+   */
+  attempt(
+    hash: string,
+    clientId: string,
+    factorOk: boolean,
+    maxAttempts: number,
+    at: string,
+  ): Promise<MfaTokenAttempt>
+  /** Deletes up to `limit` tokens expired or spent before `now`; returns how many. */
+  purge(now: string, limit: number): Promise<number>
+}
+
+/** WebAuthn challenges, single-use and short-lived (WebAuthn §13.4.3). */
+export interface WebAuthnChallengeStore {
+  insert(challenge: WebAuthnChallengeRecord): Promise<void>
+  /**
+   * Spends the challenge `id` if it is unspent, of `purpose`, of `userId` (null: a username-less
+   * sign-in) and unexpired at `at`, and returns it; null otherwise. Of concurrent callers
+   * exactly one gets it.
+   */
+  consume(
+    id: string,
+    purpose: WebAuthnPurpose,
+    userId: string | null,
+    at: string,
+  ): Promise<WebAuthnChallengeRecord | null>
+  /** Deletes up to `limit` challenges expired or spent before `now`; returns how many. */
+  purge(now: string, limit: number): Promise<number>
+}
