@@ -248,7 +248,10 @@ export async function createServices(
     browserSessions,
     authorization,
     logout: new RpLogout({ idTokens, findClient: (id) => clients.find(id) }),
-    mfa: new MfaService(),
+    mfa: new MfaService(
+      { store, sealer, clock, audit, emailTokens },
+      { productName: flows.productName, notices: flows.enabled },
+    ),
     mfaLogins: new MfaLogins(),
   }
 }
