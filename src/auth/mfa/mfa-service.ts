@@ -47,6 +47,13 @@ export interface MfaSummary {
   recoveryCodesRemaining: number
 }
 
+/** Which second factors a user has on (the admin view). */
+export interface MfaStatus {
+  totp: boolean
+  passkeys: number
+  recoveryCodesRemaining: number
+}
+
 export interface MfaServiceDeps {
   store: Pick<Store, 'mfaFactors' | 'recoveryCodes' | 'users'>
   sealer: KeySealer
@@ -296,6 +303,19 @@ export class MfaService {
         confirmed: f.confirmedAt !== null,
         lastUsedAt: f.lastUsedAt,
       })),
+      recoveryCodesRemaining,
+    }
+  }
+
+  /** Which factors are on (confirmed), for the admin view. */
+  async status(userId: string): Promise<MfaStatus> {
+    const [factors, recoveryCodesRemaining] = await Promise.all([
+      this.confirmedFactors(userId),
+      this.deps.store.recoveryCodes.remaining(userId),
+    ])
+    return {
+      totp: factors.some((f) => f.kind === 'totp'),
+      passkeys: factors.filter((f) => f.kind === 'passkey').length,
       recoveryCodesRemaining,
     }
   }
