@@ -24,6 +24,7 @@ export function startTimers(services: Services): Timers {
       throttle: services.throttle,
       mail: { store: services.store, clock: services.clock },
       authorization: { store: services.store, clock: services.clock },
+      mfa: { store: services.store, clock: services.clock },
     },
     config.housekeeping.purgeIntervalSeconds * 1000,
     (error) => logs.app.error({ err: error }, 'purge failed'),

@@ -23,6 +23,8 @@ export const everyEngine: readonly string[] = [
   'test/auth/password-recovery.test.ts',
   'test/auth/mail-purge.test.ts',
   'test/auth/authorization-purge.test.ts',
+  'test/auth/mfa-purge.test.ts',
+  'test/auth/access-token-claims.test.ts',
   'test/auth/client-registration.test.ts',
   'test/auth/secret-sealing.test.ts',
   'test/auth/sessions-purge.test.ts',

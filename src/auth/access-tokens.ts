@@ -22,6 +22,13 @@ export interface AccessClaims {
    */
   sid?: string
   /**
+   * How the user signed in (RFC 8176 values, e.g. `["pwd"]` or `["pwd", "otp", "mfa"]`) and when
+   * (seconds since the epoch): the session's, kept by every refresh. RFC 9068 §2.2.1 allows both;
+   * step-up (RFC 9470) reads them. Absent on client_credentials tokens.
+   */
+  amr?: string[]
+  auth_time?: number
+  /**
    * Private claim of client_credentials tokens: the registration of the client that got it
    * (ClientRecord.registrationId), so a client_id deleted and registered again, however soon,
    * does not revive the old registration's tokens.
@@ -40,6 +47,15 @@ export interface AccessTokenOptions {
   resources?: readonly string[]
   ttlSeconds: number
   cacheSize: number
+}
+
+/** The session a user's token belongs to: its id and the sign-in that started it. */
+export interface TokenSession {
+  id: string
+  /** RFC 8176 authentication methods of the sign-in (SessionRecord.amr). */
+  amr: readonly string[]
+  /** When the sign-in happened, ISO-8601 (SessionRecord.authTime). */
+  authTime: string
 }
 
 export interface IssuedToken {
@@ -86,17 +102,26 @@ export class AccessTokens {
   }
 
   /**
-   * An access token for a user's session: `sid` ties it to the session (RFC 9068 §2.2). Its
-   * `aud` is `audience` (an RFC 8707 resource) when given, else Portcullis's own audience.
+   * An access token for a user's session: `sid` ties it to the session (RFC 9068 §2.2), `amr`
+   * and `auth_time` carry the session's sign-in (RFC 9068 §2.2.1), so a refreshed token keeps
+   * the original sign-in's. Its `aud` is `audience` (an RFC 8707 resource) when given, else
+   * Portcullis's own audience.
    */
   issue(
     subject: string,
     clientId: string,
     scope: string,
-    sessionId: string,
+    session: TokenSession,
     audience?: string | null,
   ): Promise<IssuedToken> {
-    return this.sign(subject, { client_id: clientId, scope, sid: sessionId }, audience ?? undefined)
+    const claims = {
+      client_id: clientId,
+      scope,
+      sid: session.id,
+      amr: [...session.amr],
+      auth_time: Math.floor(Date.parse(session.authTime) / 1000),
+    }
+    return this.sign(subject, claims, audience ?? undefined)
   }
 
   /**
@@ -254,6 +279,9 @@ export class AccessTokens {
       typeof payload.client_id !== 'string' ||
       typeof payload.scope !== 'string' ||
       (payload.sid !== undefined && typeof payload.sid !== 'string') ||
+      (payload.amr !== undefined &&
+        !(Array.isArray(payload.amr) && payload.amr.every((m) => typeof m === 'string'))) ||
+      (payload.auth_time !== undefined && !Number.isInteger(payload.auth_time)) ||
       (payload.client_registration !== undefined && typeof payload.client_registration !== 'string')
     ) {
       throw invalidToken('the access token is invalid')

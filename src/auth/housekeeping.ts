@@ -92,12 +92,29 @@ export async function purgeAuthorization(
 }
 
 /**
+ * Deletes, in batches, MFA tokens and WebAuthn challenges expired or spent before now: both are
+ * single-use and minutes long, and a dead one answers exactly as an unknown one. Returns how many.
+ */
+export async function purgeMfa(
+  store: Pick<Store, 'mfaTokens' | 'webauthnChallenges'>,
+  clock: Clock,
+  batch = 500,
+): Promise<{ mfaTokens: number; webauthnChallenges: number }> {
+  const now = new Date(clock.now()).toISOString()
+  const [mfaTokens, webauthnChallenges] = await Promise.all([
+    drainBatches(() => store.mfaTokens.purge(now, batch), batch),
+    drainBatches(() => store.webauthnChallenges.purge(now, batch), batch),
+  ])
+  return { mfaTokens, webauthnChallenges }
+}
+
+/**
  * Every `intervalMs`: purges dead sessions (revoked, or past their idle or absolute expiry), the
  * denylist entries of revoked machine tokens that have expired since, audit records past their
  * retention, throttle counters whose window and block have passed, and dead email tokens and
  * delivered or given-up messages (`purgeMail`, failures kept as long as audit records), dead
- * authorization codes and browser sessions (`purgeAuthorization`), in small batches so requests
- * are never held up.
+ * authorization codes and browser sessions (`purgeAuthorization`), dead MFA tokens and WebAuthn
+ * challenges (`purgeMfa`), in small batches so requests are never held up.
  */
 export function startPurging(
   targets: {
@@ -108,6 +125,7 @@ export function startPurging(
     throttle: LoginThrottle
     mail: { store: Pick<Store, 'emailTokens' | 'outbox'>; clock: Clock }
     authorization: { store: Pick<Store, 'authorizationCodes' | 'browserSessions'>; clock: Clock }
+    mfa: { store: Pick<Store, 'mfaTokens' | 'webauthnChallenges'>; clock: Clock }
   },
   intervalMs: number,
   onError: (error: unknown) => void,
@@ -122,6 +140,7 @@ export function startPurging(
         targets.throttle.purge(),
         purgeMail(targets.mail.store, targets.mail.clock, targets.auditRetentionDays),
         purgeAuthorization(targets.authorization.store, targets.authorization.clock),
+        purgeMfa(targets.mfa.store, targets.mfa.clock),
       ]),
     onError,
   )

@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import type { SecretChange, Store } from '../store/store.js'
-import { type KeySealer, serverSecretContext, signingKeyContext } from './key-sealer.js'
+import {
+  type KeySealer,
+  mfaFactorContext,
+  serverSecretContext,
+  signingKeyContext,
+} from './key-sealer.js'
 
 /**
  * The shared server secret `name` (an HMAC key: 32 random bytes, base64url), created by the
@@ -18,16 +23,21 @@ export async function serverSecret(
   return sealer.open(await store.secrets.getOrCreate(name, candidate, at), context)
 }
 
-/** What `sealStoredSecrets` changed: private signing keys and server secrets sealed (again). */
+/**
+ * What `sealStoredSecrets` changed: private signing keys, server secrets and TOTP secrets sealed
+ * (again).
+ */
 export interface SealReport {
   signingKeys: number
   secrets: number
+  totpSecrets: number
   /** Values already sealed in the current format, left as they are. */
   unchanged: number
 }
 
 /**
- * Seals every private signing key and server secret stored in clear, and reseals those of the
+ * Seals every private signing key, server secret and TOTP secret (RFC 6238 shared keys, which
+ * must be kept as secret as a password: RFC 6238 §5.1) stored in clear, and reseals those of the
  * older format without additional data, in one transaction (`portcullis keys seal`). Idempotent:
  * a second run changes nothing. Throws KeySealError, before writing anything, when no key is set
  * or a sealed value does not open with it; creates no key and no secret.
@@ -56,10 +66,22 @@ export async function sealStoredSecrets(store: Store, sealer: KeySealer): Promis
       sealer.reseal(secret.value, serverSecretContext(secret.name)),
     )
   }
+  // Factors are paged (there is one per user that enrolled): passkeys hold no secret.
+  for (let after: string | null = null; ; ) {
+    const page = await store.mfaFactors.page(after, 500)
+    if (page.length === 0) break
+    for (const f of page) {
+      if (f.secret === null) continue
+      plan('mfa_factors', f.id, f.secret, sealer.reseal(f.secret, mfaFactorContext(f.id)))
+    }
+    after = page.at(-1)?.id ?? null
+  }
   await store.replaceSecrets(changes)
+  const count = (table: SecretChange['table']) => changes.filter((c) => c.table === table).length
   return {
-    signingKeys: changes.filter((c) => c.table === 'signing_keys').length,
-    secrets: changes.filter((c) => c.table === 'server_secrets').length,
+    signingKeys: count('signing_keys'),
+    secrets: count('server_secrets'),
+    totpSecrets: count('mfa_factors'),
     unchanged,
   }
 }

@@ -23,8 +23,9 @@ export class CopyMismatchError extends Error {
 /**
  * Copies every table from one store to another (either engine to either engine), users,
  * sessions, refresh tokens, audit events, email tokens, outbox messages, browser sessions,
- * authorization codes and consents in batches, and verifies the row counts. Refuses a non-empty
- * target unless `force`, which first
+ * authorization codes, consents, second factors and recovery codes in batches, and verifies the
+ * row counts (MFA tokens and WebAuthn challenges, minutes long, start afresh). Refuses a
+ * non-empty target unless `force`, which first
  * deletes the target's rows. Stop writers to the source first: rows written during the copy
  * may be missed, and the count check then fails.
  */
@@ -124,6 +125,22 @@ export async function copyDatabase(from: Store, to: Store, options: CopyOptions)
     (after) => from.consents.page(after, options.batchSize),
     (c) => to.consents.insertRecord(c),
     (c) => ({ userId: c.userId, clientId: c.clientId }),
+  )
+  // After their users. TOTP secrets move as stored (sealed ones stay sealed: same key). MFA
+  // tokens and WebAuthn challenges live minutes and are not copied, like the login counters.
+  await copyPages(
+    'mfa_factors',
+    batches,
+    (after) => from.mfaFactors.page(after, options.batchSize),
+    (f) => to.mfaFactors.insertRecord(f),
+    (f) => f.id,
+  )
+  await copyPages(
+    'recovery_codes',
+    batches,
+    (after) => from.recoveryCodes.page(after, options.batchSize),
+    (c) => to.recoveryCodes.insertRecord(c),
+    (c) => c.hash,
   )
 
   const actual = await to.counts()

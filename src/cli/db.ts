@@ -13,8 +13,9 @@ export const dbCopyCommand: Command = {
   help: `usage: portcullis db copy --from SOURCE --to TARGET [--force] [--batch-size N]
 
 Copies every table from SOURCE to TARGET (either may be SQLite or PostgreSQL: a SQLite file
-path, or a sqlite: or postgres:// URL), then verifies the row counts. Stop the servers writing
-to SOURCE first.
+path, or a sqlite: or postgres:// URL), then verifies the row counts. Login counters, MFA
+tokens and WebAuthn challenges live minutes and start afresh. Stop the servers writing to
+SOURCE first.
 
 options:
   --from SOURCE      the database to copy

@@ -100,12 +100,12 @@ tokens signed by it log in again (their refresh tokens keep working).`,
 
 const sealCommand: Command = {
   name: 'keys seal',
-  summary: 'encrypt the stored private keys and server secrets',
+  summary: 'encrypt the stored private keys, server secrets and TOTP secrets',
   help: `usage: portcullis keys seal
 
-Encrypts every private signing key and server secret stored in clear (and re-encrypts those
-sealed by older versions, without their row binding) with PORTCULLIS_KEY_ENCRYPTION_KEY, in one
-transaction. Run it once after setting the key: the server refuses to start while a secret is
+Encrypts every private signing key, server secret and TOTP secret stored in clear (and
+re-encrypts those sealed by older versions, without their row binding) with
+PORTCULLIS_KEY_ENCRYPTION_KEY, in one transaction. Run it once after setting the key: the server refuses to start while a secret is
 in clear and the key is set. Running it again changes nothing.`,
   needs: 'store',
   async run({ config, store, io }) {
@@ -115,7 +115,7 @@ in clear and the key is set. Running it again changes nothing.`,
     const report = await sealStoredSecrets(store, new KeySealer(config.keys.encryptionKey))
     println(
       io.stdout,
-      `sealed ${report.signingKeys} signing keys and ${report.secrets} server secrets; ${report.unchanged} already sealed`,
+      `sealed ${report.signingKeys} signing keys, ${report.secrets} server secrets and ${report.totpSecrets} TOTP secrets; ${report.unchanged} already sealed`,
     )
     return 0
   },

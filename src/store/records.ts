@@ -167,11 +167,12 @@ export interface SecretRecord {
 }
 
 /**
- * One stored secret to replace (for `keys seal`): the private JWK of the signing key `id`, or the
- * value of the server secret `id`, from `expected` to `next`.
+ * One stored secret to replace (for `keys seal`): the private JWK of the signing key `id`, the
+ * value of the server secret `id`, or the TOTP secret of the factor `id`, from `expected` to
+ * `next`.
  */
 export interface SecretChange {
-  table: 'signing_keys' | 'server_secrets'
+  table: 'signing_keys' | 'server_secrets' | 'mfa_factors'
   id: string
   expected: string
   next: string

@@ -15,9 +15,16 @@ import { recoveryCodesStore } from './recovery-codes.js'
 import { revokedTokensStore } from './revoked-tokens.js'
 import { secretsStore, sessionsStore } from './sessions.js'
 import { type Body, type Db, script, sql } from './sql.js'
-import { type Store, type TableName, tableNames } from './store.js'
+import { type SecretChange, type Store, type TableName, tableNames } from './store.js'
 import { usersStore } from './users.js'
 import { webauthnChallengesStore } from './webauthn-challenges.js'
+
+/** `keys seal`'s conditional update of one stored secret, per table. */
+const replaceSecret: Record<SecretChange['table'], string> = {
+  signing_keys: 'UPDATE signing_keys SET private_jwk = $1 WHERE kid = $2 AND private_jwk = $3',
+  server_secrets: 'UPDATE server_secrets SET value = $1 WHERE name = $2 AND value = $3',
+  mfa_factors: 'UPDATE mfa_factors SET secret = $1 WHERE id = $2 AND secret = $3',
+}
 
 /** Applies the engine's pending migrations in one transaction; returns the versions applied. */
 export function* migrate(db: Pick<Db, 'dialect'>): Body<number[]> {
@@ -77,11 +84,7 @@ export function sqlStore(db: Db, appliedAtOpen: readonly number[]): Store {
       db.transaction(function* () {
         let changed = 0
         for (const c of changes) {
-          const text =
-            c.table === 'signing_keys'
-              ? 'UPDATE signing_keys SET private_jwk = $1 WHERE kid = $2 AND private_jwk = $3'
-              : 'UPDATE server_secrets SET value = $1 WHERE name = $2 AND value = $3'
-          changed += (yield* sql(text, [c.next, c.id, c.expected])).count
+          changed += (yield* sql(replaceSecret[c.table], [c.next, c.id, c.expected])).count
         }
         return changed
       }),

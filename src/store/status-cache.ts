@@ -4,11 +4,15 @@ import type {
   BrowserSessionStore,
   ConsentStore,
   EmailTokenStore,
+  MfaFactorStore,
+  MfaTokenStore,
+  RecoveryCodeStore,
   SessionRecord,
   SessionStore,
   Store,
   UserRecord,
   UserStore,
+  WebAuthnChallengeStore,
 } from './store.js'
 import { TtlCache } from './ttl-cache.js'
 
@@ -158,6 +162,43 @@ export function withStatusCache(store: Store, clock: Clock, ttlMs: number): Stor
     insertRecord: 'pass',
     revoke: forgetSessions,
   })
+  // Second factors live in their own tables, read fresh at each sign-in and step-up check: no
+  // write of theirs touches a user row or a session (a session's amr is fixed when it starts,
+  // and `deleteAllForUser` leaves sessions alone: a service that ends them on a reset does so
+  // through `sessions.revokeAllForUser`, which forgets them). So they all pass; being listed,
+  // a method added later must be classified here.
+  const mfaFactors = cached<MfaFactorStore>(store.mfaFactors, {
+    insert: 'pass',
+    findById: 'pass',
+    findByCredentialId: 'pass',
+    listForUser: 'pass',
+    confirm: 'pass',
+    acceptStep: 'pass',
+    recordAssertion: 'pass',
+    rename: 'pass',
+    delete: 'pass',
+    deleteAllForUser: 'pass',
+    page: 'pass',
+    insertRecord: 'pass',
+  })
+  const recoveryCodes = cached<RecoveryCodeStore>(store.recoveryCodes, {
+    replace: 'pass',
+    spend: 'pass',
+    remaining: 'pass',
+    page: 'pass',
+    insertRecord: 'pass',
+  })
+  const mfaTokens = cached<MfaTokenStore>(store.mfaTokens, {
+    insert: 'pass',
+    findLive: 'pass',
+    attempt: 'pass',
+    purge: 'pass',
+  })
+  const webauthnChallenges = cached<WebAuthnChallengeStore>(store.webauthnChallenges, {
+    insert: 'pass',
+    consume: 'pass',
+    purge: 'pass',
+  })
   const { clear } = cached<Pick<Store, 'clear'>>(store, { clear: forgetEverything })
   // The outbox holds nothing the cache serves: it passes as it is.
   return {
@@ -168,6 +209,10 @@ export function withStatusCache(store: Store, clock: Clock, ttlMs: number): Stor
     authorizationCodes,
     browserSessions,
     consents,
+    mfaFactors,
+    recoveryCodes,
+    mfaTokens,
+    webauthnChallenges,
     clear,
   }
 }

@@ -30,6 +30,14 @@ export interface VerifiedClaims {
    * absent on a `client_credentials` token.
    */
   readonly sid?: string
+  /**
+   * How the user signed in (RFC 8176 methods, e.g. `["pwd"]`, `["pwd", "otp", "mfa"]`, or
+   * `["hwk", "user", "mfa"]` for a passkey) on a user token (RFC 9068 §2.2.1); a refresh keeps
+   * the original sign-in's. `mfa` in it means a second factor was used.
+   */
+  readonly amr?: readonly string[]
+  /** When that sign-in happened, seconds since the epoch (RFC 9068 §2.2.1); refreshes keep it. */
+  readonly auth_time?: number
   /** Not-before time, when present. */
   readonly nbf?: number
   /** Any other claim, unchecked. */
@@ -60,6 +68,11 @@ export function toVerifiedClaims(payload: JWTPayload, realm: string): VerifiedCl
   if (payload.sid !== undefined && (typeof payload.sid !== 'string' || payload.sid === '')) {
     throw missing('sid')
   }
+  const { amr, auth_time } = payload as { amr?: unknown; auth_time?: unknown }
+  if (amr !== undefined && !(Array.isArray(amr) && amr.every((m) => typeof m === 'string'))) {
+    throw missing('amr')
+  }
+  if (auth_time !== undefined && !Number.isInteger(auth_time)) throw missing('auth_time')
   const claims = Object.freeze({ ...payload }) as VerifiedClaims
   realms.set(claims, realm)
   return claims

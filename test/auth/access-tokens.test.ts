@@ -59,16 +59,18 @@ function fullChecks(t: TestContext, tokens: AccessTokens) {
   return t.mock.method(probe, 'verifySignedToken')
 }
 
+/** A password sign-in's session. */
+const SID = { id: 'sid-1', amr: ['pwd'], authTime: new Date(NOW).toISOString() }
+
 describe('AccessTokens', () => {
   for (const alg of ['ES256', 'EdDSA'] as const) {
     it(`issues an ${alg} at+jwt that verifies back to its claims`, async (t) => {
       const { tokens, keyring } = await setup(t, {}, alg)
-      const { token, expiresIn } = await tokens.issue(
-        'user-123',
-        'portcullis',
-        'profile email',
-        'sid-1',
-      )
+      const { token, expiresIn } = await tokens.issue('user-123', 'portcullis', 'profile email', {
+        id: 'sid-1',
+        amr: ['pwd', 'otp', 'mfa'],
+        authTime: '2026-06-01T11:58:20.900Z',
+      })
       assert.equal(expiresIn, 900)
 
       const header = decodeProtectedHeader(token)
@@ -88,6 +90,9 @@ describe('AccessTokens', () => {
       assert.equal(claims.client_id, 'portcullis')
       assert.equal(claims.scope, 'profile email')
       assert.equal(claims.sid, 'sid-1')
+      // RFC 9068 §2.2.1: the session's sign-in, auth_time in whole seconds.
+      assert.deepEqual(claims.amr, ['pwd', 'otp', 'mfa'])
+      assert.equal(claims.auth_time, Date.parse('2026-06-01T11:58:20Z') / 1000)
       assert.deepEqual(decodeJwt(token), claims)
     })
   }
@@ -96,13 +101,13 @@ describe('AccessTokens', () => {
     const { tokens } = await setup(t)
     const jtis = new Set<string>()
     for (let i = 0; i < 5; i++)
-      jtis.add(decodeJwt((await tokens.issue('u', 'c', 's', 'sid-1')).token).jti ?? '')
+      jtis.add(decodeJwt((await tokens.issue('u', 'c', 's', SID)).token).jti ?? '')
     assert.equal(jtis.size, 5)
   })
 
   it('uses the configured audience and rejects tokens for another audience', async (t) => {
     const { tokens, keyring, clock } = await setup(t, { audience: 'https://api.example' })
-    const { token } = await tokens.issue('u', 'c', 's', 'sid-1')
+    const { token } = await tokens.issue('u', 'c', 's', SID)
     assert.equal((await tokens.verify(token)).aud, 'https://api.example')
     const other = new AccessTokens(keyring, clock, {
       ...defaults,
@@ -113,7 +118,7 @@ describe('AccessTokens', () => {
 
   it('rejects a token once the clock reaches exp', async (t) => {
     const { tokens, clock } = await setup(t, { cacheSize: 0 })
-    const { token } = await tokens.issue('u', 'c', 's', 'sid-1')
+    const { token } = await tokens.issue('u', 'c', 's', SID)
     clock.advance(899_000)
     assert.equal((await tokens.verify(token)).sub, 'u')
     clock.advance(1_000)
@@ -122,7 +127,7 @@ describe('AccessTokens', () => {
 
   it('still rejects an expired token that was served from the cache', async (t) => {
     const { tokens, clock } = await setup(t)
-    const { token } = await tokens.issue('u', 'c', 's', 'sid-1')
+    const { token } = await tokens.issue('u', 'c', 's', SID)
     const find = fullChecks(t, tokens)
     await tokens.verify(token)
     assert.equal(find.mock.callCount(), 1, 'the first verify checks the signature')
@@ -138,7 +143,7 @@ describe('AccessTokens', () => {
   it('keeps at most cacheSize verified tokens and evicts the oldest', async (t) => {
     const { tokens } = await setup(t, { cacheSize: 3 })
     const issued = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => tokens.issue(`user-${i}`, 'c', 's', 'sid-1')),
+      Array.from({ length: 10 }, (_, i) => tokens.issue(`user-${i}`, 'c', 's', SID)),
     )
     const find = fullChecks(t, tokens)
     for (const { token } of issued) await tokens.verify(token)
@@ -154,7 +159,7 @@ describe('AccessTokens', () => {
 
   it('caches nothing when cacheSize is 0', async (t) => {
     const { tokens } = await setup(t, { cacheSize: 0 })
-    const { token } = await tokens.issue('u', 'c', 's', 'sid-1')
+    const { token } = await tokens.issue('u', 'c', 's', SID)
     const find = fullChecks(t, tokens)
     await tokens.verify(token)
     await tokens.verify(token)
@@ -163,7 +168,7 @@ describe('AccessTokens', () => {
 
   it('keeps its cache per instance: a fresh one verifies in full what another has cached', async (t) => {
     const { tokens, keyring, clock } = await setup(t)
-    const { token } = await tokens.issue('u', 'c', 's', 'sid-1')
+    const { token } = await tokens.issue('u', 'c', 's', SID)
     await tokens.verify(token)
     const fresh = new AccessTokens(keyring, clock, defaults)
     const find = fullChecks(t, fresh)
@@ -174,7 +179,7 @@ describe('AccessTokens', () => {
 
   it('rejects a token with a tampered payload', async (t) => {
     const { tokens } = await setup(t, { cacheSize: 0 })
-    const { token } = await tokens.issue('u', 'c', 'profile', 'sid-1')
+    const { token } = await tokens.issue('u', 'c', 'profile', SID)
     const [h, , s] = token.split('.')
     const payload = Buffer.from(JSON.stringify({ ...decodeJwt(token), scope: 'admin' })).toString(
       'base64url',
@@ -192,7 +197,7 @@ describe('AccessTokens', () => {
     it(`refuses every non-canonical base64url spelling of a valid ${alg} token, cached or not`, async (t) => {
       const { tokens } = await setup(t, {}, alg)
       const token = await tokenWithBothUrlSymbols(
-        async () => (await tokens.issue('user-1', 'portcullis', 'profile', 'sid-1')).token,
+        async () => (await tokens.issue('user-1', 'portcullis', 'profile', SID)).token,
       )
       const spellings = { ...nonCanonicalSpellings(token), ...nonB64tokenSpellings(token) }
       for (const [what, spelling] of Object.entries(spellings)) {
@@ -211,7 +216,7 @@ describe('AccessTokens', () => {
   it('rejects a token signed by a key this server does not hold', async (t) => {
     const a = await setup(t)
     const b = await setup(t)
-    const { token } = await a.tokens.issue('u', 'c', 's', 'sid-1')
+    const { token } = await a.tokens.issue('u', 'c', 's', SID)
     await assert.rejects(b.tokens.verify(token), invalidToken(/not signed by a key of this server/))
   })
 
@@ -229,6 +234,32 @@ describe('AccessTokens', () => {
       .setJti('j')
       .sign(key.privateKey)
     await assert.rejects(tokens.verify(token), invalidToken(/invalid/))
+  })
+
+  it('rejects a signed token whose amr is not a list of strings or auth_time not whole seconds', async (t) => {
+    const { tokens, keyring } = await setup(t)
+    const key = keyring.signingKey()
+    const now = NOW / 1000
+    const signed = (claims: Record<string, unknown>) =>
+      new SignJWT({ client_id: 'c', scope: 's', sid: 'sid-1', ...claims })
+        .setProtectedHeader({ alg: key.alg, typ: 'at+jwt', kid: key.kid })
+        .setIssuer(ISSUER)
+        .setSubject('u')
+        .setAudience(ISSUER)
+        .setIssuedAt(now)
+        .setExpirationTime(now + 60)
+        .setJti('j')
+        .sign(key.privateKey)
+    const good = await tokens.verify(await signed({ amr: ['pwd'], auth_time: now }))
+    assert.deepEqual([good.amr, good.auth_time], [['pwd'], now])
+    for (const bad of [
+      { amr: 'pwd' },
+      { amr: ['pwd', 1] },
+      { auth_time: '1' },
+      { auth_time: 1.5 },
+    ]) {
+      await assert.rejects(tokens.verify(await signed(bad)), invalidToken(/invalid/), String(bad))
+    }
   })
 })
 

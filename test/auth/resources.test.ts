@@ -25,6 +25,9 @@ function refused(fn: () => unknown, code: string): string {
   return assert.fail(`expected ${code}`)
 }
 
+/** A password sign-in's session. */
+const SESSION = { id: 'sid-1', amr: ['pwd'], authTime: '2026-06-01T12:00:00.000Z' }
+
 describe('requestedResource (RFC 8707 §2)', () => {
   it('is null when no resource is named', () => {
     assert.equal(requestedResource(undefined, [API]), null)
@@ -112,7 +115,7 @@ describe('AccessTokens and audiences', () => {
 
   it('verify refuses a token for a resource, saying it is for another API', async (t) => {
     const { tokens } = await tokensFor(t, [API])
-    const { token } = await tokens.issue('user-1', 'client', 'profile', 'sid-1', API)
+    const { token } = await tokens.issue('user-1', 'client', 'profile', SESSION, API)
     const error = await rejection(tokens.verify(token))
     assert.equal(
       error.description,
@@ -123,21 +126,21 @@ describe('AccessTokens and audiences', () => {
   it('verifyAnyAudience accepts Portcullis and every configured resource', async (t) => {
     const { tokens } = await tokensFor(t, [API, OTHER])
     for (const audience of [null, API, OTHER]) {
-      const { token } = await tokens.issue('user-1', 'client', 'profile', 'sid-1', audience)
+      const { token } = await tokens.issue('user-1', 'client', 'profile', SESSION, audience)
       assert.equal((await tokens.verifyAnyAudience(token)).aud, audience ?? ISSUER)
     }
   })
 
   it('verifyAnyAudience refuses a resource no longer configured', async (t) => {
     const { tokens, withResources } = await tokensFor(t, [API, OTHER])
-    const { token } = await tokens.issue('user-1', 'client', 'profile', 'sid-1', OTHER)
+    const { token } = await tokens.issue('user-1', 'client', 'profile', SESSION, OTHER)
     await rejection(withResources([API]).verifyAnyAudience(token))
     assert.equal(await withResources([API]).claimsOf(token), null)
   })
 
   it('verifyAnyAudience fills no cache that verify would trust', async (t) => {
     const { tokens } = await tokensFor(t, [API])
-    const { token } = await tokens.issue('user-1', 'client', 'profile', 'sid-1', API)
+    const { token } = await tokens.issue('user-1', 'client', 'profile', SESSION, API)
     await tokens.verifyAnyAudience(token)
     assert.equal(tokens.fromCache(token), undefined)
     await rejection(tokens.verify(token))
@@ -145,7 +148,7 @@ describe('AccessTokens and audiences', () => {
 
   it('claimsOf (revocation) reads a resource token, even expired', async (t) => {
     const { tokens, clock } = await tokensFor(t, [API])
-    const { token } = await tokens.issue('user-1', 'client', 'profile', 'sid-1', API)
+    const { token } = await tokens.issue('user-1', 'client', 'profile', SESSION, API)
     clock.advance(3600 * 1000)
     await rejection(tokens.verifyAnyAudience(token))
     assert.equal((await tokens.claimsOf(token))?.sid, 'sid-1')

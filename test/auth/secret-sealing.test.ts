@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { KeySealer } from '../../src/auth/key-sealer.js'
+import { KeySealer, mfaFactorContext } from '../../src/auth/key-sealer.js'
 import { sealStoredSecrets } from '../../src/auth/server-secrets.js'
 import { ManualClock } from '../../src/clock.js'
 import { createServices } from '../../src/services.js'
 import { openStore } from '../../src/store/open-store.js'
 import { buildTestApp, getMe, PASSWORD, postToken, registerUser, testConfig } from '../helpers.js'
+import { newPasskey, newTotp } from '../store/contract-mfa.js'
 import { sharedDatabaseUrl } from '../support/engines.js'
 
 const KEY = Buffer.alloc(32, 7).toString('base64')
@@ -69,6 +70,12 @@ describe('server secrets at rest', () => {
     const login = (await postToken(before.app, { username: 'alice', password: PASSWORD })).json()
     const { store } = before.services
     const sealer = new KeySealer(Buffer.from(KEY, 'base64'))
+    // A TOTP factor stored before the key was set, and a passkey (no secret to seal).
+    const alice = await store.users.findByUsername('alice')
+    assert.ok(alice)
+    const totp = newTotp(alice.id, { confirmedAt: '2026-06-01T12:00:00.000Z' })
+    await store.mfaFactors.insert(totp)
+    await store.mfaFactors.insert(newPasskey(alice.id))
 
     await assert.rejects(
       sealStoredSecrets(store, new KeySealer(null)),
@@ -77,12 +84,18 @@ describe('server secrets at rest', () => {
     assert.deepEqual(await sealStoredSecrets(store, sealer), {
       signingKeys: 1,
       secrets: 2,
+      totpSecrets: 1,
       unchanged: 0,
     })
+    const sealedTotp = (await store.mfaFactors.findById(totp.id))?.secret ?? ''
+    assert.match(sealedTotp, /^enc:v2:/)
+    assert.equal(sealer.open(sealedTotp, mfaFactorContext(totp.id)), totp.secret)
+    assert.throws(() => sealer.open(sealedTotp, mfaFactorContext('another')), /does not open/)
     assert.deepEqual(await sealStoredSecrets(store, sealer), {
       signingKeys: 0,
       secrets: 0,
-      unchanged: 3,
+      totpSecrets: 0,
+      unchanged: 4,
     })
     const other = new KeySealer(Buffer.alloc(32, 8))
     await assert.rejects(sealStoredSecrets(store, other), /does not open/)

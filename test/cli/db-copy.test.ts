@@ -69,8 +69,8 @@ async function seededSqlite(t: TestContext, n: number) {
         revokedAt: null,
         resource: null,
         browserSessionId: null,
-        amr: ['pwd'],
-        authTime: '2026-01-01T00:00:00.000Z',
+        amr: i ? ['pwd', 'otp', 'mfa'] : ['pwd'],
+        authTime: `2026-01-01T00:00:0${i}.000Z`,
       },
       `hash-${i}`,
     )
@@ -94,6 +94,7 @@ async function seededSqlite(t: TestContext, n: number) {
   await seedClientsAndAudit(store, n)
   await seedMail(store, n)
   await seedAuthorization(store, n)
+  await seedMfa(store, n)
   await store.close()
   return path
 }
@@ -220,6 +221,81 @@ async function seedAuthorization(store: Store, n: number) {
   }
 }
 
+/**
+ * A TOTP factor per user (every other one pending), a passkey for every third, two recovery codes
+ * each (some used); and MFA tokens and WebAuthn challenges, which live minutes and are not copied.
+ */
+async function seedMfa(store: Store, n: number) {
+  const user = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`
+  for (let i = 0; i < n; i++) {
+    const at = new Date(Date.UTC(2026, 0, 5, 0, 0, i)).toISOString()
+    const factor = {
+      id: `factor-${String(i).padStart(8, '0')}`,
+      userId: user(i),
+      kind: 'totp' as const,
+      name: 'Authenticator app',
+      secret: `SECRET${i}`,
+      lastStep: i % 2 ? 59_000_000 + i : null,
+      credentialId: null,
+      publicKey: null,
+      signCount: null,
+      transports: [],
+      backupEligible: false,
+      backedUp: false,
+      createdAt: at,
+      confirmedAt: i % 2 ? at : null,
+      lastUsedAt: i % 2 ? at : null,
+    }
+    await store.mfaFactors.insertRecord(factor)
+    if (i % 3 === 0) {
+      await store.mfaFactors.insertRecord({
+        ...factor,
+        id: `passkey-${String(i).padStart(8, '0')}`,
+        kind: 'passkey',
+        name: `Key ${i}`,
+        secret: null,
+        lastStep: null,
+        credentialId: `cred-${i}`,
+        publicKey: `pk-${i}`,
+        signCount: i * 1000,
+        transports: i % 2 ? ['usb', 'nfc'] : ['internal'],
+        backupEligible: i % 2 === 0,
+        backedUp: i % 4 === 0,
+        confirmedAt: at,
+      })
+    }
+    for (const k of [0, 1]) {
+      await store.recoveryCodes.insertRecord({
+        hash: `rc-${i}-${k}`,
+        userId: user(i),
+        createdAt: at,
+        usedAt: k === 0 && i % 4 === 0 ? at : null,
+      })
+    }
+    await store.mfaTokens.insert({
+      hash: `mfa-token-${i}`,
+      userId: user(i),
+      clientId: 'portcullis',
+      scope: 'profile',
+      resource: null,
+      authTime: at,
+      attempts: 0,
+      createdAt: at,
+      expiresAt: '2026-01-05T00:05:00.000Z',
+      usedAt: null,
+    })
+    await store.webauthnChallenges.insert({
+      id: `challenge-${i}`,
+      challenge: `c-${i}`,
+      purpose: 'authenticate',
+      userId: null,
+      createdAt: at,
+      expiresAt: '2026-01-05T00:05:00.000Z',
+      usedAt: null,
+    })
+  }
+}
+
 async function dump(store: Store) {
   return {
     users: await store.users.page(null, 100_000),
@@ -235,6 +311,8 @@ async function dump(store: Store) {
     browserSessions: await store.browserSessions.page(null, 100_000),
     codes: await store.authorizationCodes.page(null, 100_000),
     consents: await store.consents.page(null, 100_000),
+    mfaFactors: await store.mfaFactors.page(null, 100_000),
+    recoveryCodes: await store.recoveryCodes.page(null, 100_000),
   }
 }
 
@@ -269,6 +347,16 @@ describe('copyDatabase', () => {
     assert.deepEqual(
       progress.filter((p) => p.startsWith('audit_events')),
       ['7/30', '14/30', '21/30', '28/30', '30/30'].map((p) => `audit_events ${p}`),
+    )
+    assert.deepEqual([counts.mfa_factors, counts.recovery_codes], [40, 60])
+    assert.ok(progress.includes('recovery_codes 60/60'), progress.join(', '))
+    // MFA tokens and WebAuthn challenges live minutes: a copy does not carry them.
+    const at = '2026-01-05T00:00:00.000Z'
+    assert.equal(await middle.mfaTokens.findLive('mfa-token-29', 'portcullis', at), null)
+    assert.notEqual(await from.mfaTokens.findLive('mfa-token-29', 'portcullis', at), null)
+    assert.equal(
+      await middle.webauthnChallenges.consume('challenge-29', 'authenticate', null, at),
+      null,
     )
     const back = await open(t, 'sqlite::memory:')
     await copyDatabase(middle, back, { batchSize: 1000, force: false })
@@ -330,6 +418,8 @@ describe('portcullis db copy', () => {
       browser_sessions: 10,
       authorization_codes: 10,
       consents: 10,
+      mfa_factors: 14,
+      recovery_codes: 20,
     })
   })
 

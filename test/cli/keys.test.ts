@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { openSqliteStore } from '../../src/store/sqlite.js'
 import { PASSWORD } from '../helpers.js'
+import { newTotp } from '../store/contract-mfa.js'
 import { runCli } from '../support/cli.js'
 
 describe('portcullis keys', () => {
@@ -57,6 +58,7 @@ describe('portcullis keys seal and keys revoke', () => {
         keys: await store.signingKeys.list(),
         secrets: await store.secrets.list(),
         audit: await store.audit.list({ type: 'key.revoke', limit: 10 }),
+        factors: await store.mfaFactors.page(null, 10),
       }
     } finally {
       await store.close()
@@ -67,6 +69,10 @@ describe('portcullis keys seal and keys revoke', () => {
     const dir = dataDir(t)
     const env = { PORTCULLIS_DATA_DIR: dir }
     assert.equal((await runCli(['users', 'create', '--username', 'alice'], env, PASSWORD)).code, 0)
+    const db = openSqliteStore(join(dir, 'portcullis.db'))
+    const alice = await db.users.findByUsername('alice')
+    await db.mfaFactors.insert(newTotp(alice?.id ?? '', { confirmedAt: alice?.createdAt ?? '' }))
+    await db.close()
     const refused = await runCli(['keys', 'seal'], env)
     assert.equal(refused.code, 1)
     assert.equal(
@@ -80,13 +86,20 @@ describe('portcullis keys seal and keys revoke', () => {
 
     const first = await runCli(['keys', 'seal'], sealed)
     assert.equal(first.code, 0, first.out)
-    assert.equal(first.stdout, 'sealed 1 signing keys and 2 server secrets; 0 already sealed\n')
-    const { keys, secrets } = await stored(dir)
-    for (const value of [...keys.map((k) => k.privateJwk), ...secrets.map((s) => s.value)]) {
+    assert.equal(
+      first.stdout,
+      'sealed 1 signing keys, 2 server secrets and 1 TOTP secrets; 0 already sealed\n',
+    )
+    const { keys, secrets, factors } = await stored(dir)
+    const values = [...keys.map((k) => k.privateJwk), ...secrets.map((s) => s.value)]
+    for (const value of [...values, ...factors.map((f) => f.secret)]) {
       assert.match(value ?? '', /^enc:v2:/)
     }
     const again = await runCli(['keys', 'seal'], sealed)
-    assert.equal(again.stdout, 'sealed 0 signing keys and 0 server secrets; 3 already sealed\n')
+    assert.equal(
+      again.stdout,
+      'sealed 0 signing keys, 0 server secrets and 0 TOTP secrets; 4 already sealed\n',
+    )
     assert.equal((await runCli(['keys', 'list'], sealed)).code, 0)
   })
 
@@ -94,7 +107,10 @@ describe('portcullis keys seal and keys revoke', () => {
     const dir = dataDir(t)
     const env = { PORTCULLIS_DATA_DIR: dir, PORTCULLIS_KEY_ENCRYPTION_KEY: KEY }
     const result = await runCli(['keys', 'seal'], env)
-    assert.equal(result.stdout, 'sealed 0 signing keys and 0 server secrets; 0 already sealed\n')
+    assert.equal(
+      result.stdout,
+      'sealed 0 signing keys, 0 server secrets and 0 TOTP secrets; 0 already sealed\n',
+    )
     assert.equal((await runCli(['keys', 'revoke', 'A'.repeat(43)], env)).code, 1)
     const { keys, secrets } = await stored(dir)
     assert.deepEqual([keys.length, secrets.length], [0, 0])

@@ -8,7 +8,7 @@ async function tokenWith({ services }: TestApp, userId: string, scope: string) {
   const clientId = services.config.clients.builtinId
   const meta = { ip: '127.0.0.1', userAgent: null }
   const { session } = await services.sessions.start(userId, clientId, scope, meta)
-  return (await services.tokens.issue(userId, clientId, scope, session.id)).token
+  return (await services.tokens.issue(userId, clientId, scope, session)).token
 }
 
 function userinfo(app: FastifyInstance, method: 'GET' | 'POST', token?: string) {

@@ -22,6 +22,7 @@ import {
   T1,
   T2,
 } from './contract-helpers.js'
+import { mfaContract, newPasskey, newTotp } from './contract-mfa.js'
 import { revokedTokensContract } from './contract-revoked-tokens.js'
 import { userAdminContract } from './contract-users.js'
 
@@ -323,13 +324,21 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
         await store.signingKeys.insert(newKey('kid-a', T0))
         await store.secrets.insert({ name: 'device-key', value: 'clear', createdAt: T0 })
         await store.secrets.insert({ name: 'other', value: 'moved-on', createdAt: T0 })
+        const user = await store.users.create(newUser())
+        const totp = newTotp(user.id, { secret: 'CLEAR' })
+        const moved = newTotp((await store.users.create(newUser())).id, { secret: 'MOVED' })
+        for (const f of [totp, moved]) await store.mfaFactors.insert(f)
         const [key] = await store.signingKeys.list()
         const changed = await store.replaceSecrets([
           { table: 'signing_keys', id: 'kid-a', expected: key?.privateJwk ?? '', next: 'sealed-a' },
           { table: 'server_secrets', id: 'device-key', expected: 'clear', next: 'sealed-d' },
           { table: 'server_secrets', id: 'other', expected: 'stale', next: 'sealed-o' },
+          { table: 'mfa_factors', id: totp.id, expected: 'CLEAR', next: 'sealed-t' },
+          { table: 'mfa_factors', id: moved.id, expected: 'STALE', next: 'sealed-m' },
         ])
-        assert.equal(changed, 2)
+        assert.equal(changed, 3)
+        assert.equal((await store.mfaFactors.findById(totp.id))?.secret, 'sealed-t')
+        assert.equal((await store.mfaFactors.findById(moved.id))?.secret, 'MOVED')
         assert.equal((await store.signingKeys.list())[0]?.privateJwk, 'sealed-a')
         assert.deepEqual(
           (await store.secrets.list()).map((s) => [s.name, s.value]),
@@ -558,6 +567,9 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
         await store.authorizationCodes.insert(newCode(user.id))
         for (const c of ['app', 'cli', 'web'])
           await store.consents.grant(user.id, c, ['openid'], T0)
+        await store.mfaFactors.insert(newTotp(user.id))
+        await store.mfaFactors.insert(newPasskey(user.id))
+        await store.recoveryCodes.replace(user.id, ['r1', 'r2', 'r3'], T0)
         assert.deepEqual(await store.counts(), {
           users: 2,
           signing_keys: 1,
@@ -572,9 +584,11 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
           browser_sessions: 1,
           authorization_codes: 2,
           consents: 3,
+          mfa_factors: 2,
+          recovery_codes: 3,
         })
         await store.clear()
-        assert.deepEqual(Object.values(await store.counts()), Array(13).fill(0))
+        assert.deepEqual(Object.values(await store.counts()), Array(15).fill(0))
         assert.deepEqual(await store.clients.list(), [])
         assert.deepEqual(await store.audit.page(null, 10), [])
       })
@@ -622,6 +636,7 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
     countersContract(fresh)
     auditContract(fresh)
     authorizationContract(fresh)
+    mfaContract(fresh)
 
     describe('lifecycle', () => {
       it('names its engine', async (t) => {

@@ -120,6 +120,35 @@ describe('PostgreSQL store specifics', () => {
     assert.deepEqual((await store.users.search({ text: 'ol', limit: 5 })).length, 1)
   })
 
+  it('reads sessions stored before migration 13 as password sign-ins at their creation', async (t) => {
+    const url = await freshSchemaUrl()
+    const client = new pg.Client({ connectionString: url })
+    await client.connect()
+    await client.query(`CREATE TABLE schema_migrations (
+      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)`)
+    for (const m of postgresMigrations.filter((m) => m.version < 13)) {
+      await client.query(m.sql)
+      await client.query('INSERT INTO schema_migrations VALUES ($1, $2, now())', [
+        m.version,
+        m.name,
+      ])
+    }
+    const createdAt = '2026-05-31T08:00:00.000Z'
+    await client.query(`INSERT INTO users (id, username, password_hash, created_at, updated_at)
+      VALUES ('u1', 'old', 'h', now(), now())`)
+    await client.query(
+      `INSERT INTO sessions (id, user_id, client_id, scope, created_at, last_used_at,
+        idle_expires_at, absolute_expires_at) VALUES ('s1', 'u1', 'app', 'profile', $1, $1, $1, $1)`,
+      [createdAt],
+    )
+    await client.end()
+    const store = openPostgresStore(url, { poolSize: 2, timeoutMs: 5000 })
+    t.after(() => store.close())
+    assert.deepEqual(await store.migrate(), [13])
+    const session = await store.sessions.findById('s1')
+    assert.deepEqual([session?.amr, session?.authTime], [['pwd'], createdAt])
+  })
+
   it('rotates a refresh token once when the COMMIT succeeded but its reply was lost', async (t) => {
     const schema = `a_${randomBytes(6).toString('hex')}`
     schemas.push(schema)

@@ -123,6 +123,41 @@ describe('SQLite store', () => {
     assert.deepEqual(await store.counts().then((c) => [c.clients, c.audit_events]), [0, 0])
   })
 
+  it('reads sessions stored before migration 13 as password sign-ins at their creation', async (t) => {
+    const path = newPath()
+    mkdirSync(dirname(path), { recursive: true })
+    const db = new Database(path)
+    db.exec(`CREATE TABLE schema_migrations (
+      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`)
+    for (const m of sqliteMigrations.filter((m) => m.version < 13)) {
+      db.exec(m.sql)
+      db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, 'then')
+    }
+    const old = user()
+    db.prepare(`INSERT INTO users (id, username, password_hash, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?)`).run(
+      old.id,
+      old.username,
+      old.passwordHash,
+      old.createdAt,
+      old.createdAt,
+    )
+    const createdAt = '2026-05-31T08:00:00.000Z'
+    db.prepare(`INSERT INTO sessions (id, user_id, client_id, scope, created_at, last_used_at,
+      idle_expires_at, absolute_expires_at) VALUES ('s1', ?, 'app', 'profile', ?, ?, ?, ?)`).run(
+      old.id,
+      createdAt,
+      createdAt,
+      createdAt,
+      createdAt,
+    )
+    db.close()
+    const store = openSqliteStore(path)
+    t.after(() => store.close())
+    const session = await store.sessions.findById('s1')
+    assert.deepEqual([session?.amr, session?.authTime], [['pwd'], createdAt])
+  })
+
   it('does not share data between two in-memory stores', async (t) => {
     const a = openSqliteStore(':memory:')
     const b = openSqliteStore(':memory:')

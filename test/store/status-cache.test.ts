@@ -154,7 +154,9 @@ describe('the status cache', () => {
     assert.deepEqual(Object.keys(cached.users).sort(), Object.keys(raw.users).sort())
     assert.deepEqual(Object.keys(cached.sessions).sort(), Object.keys(raw.sessions).sort())
     assert.deepEqual(Object.keys(cached.emailTokens).sort(), Object.keys(raw.emailTokens).sort())
-    for (const name of ['authorizationCodes', 'browserSessions', 'consents'] as const) {
+    const others = ['authorizationCodes', 'browserSessions', 'consents'] as const
+    const mfa = ['mfaFactors', 'recoveryCodes', 'mfaTokens', 'webauthnChallenges'] as const
+    for (const name of [...others, ...mfa]) {
       assert.deepEqual(Object.keys(cached[name]).sort(), Object.keys(raw[name]).sort(), name)
     }
     // A method the rules do not classify is a compile error (checked by `npm run typecheck`).
@@ -292,5 +294,44 @@ describe('the status cache', () => {
     const again = await cached.authorizationCodes.redeem('code', at, liveSession('s-x'), null)
     assert.equal(again.outcome, 'reused')
     assert.deepEqual(await revokedAt('s-code'), [at, at])
+  })
+
+  it('reads second factors fresh and keeps serving sessions across their writes', async (t) => {
+    const { raw, cached } = setup()
+    t.after(() => raw.close())
+    await cached.users.create(alice)
+    await cached.sessions.create(liveSession('s-mfa'), null)
+    assert.equal((await cached.sessions.findWithUser('s-mfa'))?.session.revokedAt, null)
+    assert.deepEqual(await cached.mfaFactors.listForUser(alice.id), [])
+    const totp = {
+      id: 'f1',
+      userId: alice.id,
+      kind: 'totp' as const,
+      name: 'Authenticator app',
+      secret: 'JBSWY3DPEHPK3PXP',
+      lastStep: null,
+      credentialId: null,
+      publicKey: null,
+      signCount: null,
+      transports: [],
+      backupEligible: false,
+      backedUp: false,
+      createdAt: 'now',
+      confirmedAt: 'now',
+      lastUsedAt: null,
+    }
+    // Written elsewhere: seen at once, nothing of it is cached.
+    await raw.mfaFactors.insert(totp)
+    await raw.recoveryCodes.replace(alice.id, ['r1'], 'now')
+    assert.deepEqual(await cached.mfaFactors.listForUser(alice.id), [totp])
+    assert.equal(await cached.recoveryCodes.remaining(alice.id), 1)
+    assert.equal(await cached.mfaFactors.acceptStep('f1', 7, 'now'), true)
+    assert.equal((await raw.mfaFactors.findById('f1'))?.lastStep, 7)
+    // A reset of the factors leaves the session and the user as they are.
+    assert.equal(await cached.mfaFactors.deleteAllForUser(alice.id), 1)
+    assert.equal(await cached.recoveryCodes.remaining(alice.id), 0)
+    const pair = await cached.sessions.findWithUser('s-mfa')
+    assert.deepEqual([pair?.session.revokedAt, pair?.user.id], [null, alice.id])
+    assert.deepEqual((await raw.sessions.findById('s-mfa'))?.revokedAt, null)
   })
 })

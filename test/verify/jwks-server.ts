@@ -46,6 +46,8 @@ export function portcullisClaims(overrides: JWTPayload = {}): JWTPayload {
     client_id: 'portcullis',
     scope: 'profile notes:read',
     sid: 'session-1',
+    amr: ['pwd', 'otp', 'mfa'],
+    auth_time: NOW - 120,
     ...overrides,
   }
 }

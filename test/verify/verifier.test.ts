@@ -41,6 +41,8 @@ describe('createVerifier with a JWKS', () => {
     assert.equal(claims.scope, 'profile notes:read')
     assert.equal(claims.client_id, 'portcullis')
     assert.equal(claims.sid, 'session-1')
+    assert.deepEqual(claims.amr, ['pwd', 'otp', 'mfa'])
+    assert.equal(claims.auth_time, NOW - 120)
     assert.ok(Object.isFrozen(claims))
     assert.equal((await verifier.verify(await sign(ed))).sub, 'user-1')
   })
@@ -173,6 +175,24 @@ describe('createVerifier with a JWKS', () => {
       verifier.verify(await sign(key, portcullisClaims({ scope: ['notes:read'] }))),
       /scope/,
     )
+    for (const amr of ['pwd', ['pwd', 7], {}]) {
+      await assertInvalidToken(verifier.verify(await sign(key, portcullisClaims({ amr }))), /amr/)
+    }
+    for (const auth_time of ['1780000000', 1780000000.5]) {
+      await assertInvalidToken(
+        verifier.verify(await sign(key, portcullisClaims({ auth_time }))),
+        /auth_time/,
+      )
+    }
+  })
+
+  it('accepts a token without amr and auth_time (a client_credentials token has neither)', async (t) => {
+    const key = await makeKey()
+    const jwks = await startJwksServer(t, [key])
+    const claims = await verifierFor(jwks.url).verify(
+      await sign(key, portcullisClaims({ amr: undefined, auth_time: undefined })),
+    )
+    assert.deepEqual([claims.amr, claims.auth_time], [undefined, undefined])
   })
 
   it('rejects a token whose payload was tampered with', async (t) => {

@@ -79,13 +79,7 @@ export const authorizationCodeGrant: Grant = async (deps, form, context) => {
     ...audit,
     detail: { session_id: session.id, scope: record.scope },
   })
-  const issued = await deps.tokens.issue(
-    user.id,
-    client.id,
-    record.scope,
-    session.id,
-    record.resource,
-  )
+  const issued = await deps.tokens.issue(user.id, client.id, record.scope, session, record.resource)
   const body: TokenBody = {
     access_token: issued.token,
     token_type: 'Bearer',

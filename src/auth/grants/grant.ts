@@ -2,7 +2,7 @@ import type { Clock } from '../../clock.js'
 import type { AuthorizationCodeStore, ClientRecord } from '../../store/store.js'
 import type { GrantForm } from '../../wire/token-request.js'
 import type { TokenBody } from '../../wire/token-response.js'
-import type { AccessTokens } from '../access-tokens.js'
+import type { AccessTokens, TokenSession } from '../access-tokens.js'
 import type { AuditService } from '../audit.js'
 import type { BrowserSessions } from '../browser-sessions.js'
 import type { IdTokens } from '../id-tokens.js'
@@ -80,18 +80,19 @@ export const present = (value: string | undefined) => (value === '' ? undefined 
 
 /**
  * The token response for a user's session: an access token, and the refresh token if any. The
- * access token's `aud` is the session's RFC 8707 `resource`, or Portcullis itself when null.
+ * access token's `aud` is the session's RFC 8707 `resource`, or Portcullis itself when null; its
+ * `amr` and `auth_time` are the session's sign-in (a refresh keeps them).
  */
 export async function userTokenResponse(
   deps: GrantDeps,
   userId: string,
   clientId: string,
-  sessionId: string,
+  session: TokenSession,
   scope: string,
   refreshToken: string | null,
   resource: string | null = null,
 ): Promise<TokenBody> {
-  const issued = await deps.tokens.issue(userId, clientId, scope, sessionId, resource)
+  const issued = await deps.tokens.issue(userId, clientId, scope, session, resource)
   return {
     access_token: issued.token,
     token_type: 'Bearer',

@@ -74,7 +74,7 @@ export const passwordGrant: Grant = async (deps, form, context) => {
     deps,
     user.id,
     client.id,
-    session.id,
+    session,
     scope,
     refreshToken,
     resource,

@@ -38,7 +38,7 @@ export const refreshTokenGrant: Grant = async (deps, form, context) => {
     deps,
     user.id,
     client.id,
-    session.id,
+    session,
     scope,
     rotation.refreshToken,
     session.resource,
