@@ -65,5 +65,5 @@ export async function multiFactorToken(
       authTime: new Date(clock.now()).toISOString(),
     },
   )
-  return (await services.tokens.issue(userId, clientId, scope, session.id)).token
+  return (await services.tokens.issue(userId, clientId, scope, session)).token
 }

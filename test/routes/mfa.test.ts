@@ -204,7 +204,7 @@ describe('/users/me/mfa: the authenticator app over HTTP', () => {
       { ip: null, userAgent: null },
       { refreshToken: true },
     )
-    const emailOnly = (await services.tokens.issue(testApp.user.id, clientId, 'email', session.id))
+    const emailOnly = (await services.tokens.issue(testApp.user.id, clientId, 'email', session))
       .token
     assertError(
       await call(app, 'GET', '/users/me/mfa', { token: emailOnly }),
