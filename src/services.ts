@@ -17,6 +17,8 @@ import { MachineTokens } from './auth/machine-tokens.js'
 import { MailLimits } from './auth/mail-limits.js'
 import { MfaLogins } from './auth/mfa/mfa-logins.js'
 import { MfaService } from './auth/mfa/mfa-service.js'
+import { PasskeySignIn } from './auth/mfa/passkey-sign-in.js'
+import { Passkeys } from './auth/mfa/passkeys.js'
 import { PasswordHasher } from './auth/password-hasher.js'
 import { PasswordRecovery } from './auth/password-recovery.js'
 import { NoRateLimits, RateLimiter } from './auth/rate-limiter.js'
@@ -74,6 +76,10 @@ export interface Services {
   mfa: MfaService
   /** The second step of a password sign-in (the `mfa_token`). */
   mfaLogins: MfaLogins
+  /** Users' passkeys (WebAuthn): registration, listing, renaming, removal. */
+  passkeys: Passkeys
+  /** Signing in with a passkey: alone (username-less) or as the second factor. */
+  passkeySignIn: PasskeySignIn
 }
 
 /**
@@ -250,5 +256,13 @@ export async function createServices(
     logout: new RpLogout({ idTokens, findClient: (id) => clients.find(id) }),
     mfa: new MfaService(),
     mfaLogins: new MfaLogins(),
+    ...passkeyServices(config, { store, audit, clock }),
   }
+}
+
+/** The passkey services over one relying party: the issuer's host and `config.mfa.origins`. */
+function passkeyServices(config: Config, deps: ConstructorParameters<typeof Passkeys>[0]) {
+  const { rpId, origins } = config.mfa
+  const rp = { rpId, origins, rpName: config.mail.flows.productName }
+  return { passkeys: new Passkeys(deps, rp), passkeySignIn: new PasskeySignIn(deps, rp) }
 }

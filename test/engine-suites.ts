@@ -14,6 +14,7 @@ export const everyEngine: readonly string[] = [
   'test/auth/authorization/flow.test.ts',
   'test/auth/email-verification.test.ts',
   'test/auth/browser-sessions.test.ts',
+  'test/auth/passkeys.test.ts',
   'test/auth/grants-client-credentials.test.ts',
   'test/auth/grants-password.test.ts',
   'test/auth/grants-refresh.test.ts',
