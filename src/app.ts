@@ -38,6 +38,7 @@ import { jwksRoutes } from './routes/jwks.js'
 import { loginRoutes } from './routes/login.js'
 import { logoutRoutes } from './routes/logout.js'
 import { pageAssetRoutes } from './routes/page-assets.js'
+import { passkeyRoutes } from './routes/passkeys.js'
 import { passwordRoutes } from './routes/password.js'
 import { registerRoutes } from './routes/register.js'
 import { revokeRoutes } from './routes/revoke.js'
@@ -199,6 +200,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       consentApiRoutes({ consents: services.consents }),
       adminAuditRoutes({ audit }),
       adminKeyRoutes({ keyring, audit }),
+      passkeyRoutes(services),
     ),
   )
   await app.register(jwksRoutes({ keyring }))

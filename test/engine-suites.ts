@@ -15,6 +15,7 @@ export const everyEngine: readonly string[] = [
   'test/auth/email-verification.test.ts',
   'test/auth/browser-sessions.test.ts',
   'test/auth/passkeys.test.ts',
+  'test/routes/passkeys.test.ts',
   'test/auth/grants-client-credentials.test.ts',
   'test/auth/grants-password.test.ts',
   'test/auth/grants-refresh.test.ts',
