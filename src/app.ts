@@ -37,6 +37,7 @@ import { introspectRoutes } from './routes/introspect.js'
 import { jwksRoutes } from './routes/jwks.js'
 import { loginRoutes } from './routes/login.js'
 import { logoutRoutes } from './routes/logout.js'
+import { mfaPageRoutes } from './routes/mfa-pages.js'
 import { pageAssetRoutes } from './routes/page-assets.js'
 import { passwordRoutes } from './routes/password.js'
 import { registerRoutes } from './routes/register.js'
@@ -244,6 +245,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     secureCookies: new URL(config.tokens.issuer).protocol === 'https:',
   }
   await app.register(loginRoutes({ ...pages, resetHref: flows.enabled ? 'forgot-password' : null }))
+  await app.register(mfaPageRoutes(pages))
   await app.register(consentRoutes(pages))
   // The stylesheet always; the email pages' script only with the pages that use it.
   await app.register(pageAssetRoutes(flows.enabled ? pageAssets : [emailPagesStyle]))

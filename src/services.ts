@@ -15,6 +15,7 @@ import type { Keyring } from './auth/keys.js'
 import { LoginThrottle, NoLoginThrottle } from './auth/login-throttle.js'
 import { MachineTokens } from './auth/machine-tokens.js'
 import { MailLimits } from './auth/mail-limits.js'
+import { LoginEnrollment } from './auth/mfa/login-enrollment.js'
 import { MfaLogins } from './auth/mfa/mfa-logins.js'
 import { MfaService } from './auth/mfa/mfa-service.js'
 import { PasswordHasher } from './auth/password-hasher.js'
@@ -139,6 +140,17 @@ export async function createServices(
     issuer: config.tokens.issuer,
     ttlSeconds: config.tokens.ttlSeconds,
   })
+  const { flows } = config.mail
+  const emailTokens = new EmailTokens(store, clock, {
+    brand: { productName: flows.productName, publicUrl: flows.publicUrl },
+    resetTtlSeconds: flows.resetTtlSeconds,
+    verifyTtlSeconds: flows.verifyTtlSeconds,
+  })
+  const mfa = new MfaService(
+    { store, sealer, clock, audit, emailTokens },
+    { productName: flows.productName, notices: flows.enabled },
+  )
+  const mfaLogins = new MfaLogins()
   const browserSessions = new BrowserSessions(
     store,
     clock,
@@ -146,7 +158,9 @@ export async function createServices(
     {
       ...config.authorization.browserSession,
       requireVerifiedEmail: config.mail.flows.requireVerified,
+      mfaRequiredRoles: config.mfa.requiredRoles,
     },
+    { mfa, mfaLogins, enrollment: new LoginEnrollment(store, clock, mfa) },
   )
   const authorization = new AuthorizationFlow(
     { store, clock, audit, findClient: (id) => clients.find(id) },
@@ -183,12 +197,6 @@ export async function createServices(
       passwordGrant: config.authorization.passwordGrant,
     },
   )
-  const { flows } = config.mail
-  const emailTokens = new EmailTokens(store, clock, {
-    brand: { productName: flows.productName, publicUrl: flows.publicUrl },
-    resetTtlSeconds: flows.resetTtlSeconds,
-    verifyTtlSeconds: flows.verifyTtlSeconds,
-  })
   const mailLimits = new MailLimits(rateLimiter, flows)
   const verification = new EmailVerification({
     store,
@@ -248,10 +256,7 @@ export async function createServices(
     browserSessions,
     authorization,
     logout: new RpLogout({ idTokens, findClient: (id) => clients.find(id) }),
-    mfa: new MfaService(
-      { store, sealer, clock, audit, emailTokens },
-      { productName: flows.productName, notices: flows.enabled },
-    ),
-    mfaLogins: new MfaLogins(),
+    mfa,
+    mfaLogins,
   }
 }
