@@ -183,6 +183,7 @@ export async function createServices(
       passwordGrant: config.authorization.passwordGrant,
     },
   )
+  const mfa = new MfaService()
   const { flows } = config.mail
   const emailTokens = new EmailTokens(store, clock, {
     brand: { productName: flows.productName, publicUrl: flows.publicUrl },
@@ -248,7 +249,7 @@ export async function createServices(
     browserSessions,
     authorization,
     logout: new RpLogout({ idTokens, findClient: (id) => clients.find(id) }),
-    mfa: new MfaService(),
-    mfaLogins: new MfaLogins(),
+    mfa,
+    mfaLogins: new MfaLogins({ store, mfa, throttle, audit, clock }),
   }
 }

@@ -45,4 +45,12 @@ export class MfaService {
   ): Promise<'totp' | 'recovery_code' | null> {
     throw new Error('MfaService.verifyCode is not implemented yet')
   }
+
+  /**
+   * Confirms the pending TOTP enrollment with a current code; returns ten new recovery codes,
+   * shown once. 400 for a wrong code, 404 without a pending enrollment.
+   */
+  async confirmTotp(_userId: string, _code: string, _context: MfaContext): Promise<string[]> {
+    throw new Error('MfaService.confirmTotp is not implemented yet')
+  }
 }
