@@ -15,7 +15,6 @@ import type { Keyring } from './auth/keys.js'
 import { LoginThrottle, NoLoginThrottle } from './auth/login-throttle.js'
 import { MachineTokens } from './auth/machine-tokens.js'
 import { MailLimits } from './auth/mail-limits.js'
-import { LoginEnrollment } from './auth/mfa/login-enrollment.js'
 import { MfaLogins } from './auth/mfa/mfa-logins.js'
 import { MfaService } from './auth/mfa/mfa-service.js'
 import { PasswordHasher } from './auth/password-hasher.js'
@@ -150,7 +149,7 @@ export async function createServices(
     { store, sealer, clock, audit, emailTokens },
     { productName: flows.productName, notices: flows.enabled },
   )
-  const mfaLogins = new MfaLogins()
+  const mfaLogins = new MfaLogins({ store, mfa, throttle, audit, clock })
   const browserSessions = new BrowserSessions(
     store,
     clock,
@@ -160,7 +159,7 @@ export async function createServices(
       requireVerifiedEmail: config.mail.flows.requireVerified,
       mfaRequiredRoles: config.mfa.requiredRoles,
     },
-    { mfa, mfaLogins, enrollment: new LoginEnrollment(store, clock, mfa) },
+    { mfa, mfaLogins },
   )
   const authorization = new AuthorizationFlow(
     { store, clock, audit, findClient: (id) => clients.find(id) },

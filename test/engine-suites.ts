@@ -18,6 +18,7 @@ export const everyEngine: readonly string[] = [
   'test/auth/grants-password.test.ts',
   'test/auth/grants-refresh.test.ts',
   'test/auth/grants-throttle.test.ts',
+  'test/auth/mfa-logins.test.ts',
   'test/auth/key-public-half.test.ts',
   'test/auth/mfa-service.test.ts',
   'test/auth/password-recovery.test.ts',

@@ -3,9 +3,8 @@ import type { Clock } from '../clock.js'
 import { ApiError } from '../errors.js'
 import type { BrowserSessionRecord, Store, UserRecord } from '../store/store.js'
 import { signInAmr } from './mfa/amr.js'
-import type { EnrollmentConfirmation, LoginEnrollment } from './mfa/login-enrollment.js'
 import type { MfaLogins } from './mfa/mfa-logins.js'
-import type { MfaMethod, MfaService } from './mfa/mfa-service.js'
+import type { MfaMethod, MfaService, TotpEnrollment } from './mfa/mfa-service.js'
 import { type PasswordLoginServices, passwordLogin } from './password-login.js'
 import { sha256 } from './sha256.js'
 
@@ -66,11 +65,10 @@ export interface BrowserSessionPolicy {
   mfaRequiredRoles?: readonly string[] | undefined
 }
 
-/** The second step of a sign-in: the factors, its tokens, and enrollment at sign-in. */
+/** The second step of a sign-in: the factors and the step's tokens. */
 export interface SecondStepServices {
-  mfa: Pick<MfaService, 'methods'>
-  mfaLogins: Pick<MfaLogins, 'start' | 'complete'>
-  enrollment: LoginEnrollment
+  mfa: Pick<MfaService, 'methods' | 'hasFactor' | 'enrollTotp'>
+  mfaLogins: Pick<MfaLogins, 'start' | 'complete' | 'userOf'>
 }
 
 /** How the page's second step (or enrollment) ended when it did not sign in. */
@@ -82,9 +80,12 @@ export type SecondStepRefusal =
   /** The account's second-factor attempts are throttled (as the password grant's). */
   | { ok: false; reason: 'throttled'; retryAfterSeconds: number }
 
-/** A sign-in completed by enrollment: the recovery codes are shown once, then it continues. */
-export type EnrollmentOutcome =
-  | { ok: true; login: BrowserLogin; cookie: string; recoveryCodes: string[] }
+/**
+ * A sign-in completed by its second step; `recoveryCodes` when that step confirmed an
+ * enrollment (shown once, then the sign-in continues).
+ */
+export type SecondStepOutcome =
+  | { ok: true; login: BrowserLogin; cookie: string; recoveryCodes?: string[] }
   | SecondStepRefusal
 
 // 256 random bits, base64url: 43 characters. Anything else cannot be a cookie we set.
@@ -173,14 +174,15 @@ export class BrowserSessions {
 
   /**
    * The second step of a page sign-in: completes `mfaToken` (of the request's client) with
-   * `code`, a TOTP or recovery code, through MfaLogins (its throttle, attempt limit and audit),
-   * and starts the browser session with the sign-in's `amr` and the password's `auth_time`.
+   * `code` through MfaLogins (a TOTP or recovery code; for a user enrolling at sign-in, the code
+   * that confirms the new authenticator), with its throttle, attempt limit and audit, and starts
+   * the browser session with the sign-in's `amr` and the password's `auth_time`.
    */
   async completeSecondFactor(
     mfaToken: string,
     code: string,
     context: LoginContext & { clientId: string },
-  ): Promise<{ ok: true; login: BrowserLogin; cookie: string } | SecondStepRefusal> {
+  ): Promise<SecondStepOutcome> {
     const mfaContext = { clientId: context.clientId, ip: context.ip, userAgent: context.userAgent }
     try {
       const done = await this.second.mfaLogins.complete(
@@ -189,7 +191,12 @@ export class BrowserSessions {
         code,
         mfaContext,
       )
-      return { ok: true, ...(await this.start(done.user, done.amr, done.authTime, context)) }
+      const started = await this.start(done.user, done.amr, done.authTime, context)
+      return {
+        ok: true,
+        ...started,
+        ...(done.recoveryCodes ? { recoveryCodes: done.recoveryCodes } : {}),
+      }
     } catch (error) {
       if (!(error instanceof ApiError)) throw error
       if (error.code === 'too_many_requests') {
@@ -207,41 +214,25 @@ export class BrowserSessions {
     }
   }
 
-  /** The TOTP enrollment to show for a sign-in that must enroll; null: start again. */
-  beginEnrollment(mfaToken: string, context: LoginContext & { clientId: string }) {
-    const mfaContext = { clientId: context.clientId, ip: context.ip, userAgent: context.userAgent }
-    return this.second.enrollment.begin(mfaToken, context.clientId, mfaContext)
-  }
-
   /**
-   * Confirms the enrollment with its first code and starts the browser session (`pwd otp mfa`,
-   * the password's `auth_time`); the recovery codes are returned to be shown once.
+   * The TOTP enrollment to show for a sign-in whose role requires a factor; null (start again)
+   * when the token is not live, or its user already has a confirmed factor: a password alone
+   * must never enroll a second authenticator next to the first.
    */
-  async confirmEnrollment(
+  async beginEnrollment(
     mfaToken: string,
-    code: string,
     context: LoginContext & { clientId: string },
-  ): Promise<EnrollmentOutcome> {
+  ): Promise<TotpEnrollment | null> {
     const mfaContext = { clientId: context.clientId, ip: context.ip, userAgent: context.userAgent }
-    const done: EnrollmentConfirmation = await this.second.enrollment.confirm(
-      mfaToken,
-      context.clientId,
-      code,
-      mfaContext,
-    )
-    if (!done.ok) {
-      return {
-        ok: false,
-        reason: done.reason === 'wrong_code' && !done.spent ? 'wrong_code' : 'expired',
-      }
+    let user: UserRecord
+    try {
+      user = await this.second.mfaLogins.userOf(mfaToken, context.clientId)
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'invalid_grant') return null
+      throw error
     }
-    const started = await this.start(
-      done.user,
-      signInAmr(true, 'totp'),
-      done.token.authTime,
-      context,
-    )
-    return { ok: true, ...started, recoveryCodes: done.recoveryCodes }
+    if (await this.second.mfa.hasFactor(user.id)) return null
+    return this.second.mfa.enrollTotp(user, mfaContext)
   }
 
   /**

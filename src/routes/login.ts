@@ -21,12 +21,7 @@ export interface InteractionPageOptions {
   authorization: Pick<AuthorizationFlow, 'authorize'>
   browserSessions: Pick<
     BrowserSessions,
-    | 'login'
-    | 'current'
-    | 'completeSecondFactor'
-    | 'beginEnrollment'
-    | 'confirmEnrollment'
-    | 'justSignedIn'
+    'login' | 'current' | 'completeSecondFactor' | 'beginEnrollment' | 'justSignedIn'
   >
   productName: string
   /** The issuer is https: the cookies are `__Host-` prefixed and `Secure`. */

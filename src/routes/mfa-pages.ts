@@ -1,6 +1,12 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { RequestMeta } from '../auth/audit.js'
 import type { AuthorizeOutcome } from '../auth/authorization/outcome.js'
-import type { BrowserSessions, SecondStepRefusal } from '../auth/browser-sessions.js'
+import type { RawParams } from '../auth/authorization/request.js'
+import type {
+  BrowserSessions,
+  SecondStepOutcome,
+  SecondStepRefusal,
+} from '../auth/browser-sessions.js'
 import type { MfaMethod } from '../auth/mfa/mfa-service.js'
 import { requestMetaOf } from '../http/actor.js'
 import { BrowserSessionCookie } from '../http/browser-session-cookie.js'
@@ -29,7 +35,7 @@ type LoginAsked = Extract<AuthorizeOutcome, { kind: 'login' }>
 /** What the second-step pages use of the browser sessions. */
 export type SecondStepSessions = Pick<
   BrowserSessions,
-  'current' | 'completeSecondFactor' | 'beginEnrollment' | 'confirmEnrollment' | 'justSignedIn'
+  'current' | 'completeSecondFactor' | 'beginEnrollment' | 'justSignedIn'
 >
 
 const wrongCode = 'That code is not right. Try again.'
@@ -194,6 +200,25 @@ export function mfaPageRoutes(
     }
     return answerOutcome(reply, outcome, productName)
   }
+  /**
+   * Sets the new session's cookie; after an enrollment shows its recovery codes once (then
+   * "Continue"), else asks the flow on with `freshLogin`.
+   */
+  const signedIn = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    form: { params: RawParams; meta: RequestMeta; asked: LoginAsked },
+    outcome: Extract<SecondStepOutcome, { ok: true }>,
+  ) => {
+    cookie.set(reply, outcome.cookie)
+    if (outcome.recoveryCodes !== undefined) {
+      const sessionId = outcome.login.session.id
+      return views.recoveryCodes(request, reply, form.asked, sessionId, outcome.recoveryCodes)
+    }
+    const fresh = { freshLogin: true } as const
+    const next = await authorization.authorize(form.params, outcome.login, fresh, form.meta)
+    return answer(request, reply, next)
+  }
   const refused = (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -247,15 +272,13 @@ export function mfaPageRoutes(
       if (mfaToken === '') return views.startAgain(request, reply, asked)
       if (code === '')
         return views.enroll(request, reply.code(400), asked, mfaToken, null, wrongCode)
-      const outcome = await browserSessions.confirmEnrollment(mfaToken, code, context)
+      const outcome = await browserSessions.completeSecondFactor(mfaToken, code, context)
       if (!outcome.ok) {
         return refused(request, reply, asked, outcome, () =>
           views.enroll(request, reply.code(400), asked, mfaToken, null, wrongCode),
         )
       }
-      cookie.set(reply, outcome.cookie)
-      const sessionId = outcome.login.session.id
-      return views.recoveryCodes(request, reply, asked, sessionId, outcome.recoveryCodes)
+      return signedIn(request, reply, form, outcome)
     })
 
     app.post('/login-mfa-continue', formPost, async (request, reply) => {
