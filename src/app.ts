@@ -244,8 +244,9 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     productName: flows.productName,
     secureCookies: new URL(config.tokens.issuer).protocol === 'https:',
   }
-  await app.register(loginRoutes({ ...pages, resetHref: flows.enabled ? 'forgot-password' : null }))
-  await app.register(mfaPageRoutes(pages))
+  const resetHref = flows.enabled ? 'forgot-password' : null
+  await app.register(loginRoutes({ ...pages, resetHref }))
+  await app.register(mfaPageRoutes({ ...pages, resetHref }))
   await app.register(consentRoutes(pages))
   // The stylesheet always; the email pages' script only with the pages that use it.
   await app.register(pageAssetRoutes(flows.enabled ? pageAssets : [emailPagesStyle]))

@@ -248,8 +248,12 @@ export class BrowserSessions {
     return login
   }
 
-  /** Starts a browser session for `user` signed in by `amr` at `authTime`, audited. */
-  private async start(
+  /**
+   * Starts a browser session for `user` signed in by `amr` (signInAmr) at `authTime`, audited
+   * `login.success`. Security invariant: only after the caller has verified every factor `amr`
+   * names (the password, the code, the passkey's assertion).
+   */
+  async start(
     user: UserRecord,
     amr: string[],
     authTime: string,

@@ -145,7 +145,7 @@ export function loginRoutes(
   const cookie = new BrowserSessionCookie(options.secureCookies)
   const device = new DeviceCookie(options.secureCookies)
   const { productName, authorization } = options
-  const secondStep = new SecondStepViews(productName, options.secureCookies)
+  const secondStep = new SecondStepViews(productName, options.secureCookies, options.resetHref)
 
   const form = (
     request: FastifyRequest,

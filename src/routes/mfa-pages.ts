@@ -53,6 +53,7 @@ export class SecondStepViews {
   constructor(
     private readonly productName: string,
     secureCookies: boolean,
+    private readonly resetHref: string | null,
   ) {
     this.csrf = new DoubleSubmitCsrf(secureCookies)
   }
@@ -85,19 +86,32 @@ export class SecondStepViews {
     )
   }
 
-  /** The login form again, with one sentence: the step's token is no longer usable. */
-  startAgain(request: FastifyRequest, reply: FastifyReply, asked: LoginAsked): FastifyReply {
-    return this.page(reply.code(400), asked).send(
+  /**
+   * The login form again: with one sentence (400) when the step's token is no longer usable, or
+   * plain (200) when the flow asks for a login.
+   */
+  loginForm(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    asked: LoginAsked,
+    error?: string,
+  ): FastifyReply {
+    return this.page(reply.code(error === undefined ? 200 : 400), asked).send(
       loginPage({
         productName: this.productName,
         clientName: asked.request.client.name,
         csrf: this.csrf.issue(request, reply),
         params: asked.request.params,
-        resetHref: null,
+        resetHref: this.resetHref,
         username: undefined,
-        error: startAgain,
+        error,
       }),
     )
+  }
+
+  /** The login form with why: the step's token is spent or expired. */
+  startAgain(request: FastifyRequest, reply: FastifyReply, asked: LoginAsked): FastifyReply {
+    return this.loginForm(request, reply, asked, startAgain)
   }
 
   /** The recovery codes of a new enrollment, shown once, and "Continue". */
@@ -173,12 +187,13 @@ function throttledPage(reply: FastifyReply, productName: string, wait: number): 
 export function mfaPageRoutes(
   options: Omit<InteractionPageOptions, 'browserSessions'> & {
     browserSessions: SecondStepSessions
+    resetHref: string | null
   },
 ): FastifyPluginAsync {
   const { productName, authorization, browserSessions } = options
   const csrf = new DoubleSubmitCsrf(options.secureCookies)
   const cookie = new BrowserSessionCookie(options.secureCookies)
-  const views = new SecondStepViews(productName, options.secureCookies)
+  const views = new SecondStepViews(productName, options.secureCookies, options.resetHref)
 
   /** The checked form: its fields, the request's outcome (a login is due) and its context. */
   const readForm = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -193,7 +208,7 @@ export function mfaPageRoutes(
   }
   const answer = (request: FastifyRequest, reply: FastifyReply, outcome: AuthorizeOutcome) => {
     if (outcome.kind === 'login') {
-      return views.startAgain(request, reply.code(200), outcome)
+      return views.loginForm(request, reply, outcome)
     }
     if (outcome.kind === 'consent') {
       return reply.code(303).header('location', pageHref('consent', outcome.request.params)).send()
