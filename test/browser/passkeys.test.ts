@@ -57,6 +57,8 @@ async function signIn(world: World, act: () => Promise<void>) {
     state,
     nonce,
   })
+  // Away from the last callback first: waitForURL resolves at once on a page already there.
+  await world.page.goto('about:blank')
   const landed = world.page.waitForURL((u) => u.href.startsWith(world.callbackBase))
   await world.page.goto(String(url))
   await act()
