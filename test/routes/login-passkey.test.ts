@@ -116,3 +116,50 @@ describe('passkey sign-in at the hosted login page', () => {
     assert.equal((await h.options(step, cookies)).statusCode, 400)
   })
 })
+
+describe('/add-passkey: a passkey added from a signed-in browser', () => {
+  it('adds a passkey with the session and CSRF cookies, and refuses without them', async (t) => {
+    const testApp = await buildTestApp(t)
+    const { services } = testApp
+    const registered = await registerUser(testApp.app, 'alice')
+    const anonymous = await testApp.app.inject('/add-passkey')
+    assert.equal(anonymous.statusCode, 401)
+    assert.match(anonymous.body, /Sign in first/)
+    const signedIn = await services.browserSessions.login('alice', PASSWORD, {
+      ip: '192.0.2.1',
+      userAgent: null,
+    })
+    assert.ok(signedIn.ok && 'cookie' in signedIn)
+    const session = `portcullis-session=${signedIn.cookie}`
+    const form = await openForm(testApp, '/add-passkey', session)
+    assert.equal(attr(form.page.byId('passkey-register'), 'data-passkey'), 'create')
+    const cookies = [session, form.csrfCookie]
+    const forged = await postForm(
+      testApp,
+      '/add-passkey/options',
+      { csrf: 'x'.repeat(43) },
+      cookies,
+    )
+    assert.equal(forged.statusCode, 403)
+    const noSession = await postForm(testApp, '/add-passkey/options', { csrf: form.csrf }, [
+      form.csrfCookie,
+    ])
+    assert.equal(noSession.statusCode, 401)
+    assert.equal(noSession.json().error, 'unauthorized')
+    const options = await postForm(testApp, '/add-passkey/options', { csrf: form.csrf }, cookies)
+    assert.equal(options.statusCode, 200, options.body)
+    const credential = new SoftAuthenticator({ origin: ISSUER }).create(options.json())
+    const add = (fields: Record<string, string>) =>
+      postForm(testApp, '/add-passkey', { csrf: form.csrf, ...fields }, cookies)
+    const added = await add({ name: 'Laptop', credential: JSON.stringify(credential) })
+    assert.equal(added.statusCode, 200, added.body)
+    assert.match(added.body, /Passkey added\./)
+    const [stored] = await services.passkeys.list(registered.id)
+    assert.equal(stored?.name, 'Laptop')
+    const replayed = await add({ credential: JSON.stringify(credential) })
+    assert.equal(replayed.statusCode, 400)
+    assert.match(replayed.body, /No passkey was added/)
+    assert.equal((await add({ credential: '{' })).statusCode, 400)
+    assert.equal((await services.passkeys.list(registered.id)).length, 1)
+  })
+})
