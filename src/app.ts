@@ -19,6 +19,7 @@ import { checkRequestHead } from './http/request-head.js'
 import { securityHeaders } from './http/security-headers.js'
 import { fastifyTrustProxy } from './http/trust-proxy.js'
 import { emailPagesStyle, pageAssets } from './pages/assets.js'
+import { passkeyAsset } from './pages/passkey-asset.js'
 import { adminAuditRoutes } from './routes/admin-audit.js'
 import { adminClientRoutes } from './routes/admin-clients.js'
 import { adminKeyRoutes } from './routes/admin-keys.js'
@@ -36,9 +37,13 @@ import { healthRoutes } from './routes/health.js'
 import { introspectRoutes } from './routes/introspect.js'
 import { jwksRoutes } from './routes/jwks.js'
 import { loginRoutes } from './routes/login.js'
+import { loginPasskeyRoutes } from './routes/login-passkey.js'
+import { passkeyRegisterRoutes } from './routes/login-passkey-register.js'
 import { logoutRoutes } from './routes/logout.js'
 import { mfaRoutes } from './routes/mfa.js'
+import { mfaPageRoutes } from './routes/mfa-pages.js'
 import { pageAssetRoutes } from './routes/page-assets.js'
+import { passkeyRoutes } from './routes/passkeys.js'
 import { passwordRoutes } from './routes/password.js'
 import { registerRoutes } from './routes/register.js'
 import { revokeRoutes } from './routes/revoke.js'
@@ -202,6 +207,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       consentApiRoutes({ consents: services.consents }),
       adminAuditRoutes({ audit }),
       adminKeyRoutes({ keyring, audit }),
+      passkeyRoutes(services),
     ),
   )
   await app.register(jwksRoutes({ keyring }))
@@ -246,10 +252,19 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     productName: flows.productName,
     secureCookies: new URL(config.tokens.issuer).protocol === 'https:',
   }
-  await app.register(loginRoutes({ ...pages, resetHref: flows.enabled ? 'forgot-password' : null }))
+  const resetHref = flows.enabled ? 'forgot-password' : null
+  await app.register(loginRoutes({ ...pages, resetHref }))
+  await app.register(mfaPageRoutes({ ...pages, resetHref }))
   await app.register(consentRoutes(pages))
-  // The stylesheet always; the email pages' script only with the pages that use it.
-  await app.register(pageAssetRoutes(flows.enabled ? pageAssets : [emailPagesStyle]))
+  // Passkeys at the hosted pages: sign-in (alone or as the second step) and adding one.
+  const passkeyPages = { ...pages, rateLimited: limited('login_passkey') }
+  await app.register(
+    loginPasskeyRoutes({ ...passkeyPages, passkeyLogins: services.passkeyLogins, resetHref }),
+  )
+  await app.register(passkeyRegisterRoutes({ ...passkeyPages, passkeys: services.passkeys }))
+  // The stylesheet and the passkey script always; the email pages' script only with its pages.
+  const assets = flows.enabled ? pageAssets : [emailPagesStyle]
+  await app.register(pageAssetRoutes([...assets, passkeyAsset]))
   await registerDocs(app, config)
   return app
 }

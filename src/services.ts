@@ -17,6 +17,9 @@ import { MachineTokens } from './auth/machine-tokens.js'
 import { MailLimits } from './auth/mail-limits.js'
 import { MfaLogins } from './auth/mfa/mfa-logins.js'
 import { MfaService } from './auth/mfa/mfa-service.js'
+import { PasskeyLogins } from './auth/mfa/passkey-logins.js'
+import { PasskeySignIn } from './auth/mfa/passkey-sign-in.js'
+import { Passkeys } from './auth/mfa/passkeys.js'
 import { PasswordHasher } from './auth/password-hasher.js'
 import { PasswordRecovery } from './auth/password-recovery.js'
 import { NoRateLimits, RateLimiter } from './auth/rate-limiter.js'
@@ -74,6 +77,12 @@ export interface Services {
   mfa: MfaService
   /** The second step of a password sign-in (the `mfa_token`). */
   mfaLogins: MfaLogins
+  /** Users' passkeys (WebAuthn): registration, listing, renaming, removal. */
+  passkeys: Passkeys
+  /** Signing in with a passkey: alone (username-less) or as the second factor. */
+  passkeySignIn: PasskeySignIn
+  /** Passkey sign-ins at the hosted login page (browser sessions). */
+  passkeyLogins: PasskeyLogins
 }
 
 /**
@@ -139,6 +148,17 @@ export async function createServices(
     issuer: config.tokens.issuer,
     ttlSeconds: config.tokens.ttlSeconds,
   })
+  const { flows } = config.mail
+  const emailTokens = new EmailTokens(store, clock, {
+    brand: { productName: flows.productName, publicUrl: flows.publicUrl },
+    resetTtlSeconds: flows.resetTtlSeconds,
+    verifyTtlSeconds: flows.verifyTtlSeconds,
+  })
+  const mfa = new MfaService(
+    { store, sealer, clock, audit, emailTokens },
+    { productName: flows.productName, notices: flows.enabled },
+  )
+  const mfaLogins = new MfaLogins({ store, mfa, throttle, audit, clock })
   const browserSessions = new BrowserSessions(
     store,
     clock,
@@ -146,7 +166,9 @@ export async function createServices(
     {
       ...config.authorization.browserSession,
       requireVerifiedEmail: config.mail.flows.requireVerified,
+      mfaRequiredRoles: config.mfa.requiredRoles,
     },
+    { mfa, mfaLogins },
   )
   const authorization = new AuthorizationFlow(
     { store, clock, audit, findClient: (id) => clients.find(id) },
@@ -183,12 +205,6 @@ export async function createServices(
       passwordGrant: config.authorization.passwordGrant,
     },
   )
-  const { flows } = config.mail
-  const emailTokens = new EmailTokens(store, clock, {
-    brand: { productName: flows.productName, publicUrl: flows.publicUrl },
-    resetTtlSeconds: flows.resetTtlSeconds,
-    verifyTtlSeconds: flows.verifyTtlSeconds,
-  })
   const mailLimits = new MailLimits(rateLimiter, flows)
   const verification = new EmailVerification({
     store,
@@ -248,10 +264,21 @@ export async function createServices(
     browserSessions,
     authorization,
     logout: new RpLogout({ idTokens, findClient: (id) => clients.find(id) }),
-    mfa: new MfaService(
-      { store, sealer, clock, audit, emailTokens },
-      { productName: flows.productName, notices: flows.enabled },
-    ),
-    mfaLogins: new MfaLogins(),
+    mfa,
+    mfaLogins,
+    ...passkeyServices(config, { store, audit, clock }, browserSessions),
   }
+}
+
+/** The passkey services over one relying party: the issuer's host and `config.mfa.origins`. */
+function passkeyServices(
+  config: Config,
+  deps: { store: Store; audit: AuditService; clock: Clock },
+  browserSessions: BrowserSessions,
+) {
+  const { rpId, origins } = config.mfa
+  const rp = { rpId, origins, rpName: config.mail.flows.productName }
+  const signIn = new PasskeySignIn(deps, rp)
+  const logins = new PasskeyLogins({ ...deps, signIn, sessions: browserSessions })
+  return { passkeys: new Passkeys(deps, rp), passkeySignIn: signIn, passkeyLogins: logins }
 }

@@ -14,10 +14,14 @@ export const everyEngine: readonly string[] = [
   'test/auth/authorization/flow.test.ts',
   'test/auth/email-verification.test.ts',
   'test/auth/browser-sessions.test.ts',
+  'test/auth/passkeys.test.ts',
+  'test/routes/passkeys.test.ts',
+  'test/routes/login-passkey.test.ts',
   'test/auth/grants-client-credentials.test.ts',
   'test/auth/grants-password.test.ts',
   'test/auth/grants-refresh.test.ts',
   'test/auth/grants-throttle.test.ts',
+  'test/auth/mfa-logins.test.ts',
   'test/auth/key-public-half.test.ts',
   'test/auth/mfa-service.test.ts',
   'test/auth/password-recovery.test.ts',
@@ -59,6 +63,7 @@ export const everyEngine: readonly string[] = [
   'test/routes/logout.test.ts',
   'test/routes/key-revoke.test.ts',
   'test/routes/login-page.test.ts',
+  'test/routes/login-mfa.test.ts',
   'test/routes/keys-discovery.test.ts',
   'test/routes/machine-tokens.test.ts',
   'test/routes/meta.test.ts',
@@ -99,6 +104,8 @@ export const oneEngine: Readonly<Record<string, string>> = {
     'drives the login and consent pages in Chromium; the pages run on both engines in test/routes/login-page.test.ts and consent-page.test.ts',
   'test/browser/email-pages.test.ts':
     'drives the pages in Chromium; the flows behind them run on both engines in test/routes/email-pages.test.ts',
+  'test/browser/passkeys.test.ts':
+    'passkeys in Chromium with a virtual authenticator; the routes behind it run on both engines in test/routes/passkeys.test.ts and login-passkey.test.ts',
   'test/browser/oidc-interop.test.ts':
     'openid-client in Chromium against a listening server; the flows behind it run on both engines in test/routes/',
   'test/auth/access-tokens.test.ts': 'the token service on an in-memory SQLite store',

@@ -2,6 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import { ApiError } from '../errors.js'
 import type { BrowserSessionRecord, Store, UserRecord } from '../store/store.js'
+import { signInAmr } from './mfa/amr.js'
+import type { MfaLogins } from './mfa/mfa-logins.js'
+import type { MfaMethod, MfaService, TotpEnrollment } from './mfa/mfa-service.js'
 import { type PasswordLoginServices, passwordLogin } from './password-login.js'
 import { sha256 } from './sha256.js'
 
@@ -19,12 +22,27 @@ export interface LoginContext {
   deviceToken?: string | undefined
   /** The client of the authorization request the login is for (audit); null or absent: none. */
   clientId?: string | null
+  /** The scope and resource the request asks for (carried by a second step's token). */
+  scope?: string | undefined
+  resource?: string | null | undefined
 }
 
 /** How a sign-in at the hosted login page ended. */
 export type LoginOutcome =
   /** Signed in: `cookie` is the new browser session's cookie value (shown to nobody else). */
   | { ok: true; login: BrowserLogin; cookie: string; deviceToken?: string }
+  /**
+   * Right password, no session yet: the user completes the sign-in with one of `methods`
+   * (`second_factor`), or enrolls a factor first because a role requires one (`enroll`).
+   * `mfaToken` carries the password's proof to that step (MfaLogins); never put it in a URL.
+   */
+  | {
+      ok: false
+      reason: 'second_factor' | 'enroll'
+      mfaToken: string
+      methods: MfaMethod[]
+      deviceToken?: string
+    }
   /**
    * Refused: one answer for an unknown user, a wrong password and a disabled account, after the
    * same work; `retryAfterSeconds` when the login throttle refused before any password work.
@@ -43,7 +61,32 @@ export interface BrowserSessionPolicy {
   absoluteTtlSeconds: number
   /** PORTCULLIS_REQUIRE_VERIFIED_EMAIL: as the password grant. */
   requireVerifiedEmail?: boolean | undefined
+  /** PORTCULLIS_MFA_REQUIRED_ROLES: users with one of these roles enroll before signing in. */
+  mfaRequiredRoles?: readonly string[] | undefined
 }
+
+/** The second step of a sign-in: the factors and the step's tokens. */
+export interface SecondStepServices {
+  mfa: Pick<MfaService, 'methods' | 'hasFactor' | 'enrollTotp'>
+  mfaLogins: Pick<MfaLogins, 'start' | 'complete' | 'userOf'>
+}
+
+/** How the page's second step (or enrollment) ended when it did not sign in. */
+export type SecondStepRefusal =
+  /** A wrong code; the same form can be sent again (its token is still live). */
+  | { ok: false; reason: 'wrong_code' }
+  /** The token is unknown, spent (by a success or too many wrong codes) or expired. */
+  | { ok: false; reason: 'expired' }
+  /** The account's second-factor attempts are throttled (as the password grant's). */
+  | { ok: false; reason: 'throttled'; retryAfterSeconds: number }
+
+/**
+ * A sign-in completed by its second step; `recoveryCodes` when that step confirmed an
+ * enrollment (shown once, then the sign-in continues).
+ */
+export type SecondStepOutcome =
+  | { ok: true; login: BrowserLogin; cookie: string; recoveryCodes?: string[] }
+  | SecondStepRefusal
 
 // 256 random bits, base64url: 43 characters. Anything else cannot be a cookie we set.
 const cookiePattern = /^[A-Za-z0-9_-]{43}$/
@@ -55,6 +98,12 @@ const hashCookie = sha256
  */
 const touchIntervalMs = 60_000
 const iso = (ms: number) => new Date(ms).toISOString()
+/**
+ * How long after an enrollment its "Continue" may still go on with the authorization request as
+ * a fresh login: the time to copy ten recovery codes, not long enough to stand in for a login
+ * that `prompt=login` or `max_age` asks for later.
+ */
+const continueWindowMs = 15 * 60_000
 
 /**
  * The provider's login sessions in browsers (OpenID Connect's "session at the OP"): what lets a
@@ -71,6 +120,7 @@ export class BrowserSessions {
     readonly clock: Clock,
     private readonly services: PasswordLoginServices,
     private readonly policy: BrowserSessionPolicy,
+    private readonly second: SecondStepServices,
   ) {}
 
   /** Signs in with a username (or email) and password; starts a browser session on success. */
@@ -92,7 +142,123 @@ export class BrowserSessions {
       throw error
     }
     if (!result.ok) return { ok: false, reason: result.reason }
-    const { user, deviceToken } = result
+    const { user } = result
+    const deviceToken = result.deviceToken === null ? {} : { deviceToken: result.deviceToken }
+    // A right password is only the first step for a user with a factor, or whose role needs one.
+    const methods = await this.second.mfa.methods(user.id)
+    const required = this.policy.mfaRequiredRoles ?? []
+    const reason =
+      methods.length > 0
+        ? 'second_factor'
+        : user.roles.some((role) => required.includes(role))
+          ? 'enroll'
+          : null
+    if (reason !== null) {
+      const grant = { scope: context.scope ?? '', resource: context.resource ?? null }
+      const mfaToken = await this.second.mfaLogins.start(
+        user,
+        passwordContext.clientId ?? '',
+        grant,
+        {
+          clientId: passwordContext.clientId,
+          ip: context.ip,
+          userAgent: context.userAgent,
+        },
+      )
+      return { ok: false, reason, mfaToken, methods, ...deviceToken }
+    }
+    const now = this.clock.now()
+    const started = await this.start(user, signInAmr(true, null), iso(now), context)
+    return { ok: true, ...started, ...deviceToken }
+  }
+
+  /**
+   * The second step of a page sign-in: completes `mfaToken` (of the request's client) with
+   * `code` through MfaLogins (a TOTP or recovery code; for a user enrolling at sign-in, the code
+   * that confirms the new authenticator), with its throttle, attempt limit and audit, and starts
+   * the browser session with the sign-in's `amr` and the password's `auth_time`.
+   */
+  async completeSecondFactor(
+    mfaToken: string,
+    code: string,
+    context: LoginContext & { clientId: string },
+  ): Promise<SecondStepOutcome> {
+    const mfaContext = { clientId: context.clientId, ip: context.ip, userAgent: context.userAgent }
+    try {
+      const done = await this.second.mfaLogins.complete(
+        mfaToken,
+        context.clientId,
+        code,
+        mfaContext,
+      )
+      const started = await this.start(done.user, done.amr, done.authTime, context)
+      return {
+        ok: true,
+        ...started,
+        ...(done.recoveryCodes ? { recoveryCodes: done.recoveryCodes } : {}),
+      }
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error
+      if (error.code === 'too_many_requests') {
+        const retryAfterSeconds = Number(error.headers['retry-after'] ?? '60')
+        return { ok: false, reason: 'throttled', retryAfterSeconds }
+      }
+      if (error.code !== 'invalid_grant') throw error
+      // One refusal for a wrong code; the form is offered again only while the token lives.
+      const live = await this.store.mfaTokens.findLive(
+        sha256(mfaToken),
+        context.clientId,
+        iso(this.clock.now()),
+      )
+      return { ok: false, reason: live === null ? 'expired' : 'wrong_code' }
+    }
+  }
+
+  /**
+   * The TOTP enrollment to show for a sign-in whose role requires a factor; null (start again)
+   * when the token is not live, or its user already has a confirmed factor: a password alone
+   * must never enroll a second authenticator next to the first.
+   */
+  async beginEnrollment(
+    mfaToken: string,
+    context: LoginContext & { clientId: string },
+  ): Promise<TotpEnrollment | null> {
+    const mfaContext = { clientId: context.clientId, ip: context.ip, userAgent: context.userAgent }
+    let user: UserRecord
+    try {
+      user = await this.second.mfaLogins.userOf(mfaToken, context.clientId)
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'invalid_grant') return null
+      throw error
+    }
+    if (await this.second.mfa.hasFactor(user.id)) return null
+    return this.second.mfa.enrollTotp(user, mfaContext)
+  }
+
+  /**
+   * The browser session `sessionId` of this cookie when it began less than a quarter hour ago
+   * with a second factor: the "Continue" after an enrollment's recovery codes goes on as a fresh
+   * login only then. Null otherwise (the page then asks the flow as for any session).
+   */
+  async justSignedIn(cookie: string | null, sessionId: string): Promise<BrowserLogin | null> {
+    const login = await this.current(cookie)
+    if (login === null || login.session.id !== sessionId) return null
+    const age = this.clock.now() - Date.parse(login.session.createdAt)
+    if (age > continueWindowMs || !login.session.amr.includes('mfa')) return null
+    return login
+  }
+
+  /**
+   * Starts a browser session for `user` signed in by `amr` (signInAmr) at `authTime`, audited
+   * `login.success`. Security invariant: only after the caller has verified every factor `amr`
+   * names (the password, the code, the passkey's assertion).
+   */
+  async start(
+    user: UserRecord,
+    amr: string[],
+    authTime: string,
+    context: LoginContext,
+  ): Promise<{ login: BrowserLogin; cookie: string }> {
     const now = this.clock.now()
     const cookie = randomBytes(32).toString('base64url')
     const absoluteExpires = now + this.policy.absoluteTtlSeconds * 1000
@@ -100,8 +266,8 @@ export class BrowserSessions {
       id: randomUUID(),
       secretHash: hashCookie(cookie),
       userId: user.id,
-      authTime: iso(now),
-      amr: ['pwd'],
+      authTime,
+      amr,
       ip: context.ip,
       userAgent: context.userAgent,
       createdAt: iso(now),
@@ -114,17 +280,12 @@ export class BrowserSessions {
     await this.services.audit.record({
       type: 'login.success',
       userId: user.id,
-      clientId: passwordContext.clientId,
+      clientId: context.clientId ?? null,
       ip: context.ip,
       userAgent: context.userAgent,
       detail: { browser_session_id: session.id, amr: session.amr },
     })
-    return {
-      ok: true,
-      login: { session, user },
-      cookie,
-      ...(deviceToken === null ? {} : { deviceToken }),
-    }
+    return { login: { session, user }, cookie }
   }
 
   /**

@@ -2,13 +2,14 @@ import type { FastifyReply } from 'fastify'
 
 /**
  * The Content-Security-Policy of the hosted HTML pages: script and style only from files of
- * this server (no inline script or style, no CDN), nothing else loaded, forms posted only back
- * here, no `<base>` rewriting relative addresses, never framed (clickjacking).
+ * this server (no inline script or style, no CDN), nothing else loaded, `fetch` only to this
+ * origin (the passkey forms' script asks for WebAuthn options), forms posted only back here, no `<base>` rewriting relative addresses, never framed (clickjacking).
  */
 export const htmlPageCsp = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
+  "connect-src 'self'",
   "form-action 'self'",
   "base-uri 'none'",
   "frame-ancestors 'none'",

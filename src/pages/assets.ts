@@ -14,7 +14,8 @@ export interface PageAsset {
   version: string
 }
 
-function asset(path: string, contentType: string, body: string): PageAsset {
+/** A page asset of `body`, versioned by its content. */
+export function asset(path: string, contentType: string, body: string): PageAsset {
   const version = createHash('sha256').update(body).digest('hex').slice(0, 16)
   return { path, contentType, body, version }
 }

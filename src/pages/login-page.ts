@@ -1,6 +1,7 @@
 import { csrfField } from '../http/csrf.js'
 import { escapeHtml } from '../mail/html.js'
 import { renderPage } from './layout.js'
+import { passkeySignInForm } from './passkey-forms.js'
 
 /** The form fields that carry an authorization request from page to page, and the CSRF value. */
 export function hiddenFields(params: Readonly<Record<string, string>>, csrf: string): string {
@@ -58,7 +59,7 @@ ${hiddenFields(page.params, page.csrf)}
 <button type="submit">Sign in</button>
 </form>
 ${reset}<!-- The second step of a login (MFA) and a passkey button go in this container. -->
-<div id="login-second-factor" data-login-second-factor></div>`,
+<div id="login-second-factor" data-login-second-factor>${passkeySignInForm(page.params, page.csrf)}</div>`,
   })
 }
 

@@ -12,12 +12,17 @@ import { authBodyLimit } from '../http/limits.js'
 import { htmlPageCsp, htmlPageHeaders } from '../http/page-headers.js'
 import { authorizeErrorPage } from '../pages/authorize-error-page.js'
 import { loginPage, messagePage, waitInWords } from '../pages/login-page.js'
+import { mfaTokenField } from '../pages/second-factor-page.js'
 import { pageErrorHandler } from './email-pages.js'
+import { SecondStepViews } from './mfa-pages.js'
 
 /** What the login and consent pages use. */
 export interface InteractionPageOptions {
   authorization: Pick<AuthorizationFlow, 'authorize'>
-  browserSessions: Pick<BrowserSessions, 'login' | 'current'>
+  browserSessions: Pick<
+    BrowserSessions,
+    'login' | 'current' | 'completeSecondFactor' | 'beginEnrollment' | 'justSignedIn'
+  >
   productName: string
   /** The issuer is https: the cookies are `__Host-` prefixed and `Secure`. */
   secureCookies: boolean
@@ -44,7 +49,17 @@ export function requestParams(raw: unknown): RawParams {
   }
   return params
 }
-const ownFields = new Set(['username', 'password', csrfField, 'decision'])
+const ownFields = new Set([
+  'username',
+  'password',
+  csrfField,
+  'decision',
+  // The second step's own fields (src/routes/mfa-pages.ts).
+  mfaTokenField,
+  'code',
+  'methods',
+  'session',
+])
 
 /** A relative address of a page with these parameters (resolved against this page). */
 export function pageHref(page: 'login' | 'consent', params: RawParams): string {
@@ -130,6 +145,7 @@ export function loginRoutes(
   const cookie = new BrowserSessionCookie(options.secureCookies)
   const device = new DeviceCookie(options.secureCookies)
   const { productName, authorization } = options
+  const secondStep = new SecondStepViews(productName, options.secureCookies, options.resetHref)
 
   const form = (
     request: FastifyRequest,
@@ -188,7 +204,25 @@ export function loginRoutes(
         userAgent: meta.userAgent,
         clientId: asked.request.client.id,
         deviceToken: device.read(request),
+        scope: asked.request.scopes.join(' '),
+        resource: asked.request.resource,
       })
+      if ('deviceToken' in outcome && outcome.deviceToken !== undefined) {
+        device.set(reply, outcome.deviceToken)
+      }
+      if (!outcome.ok && (outcome.reason === 'second_factor' || outcome.reason === 'enroll')) {
+        // No browser session yet: the password's proof goes on to the second step's form.
+        if (outcome.reason === 'second_factor') {
+          return secondStep.secondFactor(request, reply, asked, outcome.mfaToken, outcome.methods)
+        }
+        const offer = await options.browserSessions.beginEnrollment(outcome.mfaToken, {
+          ip: request.ip,
+          userAgent: meta.userAgent,
+          clientId: asked.request.client.id,
+        })
+        if (offer === null) return secondStep.startAgain(request, reply, asked)
+        return secondStep.enroll(request, reply, asked, outcome.mfaToken, offer)
+      }
       if (!outcome.ok) {
         if (outcome.reason === 'throttled') {
           const wait = outcome.retryAfterSeconds ?? 60
@@ -210,7 +244,6 @@ export function loginRoutes(
         return form(request, reply.code(400), asked, { username, error })
       }
       cookie.set(reply, outcome.cookie)
-      if (outcome.deviceToken !== undefined) device.set(reply, outcome.deviceToken)
       const fresh = { freshLogin: true } as const
       return next(request, reply, await authorization.authorize(params, outcome.login, fresh, meta))
     })

@@ -28,6 +28,7 @@ export const openApiTags = [
   },
   { name: 'tokens', description: 'Log in, refresh, revoke and introspect tokens (OAuth2)' },
   { name: 'sessions', description: 'Your sessions: list them, end one, log out everywhere' },
+  { name: 'passkeys', description: 'Your passkeys (WebAuthn): register, list, rename, delete' },
   {
     name: 'admin',
     description: 'Users, roles, sessions, clients and the audit log (needs the `admin` scope)',

@@ -23,7 +23,7 @@ import {
 import { attr, type HtmlPage, parsePage } from '../support/html-page.js'
 
 const CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 const NEW_PASSWORD = 'a brand new passphrase for this test'
 const FORM = 'application/x-www-form-urlencoded'
 

@@ -83,7 +83,7 @@ export function postForm(
 
 /** The strict CSP of the hosted pages, with `form-action` also allowing `origin`. */
 export const pageCsp = (origin: string) =>
-  `default-src 'none'; script-src 'self'; style-src 'self'; form-action 'self' ${origin}; base-uri 'none'; frame-ancestors 'none'`
+  `default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'self' ${origin}; base-uri 'none'; frame-ancestors 'none'`
 
 /** The headers every hosted page carries. */
 export function assertPageHeaders(res: LightMyRequestResponse, origin?: string) {
@@ -91,7 +91,7 @@ export function assertPageHeaders(res: LightMyRequestResponse, origin?: string) 
   assert.equal(
     res.headers['content-security-policy'],
     origin === undefined
-      ? "default-src 'none'; script-src 'self'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+      ? "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
       : pageCsp(origin),
   )
   assert.equal(res.headers['x-frame-options'], 'DENY')

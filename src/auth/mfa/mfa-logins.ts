@@ -1,5 +1,13 @@
-import type { UserRecord } from '../../store/store.js'
-import type { MfaContext } from './mfa-service.js'
+import { randomBytes } from 'node:crypto'
+import type { Clock } from '../../clock.js'
+import { ApiError, invalidGrant } from '../../errors.js'
+import type { Store, UserRecord } from '../../store/store.js'
+import type { AuditService } from '../audit.js'
+import { clientKey } from '../client-key.js'
+import type { LoginAttempt, LoginThrottle } from '../login-throttle.js'
+import { sha256 } from '../sha256.js'
+import { signInAmr } from './amr.js'
+import type { MfaContext, MfaService } from './mfa-service.js'
 
 /** What the first step (a right password) granted, carried to the second. */
 export interface PendingGrant {
@@ -16,7 +24,38 @@ export interface CompletedLogin extends PendingGrant {
   authTime: string
   /** RFC 8176 methods of the whole sign-in, e.g. `pwd otp mfa`. */
   amr: string[]
+  /**
+   * When the second step confirmed a TOTP enrollment (a user of a required role enrolling at
+   * sign-in): the ten new recovery codes, shown once.
+   */
+  recoveryCodes?: string[]
 }
+
+/** What MfaLogins uses. */
+export interface MfaLoginsDeps {
+  store: Pick<Store, 'mfaTokens' | 'users'>
+  mfa: Pick<MfaService, 'verifyCode' | 'hasFactor' | 'confirmTotp'>
+  throttle: LoginThrottle
+  audit: AuditService
+  clock: Clock
+}
+
+/** How long a password's proof waits for its second factor. */
+export const mfaTokenTtlMs = 5 * 60 * 1000
+/** Wrong codes one `mfa_token` survives; the last of them spends it. */
+export const mfaTokenMaxAttempts = 5
+/** 256 random bits, base64url (43 characters): anything else is unknown without a lookup. */
+const tokenShape = /^[A-Za-z0-9_-]{43}$/
+/**
+ * The login throttle's account key of the second step: its own counters, apart from the
+ * password's, so wrong codes are delayed like wrong passwords (NIST SP 800-63B-4 §3.2.2) while
+ * only someone who already has the password (an `mfa_token`) can add to them: an attacker
+ * without it can never lock the owner out of their second step.
+ */
+const throttleKey = (userId: string) => `mfa:user:${userId}`
+
+const invalidToken = () =>
+  invalidGrant('the mfa_token is invalid, expired or was already used: sign in again')
 
 /**
  * The step between a right password and its second factor: the password grant's `mfa_token`
@@ -24,30 +63,147 @@ export interface CompletedLogin extends PendingGrant {
  * SHA-256, valid 5 minutes, bound to the client and the first step's grant, and spent by a
  * success or by the fifth wrong code. Wrong codes are throttled per account like passwords.
  *
- * PLACEHOLDER contract: the bodies are written by the password-grant helper.
+ * Security invariants: the token is checked (live, this client's) before any code is, so
+ * guesses without a password's proof reach neither the factor nor the throttle's counters; of
+ * concurrent completions of one token at most one succeeds (the store spends it atomically).
  */
 export class MfaLogins {
-  /** Starts the second step for `user` after a right password; returns the `mfa_token`. */
+  constructor(private readonly deps: MfaLoginsDeps) {}
+
+  private iso = (ms = this.deps.clock.now()) => new Date(ms).toISOString()
+
+  /**
+   * Starts the second step for `user` after a right password (checked by the caller); returns
+   * the `mfa_token`. Audited `mfa.required`. `authTime` defaults to now (the password's check).
+   */
   async start(
-    _user: UserRecord,
-    _clientId: string,
-    _grant: PendingGrant,
-    _context: MfaContext,
+    user: UserRecord,
+    clientId: string,
+    grant: PendingGrant,
+    context: MfaContext,
   ): Promise<string> {
-    throw new Error('MfaLogins.start is not implemented yet')
+    const now = this.deps.clock.now()
+    const token = randomBytes(32).toString('base64url')
+    await this.deps.store.mfaTokens.insert({
+      hash: sha256(token),
+      userId: user.id,
+      clientId,
+      scope: grant.scope,
+      resource: grant.resource,
+      authTime: this.iso(now),
+      attempts: 0,
+      createdAt: this.iso(now),
+      expiresAt: this.iso(now + mfaTokenTtlMs),
+      usedAt: null,
+    })
+    await this.deps.audit.record({
+      type: 'mfa.required',
+      userId: user.id,
+      clientId,
+      ip: context.ip,
+      userAgent: context.userAgent,
+    })
+    return token
   }
 
   /**
-   * Completes the sign-in of `mfaToken` (of `clientId`) with `otp` (a TOTP or recovery code).
-   * Throws 400 invalid_grant when the token is unknown, spent, expired or another client's, or
-   * the code is wrong; 429 when the account's second-factor attempts are throttled.
+   * The user a live `mfaToken` of `clientId` belongs to (enabled), or 400 invalid_grant: the
+   * enrollment endpoint (`POST /mfa/associate`) asks before showing a new secret.
+   */
+  async userOf(mfaToken: string, clientId: string): Promise<UserRecord> {
+    const token = tokenShape.test(mfaToken)
+      ? await this.deps.store.mfaTokens.findLive(sha256(mfaToken), clientId, this.iso())
+      : null
+    const user = token ? await this.deps.store.users.findById(token.userId) : null
+    if (!user || user.disabled) throw invalidToken()
+    return user
+  }
+
+  /**
+   * Completes the sign-in of `mfaToken` (of `clientId`) with `otp` (a TOTP or recovery code; for
+   * a user with no factor yet, the code confirming their pending TOTP enrollment). Throws 400
+   * invalid_grant when the token is unknown, spent, expired or another client's, or the code is
+   * wrong; 429 when the account's second-factor attempts are throttled.
    */
   async complete(
-    _mfaToken: string,
-    _clientId: string,
-    _otp: string,
-    _context: MfaContext,
+    mfaToken: string,
+    clientId: string,
+    otp: string,
+    context: MfaContext,
   ): Promise<CompletedLogin> {
-    throw new Error('MfaLogins.complete is not implemented yet')
+    const { store, mfa, throttle } = this.deps
+    const user = await this.userOf(mfaToken, clientId)
+    const hash = sha256(mfaToken)
+    // Reserved before the code is checked: a burst of guesses gets no more checks than allowed.
+    const attempt = await throttle.reserve(throttleKey(user.id), clientKey(context.ip), undefined)
+    let method: 'totp' | 'recovery_code' | null
+    let recoveryCodes: string[] | undefined
+    try {
+      if (await mfa.hasFactor(user.id)) {
+        method = await mfa.verifyCode(user, otp, context)
+      } else {
+        // No confirmed factor: this sign-in enrolls one (a required role, POST /mfa/associate).
+        recoveryCodes = (await this.confirmEnrollment(user.id, otp, context)) ?? undefined
+        method = recoveryCodes ? 'totp' : null
+      }
+    } catch (error) {
+      await attempt.release()
+      throw error
+    }
+    const result = await store.mfaTokens.attempt(
+      hash,
+      clientId,
+      method !== null,
+      mfaTokenMaxAttempts,
+      this.iso(),
+    )
+    return this.settle(result, attempt, method, user, recoveryCodes)
+  }
+
+  private async settle(
+    result: Awaited<ReturnType<MfaLoginsDeps['store']['mfaTokens']['attempt']>>,
+    attempt: LoginAttempt,
+    method: 'totp' | 'recovery_code' | null,
+    user: UserRecord,
+    recoveryCodes: string[] | undefined,
+  ): Promise<CompletedLogin> {
+    if (result.outcome === 'invalid') {
+      // Spent or expired by a concurrent request since the lookup.
+      await attempt.release()
+      throw invalidToken()
+    }
+    if (result.outcome === 'rejected' || method === null) {
+      await attempt.failed()
+      throw invalidGrant(
+        result.outcome === 'rejected' && result.spent
+          ? 'the code is wrong; too many wrong codes: the mfa_token is spent, sign in again'
+          : 'the code is wrong or expired: enter the current code from the authenticator app, or a recovery code',
+      )
+    }
+    await attempt.succeeded()
+    const { token } = result
+    return {
+      user,
+      scope: token.scope,
+      resource: token.resource,
+      authTime: token.authTime,
+      amr: signInAmr(true, method),
+      ...(recoveryCodes ? { recoveryCodes } : {}),
+    }
+  }
+
+  /** Confirms the pending TOTP with `otp`: its recovery codes, or null for a wrong code. */
+  private async confirmEnrollment(
+    userId: string,
+    otp: string,
+    context: MfaContext,
+  ): Promise<string[] | null> {
+    try {
+      return await this.deps.mfa.confirmTotp(userId, otp, context)
+    } catch (error) {
+      // A wrong code (400) or no pending enrollment (404): a wrong second step either way.
+      if (error instanceof ApiError && error.status < 500 && error.status !== 429) return null
+      throw error
+    }
   }
 }
