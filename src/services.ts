@@ -159,6 +159,8 @@ export async function createServices(
       openid: config.keys.alg !== 'HS256',
     },
   )
+  const mfa = new MfaService()
+  const mfaLogins = new MfaLogins({ store, mfa, throttle, audit, clock })
   const grants = new TokenGrants(
     {
       users,
@@ -171,6 +173,8 @@ export async function createServices(
       browserSessions,
       codes: store.authorizationCodes,
       clock,
+      mfa,
+      mfaLogins,
     },
     {
       scopes: config.scopes.offered,
@@ -181,9 +185,9 @@ export async function createServices(
       requireVerifiedEmail: config.mail.flows.requireVerified,
       resources: config.authorization.resources,
       passwordGrant: config.authorization.passwordGrant,
+      mfaRequiredRoles: config.mfa.requiredRoles,
     },
   )
-  const mfa = new MfaService()
   const { flows } = config.mail
   const emailTokens = new EmailTokens(store, clock, {
     brand: { productName: flows.productName, publicUrl: flows.publicUrl },
@@ -250,6 +254,6 @@ export async function createServices(
     authorization,
     logout: new RpLogout({ idTokens, findClient: (id) => clients.find(id) }),
     mfa,
-    mfaLogins: new MfaLogins({ store, mfa, throttle, audit, clock }),
+    mfaLogins,
   }
 }
