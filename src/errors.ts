@@ -32,6 +32,8 @@ export const errorStatus = {
   username_taken: 409,
   email_taken: 409,
   client_taken: 409,
+  // A user has at most one authenticator app: remove it before enrolling another.
+  totp_enrolled: 409,
   last_admin: 409,
   email_not_verified: 400,
   no_email: 409,

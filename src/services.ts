@@ -159,7 +159,16 @@ export async function createServices(
       openid: config.keys.alg !== 'HS256',
     },
   )
-  const mfa = new MfaService()
+  const { flows } = config.mail
+  const emailTokens = new EmailTokens(store, clock, {
+    brand: { productName: flows.productName, publicUrl: flows.publicUrl },
+    resetTtlSeconds: flows.resetTtlSeconds,
+    verifyTtlSeconds: flows.verifyTtlSeconds,
+  })
+  const mfa = new MfaService(
+    { store, sealer, clock, audit, emailTokens },
+    { productName: flows.productName, notices: flows.enabled },
+  )
   const mfaLogins = new MfaLogins({ store, mfa, throttle, audit, clock })
   const grants = new TokenGrants(
     {
@@ -188,12 +197,6 @@ export async function createServices(
       mfaRequiredRoles: config.mfa.requiredRoles,
     },
   )
-  const { flows } = config.mail
-  const emailTokens = new EmailTokens(store, clock, {
-    brand: { productName: flows.productName, publicUrl: flows.publicUrl },
-    resetTtlSeconds: flows.resetTtlSeconds,
-    verifyTtlSeconds: flows.verifyTtlSeconds,
-  })
   const mailLimits = new MailLimits(rateLimiter, flows)
   const verification = new EmailVerification({
     store,

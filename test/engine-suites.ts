@@ -20,6 +20,7 @@ export const everyEngine: readonly string[] = [
   'test/auth/grants-throttle.test.ts',
   'test/auth/mfa-logins.test.ts',
   'test/auth/key-public-half.test.ts',
+  'test/auth/mfa-service.test.ts',
   'test/auth/password-recovery.test.ts',
   'test/auth/mail-purge.test.ts',
   'test/auth/authorization-purge.test.ts',

@@ -21,6 +21,20 @@ export type MessageContent =
   | { kind: 'email_change_requested'; username: string; newEmail: string }
   | { kind: 'email_changed'; username: string; newEmail: string }
   | { kind: 'password_changed'; username: string; how: 'changed' | 'reset' }
+  | { kind: 'mfa_changed'; username: string; change: MfaChange }
+  | { kind: 'recovery_code_used'; username: string; remaining: number }
+
+/** What happened to an account's second factors (the `mfa_changed` notice). */
+export type MfaChange = 'totp_added' | 'totp_removed' | 'recovery_codes_regenerated' | 'reset'
+
+const mfaChangeText: Record<MfaChange, (product: string) => string> = {
+  totp_added: (p) => `An authenticator app was added to your ${p} account as a second factor.`,
+  totp_removed: (p) => `The authenticator app was removed from your ${p} account.`,
+  recovery_codes_regenerated: (p) =>
+    `New recovery codes were made for your ${p} account; the old ones no longer work.`,
+  reset: (p) =>
+    `An administrator removed every second factor (authenticator app, passkeys, recovery codes) of your ${p} account.`,
+}
 
 /** A rendered message: both a plain-text and an HTML body, no remote content. */
 export interface ComposedMessage {
@@ -123,6 +137,22 @@ function parts(content: MessageContent, brand: Brand): { subject: string; body: 
           hello,
           plain(
             `The password of your ${product} account was ${content.how}${content.how === 'reset' ? ' and every session was signed out' : ''}.`,
+          ),
+          notYou,
+        ],
+      }
+    case 'mfa_changed':
+      return {
+        subject: `The second factors of your ${product} account changed`,
+        body: [hello, plain(mfaChangeText[content.change](product)), notYou],
+      }
+    case 'recovery_code_used':
+      return {
+        subject: `A recovery code was used to sign in to ${product}`,
+        body: [
+          hello,
+          plain(
+            `A recovery code was just used to sign in to your ${product} account; ${content.remaining} unused code${content.remaining === 1 ? '' : 's'} remain${content.remaining === 1 ? 's' : ''}. Each code works once.`,
           ),
           notYou,
         ],
