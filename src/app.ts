@@ -37,6 +37,7 @@ import { introspectRoutes } from './routes/introspect.js'
 import { jwksRoutes } from './routes/jwks.js'
 import { loginRoutes } from './routes/login.js'
 import { logoutRoutes } from './routes/logout.js'
+import { mfaAssociateRoutes } from './routes/mfa-associate.js'
 import { pageAssetRoutes } from './routes/page-assets.js'
 import { passwordRoutes } from './routes/password.js'
 import { registerRoutes } from './routes/register.js'
@@ -141,6 +142,16 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       clients,
       authenticateClient,
       clientPolicy: config.clients,
+    }),
+  )
+  await app.register(
+    mfaAssociateRoutes({
+      mfa: services.mfa,
+      mfaLogins: services.mfaLogins,
+      clients,
+      authenticateClient,
+      clientPolicy: config.clients,
+      realm: config.tokens.realm,
     }),
   )
   await app.register(

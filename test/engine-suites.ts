@@ -62,6 +62,7 @@ export const everyEngine: readonly string[] = [
   'test/routes/machine-tokens.test.ts',
   'test/routes/meta.test.ts',
   'test/routes/mfa-grant.test.ts',
+  'test/routes/mfa-grant-enrollment.test.ts',
   'test/routes/openid-configuration.test.ts',
   'test/routes/password-forgot-enumeration.test.ts',
   'test/routes/password-grant-switch.test.ts',

@@ -1,15 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyRequest } from 'fastify'
-import type { TokenGrantType } from '../auth/grants/token-grants.js'
 import type { ClientsConfig } from '../config/access.js'
 import { userAgentOf } from '../http/actor.js'
-import { type ClientAuthenticator, clientFailed } from '../http/client-auth.js'
+import { callingClientOf } from '../http/calling-client.js'
+import type { ClientAuthenticator } from '../http/client-auth.js'
 import { requireContentType } from '../http/content-type.js'
 import { authBodyLimit } from '../http/limits.js'
 import { errorResponses } from '../http/schemas.js'
 import { noCache } from '../http/security-headers.js'
 import type { Services } from '../services.js'
-import { type TokenForm, TokenFormSchema } from '../wire/token-request.js'
+import { TokenFormSchema } from '../wire/token-request.js'
 import { MfaRequiredBody, TokenResponse } from '../wire/token-response.js'
 
 /** POST /token: the password (RFC 6749 §4.3), refresh_token (§6) and client_credentials (§4.4) grants. */
@@ -20,32 +19,8 @@ export function tokenRoutes(
     clientPolicy: ClientsConfig
   },
 ): FastifyPluginAsyncTypebox {
-  const { grants, authenticateClient, clientPolicy } = services
-
-  /**
-   * The calling client: the one that authenticated, else the built-in one. A client_credentials
-   * request must authenticate; a server that requires registered clients refuses the built-in
-   * one however it is named (omitted, or by its client_id).
-   */
-  async function callingClient(
-    request: FastifyRequest,
-    form: TokenForm,
-    grantType: TokenGrantType,
-  ) {
-    const client = await authenticateClient(request, form)
-    if (!client && grantType === 'client_credentials') {
-      throw clientFailed('client authentication required')
-    }
-    const calling = client ?? services.clients.builtin
-    if (clientPolicy.requireClient && calling.id === clientPolicy.builtinId) {
-      throw clientFailed(
-        client
-          ? 'this server requires a registered client'
-          : 'this server requires client authentication',
-      )
-    }
-    return calling
-  }
+  const { grants } = services
+  const callingClient = callingClientOf(services)
 
   return async (app) => {
     app.post(
@@ -74,7 +49,7 @@ export function tokenRoutes(
       async (request) => {
         const form = request.body
         const grantType = grants.grantType(form.grant_type)
-        const client = await callingClient(request, form, grantType)
+        const client = await callingClient(request, form, grantType === 'client_credentials')
         return grants.issue(grantType, form, {
           ip: request.ip,
           userAgent: userAgentOf(request),

@@ -47,10 +47,12 @@ export type TokenBody = Static<typeof TokenResponse>
 export const MfaRequiredBody = Type.Object({
   error: Type.String({ description: '`mfa_required` or `mfa_enrollment_required`' }),
   error_description: Type.String(),
-  mfa_token: Type.String({
-    description:
-      'Opaque, valid 5 minutes, for this client only: send it with the MFA grant (`grant_type=urn:portcullis:params:oauth:grant-type:mfa`, `otp`), or first to `POST /mfa/associate` to enroll',
-  }),
+  mfa_token: Type.Optional(
+    Type.String({
+      description:
+        'Password grant only. Opaque, valid 5 minutes, for this client only: send it with the MFA grant (`grant_type=urn:portcullis:params:oauth:grant-type:mfa`, `otp`), or first to `POST /mfa/associate` to enroll',
+    }),
+  ),
   mfa_methods: Type.Optional(
     Type.Array(Type.String(), {
       description:

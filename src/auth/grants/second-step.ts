@@ -20,7 +20,7 @@ export async function secondStep(
 ): Promise<ApiError | null> {
   const methods = await deps.mfa.methods(user.id)
   if (methods.length === 0) {
-    if (!user.roles.some((role) => deps.policy.mfaRequiredRoles.includes(role))) return null
+    if (!mustEnroll(deps, user)) return null
     const mfaToken = await deps.mfaLogins.start(user, context.clientId, grant, context)
     return new ApiError(
       'mfa_enrollment_required',
@@ -41,5 +41,25 @@ export async function secondStep(
     {
       fields: { mfa_token: mfaToken, mfa_methods: methods },
     },
+  )
+}
+
+/** Whether `user` holds a role that requires a second factor (with none, no tokens). */
+const mustEnroll = (deps: Pick<GrantDeps, 'policy'>, user: UserRecord) =>
+  user.roles.some((role) => deps.policy.mfaRequiredRoles.includes(role))
+
+/**
+ * The authorization code grant's check: a user holding a role that requires a second factor,
+ * with none, gets no tokens (403 mfa_enrollment_required); the hosted login page walks them
+ * through enrollment before it issues a code.
+ */
+export async function refuseUnenrolled(
+  deps: Pick<GrantDeps, 'mfa' | 'policy'>,
+  user: UserRecord,
+): Promise<void> {
+  if (!mustEnroll(deps, user) || (await deps.mfa.methods(user.id)).length > 0) return
+  throw new ApiError(
+    'mfa_enrollment_required',
+    'this account must enroll a second factor before it gets tokens: sign in again on the hosted login page (GET /authorize), which walks through enrolling an authenticator app',
   )
 }
