@@ -17,6 +17,7 @@ import { protectedRoutes } from './http/protected.js'
 import { rateLimit } from './http/rate-limit.js'
 import { checkRequestHead } from './http/request-head.js'
 import { securityHeaders } from './http/security-headers.js'
+import { stepUpCheck } from './http/step-up.js'
 import { fastifyTrustProxy } from './http/trust-proxy.js'
 import { emailPagesStyle, pageAssets } from './pages/assets.js'
 import { adminAuditRoutes } from './routes/admin-audit.js'
@@ -190,7 +191,20 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   }
   await app.register(
     protectedRoutes(
-      { tokens, sessions, realm: config.tokens.realm, roles: config.roles },
+      {
+        tokens,
+        sessions,
+        realm: config.tokens.realm,
+        roles: config.roles,
+        stepUp: stepUpCheck({
+          mfa: services.mfa,
+          audit,
+          clock: services.clock,
+          realm: config.tokens.realm,
+          maxAgeSeconds: config.mfa.stepUpMaxAgeSeconds,
+          admin: config.mfa.adminRequireMfa,
+        }),
+      },
       userRoutes({
         users,
         sessions,

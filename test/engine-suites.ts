@@ -63,6 +63,7 @@ export const everyEngine: readonly string[] = [
   'test/routes/meta.test.ts',
   'test/routes/mfa-grant.test.ts',
   'test/routes/mfa-grant-enrollment.test.ts',
+  'test/routes/step-up.test.ts',
   'test/routes/openid-configuration.test.ts',
   'test/routes/password-forgot-enumeration.test.ts',
   'test/routes/password-grant-switch.test.ts',
