@@ -78,6 +78,21 @@ describe('password grant with a second factor', () => {
     assert.equal(after.statusCode, 200, after.body)
   })
 
+  it('lets one of many concurrent second steps with the right code through, every time', async (t) => {
+    const testApp = await buildTestApp(t)
+    const { secret } = await enrolledUser(testApp, 'alice')
+    for (let round = 0; round < 5; round++) {
+      testApp.clock.advance(STEP_MS)
+      const { body } = await firstStep(testApp.app, 'alice')
+      const code = codeAt(testApp, secret)
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () => secondStep(testApp.app, body.mfa_token, code)),
+      )
+      const statuses = answers.map((res) => res.statusCode).sort()
+      assert.deepEqual(statuses, [200, 400, 400, 400, 400, 400, 400, 400], `round ${round}`)
+    }
+  })
+
   it('takes a recovery code once, with amr pwd mfa', async (t) => {
     const testApp = await buildTestApp(t)
     const { app, services } = testApp
