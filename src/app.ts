@@ -17,6 +17,7 @@ import { protectedRoutes } from './http/protected.js'
 import { rateLimit } from './http/rate-limit.js'
 import { checkRequestHead } from './http/request-head.js'
 import { securityHeaders } from './http/security-headers.js'
+import { stepUpCheck } from './http/step-up.js'
 import { fastifyTrustProxy } from './http/trust-proxy.js'
 import { emailPagesStyle, pageAssets } from './pages/assets.js'
 import { passkeyAsset } from './pages/passkey-asset.js'
@@ -42,6 +43,7 @@ import { passkeyRegisterRoutes } from './routes/login-passkey-register.js'
 import { logoutRoutes } from './routes/logout.js'
 import { mfaRoutes } from './routes/mfa.js'
 import { mfaPageRoutes } from './routes/mfa-pages.js'
+import { mfaAssociateRoutes } from './routes/mfa-associate.js'
 import { pageAssetRoutes } from './routes/page-assets.js'
 import { passkeyRoutes } from './routes/passkeys.js'
 import { passwordRoutes } from './routes/password.js'
@@ -150,6 +152,16 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     }),
   )
   await app.register(
+    mfaAssociateRoutes({
+      mfa: services.mfa,
+      mfaLogins: services.mfaLogins,
+      clients,
+      authenticateClient,
+      clientPolicy: config.clients,
+      realm: config.tokens.realm,
+    }),
+  )
+  await app.register(
     authorizeRoutes({
       authorization: services.authorization,
       browserSessions: services.browserSessions,
@@ -185,7 +197,20 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   }
   await app.register(
     protectedRoutes(
-      { tokens, sessions, realm: config.tokens.realm, roles: config.roles },
+      {
+        tokens,
+        sessions,
+        realm: config.tokens.realm,
+        roles: config.roles,
+        stepUp: stepUpCheck({
+          mfa: services.mfa,
+          audit,
+          clock: services.clock,
+          realm: config.tokens.realm,
+          maxAgeSeconds: config.mfa.stepUpMaxAgeSeconds,
+          admin: config.mfa.adminRequireMfa,
+        }),
+      },
       userRoutes({
         users,
         sessions,

@@ -193,6 +193,8 @@ export async function createServices(
       browserSessions,
       codes: store.authorizationCodes,
       clock,
+      mfa,
+      mfaLogins,
     },
     {
       scopes: config.scopes.offered,
@@ -203,6 +205,7 @@ export async function createServices(
       requireVerifiedEmail: config.mail.flows.requireVerified,
       resources: config.authorization.resources,
       passwordGrant: config.authorization.passwordGrant,
+      mfaRequiredRoles: config.mfa.requiredRoles,
     },
   )
   const mailLimits = new MailLimits(rateLimiter, flows)

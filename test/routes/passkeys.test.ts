@@ -41,7 +41,7 @@ async function multiFactorToken({ services }: TestApp, userId: string): Promise<
     { ip: '192.0.2.1', userAgent: null },
     { refreshToken: true, amr: ['hwk', 'user', 'mfa'] },
   )
-  return (await services.tokens.issue(userId, client, 'profile', session.id)).token
+  return (await services.tokens.issue(userId, client, 'profile', session)).token
 }
 
 describe('/users/me/passkeys', () => {
