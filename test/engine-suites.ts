@@ -97,6 +97,8 @@ export const oneEngine: Readonly<Record<string, string>> = {
     'drives the login and consent pages in Chromium; the pages run on both engines in test/routes/login-page.test.ts and consent-page.test.ts',
   'test/browser/email-pages.test.ts':
     'drives the pages in Chromium; the flows behind them run on both engines in test/routes/email-pages.test.ts',
+  'test/browser/mfa-login.test.ts':
+    'drives the second step in Chromium; every branch runs on both engines in test/routes/login-mfa.test.ts',
   'test/browser/oidc-interop.test.ts':
     'openid-client in Chromium against a listening server; the flows behind it run on both engines in test/routes/',
   'test/auth/access-tokens.test.ts': 'the token service on an in-memory SQLite store',

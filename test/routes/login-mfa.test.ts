@@ -150,7 +150,6 @@ describe('POST /login-mfa', () => {
     const { step, form, secret } = await atSecondStep(testApp)
     for (let i = 0; i < 4; i++) {
       const res = await postStep(testApp, 'login-mfa', step, form.csrfCookie, { code: '000000' })
-      if (res.statusCode === 429) break
       stepPage(res, 400)
     }
     testApp.clock.advance(3600_000)
@@ -163,6 +162,32 @@ describe('POST /login-mfa', () => {
     })
     assert.ok(stepPage(late, 400).page.input('password'))
     assert.equal(sessionCookie(late), undefined)
+  })
+
+  it('is throttled like the password grant: 429 with Retry-After, then the right code works', async (t) => {
+    const testApp = await buildTestApp(t, {
+      env: { PORTCULLIS_RATE_LIMITS: 'true', PORTCULLIS_LOGIN_DELAY_AFTER: '2' },
+    })
+    const { step, form, secret, client, verifier } = await atSecondStep(testApp)
+    for (let i = 0; i < 2; i++) {
+      stepPage(await postStep(testApp, 'login-mfa', step, form.csrfCookie, { code: '000000' }), 400)
+    }
+    const blocked = await postStep(testApp, 'login-mfa', step, form.csrfCookie, {
+      code: codeAt(testApp, secret),
+    })
+    assert.equal(blocked.statusCode, 429, blocked.body)
+    assert.equal(blocked.headers['retry-after'], '60')
+    assert.match(blocked.body, /Too many wrong codes\. Wait 1 minute/)
+    assert.equal(sessionCookie(blocked), undefined)
+    testApp.clock.advance(60_000)
+    const right = await postStep(testApp, 'login-mfa', step, form.csrfCookie, {
+      code: codeAt(testApp, secret),
+    })
+    assert.deepEqual((await tokensOf(testApp, right, client, verifier)).id.amr, [
+      'pwd',
+      'otp',
+      'mfa',
+    ])
   })
 
   it('an expired token (after 5 minutes) leads back to the login form', async (t) => {
