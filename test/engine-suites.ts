@@ -59,6 +59,7 @@ export const everyEngine: readonly string[] = [
   'test/routes/key-revoke.test.ts',
   'test/routes/login-page.test.ts',
   'test/routes/login-mfa.test.ts',
+  'test/routes/login-mfa-sessions.test.ts',
   'test/routes/keys-discovery.test.ts',
   'test/routes/machine-tokens.test.ts',
   'test/routes/meta.test.ts',

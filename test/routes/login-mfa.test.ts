@@ -11,7 +11,13 @@ import { decodeJwt } from 'jose'
 import { codeAt, enrolledUser, STEP_MS } from '../auth/mfa-support.js'
 import { buildTestApp, postToken, registerUser, type TestApp } from '../helpers.js'
 import { attr } from '../support/html-page.js'
-import { assertErrorPage, authorizeQuery, getAuthorize, redirected } from './authorize-support.js'
+import {
+  assertErrorPage,
+  authorizeQuery,
+  getAuthorize,
+  pkce,
+  redirected,
+} from './authorize-support.js'
 import {
   openLogin,
   postStep,
@@ -286,6 +292,29 @@ describe('existing sessions and re-authentication', () => {
     })
     redirected(done)
     assert.notEqual(sessionCookie(done), cookie)
+  })
+})
+
+describe('max_age', () => {
+  it('an aged session asks for both factors again; auth_time is the new password time', async (t) => {
+    const testApp = await buildTestApp(t)
+    const { step, form, secret, client } = await atSecondStep(testApp)
+    const code = codeAt(testApp, secret)
+    const cookie = sessionCookie(
+      await postStep(testApp, 'login-mfa', step, form.csrfCookie, { code }),
+    ) as string
+    testApp.clock.advance(120_000)
+    const { verifier, challenge } = pkce()
+    const query = authorizeQuery(client, challenge, { max_age: '60', scope: 'openid' })
+    const again = await openForm(testApp, `/login?${new URLSearchParams(query)}`, cookie)
+    const passwordAt = testApp.clock.now()
+    const step2 = stepPage(await submitPassword(testApp, again, 'alice'))
+    const done = await postStep(testApp, 'login-mfa', step2, again.csrfCookie, {
+      code: codeAt(testApp, secret),
+    })
+    const { id } = await tokensOf(testApp, done, client, verifier)
+    assert.equal(id.auth_time, Math.floor(passwordAt / 1000))
+    assert.deepEqual(id.amr, ['pwd', 'otp', 'mfa'])
   })
 })
 
