@@ -37,6 +37,7 @@ import { introspectRoutes } from './routes/introspect.js'
 import { jwksRoutes } from './routes/jwks.js'
 import { loginRoutes } from './routes/login.js'
 import { logoutRoutes } from './routes/logout.js'
+import { mfaRoutes } from './routes/mfa.js'
 import { mfaPageRoutes } from './routes/mfa-pages.js'
 import { pageAssetRoutes } from './routes/page-assets.js'
 import { passwordRoutes } from './routes/password.js'
@@ -190,10 +191,12 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       }),
       ...(flows.enabled ? [emailAccountRoutes(services)] : []),
       sessionRoutes({ sessions, audit }),
+      mfaRoutes({ mfa: services.mfa }),
       userInfoRoutes({ roles: config.roles }),
       adminUserRoutes({
         userAdmin: services.userAdmin,
         store,
+        mfa: services.mfa,
         recovery: config.mail.flows.enabled ? services.recovery : null,
       }),
       adminClientRoutes({ clients: services.clients, store }),

@@ -10,6 +10,7 @@ import { usersDeleteCommand } from './users-delete.js'
 import { userEmailCommands } from './users-email.js'
 import { usersImportCommand } from './users-import.js'
 import { usersListCommand } from './users-list.js'
+import { usersMfaResetCommand } from './users-mfa-reset.js'
 import { usersSetPasswordCommand } from './users-set-password.js'
 import { userStatusCommands } from './users-status.js'
 
@@ -23,6 +24,7 @@ export const commands: Command[] = [
   ...userEmailCommands,
   usersSetPasswordCommand,
   usersDeleteCommand,
+  usersMfaResetCommand,
   usersImportCommand,
   ...clientCommands,
   ...keyCommands,

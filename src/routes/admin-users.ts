@@ -13,7 +13,7 @@ import { authOf } from '../http/protected.js'
 import { errorResponses } from '../http/schemas.js'
 import type { Services } from '../services.js'
 import { AdminSessionSchema } from '../wire/admin-session.js'
-import { AdminUserSchema } from '../wire/admin-user.js'
+import { AdminUserDetailSchema, AdminUserSchema } from '../wire/admin-user.js'
 
 const admin = { scopes: ['admin'] }
 const UserParams = Type.Object({ id: Type.String({ maxLength: 64 }) })
@@ -23,12 +23,12 @@ const tags = ['admin']
 
 /** /admin/users…: list, read, disable, enable, set roles, verify the email, delete; sessions. */
 export function adminUserRoutes(
-  services: Pick<Services, 'userAdmin' | 'store'> & {
+  services: Pick<Services, 'userAdmin' | 'store' | 'mfa'> & {
     /** Null while the email flows are off: no reset link can be sent. */
     recovery: Services['recovery'] | null
   },
 ): FastifyPluginAsyncTypebox {
-  const { userAdmin, recovery } = services
+  const { userAdmin, recovery, mfa } = services
   return async (app) => {
     if (recovery) {
       app.post(
@@ -99,12 +99,24 @@ export function adminUserRoutes(
           operationId: 'getUser',
           tags,
           summary: 'Read a user',
-          description: 'One user with roles and status; 404 when there is none. Needs `admin`.',
+          description:
+            'One user with roles, status and which second factors are on (`mfa`); 404 when there is none. Needs `admin`.',
           params: UserParams,
-          response: { 200: AdminUserSchema, ...errors },
+          response: { 200: AdminUserDetailSchema, ...errors },
         },
       },
-      async (request) => toAdminUser(await userAdmin.get(request.params.id)),
+      async (request) => {
+        const user = await userAdmin.get(request.params.id)
+        const status = await mfa.status(user.id)
+        return {
+          ...toAdminUser(user),
+          mfa: {
+            totp: status.totp,
+            passkeys: status.passkeys,
+            recovery_codes_remaining: status.recoveryCodesRemaining,
+          },
+        }
+      },
     )
 
     for (const action of ['disable', 'enable'] as const) {
@@ -252,6 +264,26 @@ export function adminUserRoutes(
       async (request, reply) => {
         const actor = actorOf(request, authOf(request).user.id)
         await userAdmin.endSession(request.params.id, request.params.sessionId, actor)
+        return reply.code(204).send(null)
+      },
+    )
+
+    app.delete(
+      '/admin/users/:id/mfa',
+      {
+        config: admin,
+        schema: {
+          operationId: 'resetUserMfa',
+          tags,
+          summary: "Reset a user's second factors",
+          description:
+            'For a user who lost every second factor: deletes their authenticator app, passkeys and recovery codes (they sign in with the password alone until they enroll again); audited `admin.user.mfa_reset`, and the user is told by email where the email flows are on. 204; 404 for an unknown user. Needs `admin`.',
+          params: UserParams,
+          response: noContent,
+        },
+      },
+      async (request, reply) => {
+        await mfa.reset(request.params.id, actorOf(request, authOf(request).user.id))
         return reply.code(204).send(null)
       },
     )

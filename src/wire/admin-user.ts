@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox'
+import { AdminMfaSchema } from './mfa.js'
 import { nullable } from './nullable.js'
 
 /** A user as the admin API shows it: the public fields plus roles and status, never the hash. */
@@ -15,3 +16,10 @@ export const AdminUserSchema = Type.Object({
 })
 
 export type AdminUser = Static<typeof AdminUserSchema>
+
+/** One user as `GET /admin/users/{id}` shows it: also which second factors are on. */
+export const AdminUserDetailSchema = Type.Object({
+  ...AdminUserSchema.properties,
+  mfa: AdminMfaSchema,
+})
+export type AdminUserDetail = Static<typeof AdminUserDetailSchema>

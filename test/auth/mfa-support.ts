@@ -1,3 +1,4 @@
+import { signInAmr } from '../../src/auth/mfa/amr.js'
 import type { MfaContext } from '../../src/auth/mfa/mfa-service.js'
 import { totpCode } from '../../src/auth/mfa/totp.js'
 import type { UserRecord } from '../../src/store/store.js'
@@ -40,4 +41,29 @@ export async function enrolledUser(
   )
   testApp.clock.advance(STEP_MS)
   return { user, secret, recoveryCodes }
+}
+
+/**
+ * An access token (scope `scope`) of a new session of `userId` signed in with password and TOTP
+ * just now (`amr` pwd otp mfa): what a step-up route accepts. Built through the services, as the
+ * second step of the password grant would leave it.
+ */
+export async function multiFactorToken(
+  { services, clock }: TestApp,
+  userId: string,
+  scope = 'profile',
+): Promise<string> {
+  const clientId = services.config.clients.builtinId
+  const { session } = await services.sessions.start(
+    userId,
+    clientId,
+    scope,
+    { ip: '127.0.0.1', userAgent: 'test' },
+    {
+      refreshToken: true,
+      amr: signInAmr(true, 'totp'),
+      authTime: new Date(clock.now()).toISOString(),
+    },
+  )
+  return (await services.tokens.issue(userId, clientId, scope, session.id)).token
 }

@@ -1,4 +1,5 @@
 import { Secret } from 'otpauth'
+import type { RecoveryCodeStore } from '../../store/store.js'
 import { sha256 } from '../sha256.js'
 
 /** How many recovery codes a set holds. */
@@ -32,4 +33,19 @@ export function normalizeRecoveryCode(input: string): string | null {
 export function hashRecoveryCode(input: string): string | null {
   const normalized = normalizeRecoveryCode(input)
   return normalized === null ? null : sha256(normalized)
+}
+
+/** Replaces the user's recovery codes with a new set (the old one dies); returns it, to show once. */
+export async function issueRecoveryCodes(
+  store: RecoveryCodeStore,
+  userId: string,
+  at: string,
+): Promise<string[]> {
+  const codes = newRecoveryCodes()
+  await store.replace(
+    userId,
+    codes.map((c) => sha256(normalizeRecoveryCode(c) ?? c)),
+    at,
+  )
+  return codes
 }
