@@ -17,6 +17,7 @@ import { protectedRoutes } from './http/protected.js'
 import { rateLimit } from './http/rate-limit.js'
 import { checkRequestHead } from './http/request-head.js'
 import { securityHeaders } from './http/security-headers.js'
+import { stepUpCheck } from './http/step-up.js'
 import { fastifyTrustProxy } from './http/trust-proxy.js'
 import { emailPagesStyle, pageAssets } from './pages/assets.js'
 import { adminAuditRoutes } from './routes/admin-audit.js'
@@ -38,6 +39,7 @@ import { jwksRoutes } from './routes/jwks.js'
 import { loginRoutes } from './routes/login.js'
 import { logoutRoutes } from './routes/logout.js'
 import { mfaRoutes } from './routes/mfa.js'
+import { mfaAssociateRoutes } from './routes/mfa-associate.js'
 import { mfaPageRoutes } from './routes/mfa-pages.js'
 import { pageAssetRoutes } from './routes/page-assets.js'
 import { passwordRoutes } from './routes/password.js'
@@ -146,6 +148,16 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     }),
   )
   await app.register(
+    mfaAssociateRoutes({
+      mfa: services.mfa,
+      mfaLogins: services.mfaLogins,
+      clients,
+      authenticateClient,
+      clientPolicy: config.clients,
+      realm: config.tokens.realm,
+    }),
+  )
+  await app.register(
     authorizeRoutes({
       authorization: services.authorization,
       browserSessions: services.browserSessions,
@@ -181,7 +193,20 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   }
   await app.register(
     protectedRoutes(
-      { tokens, sessions, realm: config.tokens.realm, roles: config.roles },
+      {
+        tokens,
+        sessions,
+        realm: config.tokens.realm,
+        roles: config.roles,
+        stepUp: stepUpCheck({
+          mfa: services.mfa,
+          audit,
+          clock: services.clock,
+          realm: config.tokens.realm,
+          maxAgeSeconds: config.mfa.stepUpMaxAgeSeconds,
+          admin: config.mfa.adminRequireMfa,
+        }),
+      },
       userRoutes({
         users,
         sessions,

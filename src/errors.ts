@@ -54,15 +54,21 @@ export type ErrorCode = keyof typeof errorStatus
  */
 export class ApiError extends Error {
   readonly status: number
+  /**
+   * Fields the body carries besides `error` and `error_description` (the `mfa_token` of
+   * mfa_required); the route's response schema for the status must declare them.
+   */
+  readonly fields: Readonly<Record<string, unknown>>
   constructor(
     readonly code: ErrorCode,
     readonly description: string,
     readonly headers: Record<string, string> = {},
-    options?: { cause?: unknown; status?: number },
+    options?: { cause?: unknown; status?: number; fields?: Record<string, unknown> },
   ) {
     super(description, options)
     this.name = 'ApiError'
     this.status = options?.status ?? errorStatus[code]
+    this.fields = options?.fields ?? {}
   }
 }
 

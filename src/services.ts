@@ -184,6 +184,8 @@ export async function createServices(
       browserSessions,
       codes: store.authorizationCodes,
       clock,
+      mfa,
+      mfaLogins,
     },
     {
       scopes: config.scopes.offered,
@@ -194,6 +196,7 @@ export async function createServices(
       requireVerifiedEmail: config.mail.flows.requireVerified,
       resources: config.authorization.resources,
       passwordGrant: config.authorization.passwordGrant,
+      mfaRequiredRoles: config.mfa.requiredRoles,
     },
   )
   const mailLimits = new MailLimits(rateLimiter, flows)

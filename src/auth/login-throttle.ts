@@ -152,8 +152,7 @@ export class LoginThrottle {
           this.counters.reset(keys.pair),
           this.counters.reset(keys.account),
         ])
-        const device = randomUUID()
-        return `${device}.${this.sign(account, device)}`
+        return this.deviceToken(account)
       },
       release: async () => {
         settle()
@@ -178,6 +177,16 @@ export class LoginThrottle {
       this.counters.reset(`account:${account}`),
       this.counters.resetPrefix(`pair:${account}:`),
     ])
+  }
+
+  /**
+   * A new device token for `account` (see `accountKey`): what `succeeded` returns, for a login
+   * whose password step succeeded earlier (a second factor completed it); null where throttling
+   * is off.
+   */
+  deviceToken(account: string): string | null {
+    const device = randomUUID()
+    return `${device}.${this.sign(account, device)}`
   }
 
   /** Deletes expired counter rows (of logins and rate limits) in batches; returns how many. */
@@ -245,5 +254,9 @@ const uncounted: LoginAttempt = {
 export class NoLoginThrottle extends LoginThrottle {
   override async reserve(): Promise<LoginAttempt> {
     return uncounted
+  }
+
+  override deviceToken(): string | null {
+    return null
   }
 }

@@ -6,6 +6,7 @@ import type { SessionService } from '../auth/sessions.js'
 import { ApiError } from '../errors.js'
 import type { SessionRecord, UserRecord } from '../store/store.js'
 import { bearerChallenge, extractBearerToken } from './bearer.js'
+import type { StepUpCheck } from './step-up.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -29,6 +30,8 @@ export interface AuthenticateDeps {
   realm: string
   /** What each role grants: a scope the user's roles no longer grant is refused at once. */
   roles: RoleTable
+  /** RFC 9470 step-up of sensitive routes (`config.stepUp`); none: never asked. */
+  stepUp?: StepUpCheck
 }
 
 /**
@@ -37,6 +40,7 @@ export interface AuthenticateDeps {
  * the route declares in `config.scopes`, or 403 insufficient_scope naming them (RFC 6750 §3.1).
  * User and session are looked up on every request (through the bounded cache on SQLite), so
  * logout, revocation, disabling or deleting a user take effect at once even for cached tokens.
+ * Sensitive routes then need a recent multi-factor sign-in (`deps.stepUp`, RFC 9470).
  */
 export function authenticate(deps: AuthenticateDeps) {
   const reject = (error: ApiError) =>
@@ -87,6 +91,8 @@ export function authenticate(deps: AuthenticateDeps) {
         ),
       })
     }
+    // After the scopes: a token that may not call the route at all is told that first.
+    await deps.stepUp?.(request, user, session)
     request.auth = { user, claims, session }
   }
 }

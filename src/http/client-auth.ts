@@ -40,10 +40,10 @@ export interface ClientForm {
 }
 
 /** Client credentials as sent: HTTP Basic (RFC 6749 §2.3.1) or form parameters. */
-function readCredentials(request: FastifyRequest, form: ClientForm) {
+function readCredentials(request: FastifyRequest, form: ClientForm, basic: boolean) {
   const formId = form.client_id === '' ? undefined : form.client_id
   const formSecret = form.client_secret === '' ? undefined : form.client_secret
-  const header = request.headers.authorization
+  const header = basic ? request.headers.authorization : undefined
   if (header === undefined) {
     if (formId === undefined && formSecret !== undefined) {
       throw clientFailed('client_secret was sent without client_id')
@@ -99,10 +99,12 @@ export function clientAuthenticator(services: ClientAuthDeps) {
   return async function authenticateClient(
     request: FastifyRequest,
     form: ClientForm,
+    /** false: the Authorization header carries something else (`POST /mfa/associate`). */
+    basic = true,
   ): Promise<ClientRecord | null> {
     let claimed = form.client_id
     try {
-      const credentials = readCredentials(request, form)
+      const credentials = readCredentials(request, form, basic)
       if (!credentials) return null
       claimed = credentials.id
       const client = await services.clients.verify(credentials.id, credentials.secret)

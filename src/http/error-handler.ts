@@ -77,7 +77,7 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     return reply.code(500).send(body)
   }
   if (api.status >= 500) request.log.warn({ code: api.code }, api.description)
-  const body: ErrorBody = { error: api.code, error_description: api.description }
+  const body: ErrorBody = { ...api.fields, error: api.code, error_description: api.description }
   return reply.code(api.status).headers(api.headers).send(body)
 }
 

@@ -92,7 +92,7 @@ export function emailAccountRoutes(
       '/users/me/email',
       {
         bodyLimit: authBodyLimit,
-        config: profile,
+        config: { ...profile, stepUp: true },
         preValidation: json,
         schema: {
           operationId: 'changeEmail',

@@ -1,3 +1,4 @@
+import { mfaGrantType } from '../auth/grants/mfa.js'
 import { openidScope } from '../auth/scopes.js'
 import type { Config } from '../config.js'
 
@@ -36,7 +37,8 @@ export function grantTypes(config: Config): string[] {
     'authorization_code',
     'refresh_token',
     'client_credentials',
-    ...(config.authorization.passwordGrant ? ['password'] : []),
+    // The password grant's second step lives and dies with it.
+    ...(config.authorization.passwordGrant ? ['password', mfaGrantType] : []),
   ]
 }
 

@@ -43,7 +43,7 @@ export function userRoutes(
       '/users/me/password',
       {
         bodyLimit: authBodyLimit,
-        config: profile,
+        config: { ...profile, stepUp: true },
         preValidation: requireContentType('application/json'),
         schema: {
           operationId: 'changePassword',
@@ -84,7 +84,7 @@ export function userRoutes(
       '/users/me',
       {
         bodyLimit: authBodyLimit,
-        config: profile,
+        config: { ...profile, stepUp: true },
         preValidation: requireContentType('application/json'),
         schema: {
           operationId: 'deleteCurrentUser',

@@ -7,7 +7,7 @@ const param = (description: string) => Type.Optional(Type.String({ description }
 export const TokenFormSchema = Type.Object(
   {
     grant_type: param(
-      "`authorization_code`, `password` (may be omitted, as FastAPI's OAuth2PasswordRequestForm allows), `refresh_token` or `client_credentials`",
+      "`authorization_code`, `password` (may be omitted, as FastAPI's OAuth2PasswordRequestForm allows), `refresh_token`, `client_credentials` or `urn:portcullis:params:oauth:grant-type:mfa` (the password grant's second step)",
     ),
     code: param('authorization_code grant: the code from the authorization response'),
     redirect_uri: param(
@@ -29,6 +29,12 @@ export const TokenFormSchema = Type.Object(
     client_secret: param(
       "A confidential client's secret, when not sent with HTTP Basic (RFC 6749 §2.3.1)",
     ),
+    mfa_token: param(
+      "MFA grant (`urn:portcullis:params:oauth:grant-type:mfa`): the `mfa_token` of the password grant's 403 `mfa_required` or `mfa_enrollment_required` answer",
+    ),
+    otp: param(
+      'MFA grant: a current code of the authenticator app (TOTP) or an unused recovery code',
+    ),
     device_token: param(
       'password grant: the `device_token` of an earlier successful login on this device; exempts it from the account-wide slow-down while the account is under attack',
     ),
@@ -48,4 +54,6 @@ export type GrantForm = Pick<
   | 'redirect_uri'
   | 'code_verifier'
   | 'resource'
+  | 'mfa_token'
+  | 'otp'
 >

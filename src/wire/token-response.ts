@@ -23,6 +23,12 @@ export const TokenResponse = Type.Object({
         'OpenID Connect ID token (a JWT, `typ` JWT), when the scope includes `openid` (authorization code and refresh grants)',
     }),
   ),
+  recovery_codes: Type.Optional(
+    Type.Array(Type.String(), {
+      description:
+        'MFA grant, when it confirmed a new authenticator app (a role that requires a second factor): ten recovery codes, each usable once, shown only this once',
+    }),
+  ),
   device_token: Type.Optional(
     Type.String({
       description:
@@ -32,3 +38,25 @@ export const TokenResponse = Type.Object({
 })
 
 export type TokenBody = Static<typeof TokenResponse>
+
+/**
+ * The password grant's 403 when a second factor must follow (`mfa_required`) or be enrolled
+ * first (`mfa_enrollment_required`): the error shape plus the `mfa_token` (the shape Auth0 made
+ * familiar) and, for `mfa_required`, the methods that can complete the sign-in.
+ */
+export const MfaRequiredBody = Type.Object({
+  error: Type.String({ description: '`mfa_required` or `mfa_enrollment_required`' }),
+  error_description: Type.String(),
+  mfa_token: Type.Optional(
+    Type.String({
+      description:
+        'Password grant only. Opaque, valid 5 minutes, for this client only: send it with the MFA grant (`grant_type=urn:portcullis:params:oauth:grant-type:mfa`, `otp`), or first to `POST /mfa/associate` to enroll',
+    }),
+  ),
+  mfa_methods: Type.Optional(
+    Type.Array(Type.String(), {
+      description:
+        '`totp`, `recovery_code`, `passkey` (a passkey completes the sign-in only on the hosted login page)',
+    }),
+  ),
+})

@@ -56,6 +56,7 @@ describe('GET /.well-known/oauth-authorization-server', () => {
         'refresh_token',
         'client_credentials',
         'password',
+        'urn:portcullis:params:oauth:grant-type:mfa',
       ],
       response_types_supported: ['code'],
       response_modes_supported: ['query'],

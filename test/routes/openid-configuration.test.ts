@@ -24,6 +24,7 @@ describe('GET /.well-known/openid-configuration', () => {
         'refresh_token',
         'client_credentials',
         'password',
+        'urn:portcullis:params:oauth:grant-type:mfa',
       ],
       response_types_supported: ['code'],
       response_modes_supported: ['query'],

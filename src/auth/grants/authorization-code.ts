@@ -3,6 +3,7 @@ import type { TokenBody } from '../../wire/token-response.js'
 import { codeShape, sha256, verifierMatches } from '../authorization/codes.js'
 import { openidScope } from '../scopes.js'
 import { type Grant, present } from './grant.js'
+import { refuseUnenrolled } from './second-step.js'
 
 /**
  * The authorization_code grant (RFC 6749 §4.1.3, RFC 7636 §4.5, OAuth 2.1 §4.1.3). The code must
@@ -42,6 +43,8 @@ export const authorizationCodeGrant: Grant = async (deps, form, context) => {
   if (!user || user.disabled) {
     throw invalidGrant('the authorization code is invalid, expired or was already used')
   }
+  // A role that requires a second factor: no tokens until one is enrolled.
+  await refuseUnenrolled(deps, user)
   const meta = { ip: context.ip, userAgent: context.userAgent }
   const prepared = deps.sessions.prepare(user.id, client.id, record.scope, meta, {
     ...(client.grantTypes.includes('refresh_token')

@@ -7,6 +7,8 @@ import type { AuditService } from '../audit.js'
 import type { BrowserSessions } from '../browser-sessions.js'
 import type { IdTokens } from '../id-tokens.js'
 import type { LoginThrottle } from '../login-throttle.js'
+import type { MfaLogins } from '../mfa/mfa-logins.js'
+import type { MfaService } from '../mfa/mfa-service.js'
 import type { RateLimit, RateLimiter } from '../rate-limiter.js'
 import type { RoleTable } from '../roles.js'
 import type { SessionService } from '../sessions.js'
@@ -40,6 +42,10 @@ export interface GrantServices {
   /** The authorization codes (the authorization_code grant spends them). */
   codes: AuthorizationCodeStore
   clock: Clock
+  /** The user's second factors: whether a sign-in needs one. */
+  mfa: Pick<MfaService, 'methods'>
+  /** The second step of a password sign-in (the `mfa_token`). */
+  mfaLogins: Pick<MfaLogins, 'start' | 'complete'>
 }
 
 /** What the grants decide by. */
@@ -63,6 +69,8 @@ export interface GrantPolicy {
   resources: readonly string[]
   /** Whether the password grant is on (PORTCULLIS_PASSWORD_GRANT). */
   passwordGrant: boolean
+  /** Roles whose users must enroll a second factor before they get tokens. */
+  mfaRequiredRoles: readonly string[]
 }
 
 /** Everything a grant function receives besides the request. */

@@ -4,6 +4,7 @@ import { passwordLogin } from '../password-login.js'
 import { checkResourceScopes, requestedResource, scopesForResource } from '../resources.js'
 import { grantScope, requestScope, userScopes } from '../scopes.js'
 import { type Grant, present, userTokenResponse } from './grant.js'
+import { secondStep } from './second-step.js'
 
 /**
  * 400 email_not_verified: the password was right but the account's address is not verified (or
@@ -21,7 +22,8 @@ const emailNotVerified = () =>
  * The password grant (RFC 6749 §4.3): throttled per IP, per account and IP, and per account
  * (RFC 6749 §4.3.2), audited (`passwordLogin`, shared with the hosted login page), starting a
  * session. An unknown user, a wrong password and a disabled account give the same answer (400
- * invalid_grant) after the same work.
+ * invalid_grant) after the same work. After a right password, a user with a second factor (or
+ * who must enroll one) gets 403 with an `mfa_token` instead of tokens: see `secondStep`.
  */
 export const passwordGrant: Grant = async (deps, form, context) => {
   const { policy, audit } = deps
@@ -53,6 +55,9 @@ export const passwordGrant: Grant = async (deps, form, context) => {
     scopesForResource(userScopes(policy.roles, user, client), resource),
     policy.defaultScopes,
   )
+  // Only a right password gets here, so a wrong one never tells whether MFA is on.
+  const pending = await secondStep(deps, user, { scope, resource }, auditContext)
+  if (pending) throw pending
   // RFC 6749 §5.1: the refresh token is optional; a client that may not use the refresh_token
   // grant gets none (its session still carries the access tokens' sid).
   const { session, refreshToken } = await deps.sessions.start(

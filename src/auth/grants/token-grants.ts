@@ -13,6 +13,7 @@ import {
   type GrantServices,
   present,
 } from './grant.js'
+import { mfaGrant, mfaGrantType } from './mfa.js'
 import { passwordGrant } from './password.js'
 import { refreshTokenGrant } from './refresh-token.js'
 
@@ -22,7 +23,18 @@ const grants = {
   password: passwordGrant,
   refresh_token: refreshTokenGrant,
   client_credentials: clientCredentialsGrant,
-} satisfies Record<GrantType, Grant>
+  [mfaGrantType]: mfaGrant,
+} satisfies Record<TokenGrantType, Grant>
+
+/**
+ * A `grant_type` the token endpoint answers: a client's grant types, and the password grant's
+ * second step, which belongs to the password grant (a client allowed `password` may use it,
+ * and it is off while the password grant is).
+ */
+export type TokenGrantType = GrantType | typeof mfaGrantType
+
+/** The client grant type that allows `type`. */
+const allowedBy = (type: TokenGrantType): GrantType => (type === mfaGrantType ? 'password' : type)
 
 /**
  * The OAuth 2.0 grants (RFC 6749 §4.3, §4.4, §6) of the token endpoint, with no HTTP in sight:
@@ -43,25 +55,29 @@ export class TokenGrants {
    * PORTCULLIS_PASSWORD_GRANT is off: 400 unsupported_grant_type, whoever asks (the route checks
    * it before authenticating the client).
    */
-  grantType(requested: string | undefined): GrantType {
+  grantType(requested: string | undefined): TokenGrantType {
     const type = present(requested) ?? 'password'
     if (!Object.hasOwn(grants, type)) {
       throw new ApiError('unsupported_grant_type', `grant_type "${type}" is not supported`)
     }
-    if (type === 'password' && !this.deps.policy.passwordGrant) {
+    if (allowedBy(type as TokenGrantType) === 'password' && !this.deps.policy.passwordGrant) {
       // RFC 9700 §2.4: the resource owner password credentials grant MUST NOT be used.
       throw new ApiError(
         'unsupported_grant_type',
         'the password grant is turned off on this server: sign in with the authorization code flow with PKCE (GET /authorize) instead',
       )
     }
-    return type as GrantType
+    return type as TokenGrantType
   }
 
   /** Runs the grant for the calling client; 400 unauthorized_client when it may not use it. */
-  async issue(grantType: GrantType, form: GrantForm, context: GrantContext): Promise<TokenBody> {
-    if (!context.client.grantTypes.includes(grantType)) {
-      throw new ApiError('unauthorized_client', `this client may not use ${grantType}`)
+  async issue(
+    grantType: TokenGrantType,
+    form: GrantForm,
+    context: GrantContext,
+  ): Promise<TokenBody> {
+    if (!context.client.grantTypes.includes(allowedBy(grantType))) {
+      throw new ApiError('unauthorized_client', `this client may not use ${allowedBy(grantType)}`)
     }
     return grants[grantType](this.deps, form, context)
   }
