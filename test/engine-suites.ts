@@ -64,6 +64,7 @@ export const everyEngine: readonly string[] = [
   'test/routes/key-revoke.test.ts',
   'test/routes/login-page.test.ts',
   'test/routes/login-mfa.test.ts',
+  'test/routes/login-mfa-sessions.test.ts',
   'test/routes/keys-discovery.test.ts',
   'test/routes/machine-tokens.test.ts',
   'test/routes/meta.test.ts',
@@ -109,6 +110,8 @@ export const oneEngine: Readonly<Record<string, string>> = {
     'drives the pages in Chromium; the flows behind them run on both engines in test/routes/email-pages.test.ts',
   'test/browser/passkeys.test.ts':
     'passkeys in Chromium with a virtual authenticator; the routes behind it run on both engines in test/routes/passkeys.test.ts and login-passkey.test.ts',
+  'test/browser/mfa-login.test.ts':
+    'drives the second step in Chromium; every branch runs on both engines in test/routes/login-mfa.test.ts',
   'test/browser/oidc-interop.test.ts':
     'openid-client in Chromium against a listening server; the flows behind it run on both engines in test/routes/',
   'test/auth/access-tokens.test.ts': 'the token service on an in-memory SQLite store',

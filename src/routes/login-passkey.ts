@@ -26,9 +26,7 @@ import {
   setUpPages,
   singleFields,
 } from './login.js'
-import { SecondStepViews } from './mfa-pages.js'
-
-type LoginAsked = Extract<AuthorizeOutcome, { kind: 'login' }>
+import { type LoginAsked, SecondStepViews } from './mfa-pages-views.js'
 
 const notAccepted = 'The passkey was not accepted. Try again, or sign in with your password.'
 const notAcceptedSecond = 'The passkey was not accepted. Try again, or enter a code.'

@@ -14,7 +14,7 @@ import { authorizeErrorPage } from '../pages/authorize-error-page.js'
 import { loginPage, messagePage, waitInWords } from '../pages/login-page.js'
 import { mfaTokenField } from '../pages/second-factor-page.js'
 import { pageErrorHandler } from './email-pages.js'
-import { SecondStepViews } from './mfa-pages.js'
+import { SecondStepViews } from './mfa-pages-views.js'
 
 /** What the login and consent pages use. */
 export interface InteractionPageOptions {

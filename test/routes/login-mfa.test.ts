@@ -11,7 +11,13 @@ import { decodeJwt } from 'jose'
 import { codeAt, enrolledUser, STEP_MS } from '../auth/mfa-support.js'
 import { buildTestApp, postToken, registerUser, type TestApp } from '../helpers.js'
 import { attr } from '../support/html-page.js'
-import { assertErrorPage, authorizeQuery, getAuthorize, redirected } from './authorize-support.js'
+import {
+  assertErrorPage,
+  authorizeQuery,
+  getAuthorize,
+  pkce,
+  redirected,
+} from './authorize-support.js'
 import {
   openLogin,
   postStep,
@@ -150,7 +156,6 @@ describe('POST /login-mfa', () => {
     const { step, form, secret } = await atSecondStep(testApp)
     for (let i = 0; i < 4; i++) {
       const res = await postStep(testApp, 'login-mfa', step, form.csrfCookie, { code: '000000' })
-      if (res.statusCode === 429) break
       stepPage(res, 400)
     }
     testApp.clock.advance(3600_000)
@@ -163,6 +168,32 @@ describe('POST /login-mfa', () => {
     })
     assert.ok(stepPage(late, 400).page.input('password'))
     assert.equal(sessionCookie(late), undefined)
+  })
+
+  it('is throttled like the password grant: 429 with Retry-After, then the right code works', async (t) => {
+    const testApp = await buildTestApp(t, {
+      env: { PORTCULLIS_RATE_LIMITS: 'true', PORTCULLIS_LOGIN_DELAY_AFTER: '2' },
+    })
+    const { step, form, secret, client, verifier } = await atSecondStep(testApp)
+    for (let i = 0; i < 2; i++) {
+      stepPage(await postStep(testApp, 'login-mfa', step, form.csrfCookie, { code: '000000' }), 400)
+    }
+    const blocked = await postStep(testApp, 'login-mfa', step, form.csrfCookie, {
+      code: codeAt(testApp, secret),
+    })
+    assert.equal(blocked.statusCode, 429, blocked.body)
+    assert.equal(blocked.headers['retry-after'], '60')
+    assert.match(blocked.body, /Too many wrong codes\. Wait 1 minute/)
+    assert.equal(sessionCookie(blocked), undefined)
+    testApp.clock.advance(60_000)
+    const right = await postStep(testApp, 'login-mfa', step, form.csrfCookie, {
+      code: codeAt(testApp, secret),
+    })
+    assert.deepEqual((await tokensOf(testApp, right, client, verifier)).id.amr, [
+      'pwd',
+      'otp',
+      'mfa',
+    ])
   })
 
   it('an expired token (after 5 minutes) leads back to the login form', async (t) => {
@@ -261,6 +292,29 @@ describe('existing sessions and re-authentication', () => {
     })
     redirected(done)
     assert.notEqual(sessionCookie(done), cookie)
+  })
+})
+
+describe('max_age', () => {
+  it('an aged session asks for both factors again; auth_time is the new password time', async (t) => {
+    const testApp = await buildTestApp(t)
+    const { step, form, secret, client } = await atSecondStep(testApp)
+    const code = codeAt(testApp, secret)
+    const cookie = sessionCookie(
+      await postStep(testApp, 'login-mfa', step, form.csrfCookie, { code }),
+    ) as string
+    testApp.clock.advance(120_000)
+    const { verifier, challenge } = pkce()
+    const query = authorizeQuery(client, challenge, { max_age: '60', scope: 'openid' })
+    const again = await openForm(testApp, `/login?${new URLSearchParams(query)}`, cookie)
+    const passwordAt = testApp.clock.now()
+    const step2 = stepPage(await submitPassword(testApp, again, 'alice'))
+    const done = await postStep(testApp, 'login-mfa', step2, again.csrfCookie, {
+      code: codeAt(testApp, secret),
+    })
+    const { id } = await tokensOf(testApp, done, client, verifier)
+    assert.equal(id.auth_time, Math.floor(passwordAt / 1000))
+    assert.deepEqual(id.amr, ['pwd', 'otp', 'mfa'])
   })
 })
 
