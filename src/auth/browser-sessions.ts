@@ -2,91 +2,20 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import { ApiError } from '../errors.js'
 import type { BrowserSessionRecord, Store, UserRecord } from '../store/store.js'
+import type {
+  BrowserLogin,
+  BrowserSessionPolicy,
+  LoginContext,
+  LoginOutcome,
+  SecondStepOutcome,
+  SecondStepServices,
+} from './browser-login.js'
 import { signInAmr } from './mfa/amr.js'
-import type { MfaLogins } from './mfa/mfa-logins.js'
-import type { MfaMethod, MfaService, TotpEnrollment } from './mfa/mfa-service.js'
+import type { TotpEnrollment } from './mfa/mfa-service.js'
 import { type PasswordLoginServices, passwordLogin } from './password-login.js'
 import { sha256 } from './sha256.js'
 
-/** A live browser session and its enabled user. */
-export interface BrowserLogin {
-  session: BrowserSessionRecord
-  user: UserRecord
-}
-
-/** Who signs in at the hosted login page, as the HTTP layer saw it. */
-export interface LoginContext {
-  ip: string
-  userAgent: string | null
-  /** The `device_token` cookie/field of an earlier login on this device (login throttle). */
-  deviceToken?: string | undefined
-  /** The client of the authorization request the login is for (audit); null or absent: none. */
-  clientId?: string | null
-  /** The scope and resource the request asks for (carried by a second step's token). */
-  scope?: string | undefined
-  resource?: string | null | undefined
-}
-
-/** How a sign-in at the hosted login page ended. */
-export type LoginOutcome =
-  /** Signed in: `cookie` is the new browser session's cookie value (shown to nobody else). */
-  | { ok: true; login: BrowserLogin; cookie: string; deviceToken?: string }
-  /**
-   * Right password, no session yet: the user completes the sign-in with one of `methods`
-   * (`second_factor`), or enrolls a factor first because a role requires one (`enroll`).
-   * `mfaToken` carries the password's proof to that step (MfaLogins); never put it in a URL.
-   */
-  | {
-      ok: false
-      reason: 'second_factor' | 'enroll'
-      mfaToken: string
-      methods: MfaMethod[]
-      deviceToken?: string
-    }
-  /**
-   * Refused: one answer for an unknown user, a wrong password and a disabled account, after the
-   * same work; `retryAfterSeconds` when the login throttle refused before any password work.
-   */
-  | {
-      ok: false
-      reason: 'invalid' | 'throttled' | 'email_not_verified'
-      retryAfterSeconds?: number
-    }
-
-/** How long browser sessions live, and whether a login needs a verified address. */
-export interface BrowserSessionPolicy {
-  /** A session ends after this many seconds without use. */
-  idleTtlSeconds: number
-  /** A session ends this many seconds after the login, however it is used. */
-  absoluteTtlSeconds: number
-  /** PORTCULLIS_REQUIRE_VERIFIED_EMAIL: as the password grant. */
-  requireVerifiedEmail?: boolean | undefined
-  /** PORTCULLIS_MFA_REQUIRED_ROLES: users with one of these roles enroll before signing in. */
-  mfaRequiredRoles?: readonly string[] | undefined
-}
-
-/** The second step of a sign-in: the factors and the step's tokens. */
-export interface SecondStepServices {
-  mfa: Pick<MfaService, 'methods' | 'hasFactor' | 'enrollTotp'>
-  mfaLogins: Pick<MfaLogins, 'start' | 'complete' | 'userOf'>
-}
-
-/** How the page's second step (or enrollment) ended when it did not sign in. */
-export type SecondStepRefusal =
-  /** A wrong code; the same form can be sent again (its token is still live). */
-  | { ok: false; reason: 'wrong_code' }
-  /** The token is unknown, spent (by a success or too many wrong codes) or expired. */
-  | { ok: false; reason: 'expired' }
-  /** The account's second-factor attempts are throttled (as the password grant's). */
-  | { ok: false; reason: 'throttled'; retryAfterSeconds: number }
-
-/**
- * A sign-in completed by its second step; `recoveryCodes` when that step confirmed an
- * enrollment (shown once, then the sign-in continues).
- */
-export type SecondStepOutcome =
-  | { ok: true; login: BrowserLogin; cookie: string; recoveryCodes?: string[] }
-  | SecondStepRefusal
+export type * from './browser-login.js'
 
 // 256 random bits, base64url: 43 characters. Anything else cannot be a cookie we set.
 const cookiePattern = /^[A-Za-z0-9_-]{43}$/
@@ -104,6 +33,18 @@ const iso = (ms: number) => new Date(ms).toISOString()
  * that `prompt=login` or `max_age` asks for later.
  */
 const continueWindowMs = 15 * 60_000
+
+/** The page's answer to the login throttle's 429 (its Retry-After); null for any other error. */
+function throttledOutcome(
+  error: unknown,
+): { ok: false; reason: 'throttled'; retryAfterSeconds: number } | null {
+  if (!(error instanceof ApiError) || error.code !== 'too_many_requests') return null
+  return {
+    ok: false,
+    reason: 'throttled',
+    retryAfterSeconds: Number(error.headers['retry-after'] ?? '60'),
+  }
+}
 
 /**
  * The provider's login sessions in browsers (OpenID Connect's "session at the OP"): what lets a
@@ -135,10 +76,8 @@ export class BrowserSessions {
     try {
       result = await passwordLogin(this.services, this.policy, username, password, passwordContext)
     } catch (error) {
-      if (error instanceof ApiError && error.code === 'too_many_requests') {
-        const retryAfterSeconds = Number(error.headers['retry-after'] ?? '60')
-        return { ok: false, reason: 'throttled', retryAfterSeconds }
-      }
+      const throttled = throttledOutcome(error)
+      if (throttled) return throttled
       throw error
     }
     if (!result.ok) return { ok: false, reason: result.reason }
@@ -198,12 +137,9 @@ export class BrowserSessions {
         ...(done.recoveryCodes ? { recoveryCodes: done.recoveryCodes } : {}),
       }
     } catch (error) {
-      if (!(error instanceof ApiError)) throw error
-      if (error.code === 'too_many_requests') {
-        const retryAfterSeconds = Number(error.headers['retry-after'] ?? '60')
-        return { ok: false, reason: 'throttled', retryAfterSeconds }
-      }
-      if (error.code !== 'invalid_grant') throw error
+      const throttled = throttledOutcome(error)
+      if (throttled) return throttled
+      if (!(error instanceof ApiError) || error.code !== 'invalid_grant') throw error
       // One refusal for a wrong code; the form is offered again only while the token lives.
       const live = await this.store.mfaTokens.findLive(
         sha256(mfaToken),

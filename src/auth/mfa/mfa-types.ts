@@ -64,7 +64,7 @@ export interface MfaServiceOptions {
 }
 
 /** The audit fields of a user's own action. */
-export const auditMeta = (userId: string, context: MfaContext) => ({
+export const auditMeta = (userId: string | null, context: MfaContext) => ({
   userId,
   clientId: context.clientId,
   ip: context.ip,

@@ -6,7 +6,7 @@ import {
 } from '@simplewebauthn/server'
 import type { MfaFactorRecord, UserRecord } from '../../store/store.js'
 import type { SignInMethod } from './amr.js'
-import type { MfaContext } from './mfa-service.js'
+import { auditMeta, type MfaContext } from './mfa-types.js'
 import {
   challengeTtlMs,
   PasskeyChallenges,
@@ -149,10 +149,7 @@ export class PasskeySignIn {
     await this.deps.audit.record({
       type,
       outcome: type === 'passkey.failure' ? 'failure' : 'success',
-      userId,
-      clientId: context.clientId,
-      ip: context.ip,
-      userAgent: context.userAgent,
+      ...auditMeta(userId, context),
       detail,
     })
   }

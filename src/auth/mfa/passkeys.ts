@@ -15,7 +15,7 @@ import {
 } from '../../store/store.js'
 import type { AuditService } from '../audit.js'
 import { hasControlCharacters } from '../control-characters.js'
-import type { MfaContext } from './mfa-service.js'
+import { auditMeta, type MfaContext } from './mfa-types.js'
 import {
   challengeTtlMs,
   PasskeyChallenges,
@@ -201,10 +201,7 @@ export class Passkeys {
     await this.deps.audit.record({
       type,
       outcome: type === 'passkey.failure' ? 'failure' : 'success',
-      userId,
-      clientId: context.clientId,
-      ip: context.ip,
-      userAgent: context.userAgent,
+      ...auditMeta(userId, context),
       detail,
     })
   }
