@@ -26,6 +26,7 @@ import {
   sidOf,
   type TokenPair,
 } from './admin-support.js'
+import { assertNoCodes, walkSecondFactors } from './audit-second-factors.js'
 import { authorizeQuery, browserSession, codeClient, exchange, pkce } from './authorize-support.js'
 import { forgot, newestResetToken, resetPassword } from './password-support.js'
 
@@ -42,9 +43,6 @@ const fromUser = { headers: { 'user-agent': UA }, remoteAddress: IP }
 const fromAdmin = { headers: { 'user-agent': ADMIN_UA }, remoteAddress: ADMIN_IP }
 /** The CLI produces these; they are tested with the CLI. */
 const cliOnly = ['admin.user.create', 'admin.user.import', 'admin.user.password', 'key.revoke']
-// Second-factor events are exercised by their own tests until this walk-through covers them.
-const notYetWalked = (type: string) =>
-  type.startsWith('mfa.') || type.startsWith('passkey.') || type === 'admin.user.mfa_reset'
 const limits = {
   PORTCULLIS_RATE_LIMITS: 'true',
   PORTCULLIS_LOGIN_DELAY_AFTER: '3',
@@ -825,11 +823,16 @@ describe('every event type', () => {
     assert.equal(link.statusCode, 202, link.body)
     secrets.push(await newestResetToken(services, 'erin@example.com'))
 
+    // Second factors and passkeys: the authenticator app, the two-step grant, step-up, passkeys.
+    const secondFactors = await walkSecondFactors(testApp, 'dana', fromUser, {
+      ...fromAdmin,
+      token: admin.token,
+    })
+    secrets.push(...secondFactors.secrets)
+
     const records = await stored(services)
     const produced = [...new Set(records.map((r) => r.type))].sort()
-    const expected = auditEventTypes
-      .filter((type) => !cliOnly.includes(type) && !notYetWalked(type))
-      .sort()
+    const expected = auditEventTypes.filter((type) => !cliOnly.includes(type)).sort()
     assert.deepEqual(produced, expected)
 
     // Every stored record reached the structured log, as the same object, at info level.
@@ -845,6 +848,8 @@ describe('every event type', () => {
 
     assertNoSecrets(JSON.stringify(records), secrets, 'the stored records')
     assertNoSecrets(logs.lines.join('\n'), secrets, 'the log')
+    assertNoCodes(JSON.stringify(records), secondFactors.codes, 'the stored records')
+    assertNoCodes(logs.lines.join('\n'), secondFactors.codes, 'the log')
   })
 
   it('logs the record and answers the request even when the store cannot keep it', async (t) => {
