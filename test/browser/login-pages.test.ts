@@ -104,7 +104,7 @@ describe('the hosted login pages in Chromium (JavaScript off)', () => {
     await password.fill('not the password at all')
     await Promise.all([
       page.waitForURL(`${setup.base}/login`),
-      page.getByRole('button', { name: 'Sign in' }).click(),
+      page.getByRole('button', { name: 'Sign in', exact: true }).click(),
     ])
     assert.equal(await page.getByRole('alert').textContent(), 'Wrong username or password.')
     assert.equal(await username.inputValue(), 'alice')
@@ -114,7 +114,7 @@ describe('the hosted login pages in Chromium (JavaScript off)', () => {
     await password.fill(PASSWORD)
     await Promise.all([
       page.waitForURL(`${setup.appOrigin}/callback?**`),
-      page.getByRole('button', { name: 'Sign in' }).click(),
+      page.getByRole('button', { name: 'Sign in', exact: true }).click(),
     ])
     const params = callback(setup)
     assert.equal(params.get('state'), 'xyz')
@@ -139,7 +139,7 @@ describe('the hosted login pages in Chromium (JavaScript off)', () => {
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
     await Promise.all([
       page.waitForURL(`${setup.base}/consent?**`),
-      page.getByRole('button', { name: 'Sign in' }).click(),
+      page.getByRole('button', { name: 'Sign in', exact: true }).click(),
     ])
     assert.ok((await page.textContent('body'))?.includes('See your username and name'))
     await Promise.all([

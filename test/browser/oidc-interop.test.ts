@@ -89,7 +89,7 @@ async function landOnCallback(world: World, url: URL | string, act?: () => Promi
 async function fillLogin(world: World) {
   await world.page.getByLabel('Username or email').fill(world.user.username)
   await world.page.getByLabel('Password').fill(PASSWORD)
-  await world.page.getByRole('button', { name: 'Sign in' }).click()
+  await world.page.getByRole('button', { name: 'Sign in', exact: true }).click()
 }
 
 it('openid-client 6 against Portcullis, in Chromium: every case in order on one server and browser', async (t: TestContext) => {
