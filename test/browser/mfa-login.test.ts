@@ -87,9 +87,11 @@ async function assertStrictPage(world: World, page: Page, response: Response) {
   const origin = new URL(world.callbackBase).origin
   assert.equal(response.headers()['content-security-policy'], CSP.replace('%ORIGIN%', origin))
   assert.equal(response.headers()['cache-control'], 'no-store')
-  const scripts = await page.locator('script').evaluateAll((all) =>
-    all.map((s) => [s.getAttribute('src')?.split('?')[0] ?? null, s.textContent ?? ''] as const),
-  )
+  const scripts = await page
+    .locator('script')
+    .evaluateAll((all) =>
+      all.map((s) => [s.getAttribute('src')?.split('?')[0] ?? null, s.textContent ?? ''] as const),
+    )
   for (const [src, text] of scripts) {
     assert.equal(src, 'assets/passkey.js')
     assert.equal(text, '')
@@ -207,13 +209,17 @@ it('the login page second step in Chromium: TOTP, recovery code, enrollment', {
         page.getByRole('button', { name: 'Turn on' }).click(),
       ])
       assert.equal(await page.locator('#recovery-codes li').count(), 10)
-      const scripts = await page.locator('script').evaluateAll((all) =>
-    all.map((s) => [s.getAttribute('src')?.split('?')[0] ?? null, s.textContent ?? ''] as const),
-  )
-  for (const [src, text] of scripts) {
-    assert.equal(src, 'assets/passkey.js')
-    assert.equal(text, '')
-  }
+      const scripts = await page
+        .locator('script')
+        .evaluateAll((all) =>
+          all.map(
+            (s) => [s.getAttribute('src')?.split('?')[0] ?? null, s.textContent ?? ''] as const,
+          ),
+        )
+      for (const [src, text] of scripts) {
+        assert.equal(src, 'assets/passkey.js')
+        assert.equal(text, '')
+      }
       await Promise.all([
         page.waitForURL((u) => u.href.startsWith(world.callbackBase)),
         page.getByRole('button', { name: 'Continue' }).click(),
