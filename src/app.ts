@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import formbody from '@fastify/formbody'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
+import { stepUpSatisfied } from './auth/mfa/step-up-policy.js'
 import { perMinute as perMinuteRule, type RateLimit } from './auth/rate-limiter.js'
 import { BrowserSessionCookie } from './http/browser-session-cookie.js'
 import { clientAuthenticator } from './http/client-auth.js'
@@ -286,7 +287,19 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(
     loginPasskeyRoutes({ ...passkeyPages, passkeyLogins: services.passkeyLogins, resetHref }),
   )
-  await app.register(passkeyRegisterRoutes({ ...passkeyPages, passkeys: services.passkeys }))
+  await app.register(
+    passkeyRegisterRoutes({
+      ...passkeyPages,
+      passkeys: services.passkeys,
+      mayChangeFactors: ({ session }) =>
+        stepUpSatisfied(
+          services.mfa,
+          session,
+          services.clock.now(),
+          config.mfa.stepUpMaxAgeSeconds,
+        ),
+    }),
+  )
   // The stylesheet and the passkey script always; the email pages' script only with its pages.
   const assets = flows.enabled ? pageAssets : [emailPagesStyle]
   await app.register(pageAssetRoutes([...assets, passkeyAsset]))

@@ -16,10 +16,11 @@ import { LoginThrottle, NoLoginThrottle } from './auth/login-throttle.js'
 import { MachineTokens } from './auth/machine-tokens.js'
 import { MailLimits } from './auth/mail-limits.js'
 import { MfaLogins } from './auth/mfa/mfa-logins.js'
+import { MfaNotices } from './auth/mfa/mfa-notices.js'
 import { MfaService } from './auth/mfa/mfa-service.js'
 import { PasskeyLogins } from './auth/mfa/passkey-logins.js'
 import { PasskeySignIn } from './auth/mfa/passkey-sign-in.js'
-import { Passkeys } from './auth/mfa/passkeys.js'
+import { type PasskeyDeps, Passkeys } from './auth/mfa/passkeys.js'
 import { PasswordHasher } from './auth/password-hasher.js'
 import { PasswordRecovery } from './auth/password-recovery.js'
 import { NoRateLimits, RateLimiter } from './auth/rate-limiter.js'
@@ -269,14 +270,18 @@ export async function createServices(
     logout: new RpLogout({ idTokens, findClient: (id) => clients.find(id) }),
     mfa,
     mfaLogins,
-    ...passkeyServices(config, { store, audit, clock }, browserSessions),
+    ...passkeyServices(
+      config,
+      { store, audit, clock, notices: new MfaNotices(emailTokens, flows.enabled) },
+      browserSessions,
+    ),
   }
 }
 
 /** The passkey services over one relying party: the issuer's host and `config.mfa.origins`. */
 function passkeyServices(
   config: Config,
-  deps: { store: Store; audit: AuditService; clock: Clock },
+  deps: PasskeyDeps & { store: Store },
   browserSessions: BrowserSessions,
 ) {
   const { rpId, origins } = config.mfa

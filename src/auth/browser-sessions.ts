@@ -10,7 +10,7 @@ import type {
   SecondStepOutcome,
   SecondStepServices,
 } from './browser-login.js'
-import { signInAmr } from './mfa/amr.js'
+import { isMultiFactor, signInAmr } from './mfa/amr.js'
 import type { TotpEnrollment } from './mfa/mfa-service.js'
 import { type PasswordLoginServices, passwordLogin } from './password-login.js'
 import { sha256 } from './sha256.js'
@@ -226,7 +226,8 @@ export class BrowserSessions {
 
   /**
    * The live browser session the cookie value names, with its enabled user, and moves its idle
-   * expiry; null for no cookie, an unknown, ended or expired session, or a disabled user.
+   * expiry; null for no cookie, an unknown, ended or expired session, a disabled user, or a
+   * password-only sign-in of a user who has since enrolled a second factor.
    */
   async current(cookie: string | null): Promise<BrowserLogin | null> {
     if (cookie === null || !cookiePattern.test(cookie)) return null
@@ -242,6 +243,9 @@ export class BrowserSessions {
     ) {
       return null
     }
+    // A sign-in by password alone from before the user enrolled a factor signs in no more: the
+    // account now needs both, and a session must not stand in for the one it never passed.
+    if (!isMultiFactor(session.amr) && (await this.second.mfa.hasFactor(user.id))) return null
     if (now - Date.parse(session.lastSeenAt) < touchIntervalMs) return { session, user }
     const lastSeenAt = iso(now)
     const idleExpiresAt = iso(

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import type { AuditService } from '../auth/audit.js'
 import { isMultiFactor } from '../auth/mfa/amr.js'
 import type { MfaService } from '../auth/mfa/mfa-service.js'
+import { stepUpSatisfied } from '../auth/mfa/step-up-policy.js'
 import type { Clock } from '../clock.js'
 import { ApiError } from '../errors.js'
 import type { SessionRecord, UserRecord } from '../store/store.js'
@@ -43,9 +44,8 @@ export function stepUpCheck(deps: StepUpDeps) {
     session: SessionRecord,
   ): Promise<void> {
     if (!applies(request)) return
-    const ageMs = deps.clock.now() - Date.parse(session.authTime)
-    const recent = isMultiFactor(session.amr) && ageMs <= deps.maxAgeSeconds * 1000
-    if (recent || !(await deps.mfa.hasFactor(user.id))) return
+    const signIn = { userId: user.id, amr: session.amr, authTime: session.authTime }
+    if (await stepUpSatisfied(deps.mfa, signIn, deps.clock.now(), deps.maxAgeSeconds)) return
     const description = isMultiFactor(session.amr)
       ? `this action needs a multi-factor sign-in within the last ${deps.maxAgeSeconds} seconds: sign in again with your second factor`
       : 'this action needs a multi-factor sign-in: sign in again with your second factor'

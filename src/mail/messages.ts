@@ -25,11 +25,19 @@ export type MessageContent =
   | { kind: 'recovery_code_used'; username: string; remaining: number }
 
 /** What happened to an account's second factors (the `mfa_changed` notice). */
-export type MfaChange = 'totp_added' | 'totp_removed' | 'recovery_codes_regenerated' | 'reset'
+export type MfaChange =
+  | 'totp_added'
+  | 'totp_removed'
+  | 'passkey_added'
+  | 'passkey_removed'
+  | 'recovery_codes_regenerated'
+  | 'reset'
 
 const mfaChangeText: Record<MfaChange, (product: string) => string> = {
   totp_added: (p) => `An authenticator app was added to your ${p} account as a second factor.`,
   totp_removed: (p) => `The authenticator app was removed from your ${p} account.`,
+  passkey_added: (p) => `A passkey was added to your ${p} account; it can sign you in on its own.`,
+  passkey_removed: (p) => `A passkey was removed from your ${p} account.`,
   recovery_codes_regenerated: (p) =>
     `New recovery codes were made for your ${p} account; the old ones no longer work.`,
   reset: (p) =>

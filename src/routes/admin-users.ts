@@ -271,13 +271,14 @@ export function adminUserRoutes(
     app.delete(
       '/admin/users/:id/mfa',
       {
-        config: admin,
+        // Removing factors is a sensitive action (RFC 9470) whatever PORTCULLIS_ADMIN_REQUIRE_MFA says.
+        config: { ...admin, stepUp: true },
         schema: {
           operationId: 'resetUserMfa',
           tags,
           summary: "Reset a user's second factors",
           description:
-            'For a user who lost every second factor: deletes their authenticator app, passkeys and recovery codes (they sign in with the password alone until they enroll again); audited `admin.user.mfa_reset`, and the user is told by email where the email flows are on. 204; 404 for an unknown user. Needs `admin`.',
+            'For a user who lost every second factor: deletes their authenticator app, passkeys and recovery codes (they sign in with the password alone until they enroll again); audited `admin.user.mfa_reset`, and the user is told by email where the email flows are on. 204; 404 for an unknown user. Needs `admin`, and an admin who has a second factor needs a recent multi-factor sign-in (401 `insufficient_user_authentication`, RFC 9470).',
           params: UserParams,
           response: noContent,
         },

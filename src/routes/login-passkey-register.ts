@@ -5,7 +5,7 @@ import type {
   FastifyRequest,
   preHandlerHookHandler,
 } from 'fastify'
-import type { BrowserSessions } from '../auth/browser-sessions.js'
+import type { BrowserLogin, BrowserSessions } from '../auth/browser-sessions.js'
 import type { Passkeys } from '../auth/mfa/passkeys.js'
 import { ApiError } from '../errors.js'
 import { userAgentOf } from '../http/actor.js'
@@ -18,7 +18,7 @@ import { formPost, refusedForm, setUpPages, singleFields } from './login.js'
 const signInFirst = {
   heading: 'Sign in first',
   message:
-    'Adding a passkey needs a signed-in browser: sign in to an app through this server, then come back to this page.',
+    'Adding a passkey needs a browser signed in recently, with your second factor if you have one: sign in to an app through this server, then come back to this page.',
 }
 
 /**
@@ -30,6 +30,11 @@ const signInFirst = {
 export function passkeyRegisterRoutes(options: {
   passkeys: Passkeys
   browserSessions: Pick<BrowserSessions, 'current'>
+  /**
+   * Whether this browser's sign-in may add a factor: as the API's step-up (RFC 9470), a user who
+   * has one needs a recent multi-factor sign-in, so a password alone never adds a second key.
+   */
+  mayChangeFactors: (login: BrowserLogin) => Promise<boolean>
   productName: string
   secureCookies: boolean
   rateLimited: preHandlerHookHandler
@@ -37,8 +42,10 @@ export function passkeyRegisterRoutes(options: {
   const { passkeys, productName } = options
   const csrf = new DoubleSubmitCsrf(options.secureCookies)
   const cookie = new BrowserSessionCookie(options.secureCookies)
-  const signedIn = (request: FastifyRequest) =>
-    options.browserSessions.current(cookie.read(request))
+  const signedIn = async (request: FastifyRequest) => {
+    const login = await options.browserSessions.current(cookie.read(request))
+    return login !== null && (await options.mayChangeFactors(login)) ? login : null
+  }
   const context = (request: FastifyRequest) => ({
     clientId: null,
     ip: request.ip,

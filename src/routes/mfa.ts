@@ -17,7 +17,8 @@ import {
 } from '../wire/mfa.js'
 
 const profile = { scopes: ['profile'] }
-// RFC 9470: a user with a second factor needs a recent multi-factor sign-in for these.
+// RFC 9470: a user with a second factor needs a recent multi-factor sign-in for these (adding a
+// factor too: a password alone must never add a second key next to the first).
 const sensitive = { scopes: ['profile'], stepUp: true }
 const tags = ['users']
 const auth =
@@ -77,12 +78,12 @@ export function mfaRoutes(services: Pick<Services, 'mfa'>): FastifyPluginAsyncTy
     app.post(
       '/users/me/mfa/totp',
       {
-        config: profile,
+        config: sensitive,
         schema: {
           operationId: 'enrollTotp',
           tags,
           summary: 'Enroll an authenticator app',
-          description: `Starts enrolling an authenticator app (RFC 6238 TOTP: SHA-1, 6 digits, 30 s): answers the new secret, its \`otpauth://\` URI and that URI as an SVG QR code, shown this once. Nothing changes at sign-in until \`POST /users/me/mfa/totp/confirm\`; enrolling again replaces an unconfirmed enrollment. 409 \`totp_enrolled\` when an app is already confirmed (remove it first). ${auth}`,
+          description: `Starts enrolling an authenticator app (RFC 6238 TOTP: SHA-1, 6 digits, 30 s): answers the new secret, its \`otpauth://\` URI and that URI as an SVG QR code, shown this once. Nothing changes at sign-in until \`POST /users/me/mfa/totp/confirm\`; enrolling again replaces an unconfirmed enrollment. 409 \`totp_enrolled\` when an app is already confirmed (remove it first). ${auth} ${stepUp}`,
           response: { 200: TotpEnrollmentSchema, ...errorResponses(400, 401, 403, 409, 503) },
         },
       },
@@ -100,13 +101,13 @@ export function mfaRoutes(services: Pick<Services, 'mfa'>): FastifyPluginAsyncTy
       '/users/me/mfa/totp/confirm',
       {
         bodyLimit: authBodyLimit,
-        config: profile,
+        config: sensitive,
         preValidation: requireContentType('application/json'),
         schema: {
           operationId: 'confirmTotp',
           tags,
           summary: 'Confirm the authenticator app',
-          description: `JSON \`{code}\`: the code the app shows now (one step either side is accepted). Turns the app on and answers ten recovery codes, shown this once (an older set dies). 400 \`invalid_request\` for a wrong code (the enrollment stays pending), 404 when nothing waits for confirmation. ${auth}`,
+          description: `JSON \`{code}\`: the code the app shows now (one step either side is accepted). Turns the app on and answers ten recovery codes, shown this once (an older set dies). 400 \`invalid_request\` for a wrong code (the enrollment stays pending), 404 when nothing waits for confirmation. ${auth} ${stepUp}`,
           body: TotpConfirmBodySchema,
           response: {
             200: RecoveryCodesSchema,

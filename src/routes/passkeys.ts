@@ -79,12 +79,12 @@ export function passkeyRoutes(services: Pick<Services, 'passkeys'>): FastifyPlug
     app.post(
       '/users/me/passkeys/options',
       {
-        config: profile,
+        config: { ...profile, stepUp: true },
         schema: {
           operationId: 'startPasskeyRegistration',
           tags: ['passkeys'],
           summary: 'Options to create a passkey',
-          description: `The \`PublicKeyCredentialCreationOptionsJSON\` to pass to \`navigator.credentials.create\` (through \`PublicKeyCredential.parseCreationOptionsFromJSON\`): a discoverable credential with user verification required, the relying party ID (the issuer's host), the user's passkeys excluded, and a single-use challenge valid 5 minutes. No body. ${authErrors}`,
+          description: `The \`PublicKeyCredentialCreationOptionsJSON\` to pass to \`navigator.credentials.create\` (through \`PublicKeyCredential.parseCreationOptionsFromJSON\`): a discoverable credential with user verification required, the relying party ID (the issuer's host), the user's passkeys excluded, and a single-use challenge valid 5 minutes. No body. Adding a passkey is a sensitive action (RFC 9470): a user who already has a second factor needs a multi-factor sign-in of the last \`PORTCULLIS_MFA_STEP_UP_MAX_AGE\` seconds, else 401 \`insufficient_user_authentication\`. ${authErrors}`,
           response: {
             200: Type.Object({}, { additionalProperties: true }),
             ...errorResponses(400, 401, 403, 503),
@@ -98,12 +98,12 @@ export function passkeyRoutes(services: Pick<Services, 'passkeys'>): FastifyPlug
       '/users/me/passkeys',
       {
         ...json,
-        config: profile,
+        config: { ...profile, stepUp: true },
         schema: {
           operationId: 'registerPasskey',
           tags: ['passkeys'],
           summary: 'Register a passkey',
-          description: `JSON \`{name?, response}\`: \`response\` is the \`toJSON()\` of the credential \`navigator.credentials.create\` returned for the last options. The challenge, origin (the issuer's or \`PORTCULLIS_WEBAUTHN_ORIGINS\`), relying party ID and user verification are checked; the challenge is spent whatever the outcome. 201 with the passkey. A refused or repeated response, or a passkey already registered: 400 \`invalid_request\` (get new options). \`name\`: 1 to ${passkeyNameMaxLength} characters (default \`Passkey\`). A passkey is a second factor: the user's password sign-ins then ask for one. ${authErrors}`,
+          description: `JSON \`{name?, response}\`: \`response\` is the \`toJSON()\` of the credential \`navigator.credentials.create\` returned for the last options. The challenge, origin (the issuer's or \`PORTCULLIS_WEBAUTHN_ORIGINS\`), relying party ID and user verification are checked; the challenge is spent whatever the outcome. 201 with the passkey. A refused or repeated response, or a passkey already registered: 400 \`invalid_request\` (get new options). \`name\`: 1 to ${passkeyNameMaxLength} characters (default \`Passkey\`). A passkey is a second factor: the user's password sign-ins then ask for one. Adding a passkey is a sensitive action (RFC 9470): a user who already has a second factor needs a multi-factor sign-in of the last \`PORTCULLIS_MFA_STEP_UP_MAX_AGE\` seconds, else 401 \`insufficient_user_authentication\`. ${authErrors}`,
           body: Type.Object(
             {
               name: Type.Optional(Type.String({ maxLength: 256 })),

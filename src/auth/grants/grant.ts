@@ -43,7 +43,7 @@ export interface GrantServices {
   codes: AuthorizationCodeStore
   clock: Clock
   /** The user's second factors: whether a sign-in needs one. */
-  mfa: Pick<MfaService, 'methods'>
+  mfa: Pick<MfaService, 'methods' | 'hasFactor'>
   /** The second step of a password sign-in (the `mfa_token`). */
   mfaLogins: Pick<MfaLogins, 'start' | 'complete'>
 }

@@ -4,6 +4,7 @@ import type { TokenBody } from '../../wire/token-response.js'
 import { clientKey } from '../client-key.js'
 import { narrowScope, openidScope, userScopes } from '../scopes.js'
 import { type Grant, type GrantDeps, present, userTokenResponse } from './grant.js'
+import { refuseWeakRefresh } from './second-step.js'
 
 /**
  * The refresh_token grant (RFC 6749 §6) with rotation (RFC 9700 §4.14.2): rate limited per
@@ -30,6 +31,7 @@ export const refreshTokenGrant: Grant = async (deps, form, context) => {
   const { session } = rotation
   const user = await deps.users.findById(session.userId)
   if (!user || user.disabled) throw invalidGrant('the refresh token is invalid, expired or revoked')
+  await refuseWeakRefresh(deps, user, session.amr)
   const scope = narrowScope(rotation.scope, [
     ...userScopes(deps.policy.roles, user, client),
     openidScope,

@@ -1,5 +1,6 @@
-import { ApiError } from '../../errors.js'
+import { ApiError, invalidGrant } from '../../errors.js'
 import type { UserRecord } from '../../store/store.js'
+import { isMultiFactor } from '../mfa/amr.js'
 import type { PendingGrant } from '../mfa/mfa-logins.js'
 import type { MfaContext } from '../mfa/mfa-service.js'
 import type { GrantDeps } from './grant.js'
@@ -61,5 +62,24 @@ export async function refuseUnenrolled(
   throw new ApiError(
     'mfa_enrollment_required',
     'this account must enroll a second factor before it gets tokens: sign in again on the hosted login page (GET /authorize), which walks through enrolling an authenticator app',
+  )
+}
+
+/**
+ * The refresh grant's check: a session signed in by a password alone (before its user enrolled a
+ * factor) gets no more tokens once the user has one, and a user holding a role that requires a
+ * factor, with none, gets none either (RFC 9700 §4.14: a refresh token must not outlive the
+ * authentication it stands for). The rotated token is never returned, so the session is dead.
+ */
+export async function refuseWeakRefresh(
+  deps: Pick<GrantDeps, 'mfa' | 'policy'>,
+  user: UserRecord,
+  amr: readonly string[],
+): Promise<void> {
+  if (isMultiFactor(amr)) return
+  await refuseUnenrolled(deps, user)
+  if (!(await deps.mfa.hasFactor(user.id))) return
+  throw invalidGrant(
+    'this session was signed in without the second factor the account now has: sign in again',
   )
 }

@@ -31,3 +31,14 @@ export function signInAmr(password: boolean, method: SignInMethod | null): strin
 
 /** Whether a sign-in with this `amr` was multi-factor (what step-up requires, RFC 9470). */
 export const isMultiFactor = (amr: readonly string[]): boolean => amr.includes('mfa')
+
+/**
+ * Whether a sign-in by `amr` at `authTime` is a multi-factor one recent enough for a sensitive
+ * action at `now` (RFC 9470 step-up: `max_age` is `maxAgeSeconds`).
+ */
+export const isRecentMultiFactor = (
+  amr: readonly string[],
+  authTime: string,
+  now: number,
+  maxAgeSeconds: number,
+): boolean => isMultiFactor(amr) && now - Date.parse(authTime) <= maxAgeSeconds * 1000

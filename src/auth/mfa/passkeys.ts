@@ -15,6 +15,7 @@ import {
 } from '../../store/store.js'
 import type { AuditService } from '../audit.js'
 import { hasControlCharacters } from '../control-characters.js'
+import type { MfaNotices } from './mfa-notices.js'
 import { auditMeta, type MfaContext } from './mfa-types.js'
 import {
   challengeTtlMs,
@@ -28,6 +29,8 @@ export interface PasskeyDeps {
   store: Pick<Store, 'mfaFactors' | 'webauthnChallenges' | 'users'>
   audit: AuditService
   clock: Clock
+  /** Emails the owner when a passkey is added or removed (an attacker's would not go unseen). */
+  notices: Pick<MfaNotices, 'send'>
 }
 
 /** A passkey's longest name; a longer one is refused (400). */
@@ -45,6 +48,16 @@ export function passkeyName(raw: string | undefined): string {
     )
   }
   return name
+}
+
+/**
+ * The transports a browser reported that WebAuthn defines (§5.8.4, AuthenticatorTransport);
+ * anything else (the client's own text, stored and sent back in later options) is dropped.
+ */
+const transportNames = new Set(['usb', 'nfc', 'ble', 'smart-card', 'hybrid', 'internal', 'cable'])
+function knownTransports(reported: unknown): string[] {
+  if (!Array.isArray(reported)) return []
+  return [...new Set(reported.filter((t): t is string => transportNames.has(t)))]
 }
 
 const refused = () =>
@@ -152,7 +165,7 @@ export class Passkeys {
       credentialId: info.credential.id,
       publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),
       signCount: info.credential.counter,
-      transports: info.credential.transports ?? [],
+      transports: knownTransports(info.credential.transports),
       backupEligible: info.credentialDeviceType === 'multiDevice',
       backedUp: info.credentialBackedUp,
       createdAt: at,
@@ -169,6 +182,7 @@ export class Passkeys {
       factor_id: factor.id,
       backup_eligible: factor.backupEligible,
     })
+    await this.notify(user.id, 'passkey_added')
     return factor
   }
 
@@ -185,6 +199,13 @@ export class Passkeys {
     await this.own(userId, id)
     if (!(await this.deps.store.mfaFactors.delete(id, userId))) throw notFound()
     await this.audit('passkey.remove', userId, context, { factor_id: id })
+    await this.notify(userId, 'passkey_removed')
+  }
+
+  private async notify(userId: string, change: 'passkey_added' | 'passkey_removed') {
+    const user = await this.deps.store.users.findById(userId)
+    if (user)
+      await this.deps.notices.send(user, { kind: 'mfa_changed', username: user.username, change })
   }
 
   private async own(userId: string, id: string): Promise<void> {
