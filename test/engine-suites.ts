@@ -69,6 +69,7 @@ export const everyEngine: readonly string[] = [
   'test/routes/machine-tokens.test.ts',
   'test/routes/meta.test.ts',
   'test/routes/mfa.test.ts',
+  'test/routes/mfa-factor-changes.test.ts',
   'test/routes/mfa-admin.test.ts',
   'test/routes/mfa-grant.test.ts',
   'test/routes/mfa-grant-enrollment.test.ts',
