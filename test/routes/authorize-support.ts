@@ -52,7 +52,7 @@ export async function codeClient(
 export async function browserSession(
   testApp: TestApp,
   username = 'alice',
-  options: { authTime?: number; userId?: string } = {},
+  options: { authTime?: number; userId?: string; amr?: string[] } = {},
 ) {
   const { services, clock } = testApp
   const userId = options.userId ?? (await registerUser(testApp.app, username)).id
@@ -64,7 +64,7 @@ export async function browserSession(
     secretHash: sha256(cookie),
     userId,
     authTime: iso(options.authTime ?? now),
-    amr: ['pwd'],
+    amr: options.amr ?? ['pwd'],
     ip: '127.0.0.1',
     userAgent: null,
     createdAt: iso(now),

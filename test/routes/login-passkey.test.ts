@@ -156,10 +156,25 @@ describe('/add-passkey: a passkey added from a signed-in browser', () => {
     assert.match(added.body, /Passkey added\./)
     const [stored] = await services.passkeys.list(registered.id)
     assert.equal(stored?.name, 'Laptop')
-    const replayed = await add({ credential: JSON.stringify(credential) })
+    // With a factor on, the password-only sign-in that added it adds nothing more (step-up).
+    const stale = await add({ credential: JSON.stringify(credential) })
+    assert.equal(stale.statusCode, 401)
+    assert.match(stale.body, /Sign in first/)
+    // A sign-in with the passkey may: a replayed or broken credential is then a 400.
+    const user = await services.store.users.findById(registered.id)
+    assert.ok(user)
+    const now = new Date(testApp.clock.now()).toISOString()
+    const strong = await services.browserSessions.start(user, ['hwk', 'user', 'mfa'], now, {
+      ip: '192.0.2.1',
+      userAgent: null,
+    })
+    const strongCookies = [`portcullis-session=${strong.cookie}`, form.csrfCookie]
+    const addAgain = (fields: Record<string, string>) =>
+      postForm(testApp, '/add-passkey', { csrf: form.csrf, ...fields }, strongCookies)
+    const replayed = await addAgain({ credential: JSON.stringify(credential) })
     assert.equal(replayed.statusCode, 400)
     assert.match(replayed.body, /No passkey was added/)
-    assert.equal((await add({ credential: '{' })).statusCode, 400)
+    assert.equal((await addAgain({ credential: '{' })).statusCode, 400)
     assert.equal((await services.passkeys.list(registered.id)).length, 1)
   })
 })

@@ -119,14 +119,19 @@ describe('required roles: enrollment through the password grant', () => {
     assert.match(res.json().error_description, /hosted login page/)
     assert.equal(res.json().mfa_token, undefined)
 
-    // Once enrolled, the same flow gives tokens.
+    // Once enrolled, a sign-in with both factors gets tokens through the same flow (the
+    // password-only browser session signs in no more).
     const record = await testApp.services.store.users.findById(user.id)
     assert.ok(record)
     const context = { clientId: null, ip: '127.0.0.1', userAgent: null }
     const { secret } = await testApp.services.mfa.enrollTotp(record, context)
     await testApp.services.mfa.confirmTotp(user.id, totpCode(secret, testApp.clock.now()), context)
+    const both = await browserSession(testApp, 'root', {
+      userId: user.id,
+      amr: ['pwd', 'otp', 'mfa'],
+    })
     const second = pkce()
-    const next = await authorizeCode(testApp, client, cookie, second.challenge, {
+    const next = await authorizeCode(testApp, client, both.cookie, second.challenge, {
       scope: 'profile',
     })
     assert.equal((await exchange(testApp, client, next, second.verifier)).statusCode, 200)

@@ -93,7 +93,15 @@ describe('/users/me/mfa: the authenticator app over HTTP', () => {
     assert.equal(listing.factors[0].confirmed, true)
     assert.ok(!listed.body.includes(body.secret))
 
-    const again = await call(app, 'POST', '/users/me/mfa/totp', { token })
+    // Another app next to this one: the password-only sign-in must step up first; a recent
+    // multi-factor one learns that one app is the most an account has.
+    assertError(
+      await call(app, 'POST', '/users/me/mfa/totp', { token }),
+      401,
+      'insufficient_user_authentication',
+    )
+    const stepped = await multiFactorToken(testApp, testApp.user.id)
+    const again = await call(app, 'POST', '/users/me/mfa/totp', { token: stepped })
     assertError(again, 409, 'totp_enrolled')
 
     const text = logs.lines.join('')

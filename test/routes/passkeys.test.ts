@@ -8,7 +8,9 @@ type Json = Record<string, unknown>
 async function signedIn(t: TestContext) {
   const h = await buildTestApp(t)
   const user = await registerUser(h.app, 'alice')
-  const token = await login(h.app, 'alice')
+  // Signed in with a second factor: once a first passkey is on, adding or changing another
+  // needs one (the first-passkey-by-password path: mfa-factor-changes.test.ts).
+  const token = await multiFactorToken(h, user.id)
   const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: Json) =>
     h.app.inject({
       method,
