@@ -57,7 +57,7 @@ export interface MfaFactorStore {
   insertRecord(factor: MfaFactorRecord): Promise<void>
 }
 
-/** Recovery codes, stored by their SHA-256, each usable once. */
+/** Recovery codes, stored by their keyed hash (computed by the caller), each usable once. */
 export interface RecoveryCodeStore {
   /** Deletes the user's codes (used or not) and inserts `hashes`, in one transaction. */
   replace(userId: string, hashes: readonly string[], at: string): Promise<void>
