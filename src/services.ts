@@ -155,8 +155,9 @@ export async function createServices(
     resetTtlSeconds: flows.resetTtlSeconds,
     verifyTtlSeconds: flows.verifyTtlSeconds,
   })
+  const recoveryCodeKey = await serverSecret(store, sealer, 'recovery-code-key', createdAt)
   const mfa = new MfaService(
-    { store, sealer, clock, audit, emailTokens },
+    { store, sealer, clock, audit, emailTokens, recoveryCodeKey },
     { productName: flows.productName, notices: flows.enabled },
   )
   const mfaLogins = new MfaLogins({ store, mfa, throttle, audit, clock })

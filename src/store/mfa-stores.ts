@@ -57,7 +57,7 @@ export interface MfaFactorStore {
   insertRecord(factor: MfaFactorRecord): Promise<void>
 }
 
-/** Recovery codes, stored by their SHA-256, each usable once. */
+/** Recovery codes, stored by their keyed hash (computed by the caller), each usable once. */
 export interface RecoveryCodeStore {
   /** Deletes the user's codes (used or not) and inserts `hashes`, in one transaction. */
   replace(userId: string, hashes: readonly string[], at: string): Promise<void>
@@ -73,33 +73,38 @@ export interface RecoveryCodeStore {
   insertRecord(code: RecoveryCodeRecord): Promise<void>
 }
 
-/** How `mfaTokens.attempt` ended. */
-export type MfaTokenAttempt =
-  /** The token was live and the factor right: it is now spent; complete the sign-in. */
-  | { outcome: 'accepted'; token: MfaTokenRecord }
-  /** The factor was wrong: one attempt counted; `spent` when that was the last allowed. */
-  | { outcome: 'rejected'; spent: boolean }
-  /** Unknown, spent, expired at `at`, or of another client. */
-  | { outcome: 'invalid' }
-
 /** The tokens between a right password and its second factor, stored by their SHA-256. */
 export interface MfaTokenStore {
   insert(token: MfaTokenRecord): Promise<void>
   /** The live token: unspent, `expiresAt > at`, of `clientId`; null otherwise. */
   findLive(hash: string, clientId: string, at: string): Promise<MfaTokenRecord | null>
   /**
-   * Spends the live token `hash` of `clientId` when `factorOk`, else counts one wrong attempt
-   * and spends it once `maxAttempts` are reached; atomically (one conditional update): of
-   * concurrent callers at most one gets `accepted`, and no more than `maxAttempts` rejections
-   * are ever counted.
+   * Reserves one attempt on the live token `hash` of `clientId` (unspent, `expiresAt > at`):
+   * counts it while fewer than `maxAttempts` are counted and returns the token with the new
+   * count; null when the token is not live or has no attempt left. Called BEFORE the factor is
+   * checked, as one conditional update: of any number of concurrent callers no more than
+   * `maxAttempts` attempts are ever counted, so no more factors than that are checked per token.
    */
-  attempt(
+  reserveAttempt(
     hash: string,
     clientId: string,
-    factorOk: boolean,
     maxAttempts: number,
     at: string,
-  ): Promise<MfaTokenAttempt>
+  ): Promise<MfaTokenRecord | null>
+  /**
+   * Spends the unspent token `hash` of `clientId` (used at `at`) and returns it; null when it is
+   * unknown, another client's or already spent. Called after a reserved attempt whose factor was
+   * right (the reservation proved the token live, so a token that expired or was ended since is
+   * still spent): of concurrent callers at most one gets the token. One conditional update.
+   */
+  spend(hash: string, clientId: string, at: string): Promise<MfaTokenRecord | null>
+  /**
+   * Ends the unspent token `hash` of `clientId`: it expires at `at`, so no lookup finds it and
+   * no attempt can be reserved on it any more. Called after a wrong factor whose reserved
+   * attempt was the last allowed; an attempt reserved before, whose factor is right, may still
+   * `spend` it (it was within the limit).
+   */
+  end(hash: string, clientId: string, at: string): Promise<void>
   /** Deletes up to `limit` tokens expired or spent before `now`; returns how many. */
   purge(now: string, limit: number): Promise<number>
 }

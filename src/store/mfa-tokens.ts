@@ -1,15 +1,19 @@
 import { count, type Db, nothing } from './sql.js'
-import type { MfaTokenAttempt, MfaTokenStore } from './store.js'
+import type { MfaTokenStore } from './store.js'
 import { mfaTokens } from './tables.js'
 
 // Live: unspent, of the client, and strictly before its expiry instant.
 const live = 'hash = $1 AND client_id = $2 AND used_at IS NULL AND expires_at > $3'
-// Each is one conditional UPDATE: on PostgreSQL it locks the row and re-checks `live` on its
-// latest version, so of concurrent callers one accepts and no rejection counts past the limit.
-const accept = `UPDATE mfa_tokens SET used_at = $3 WHERE ${live} RETURNING *`
-const reject = `UPDATE mfa_tokens SET attempts = attempts + 1,
-  used_at = CASE WHEN attempts + 1 >= $4 THEN $3 ELSE used_at END
-  WHERE ${live} RETURNING used_at`
+// Each is one conditional UPDATE: on PostgreSQL it locks the row and re-checks its WHERE on the
+// latest version, so concurrent reservations never count past the limit and of concurrent
+// spenders one gets the token.
+const reserve = `UPDATE mfa_tokens SET attempts = attempts + 1
+  WHERE ${live} AND attempts < $4 RETURNING *`
+const spend = `UPDATE mfa_tokens SET used_at = $3
+  WHERE hash = $1 AND client_id = $2 AND used_at IS NULL RETURNING *`
+// Ending moves the expiry back to now; used_at stays for a right factor already reserved.
+const end = `UPDATE mfa_tokens SET expires_at = $3
+  WHERE ${live}`
 
 /** The MFA tokens part of the store, over either engine. */
 export function mfaTokensStore(db: Db): MfaTokenStore {
@@ -17,20 +21,10 @@ export function mfaTokensStore(db: Db): MfaTokenStore {
     insert: (t) => db.query(mfaTokens.insert, mfaTokens.values(t), nothing),
     findLive: (hash, clientId, at) =>
       mfaTokens.first(db, `SELECT * FROM mfa_tokens WHERE ${live}`, [hash, clientId, at]),
-    attempt: async (hash, clientId, factorOk, maxAttempts, at): Promise<MfaTokenAttempt> => {
-      if (factorOk) {
-        const token = await mfaTokens.first(db, accept, [hash, clientId, at])
-        return token ? { outcome: 'accepted', token } : { outcome: 'invalid' }
-      }
-      const { rows } = await db.query<{ used_at: string | null }>(reject, [
-        hash,
-        clientId,
-        at,
-        maxAttempts,
-      ])
-      const row = rows[0]
-      return row ? { outcome: 'rejected', spent: row.used_at !== null } : { outcome: 'invalid' }
-    },
+    reserveAttempt: (hash, clientId, maxAttempts, at) =>
+      mfaTokens.first(db, reserve, [hash, clientId, at, maxAttempts]),
+    spend: (hash, clientId, at) => mfaTokens.first(db, spend, [hash, clientId, at]),
+    end: (hash, clientId, at) => db.query(end, [hash, clientId, at], nothing),
     purge: (now, limit) =>
       db.query(
         `DELETE FROM mfa_tokens WHERE hash IN (SELECT hash FROM mfa_tokens

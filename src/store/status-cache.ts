@@ -191,7 +191,9 @@ export function withStatusCache(store: Store, clock: Clock, ttlMs: number): Stor
   const mfaTokens = cached<MfaTokenStore>(store.mfaTokens, {
     insert: 'pass',
     findLive: 'pass',
-    attempt: 'pass',
+    reserveAttempt: 'pass',
+    spend: 'pass',
+    end: 'pass',
     purge: 'pass',
   })
   const webauthnChallenges = cached<WebAuthnChallengeStore>(store.webauthnChallenges, {

@@ -132,6 +132,34 @@ describe('MfaLogins', () => {
     }
   })
 
+  it('checks at most 5 of 20 concurrent wrong codes on one token, every round', async (t) => {
+    const h = await grantHarness(t)
+    for (let round = 0; round < 5; round++) {
+      const user = await h.services.users.register({
+        username: `guess${round}`,
+        password: 'correct horse battery staple',
+      })
+      const record = await h.services.store.users.findById(user.id)
+      assert.ok(record)
+      const { logins: service, checked } = logins(h)
+      const token = await service.start(record, 'portcullis', grant, context)
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) =>
+          service.complete(token, 'portcullis', `${100000 + i}`, context),
+        ),
+      )
+      assert.equal(checked.length, 5, `round ${round}: codes checked ${checked}`)
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 0)
+      // The fifth wrong code spent the token: even the right code is refused now.
+      await rejectsWith(
+        service.complete(token, 'portcullis', '123456', context),
+        'invalid_grant',
+        /sign in again/,
+      )
+      assert.equal(checked.length, 5)
+    }
+  })
+
   it('throttles wrong codes per account apart from passwords, without touching the password counters', async (t) => {
     const h = await grantHarness(t, {
       PORTCULLIS_RATE_LIMITS: 'true',

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { Secret } from 'otpauth'
 import { cliActor } from '../../src/auth/audit.js'
+import { sha256 } from '../../src/auth/sha256.js'
 import type { MfaFactorRecord } from '../../src/store/store.js'
 import { buildTestApp, registerUser, type TestApp } from '../helpers.js'
 import { messagesTo } from '../support/outbox.js'
@@ -206,6 +207,35 @@ describe('MfaService: recovery codes', () => {
     assert.equal(notices.length, 2)
     assert.match(notices[1]?.textBody ?? '', /8 unused codes remain/)
     assert.ok(!notices.some((n) => recoveryCodes.some((c) => n.textBody.includes(c))))
+  })
+
+  it("stores no bare SHA-256 of a code, and a code copied into another user's set does not work there", async (t) => {
+    const testApp = await buildTestApp(t, { env: { PORTCULLIS_KEY_ENCRYPTION_KEY: KEY } })
+    const { services } = testApp
+    const ada = await enrolledUser(testApp, 'ada')
+    const bob = await enrolledUser(testApp, 'bob')
+    const stored = (await services.store.recoveryCodes.page(null, 100))
+      .filter((r) => r.userId === ada.user.id)
+      .map((r) => r.hash)
+    assert.equal(stored.length, 10)
+    const bare = ada.recoveryCodes.map((c) => sha256(c.replace('-', '')))
+    assert.deepEqual(
+      stored.filter((h) => bare.includes(h)),
+      [],
+      'a guess hashed once must not be testable against the table',
+    )
+    const [first = '', second = ''] = ada.recoveryCodes
+    assert.equal(await services.mfa.verifyCode(ada.user, first, mfaContext), 'recovery_code')
+    assert.equal(await services.mfa.verifyCode(ada.user, first, mfaContext), null, 'spent')
+    // Ada's stored rows moved into Bob's set: the same code text hashes differently for Bob
+    // (the user id salts it), so one hashed guess does not fit every user's codes.
+    const at = new Date(testApp.clock.now()).toISOString()
+    await services.store.recoveryCodes.replace(ada.user.id, [], at)
+    await services.store.recoveryCodes.replace(bob.user.id, stored, at)
+    assert.equal(await services.mfa.verifyCode(bob.user, second, mfaContext), null)
+    // The key is a server secret sealed by the key-encryption key, like the others.
+    const key = (await services.store.secrets.list()).find((s) => s.name === 'recovery-code-key')
+    assert.match(key?.value ?? '', /^enc:/)
   })
 
   it('spends one code exactly once under concurrent use', async (t) => {

@@ -29,7 +29,11 @@ describe('server secrets at rest', () => {
     const keys = await services.store.signingKeys.list()
     const secrets = await services.store.secrets.list()
     assert.equal(keys.length, 1)
-    assert.deepEqual(secrets.map((s) => s.name).sort(), ['device-key', 'refresh-rotation-key'])
+    assert.deepEqual(secrets.map((s) => s.name).sort(), [
+      'device-key',
+      'recovery-code-key',
+      'refresh-rotation-key',
+    ])
     for (const value of [...keys.map((k) => k.privateJwk), ...secrets.map((s) => s.value)]) {
       assert.match(value ?? '', /^enc:v2:[\w-]+\.[\w-]+\.[\w-]{22}$/)
     }
@@ -47,7 +51,9 @@ describe('server secrets at rest', () => {
   it('refuses a sealed secret moved to another row', async (t) => {
     const databaseUrl = await sharedDatabaseUrl(t)
     const { services } = await buildTestApp(t, { databaseUrl, env: withKey })
-    const [device, rotation] = await services.store.secrets.list()
+    const secrets = await services.store.secrets.list()
+    const device = secrets.find((s) => s.name === 'device-key')
+    const rotation = secrets.find((s) => s.name === 'refresh-rotation-key')
     assert.ok(device && rotation)
     await start(databaseUrl, withKey)
     assert.equal(
@@ -76,6 +82,8 @@ describe('server secrets at rest', () => {
     const totp = newTotp(alice.id, { confirmedAt: '2026-06-01T12:00:00.000Z' })
     await store.mfaFactors.insert(totp)
     await store.mfaFactors.insert(newPasskey(alice.id))
+    const context = { clientId: null, ip: '127.0.0.1', userAgent: 'test' }
+    const codes = await before.services.mfa.regenerateRecoveryCodes(alice.id, context)
 
     await assert.rejects(
       sealStoredSecrets(store, new KeySealer(null)),
@@ -83,7 +91,7 @@ describe('server secrets at rest', () => {
     )
     assert.deepEqual(await sealStoredSecrets(store, sealer), {
       signingKeys: 1,
-      secrets: 2,
+      secrets: 3,
       totpSecrets: 1,
       unchanged: 0,
     })
@@ -95,7 +103,7 @@ describe('server secrets at rest', () => {
       signingKeys: 0,
       secrets: 0,
       totpSecrets: 0,
-      unchanged: 4,
+      unchanged: 5,
     })
     const other = new KeySealer(Buffer.alloc(32, 8))
     await assert.rejects(sealStoredSecrets(store, other), /does not open/)
@@ -108,5 +116,10 @@ describe('server secrets at rest', () => {
       refresh_token: login.refresh_token,
     })
     assert.equal(refreshed.statusCode, 200, 'the refresh-rotation key is the same after sealing')
+    assert.equal(
+      await after.services.mfa.verifyCode(alice, codes[0] ?? '', context),
+      'recovery_code',
+      'the recovery-code key is the same after sealing',
+    )
   })
 })

@@ -88,7 +88,7 @@ describe('portcullis keys seal and keys revoke', () => {
     assert.equal(first.code, 0, first.out)
     assert.equal(
       first.stdout,
-      'sealed 1 signing keys, 2 server secrets and 1 TOTP secrets; 0 already sealed\n',
+      'sealed 1 signing keys, 3 server secrets and 1 TOTP secrets; 0 already sealed\n',
     )
     const { keys, secrets, factors } = await stored(dir)
     const values = [...keys.map((k) => k.privateJwk), ...secrets.map((s) => s.value)]
@@ -98,7 +98,7 @@ describe('portcullis keys seal and keys revoke', () => {
     const again = await runCli(['keys', 'seal'], sealed)
     assert.equal(
       again.stdout,
-      'sealed 0 signing keys, 0 server secrets and 0 TOTP secrets; 4 already sealed\n',
+      'sealed 0 signing keys, 0 server secrets and 0 TOTP secrets; 5 already sealed\n',
     )
     assert.equal((await runCli(['keys', 'list'], sealed)).code, 0)
   })

@@ -383,85 +383,101 @@ export function mfaContract(fresh: Fresh): void {
       assert.equal(await store.mfaTokens.findLive('unknown', 'app', T0), null)
     })
 
-    it('accepts a right factor once and gives the token back', async (t) => {
+    it('reserves attempts on a live token, counting each, until the limit', async (t) => {
       const store = await fresh(t)
       const user = await store.users.create(newUser())
       const token = newMfaToken(user.id)
       await store.mfaTokens.insert(token)
-      assert.deepEqual(await store.mfaTokens.attempt(token.hash, 'app', true, 5, T0), {
-        outcome: 'accepted',
-        token: { ...token, usedAt: T0 },
-      })
-      assert.deepEqual(await store.mfaTokens.attempt(token.hash, 'app', true, 5, T0), {
-        outcome: 'invalid',
-      })
-      assert.equal(await store.mfaTokens.findLive(token.hash, 'app', T0), null)
-    })
-
-    it('counts wrong factors and spends the token at the limit', async (t) => {
-      const store = await fresh(t)
-      const user = await store.users.create(newUser())
-      const token = newMfaToken(user.id)
-      await store.mfaTokens.insert(token)
-      const wrong = () => store.mfaTokens.attempt(token.hash, 'app', false, 3, T0)
-      assert.deepEqual(await wrong(), { outcome: 'rejected', spent: false })
+      const reserve = () => store.mfaTokens.reserveAttempt(token.hash, 'app', 3, T0)
+      assert.deepEqual(await reserve(), { ...token, attempts: 1 })
       assert.equal((await store.mfaTokens.findLive(token.hash, 'app', T0))?.attempts, 1)
-      assert.deepEqual(await wrong(), { outcome: 'rejected', spent: false })
-      assert.deepEqual(await wrong(), { outcome: 'rejected', spent: true })
-      assert.deepEqual(await wrong(), { outcome: 'invalid' })
-      assert.deepEqual(await store.mfaTokens.attempt(token.hash, 'app', true, 3, T0), {
-        outcome: 'invalid',
-      })
+      assert.equal((await reserve())?.attempts, 2)
+      assert.equal((await reserve())?.attempts, 3)
+      assert.equal(await reserve(), null, 'no attempt left')
+      assert.equal(
+        (await store.mfaTokens.findLive(token.hash, 'app', T0))?.attempts,
+        3,
+        'a refused reservation counts nothing',
+      )
     })
 
-    it('answers invalid for another client, an unknown token and at the instant of expiry', async (t) => {
+    it('spends a token once and gives it back; a spent token reserves nothing', async (t) => {
       const store = await fresh(t)
       const user = await store.users.create(newUser())
       const token = newMfaToken(user.id)
       await store.mfaTokens.insert(token)
-      for (const ok of [true, false]) {
-        assert.deepEqual(await store.mfaTokens.attempt(token.hash, 'other', ok, 5, T0), {
-          outcome: 'invalid',
-        })
-        assert.deepEqual(await store.mfaTokens.attempt(token.hash, 'app', ok, 5, T1), {
-          outcome: 'invalid',
-        })
-        assert.deepEqual(await store.mfaTokens.attempt('unknown', 'app', ok, 5, T0), {
-          outcome: 'invalid',
-        })
-      }
+      assert.equal((await store.mfaTokens.reserveAttempt(token.hash, 'app', 5, T0))?.attempts, 1)
+      assert.deepEqual(await store.mfaTokens.spend(token.hash, 'other', T0), null)
+      assert.deepEqual(await store.mfaTokens.spend(token.hash, 'app', T0), {
+        ...token,
+        attempts: 1,
+        usedAt: T0,
+      })
+      assert.equal(await store.mfaTokens.spend(token.hash, 'app', T0), null, 'already spent')
+      assert.equal(await store.mfaTokens.findLive(token.hash, 'app', T0), null)
+      assert.equal(await store.mfaTokens.reserveAttempt(token.hash, 'app', 5, T0), null)
+      assert.equal(await store.mfaTokens.spend('unknown', 'app', T0), null)
+    })
+
+    it('ends a token for lookups and reservations, while an attempt reserved before may still spend it', async (t) => {
+      const store = await fresh(t)
+      const user = await store.users.create(newUser())
+      const token = newMfaToken(user.id, { expiresAt: T2 })
+      await store.mfaTokens.insert(token)
+      assert.equal((await store.mfaTokens.reserveAttempt(token.hash, 'app', 5, T0))?.attempts, 1)
+      await store.mfaTokens.end(token.hash, 'other', T0)
+      assert.equal((await store.mfaTokens.findLive(token.hash, 'app', T0))?.expiresAt, T2)
+      await store.mfaTokens.end(token.hash, 'app', T0)
+      assert.equal(await store.mfaTokens.findLive(token.hash, 'app', T0), null)
+      assert.equal(await store.mfaTokens.reserveAttempt(token.hash, 'app', 5, T0), null)
+      assert.deepEqual(await store.mfaTokens.spend(token.hash, 'app', T1), {
+        ...token,
+        attempts: 1,
+        expiresAt: T0,
+        usedAt: T1,
+      })
+      // A spent token is not ended again: its record stays as it was spent.
+      await store.mfaTokens.end(token.hash, 'app', T1)
+      assert.equal(await store.mfaTokens.spend(token.hash, 'app', T1), null)
+      assert.equal(await store.mfaTokens.purge(T1, 10), 1)
+    })
+
+    it('reserves nothing for another client, an unknown token or at the instant of expiry', async (t) => {
+      const store = await fresh(t)
+      const user = await store.users.create(newUser())
+      const token = newMfaToken(user.id)
+      await store.mfaTokens.insert(token)
+      assert.equal(await store.mfaTokens.reserveAttempt(token.hash, 'other', 5, T0), null)
+      assert.equal(await store.mfaTokens.reserveAttempt(token.hash, 'app', 5, T1), null)
+      assert.equal(await store.mfaTokens.reserveAttempt('unknown', 'app', 5, T0), null)
       // None of these counted: the token is still live and unharmed for its client.
       assert.deepEqual(await store.mfaTokens.findLive(token.hash, 'app', T0), token)
     })
 
-    it('accepts exactly one of 20 concurrent right factors, every round', async (t) => {
+    it('grants exactly 5 of 20 concurrent reservations, every round', async (t) => {
       const store = await fresh(t)
       const user = await store.users.create(newUser())
       for (let round = 0; round < ROUNDS; round++) {
         const token = newMfaToken(user.id)
         await store.mfaTokens.insert(token)
         const results = await many(20, () =>
-          store.mfaTokens.attempt(token.hash, 'app', true, 5, T0),
+          store.mfaTokens.reserveAttempt(token.hash, 'app', 5, T0),
         )
-        const outcomes = results.map((r) => r.outcome)
-        assert.equal(outcomes.filter((o) => o === 'accepted').length, 1, `round ${round}`)
-        assert.equal(outcomes.filter((o) => o === 'invalid').length, 19, `round ${round}`)
+        const granted = results.flatMap((r) => (r === null ? [] : [r.attempts]))
+        granted.sort((a, b) => a - b)
+        assert.deepEqual(granted, [1, 2, 3, 4, 5], `round ${round}: each count once`)
+        assert.equal((await store.mfaTokens.findLive(token.hash, 'app', T0))?.attempts, 5)
       }
     })
 
-    it('counts exactly the allowed 5 of 20 concurrent wrong factors, every round', async (t) => {
+    it('gives the token to exactly one of 20 concurrent spenders, every round', async (t) => {
       const store = await fresh(t)
       const user = await store.users.create(newUser())
       for (let round = 0; round < ROUNDS; round++) {
         const token = newMfaToken(user.id)
         await store.mfaTokens.insert(token)
-        const results = await many(20, () =>
-          store.mfaTokens.attempt(token.hash, 'app', false, 5, T0),
-        )
-        const rejected = results.filter((r) => r.outcome === 'rejected')
-        assert.equal(rejected.length, 5, `round ${round}: rejections counted`)
-        assert.equal(rejected.filter((r) => r.spent).length, 1, `round ${round}: one spends it`)
-        assert.equal(results.filter((r) => r.outcome === 'invalid').length, 15)
+        const results = await many(20, () => store.mfaTokens.spend(token.hash, 'app', T0))
+        assert.equal(results.filter((r) => r !== null).length, 1, `round ${round}`)
         assert.equal(await store.mfaTokens.findLive(token.hash, 'app', T0), null)
       }
     })

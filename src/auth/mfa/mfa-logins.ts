@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import type { Clock } from '../../clock.js'
 import { ApiError, invalidGrant } from '../../errors.js'
-import type { Store, UserRecord } from '../../store/store.js'
+import type { MfaTokenRecord, Store, UserRecord } from '../../store/store.js'
 import type { AuditService } from '../audit.js'
 import { clientKey } from '../client-key.js'
-import type { LoginAttempt, LoginThrottle } from '../login-throttle.js'
+import type { LoginThrottle } from '../login-throttle.js'
 import { sha256 } from '../sha256.js'
 import { signInAmr } from './amr.js'
 import type { MfaContext, MfaService } from './mfa-service.js'
@@ -58,14 +58,31 @@ const invalidToken = () =>
   invalidGrant('the mfa_token is invalid, expired or was already used: sign in again')
 
 /**
+ * Ends an attempt reserved on `reserved` (`mfaTokens.reserveAttempt`) whose factor was wrong:
+ * when it was the last allowed, the token ends (gone for lookups and further attempts, while an
+ * attempt reserved before it with a right factor may still complete). Returns whether it ended.
+ */
+export async function refuseAttempt(
+  store: Pick<Store, 'mfaTokens'>,
+  reserved: MfaTokenRecord,
+  at: string,
+): Promise<boolean> {
+  if (reserved.attempts < mfaTokenMaxAttempts) return false
+  await store.mfaTokens.end(reserved.hash, reserved.clientId, at)
+  return true
+}
+
+/**
  * The step between a right password and its second factor: the password grant's `mfa_token`
  * (and the login page's second form). A token is opaque (256 random bits), stored only as its
  * SHA-256, valid 5 minutes, bound to the client and the first step's grant, and spent by a
  * success or by the fifth wrong code. Wrong codes are throttled per account like passwords.
  *
  * Security invariants: the token is checked (live, this client's) before any code is, so
- * guesses without a password's proof reach neither the factor nor the throttle's counters; of
- * concurrent completions of one token at most one succeeds (the store spends it atomically).
+ * guesses without a password's proof reach neither the factor nor the throttle's counters; each
+ * attempt is counted on the token atomically BEFORE its code is checked, so however many run
+ * concurrently no more than 5 codes are ever checked per token; of concurrent completions of one
+ * token at most one succeeds (the store spends it atomically).
  */
 export class MfaLogins {
   constructor(private readonly deps: MfaLoginsDeps) {}
@@ -131,57 +148,45 @@ export class MfaLogins {
     otp: string,
     context: MfaContext,
   ): Promise<CompletedLogin> {
-    const { store, mfa, throttle } = this.deps
+    const { store, throttle } = this.deps
     const user = await this.userOf(mfaToken, clientId)
     const hash = sha256(mfaToken)
     // Reserved before the code is checked: a burst of guesses gets no more checks than allowed.
     const attempt = await throttle.reserve(throttleKey(user.id), clientKey(context.ip), undefined)
-    let method: 'totp' | 'recovery_code' | null
-    let recoveryCodes: string[] | undefined
+    let reserved: MfaTokenRecord | null = null
+    let checked: { method: 'totp' | 'recovery_code' | null; recoveryCodes?: string[] }
     try {
-      if (await mfa.hasFactor(user.id)) {
-        method = await mfa.verifyCode(user, otp, context)
-      } else {
-        // No confirmed factor: this sign-in enrolls one (a required role, POST /mfa/associate).
-        recoveryCodes = (await this.confirmEnrollment(user.id, otp, context)) ?? undefined
-        method = recoveryCodes ? 'totp' : null
-      }
+      reserved = await store.mfaTokens.reserveAttempt(
+        hash,
+        clientId,
+        mfaTokenMaxAttempts,
+        this.iso(),
+      )
+      // Spent, expired or out of attempts since the lookup (a concurrent request).
+      if (reserved === null) throw invalidToken()
+      checked = await this.check(user, otp, context)
     } catch (error) {
       await attempt.release()
+      if (reserved !== null) await refuseAttempt(store, reserved, this.iso())
       throw error
     }
-    const result = await store.mfaTokens.attempt(
-      hash,
-      clientId,
-      method !== null,
-      mfaTokenMaxAttempts,
-      this.iso(),
-    )
-    return this.settle(result, attempt, method, user, recoveryCodes)
-  }
-
-  private async settle(
-    result: Awaited<ReturnType<MfaLoginsDeps['store']['mfaTokens']['attempt']>>,
-    attempt: LoginAttempt,
-    method: 'totp' | 'recovery_code' | null,
-    user: UserRecord,
-    recoveryCodes: string[] | undefined,
-  ): Promise<CompletedLogin> {
-    if (result.outcome === 'invalid') {
-      // Spent or expired by a concurrent request since the lookup.
-      await attempt.release()
-      throw invalidToken()
-    }
-    if (result.outcome === 'rejected' || method === null) {
+    const { method, recoveryCodes } = checked
+    if (method === null) {
+      const spent = await refuseAttempt(store, reserved, this.iso())
       await attempt.failed()
       throw invalidGrant(
-        result.outcome === 'rejected' && result.spent
+        spent
           ? 'the code is wrong; too many wrong codes: the mfa_token is spent, sign in again'
           : 'the code is wrong or expired: enter the current code from the authenticator app, or a recovery code',
       )
     }
+    const token = await store.mfaTokens.spend(hash, clientId, this.iso())
+    if (token === null) {
+      // A concurrent completion of this token succeeded first.
+      await attempt.release()
+      throw invalidToken()
+    }
     await attempt.succeeded()
-    const { token } = result
     return {
       user,
       scope: token.scope,
@@ -190,6 +195,20 @@ export class MfaLogins {
       amr: signInAmr(true, method),
       ...(recoveryCodes ? { recoveryCodes } : {}),
     }
+  }
+
+  /** Checks `otp` against the user's factor, or confirms their pending enrollment with it. */
+  private async check(
+    user: UserRecord,
+    otp: string,
+    context: MfaContext,
+  ): Promise<{ method: 'totp' | 'recovery_code' | null; recoveryCodes?: string[] }> {
+    if (await this.deps.mfa.hasFactor(user.id)) {
+      return { method: await this.deps.mfa.verifyCode(user, otp, context) }
+    }
+    // No confirmed factor: this sign-in enrolls one (a required role, POST /mfa/associate).
+    const recoveryCodes = await this.confirmEnrollment(user.id, otp, context)
+    return recoveryCodes ? { method: 'totp', recoveryCodes } : { method: null }
   }
 
   /** Confirms the pending TOTP with `otp`: its recovery codes, or null for a wrong code. */

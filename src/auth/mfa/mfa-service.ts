@@ -14,7 +14,7 @@ import {
   requireUser,
   type TotpEnrollment,
 } from './mfa-types.js'
-import { hashRecoveryCode, issueRecoveryCodes } from './recovery-codes.js'
+import { RecoveryCodes } from './recovery-codes.js'
 import { matchTotp, totpShape } from './totp.js'
 import { openTotpSecret, TotpEnrollments } from './totp-enrollment.js'
 
@@ -37,19 +37,22 @@ export type {
  *
  * Security invariants: a TOTP secret is stored sealed by the key-encryption key (bound to its
  * row) and leaves only in `enrollTotp`'s answer; a time step is accepted at most once per factor;
- * recovery codes are stored as SHA-256 only and each is spent at most once; a pending
+ * recovery codes are stored only as an HMAC keyed by a server secret over the user id and the
+ * code (`RecoveryCodes`) and each is spent at most once; a pending
  * enrollment changes nothing at sign-in.
  */
 export class MfaService {
   private readonly notices: MfaNotices
   private readonly totp: TotpEnrollments
+  private readonly recoveryCodes: RecoveryCodes
 
   constructor(
     private readonly deps: MfaServiceDeps,
     options: MfaServiceOptions,
   ) {
     this.notices = new MfaNotices(deps.emailTokens, options.notices)
-    this.totp = new TotpEnrollments(deps, this.notices, options.productName)
+    this.recoveryCodes = new RecoveryCodes(deps.store.recoveryCodes, deps.recoveryCodeKey)
+    this.totp = new TotpEnrollments(deps, this.notices, this.recoveryCodes, options.productName)
   }
 
   private now = () => new Date(this.deps.clock.now()).toISOString()
@@ -102,8 +105,7 @@ export class MfaService {
         return 'totp'
       }
     } else {
-      const hash = hashRecoveryCode(code)
-      if (hash !== null && (await this.deps.store.recoveryCodes.spend(user.id, hash, this.now()))) {
+      if (await this.recoveryCodes.spend(user.id, code, this.now())) {
         const remaining = await this.deps.store.recoveryCodes.remaining(user.id)
         await this.deps.audit.record({
           type: 'mfa.recovery_code_used',
@@ -151,7 +153,7 @@ export class MfaService {
     if (!(await this.hasFactor(userId))) {
       throw invalidRequest('recovery codes back up a second factor: enroll one first')
     }
-    const codes = await issueRecoveryCodes(this.deps.store.recoveryCodes, userId, this.now())
+    const codes = await this.recoveryCodes.issue(userId, this.now())
     await this.deps.audit.record({
       type: 'mfa.recovery_codes_regenerate',
       ...auditMeta(userId, context),

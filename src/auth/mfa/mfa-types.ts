@@ -54,6 +54,8 @@ export interface MfaServiceDeps {
   clock: Clock
   audit: AuditService
   emailTokens: Pick<EmailTokens, 'notify'>
+  /** The server secret `recovery-code-key`: the HMAC key of stored recovery codes. */
+  recoveryCodeKey: string
 }
 
 export interface MfaServiceOptions {

@@ -7,7 +7,7 @@ import type { Store } from '../../store/store.js'
 import type { BrowserLogin, BrowserSessions, LoginContext } from '../browser-sessions.js'
 import { sha256 } from '../sha256.js'
 import { signInAmr } from './amr.js'
-import { mfaTokenMaxAttempts } from './mfa-logins.js'
+import { mfaTokenMaxAttempts, refuseAttempt } from './mfa-logins.js'
 import type { PasskeySignIn } from './passkey-sign-in.js'
 
 export interface PasskeyLoginDeps {
@@ -25,6 +25,9 @@ export type PasskeyLoginOutcome =
 
 type PageContext = LoginContext & { clientId: string }
 
+/** What could be an `mfa_token`: anything else is unknown without a lookup. */
+const tokenShape = /^[A-Za-z0-9_-]{16,128}$/
+
 /**
  * Passkey sign-ins at the hosted login page: alone, without a username (the browser session
  * starts with `hwk`/`swk user mfa`, `auth_time` now), or as the second step after a right
@@ -33,6 +36,8 @@ type PageContext = LoginContext & { clientId: string }
  */
 export class PasskeyLogins {
   constructor(private readonly deps: PasskeyLoginDeps) {}
+
+  private now = () => new Date(this.deps.clock.now()).toISOString()
 
   /**
    * Request options: username-less for `mfaToken` null; else the user's passkeys of the live
@@ -54,49 +59,54 @@ export class PasskeyLogins {
   ): Promise<PasskeyLoginOutcome> {
     const passkey = await this.deps.signIn.verify(response, null, this.mfaContext(context))
     if (passkey === null) return { ok: false, reason: 'refused' }
-    const now = new Date(this.deps.clock.now()).toISOString()
     const amr = signInAmr(false, passkey.method)
-    return { ok: true, ...(await this.deps.sessions.start(passkey.user, amr, now, context)) }
+    const started = await this.deps.sessions.start(passkey.user, amr, this.now(), context)
+    return { ok: true, ...started }
   }
 
-  /** The second step of `mfaToken` (a right password) completed with a passkey of its user. */
+  /**
+   * The second step of `mfaToken` (a right password) completed with a passkey of its user. The
+   * attempt is counted on the token before the passkey is checked (as for a code: no more
+   * checks than the token's limit, however many run at once); a refused passkey that was the
+   * last allowed attempt ends the token.
+   */
   async secondFactor(
     mfaToken: string,
     response: AuthenticationResponseJSON,
     context: PageContext,
   ): Promise<PasskeyLoginOutcome> {
-    const { store, clock } = this.deps
-    const token = await this.liveToken(mfaToken, context.clientId)
-    if (token === null) return { ok: false, reason: 'expired' }
-    const passkey = await this.deps.signIn.verify(response, token.userId, this.mfaContext(context))
-    const result = await store.mfaTokens.attempt(
-      sha256(mfaToken),
-      context.clientId,
-      passkey !== null,
+    const { store } = this.deps
+    if (!tokenShape.test(mfaToken)) return { ok: false, reason: 'expired' }
+    const hash = sha256(mfaToken)
+    const { clientId } = context
+    const reserved = await store.mfaTokens.reserveAttempt(
+      hash,
+      clientId,
       mfaTokenMaxAttempts,
-      new Date(clock.now()).toISOString(),
+      this.now(),
     )
-    if (result.outcome === 'invalid') return { ok: false, reason: 'expired' }
-    if (result.outcome === 'rejected' || passkey === null) {
-      return {
-        ok: false,
-        reason: result.outcome === 'rejected' && result.spent ? 'expired' : 'refused',
-      }
+    if (reserved === null) return { ok: false, reason: 'expired' }
+    let passkey: Awaited<ReturnType<PasskeySignIn['verify']>>
+    try {
+      passkey = await this.deps.signIn.verify(response, reserved.userId, this.mfaContext(context))
+    } catch (error) {
+      await refuseAttempt(store, reserved, this.now())
+      throw error
     }
+    if (passkey === null) {
+      const spent = await refuseAttempt(store, reserved, this.now())
+      return { ok: false, reason: spent ? 'expired' : 'refused' }
+    }
+    const token = await store.mfaTokens.spend(hash, clientId, this.now())
+    if (token === null) return { ok: false, reason: 'expired' }
     const amr = signInAmr(true, passkey.method)
-    const started = await this.deps.sessions.start(
-      passkey.user,
-      amr,
-      result.token.authTime,
-      context,
-    )
+    const started = await this.deps.sessions.start(passkey.user, amr, token.authTime, context)
     return { ok: true, ...started }
   }
 
   private liveToken(mfaToken: string, clientId: string) {
-    if (!/^[A-Za-z0-9_-]{16,128}$/.test(mfaToken)) return Promise.resolve(null)
-    const at = new Date(this.deps.clock.now()).toISOString()
-    return this.deps.store.mfaTokens.findLive(sha256(mfaToken), clientId, at)
+    if (!tokenShape.test(mfaToken)) return Promise.resolve(null)
+    return this.deps.store.mfaTokens.findLive(sha256(mfaToken), clientId, this.now())
   }
 
   private mfaContext(context: PageContext) {

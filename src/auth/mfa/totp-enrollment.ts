@@ -11,7 +11,7 @@ import {
   requireUser,
   type TotpEnrollment,
 } from './mfa-types.js'
-import { issueRecoveryCodes } from './recovery-codes.js'
+import type { RecoveryCodes } from './recovery-codes.js'
 import { matchTotp, newTotpSecret, qrSvg, totpShape, totpUri } from './totp.js'
 
 const totpName = 'Authenticator app'
@@ -32,6 +32,7 @@ export class TotpEnrollments {
   constructor(
     private readonly deps: MfaServiceDeps,
     private readonly notices: MfaNotices,
+    private readonly recoveryCodes: RecoveryCodes,
     private readonly productName: string,
   ) {}
 
@@ -114,7 +115,7 @@ export class TotpEnrollments {
     // Of concurrent confirmations one wins; the code it used cannot sign in afterwards.
     if (!(await store.mfaFactors.confirm(pending.id, userId, at))) throw wrongCode()
     await store.mfaFactors.acceptStep(pending.id, step, at)
-    const codes = await issueRecoveryCodes(store.recoveryCodes, userId, at)
+    const codes = await this.recoveryCodes.issue(userId, at)
     await this.deps.audit.record({
       type: 'mfa.totp_confirm',
       ...auditMeta(userId, context),
