@@ -51,7 +51,7 @@ export const keyRows: Row[] = [
   ),
   row(
     encryptionKey,
-    '32 bytes, base64 (`openssl rand -base64 32`): private signing keys and server secrets are encrypted at rest with AES-256-GCM, each bound to its row. Required in production. A secret found in clear while it is set stops the start: run `portcullis keys seal` once',
+    '32 bytes, base64 (`openssl rand -base64 32`): private signing keys, server secrets and TOTP secrets are encrypted at rest with AES-256-GCM, each bound to its row. Required in production. A secret found in clear while it is set stops the start: run `portcullis keys seal` once',
   ),
   row(
     allowUnencrypted,
