@@ -45,7 +45,7 @@ describe('the OpenAPI description', () => {
     const doc = (await app.inject('/openapi.json')).json() as { tags: { name: string }[] }
     assert.deepEqual(
       doc.tags.map((tag) => tag.name),
-      ['users', 'tokens', 'sessions', 'admin', 'keys', 'meta', 'health'],
+      ['users', 'tokens', 'sessions', 'passkeys', 'admin', 'keys', 'meta', 'health'],
     )
   })
 })

@@ -66,7 +66,16 @@ describe('the /docs page in Chromium', () => {
     const groups = await page
       .locator('.opblock-tag')
       .evaluateAll((tags) => tags.map((tag) => tag.getAttribute('data-tag')))
-    assert.deepEqual(groups, ['users', 'tokens', 'sessions', 'admin', 'keys', 'meta', 'health'])
+    assert.deepEqual(groups, [
+      'users',
+      'tokens',
+      'sessions',
+      'passkeys',
+      'admin',
+      'keys',
+      'meta',
+      'health',
+    ])
     // The description states the configured lifetimes (test/docs/openapi-description.test.ts).
     await page.getByText('a JWT valid for 15 minutes').waitFor()
     assert.deepEqual(refused, [])
