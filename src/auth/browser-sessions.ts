@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { Clock } from '../clock.js'
-import { ApiError } from '../errors.js'
 import type { BrowserSessionRecord, Store, UserRecord } from '../store/store.js'
 import type {
   BrowserLogin,
@@ -10,6 +9,12 @@ import type {
   SecondStepOutcome,
   SecondStepServices,
 } from './browser-login.js'
+import {
+  beginEnrollment,
+  completeSecondFactor,
+  type SecondStepDeps,
+  throttledOutcome,
+} from './login-second-step.js'
 import { isMultiFactor, signInAmr } from './mfa/amr.js'
 import type { TotpEnrollment } from './mfa/mfa-service.js'
 import { type PasswordLoginServices, passwordLogin } from './password-login.js'
@@ -33,18 +38,6 @@ const iso = (ms: number) => new Date(ms).toISOString()
  * that `prompt=login` or `max_age` asks for later.
  */
 const continueWindowMs = 15 * 60_000
-
-/** The page's answer to the login throttle's 429 (its Retry-After); null for any other error. */
-function throttledOutcome(
-  error: unknown,
-): { ok: false; reason: 'throttled'; retryAfterSeconds: number } | null {
-  if (!(error instanceof ApiError) || error.code !== 'too_many_requests') return null
-  return {
-    ok: false,
-    reason: 'throttled',
-    retryAfterSeconds: Number(error.headers['retry-after'] ?? '60'),
-  }
-}
 
 /**
  * The provider's login sessions in browsers (OpenID Connect's "session at the OP"): what lets a
@@ -112,63 +105,32 @@ export class BrowserSessions {
   }
 
   /**
-   * The second step of a page sign-in: completes `mfaToken` (of the request's client) with
-   * `code` through MfaLogins (a TOTP or recovery code; for a user enrolling at sign-in, the code
-   * that confirms the new authenticator), with its throttle, attempt limit and audit, and starts
-   * the browser session with the sign-in's `amr` and the password's `auth_time`.
+   * The second step of a page sign-in (`completeSecondFactor` in login-second-step.ts): the code
+   * completes `mfaToken`, then the browser session starts with the sign-in's `amr`.
    */
-  async completeSecondFactor(
+  completeSecondFactor(
     mfaToken: string,
     code: string,
     context: LoginContext & { clientId: string },
   ): Promise<SecondStepOutcome> {
-    const mfaContext = { clientId: context.clientId, ip: context.ip, userAgent: context.userAgent }
-    try {
-      const done = await this.second.mfaLogins.complete(
-        mfaToken,
-        context.clientId,
-        code,
-        mfaContext,
-      )
-      const started = await this.start(done.user, done.amr, done.authTime, context)
-      return {
-        ok: true,
-        ...started,
-        ...(done.recoveryCodes ? { recoveryCodes: done.recoveryCodes } : {}),
-      }
-    } catch (error) {
-      const throttled = throttledOutcome(error)
-      if (throttled) return throttled
-      if (!(error instanceof ApiError) || error.code !== 'invalid_grant') throw error
-      // One refusal for a wrong code; the form is offered again only while the token lives.
-      const live = await this.store.mfaTokens.findLive(
-        sha256(mfaToken),
-        context.clientId,
-        iso(this.clock.now()),
-      )
-      return { ok: false, reason: live === null ? 'expired' : 'wrong_code' }
-    }
+    return completeSecondFactor(this.stepDeps(), mfaToken, code, context)
   }
 
-  /**
-   * The TOTP enrollment to show for a sign-in whose role requires a factor; null (start again)
-   * when the token is not live, or its user already has a confirmed factor: a password alone
-   * must never enroll a second authenticator next to the first.
-   */
-  async beginEnrollment(
+  /** The enrollment a sign-in of a required role shows (`beginEnrollment`, login-second-step.ts). */
+  beginEnrollment(
     mfaToken: string,
     context: LoginContext & { clientId: string },
   ): Promise<TotpEnrollment | null> {
-    const mfaContext = { clientId: context.clientId, ip: context.ip, userAgent: context.userAgent }
-    let user: UserRecord
-    try {
-      user = await this.second.mfaLogins.userOf(mfaToken, context.clientId)
-    } catch (error) {
-      if (error instanceof ApiError && error.code === 'invalid_grant') return null
-      throw error
+    return beginEnrollment(this.second, mfaToken, context)
+  }
+
+  private stepDeps(): SecondStepDeps {
+    return {
+      ...this.second,
+      store: this.store,
+      clock: this.clock,
+      start: (user, amr, authTime, context) => this.start(user, amr, authTime, context),
     }
-    if (await this.second.mfa.hasFactor(user.id)) return null
-    return this.second.mfa.enrollTotp(user, mfaContext)
   }
 
   /**
