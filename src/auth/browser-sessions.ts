@@ -189,7 +189,8 @@ export class BrowserSessions {
   /**
    * The live browser session the cookie value names, with its enabled user, and moves its idle
    * expiry; null for no cookie, an unknown, ended or expired session, a disabled user, or a
-   * password-only sign-in of a user who has since enrolled a second factor.
+   * password-only sign-in of a user who now needs a second factor (has one, or a role that
+   * requires one).
    */
   async current(cookie: string | null): Promise<BrowserLogin | null> {
     if (cookie === null || !cookiePattern.test(cookie)) return null
@@ -205,9 +206,10 @@ export class BrowserSessions {
     ) {
       return null
     }
-    // A sign-in by password alone from before the user enrolled a factor signs in no more: the
-    // account now needs both, and a session must not stand in for the one it never passed.
-    if (!isMultiFactor(session.amr) && (await this.second.mfa.hasFactor(user.id))) return null
+    // A sign-in by password alone signs in no more once the account needs a second factor (it
+    // has one, or a role that requires one): the session must not stand in for a step it never
+    // passed, and the login page then asks for it (or walks the user through enrolling).
+    if (!isMultiFactor(session.amr) && (await this.needsSecondFactor(user))) return null
     if (now - Date.parse(session.lastSeenAt) < touchIntervalMs) return { session, user }
     const lastSeenAt = iso(now)
     const idleExpiresAt = iso(
@@ -217,6 +219,12 @@ export class BrowserSessions {
       return null
     }
     return { session: { ...session, lastSeenAt, idleExpiresAt }, user }
+  }
+
+  private async needsSecondFactor(user: UserRecord): Promise<boolean> {
+    const required = this.policy.mfaRequiredRoles ?? []
+    if (user.roles.some((role) => required.includes(role))) return true
+    return this.second.mfa.hasFactor(user.id)
   }
 
   /** The browser session with this (public) id, ended or not; null when unknown. */

@@ -1,4 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import type { MfaContext } from '../auth/mfa/mfa-types.js'
+import { userAgentOf } from './actor.js'
 import { type AuthenticateDeps, authenticate } from './authenticate.js'
 
 /**
@@ -24,4 +27,15 @@ export function protectedRoutes(deps: AuthenticateDeps, ...routes: FastifyPlugin
 export function authOf<T extends { auth: unknown }>(request: T): NonNullable<T['auth']> {
   if (!request.auth) throw new Error('route is not behind authenticate')
   return request.auth as NonNullable<T['auth']>
+}
+
+/** Who changes their second factors, for the audit log; the session is kept when a factor is added. */
+export const mfaContextOf = (request: FastifyRequest): MfaContext => {
+  const { claims, session } = authOf(request)
+  return {
+    clientId: claims.client_id,
+    ip: request.ip,
+    userAgent: userAgentOf(request),
+    sessionId: session.id,
+  }
 }

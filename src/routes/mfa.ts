@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
-import type { MfaContext, MfaSummary } from '../auth/mfa/mfa-service.js'
-import { userAgentOf } from '../http/actor.js'
+import type { MfaSummary } from '../auth/mfa/mfa-service.js'
 import { requireContentType } from '../http/content-type.js'
 import { authBodyLimit } from '../http/limits.js'
-import { authOf } from '../http/protected.js'
+import { authOf, mfaContextOf } from '../http/protected.js'
 import { errorResponses } from '../http/schemas.js'
 import type { Services } from '../services.js'
 import {
@@ -36,12 +35,6 @@ const toListing = (summary: MfaSummary): MfaListing => ({
     last_used_at: f.lastUsedAt,
   })),
   recovery_codes_remaining: summary.recoveryCodesRemaining,
-})
-
-const contextOf = (request: FastifyRequest): MfaContext => ({
-  clientId: authOf(request).claims.client_id,
-  ip: request.ip,
-  userAgent: userAgentOf(request),
 })
 
 // Secrets and recovery codes are in these answers: no cache may keep them (RFC 9111 §5.2.2.5).
@@ -88,7 +81,7 @@ export function mfaRoutes(services: Pick<Services, 'mfa'>): FastifyPluginAsyncTy
         },
       },
       async (request) => {
-        const enrollment = await mfa.enrollTotp(authOf(request).user, contextOf(request))
+        const enrollment = await mfa.enrollTotp(authOf(request).user, mfaContextOf(request))
         return {
           secret: enrollment.secret,
           otpauth_uri: enrollment.otpauthUri,
@@ -117,7 +110,7 @@ export function mfaRoutes(services: Pick<Services, 'mfa'>): FastifyPluginAsyncTy
       },
       async (request) => {
         const { user } = authOf(request)
-        const codes = await mfa.confirmTotp(user.id, request.body.code, contextOf(request))
+        const codes = await mfa.confirmTotp(user.id, request.body.code, mfaContextOf(request))
         return { recovery_codes: codes }
       },
     )
@@ -135,7 +128,7 @@ export function mfaRoutes(services: Pick<Services, 'mfa'>): FastifyPluginAsyncTy
         },
       },
       async (request, reply) => {
-        await mfa.removeTotp(authOf(request).user.id, contextOf(request))
+        await mfa.removeTotp(authOf(request).user.id, mfaContextOf(request))
         return reply.code(204).send(null)
       },
     )
@@ -154,7 +147,7 @@ export function mfaRoutes(services: Pick<Services, 'mfa'>): FastifyPluginAsyncTy
       },
       async (request) => {
         const { user } = authOf(request)
-        return { recovery_codes: await mfa.regenerateRecoveryCodes(user.id, contextOf(request)) }
+        return { recovery_codes: await mfa.regenerateRecoveryCodes(user.id, mfaContextOf(request)) }
       },
     )
   }

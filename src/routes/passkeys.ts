@@ -1,13 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { RegistrationResponseJSON } from '@simplewebauthn/server'
-import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import type { MfaContext } from '../auth/mfa/mfa-service.js'
 import { passkeyNameMaxLength } from '../auth/mfa/passkeys.js'
-import { userAgentOf } from '../http/actor.js'
 import { requireContentType } from '../http/content-type.js'
 import { authBodyLimit } from '../http/limits.js'
-import { authOf } from '../http/protected.js'
+import { authOf, mfaContextOf } from '../http/protected.js'
 import { errorResponses } from '../http/schemas.js'
 import type { Services } from '../services.js'
 import type { MfaFactorRecord } from '../store/store.js'
@@ -58,12 +55,6 @@ const view = (f: MfaFactorRecord) => ({
   backup_eligible: f.backupEligible,
   backed_up: f.backedUp,
   transports: f.transports,
-})
-
-const contextOf = (request: FastifyRequest): MfaContext => ({
-  clientId: authOf(request).claims.client_id,
-  ip: request.ip,
-  userAgent: userAgentOf(request),
 })
 
 const Id = Type.Object({ id: Type.String({ maxLength: 64 }) })
@@ -121,7 +112,7 @@ export function passkeyRoutes(services: Pick<Services, 'passkeys'>): FastifyPlug
           user,
           response as unknown as RegistrationResponseJSON,
           name,
-          contextOf(request),
+          mfaContextOf(request),
         )
         return reply.code(201).send(view(factor))
       },
@@ -162,7 +153,7 @@ export function passkeyRoutes(services: Pick<Services, 'passkeys'>): FastifyPlug
       },
       async (request, reply) => {
         const { user } = authOf(request)
-        await passkeys.rename(user.id, request.params.id, request.body.name, contextOf(request))
+        await passkeys.rename(user.id, request.params.id, request.body.name, mfaContextOf(request))
         return reply.code(204).send(null)
       },
     )
@@ -181,7 +172,7 @@ export function passkeyRoutes(services: Pick<Services, 'passkeys'>): FastifyPlug
         },
       },
       async (request, reply) => {
-        await passkeys.remove(authOf(request).user.id, request.params.id, contextOf(request))
+        await passkeys.remove(authOf(request).user.id, request.params.id, mfaContextOf(request))
         return reply.code(204).send(null)
       },
     )

@@ -9,9 +9,13 @@ const revoke = 'UPDATE sessions SET revoked_at = $1 WHERE revoked_at IS NULL AND
 const revokeOne = `${revoke} id = $2`
 const revokeForUser = `${revoke} user_id = $2 AND id IS DISTINCT FROM $3`
 const revokeForClient = `${revoke} client_id = $2`
+// `amr` is stored space-separated (table.ts): padded, a whole value matches as ` mfa `.
+const singleFactor = "' ' || amr || ' ' NOT LIKE '% mfa %'"
+const revokeSingleFactor = `${revokeForUser} AND ${singleFactor}`
 /** Ends the provider logins (browser sessions) of user $2 at $1. */
 export const endBrowserSessions =
   'UPDATE browser_sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL'
+const endSingleFactorBrowserSessions = `${endBrowserSessions} AND ${singleFactor}`
 const insertSecret = `${serverSecrets.insert} ON CONFLICT (name) DO NOTHING`
 
 /** The sessions part of the store, over either engine. */
@@ -41,6 +45,13 @@ export function sessionsStore(db: Db): SessionStore {
       db.transaction(function* () {
         yield* sql(endBrowserSessions, [at, userId])
         const { count } = yield* sql(revokeForUser, [at, userId, exceptId])
+        return count
+      }),
+    // As revokeAllForUser: the logins end first (a racing code exchange's session is then seen).
+    revokeSingleFactorForUser: (userId, at, exceptId) =>
+      db.transaction(function* () {
+        yield* sql(endSingleFactorBrowserSessions, [at, userId])
+        const { count } = yield* sql(revokeSingleFactor, [at, userId, exceptId])
         return count
       }),
     revokeAllForClient: (clientId, at) => db.query(revokeForClient, [at, clientId], count),

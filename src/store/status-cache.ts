@@ -117,6 +117,7 @@ export function withStatusCache(store: Store, clock: Clock, ttlMs: number): Stor
     create: (session) => forgetSession(session.id),
     revoke: forgetSession,
     revokeAllForUser: forgetSessions,
+    revokeSingleFactorForUser: forgetSessions,
     revokeAllForClient: forgetSessions,
     rotate: forgetSessions,
     insertRecord: (session) => forgetSession(session.id),

@@ -148,6 +148,13 @@ export interface SessionStore {
    * transaction; returns how many token sessions it revoked.
    */
   revokeAllForUser(userId: string, at: string, exceptId: string | null): Promise<number>
+  /**
+   * Revokes every unrevoked session of the user signed in without a second factor (`amr` without
+   * `mfa`) except `exceptId`, and ends the user's browser sessions signed in likewise, in one
+   * transaction; returns how many token sessions it revoked. For a user who enrolls a factor: a
+   * sign-in by the password alone must not outlive it (nor come back if the factor goes).
+   */
+  revokeSingleFactorForUser(userId: string, at: string, exceptId: string | null): Promise<number>
   /** Revokes every unrevoked session started through the client; returns how many. */
   revokeAllForClient(clientId: string, at: string): Promise<number>
   findRefreshToken(hash: string): Promise<RefreshTokenRecord | null>

@@ -76,14 +76,16 @@ describe('server secrets at rest', () => {
     const login = (await postToken(before.app, { username: 'alice', password: PASSWORD })).json()
     const { store } = before.services
     const sealer = new KeySealer(Buffer.from(KEY, 'base64'))
-    // A TOTP factor stored before the key was set, and a passkey (no secret to seal).
-    const alice = await store.users.findByUsername('alice')
-    assert.ok(alice)
-    const totp = newTotp(alice.id, { confirmedAt: '2026-06-01T12:00:00.000Z' })
+    // Bob's TOTP factor stored before the key was set, and a passkey (no secret to seal). Bob,
+    // not alice: her password-only session would stop refreshing once she had a factor.
+    await registerUser(before.app, 'bob')
+    const bob = await store.users.findByUsername('bob')
+    assert.ok(bob)
+    const totp = newTotp(bob.id, { confirmedAt: '2026-06-01T12:00:00.000Z' })
     await store.mfaFactors.insert(totp)
-    await store.mfaFactors.insert(newPasskey(alice.id))
+    await store.mfaFactors.insert(newPasskey(bob.id))
     const context = { clientId: null, ip: '127.0.0.1', userAgent: 'test' }
-    const codes = await before.services.mfa.regenerateRecoveryCodes(alice.id, context)
+    const codes = await before.services.mfa.regenerateRecoveryCodes(bob.id, context)
 
     await assert.rejects(
       sealStoredSecrets(store, new KeySealer(null)),
@@ -117,7 +119,7 @@ describe('server secrets at rest', () => {
     })
     assert.equal(refreshed.statusCode, 200, 'the refresh-rotation key is the same after sealing')
     assert.equal(
-      await after.services.mfa.verifyCode(alice, codes[0] ?? '', context),
+      await after.services.mfa.verifyCode(bob, codes[0] ?? '', context),
       'recovery_code',
       'the recovery-code key is the same after sealing',
     )

@@ -16,6 +16,7 @@ import {
   registerUser,
   type TestApp,
 } from '../helpers.js'
+import { messagesTo } from '../support/outbox.js'
 import { assertError } from './admin-support.js'
 import {
   authorizeQuery,
@@ -41,14 +42,17 @@ function assertStepUp(res: Awaited<ReturnType<TestApp['app']['inject']>>) {
   assert.match(String(res.headers['www-authenticate']), /insufficient_user_authentication/)
 }
 
-/** `alice` signed in by password alone, then enrolling an authenticator app with that session. */
+/** `alice` signed in by password alone, then enrolling an authenticator app from that session. */
 async function enrolledAfterSignIn(t: TestContext, env: Record<string, string> = {}) {
   const h = await buildTestApp(t, { env })
   await registerUser(h.app, 'alice')
   const before = await passwordSignIn(h, 'alice')
   const user = await userRecord(h, 'alice')
-  const { secret } = await h.services.mfa.enrollTotp(user, mfaContext)
-  await h.services.mfa.confirmTotp(user.id, codeAt(h, secret), mfaContext)
+  // Enrolled from that very session (as over the API): the one sign-in a new factor keeps.
+  const [session] = await h.services.sessions.listLive(user.id)
+  const context = { ...mfaContext, sessionId: session?.id ?? null }
+  const { secret } = await h.services.mfa.enrollTotp(user, context)
+  await h.services.mfa.confirmTotp(user.id, codeAt(h, secret), context)
   return { ...h, user, before }
 }
 
@@ -184,6 +188,103 @@ describe('a sign-in by password alone ends once the account has a second factor'
       { ip: '127.0.0.1', userAgent: null },
       { refreshToken: true },
     )
+    const res = await postToken(h.app, {
+      grant_type: 'refresh_token',
+      refresh_token: String(refreshToken),
+    })
+    assertError(res, 403, 'mfa_enrollment_required')
+  })
+
+  it('enrolling over the API ends the other password-only sign-ins for good, keeping its own', async (t) => {
+    const h = await buildTestApp(t)
+    const client = await codeClient(h)
+    const { id } = await registerUser(h.app, 'alice', PASSWORD, { email: 'alice@example.com' })
+    const other = await passwordSignIn(h, 'alice')
+    const { cookie } = await browserSession(h, 'alice', { userId: id })
+    const own = await passwordSignIn(h, 'alice')
+    const enrolled = await h.app.inject({
+      method: 'POST',
+      url: '/users/me/mfa/totp',
+      headers: bearer(own.access_token),
+    })
+    assert.equal(enrolled.statusCode, 200, enrolled.body)
+    const code = codeAt(h, enrolled.json().secret)
+    const confirmed = await h.app.inject({
+      method: 'POST',
+      url: '/users/me/mfa/totp/confirm',
+      headers: bearer(own.access_token),
+      payload: { code },
+    })
+    assert.equal(confirmed.statusCode, 200, confirmed.body)
+    const me = (token: string) =>
+      h.app.inject({ method: 'GET', url: '/users/me', headers: bearer(token) })
+    assertError(await me(other.access_token), 401, 'invalid_token')
+    assert.equal((await me(own.access_token)).statusCode, 200)
+    // Gone for good: removing the factor brings none of them back.
+    await h.services.mfa.removeTotp(id, mfaContext)
+    assertError(await me(other.access_token), 401, 'invalid_token')
+    const refreshed = await postToken(h.app, {
+      grant_type: 'refresh_token',
+      refresh_token: other.refresh_token,
+    })
+    assertError(refreshed, 400, 'invalid_grant')
+    const query = authorizeQuery(client, pkce().challenge, { prompt: 'none' })
+    assert.equal(
+      redirected(await getAuthorize(h, query, cookie)).params.get('error'),
+      'login_required',
+    )
+    // The owner is told.
+    const told = await messagesTo(h.services.store, 'alice@example.com', 'mfa_changed')
+    assert.equal(told.length, 2)
+  })
+
+  it('a passkey added is emailed to the owner', async (t) => {
+    const h = await buildTestApp(t)
+    const { id } = await registerUser(h.app, 'alice', PASSWORD, { email: 'alice@example.com' })
+    const token = await multiFactorToken(h, id)
+    const options = await h.app.inject({
+      method: 'POST',
+      url: '/users/me/passkeys/options',
+      headers: bearer(token),
+    })
+    const response = new SoftAuthenticator({ origin: ISSUER }).create(options.json())
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/users/me/passkeys',
+      headers: bearer(token),
+      payload: { response },
+    })
+    assert.equal(res.statusCode, 201, res.body)
+    const [told] = await messagesTo(h.services.store, 'alice@example.com', 'mfa_changed')
+    assert.match(told?.textBody ?? '', /A passkey was added/)
+  })
+})
+
+describe('a role that requires a factor, without one', () => {
+  it('its password-only browser login no longer signs in: the login page asks', async (t) => {
+    const h = await buildTestApp(t, { env: { PORTCULLIS_MFA_REQUIRED_ROLES: 'admin' } })
+    const client = await codeClient(h)
+    const { userId, cookie } = await browserSession(h, 'root')
+    await h.services.store.users.setRoles(userId, ['user', 'admin'], new Date().toISOString())
+    const query = authorizeQuery(client, pkce().challenge, { prompt: 'none' })
+    assert.equal(
+      redirected(await getAuthorize(h, query, cookie)).params.get('error'),
+      'login_required',
+    )
+  })
+
+  it('gets no refreshed tokens even from a multi-factor sign-in whose factors were reset', async (t) => {
+    const h = await buildTestApp(t, { env: { PORTCULLIS_MFA_REQUIRED_ROLES: 'admin' } })
+    const { user } = await enrolledUser(h, 'root')
+    await h.services.store.users.setRoles(user.id, ['user', 'admin'], new Date().toISOString())
+    const { refreshToken } = await h.services.sessions.start(
+      user.id,
+      h.services.config.clients.builtinId,
+      'profile admin',
+      { ip: '127.0.0.1', userAgent: null },
+      { refreshToken: true, amr: ['pwd', 'otp', 'mfa'] },
+    )
+    await h.services.mfa.reset(user.id, { id: 'cli' })
     const res = await postToken(h.app, {
       grant_type: 'refresh_token',
       refresh_token: String(refreshToken),

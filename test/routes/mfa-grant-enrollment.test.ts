@@ -4,7 +4,15 @@ import type { FastifyInstance } from 'fastify'
 import { totpCode } from '../../src/auth/mfa/totp.js'
 import { codeAt } from '../auth/mfa-support.js'
 import { buildTestApp, createClient, postToken, registerUser, type TestApp } from '../helpers.js'
-import { authorizeCode, browserSession, codeClient, exchange, pkce } from './authorize-support.js'
+import {
+  authorizeCode,
+  authorizeQuery,
+  browserSession,
+  codeClient,
+  exchange,
+  getAuthorize,
+  pkce,
+} from './authorize-support.js'
 import { firstStep, secondStep, sessionOf } from './mfa-grant-support.js'
 
 const required = { env: { PORTCULLIS_MFA_REQUIRED_ROLES: 'admin' } }
@@ -110,7 +118,20 @@ describe('required roles: enrollment through the password grant', () => {
     const testApp = await buildTestApp(t, required)
     const user = await adminUser(testApp)
     const client = await codeClient(testApp)
-    const { cookie } = await browserSession(testApp, 'root', { userId: user.id })
+    // A password-only login signs in no more: the login page asks (and walks through enrolling).
+    const weak = await browserSession(testApp, 'root', { userId: user.id })
+    const asked = await getAuthorize(
+      testApp,
+      authorizeQuery(client, pkce().challenge, { scope: 'profile' }),
+      weak.cookie,
+    )
+    assert.equal(asked.statusCode, 303)
+    assert.match(String(asked.headers.location), /^\/login\?/)
+    // A multi-factor login whose factors an operator has since reset: the grant still refuses.
+    const { cookie } = await browserSession(testApp, 'root', {
+      userId: user.id,
+      amr: ['pwd', 'otp', 'mfa'],
+    })
     const { verifier, challenge } = pkce()
     const code = await authorizeCode(testApp, client, cookie, challenge, { scope: 'profile' })
     const res = await exchange(testApp, client, code, verifier)

@@ -24,11 +24,16 @@ const changePassword = (app: FastifyInstance, token: string) =>
     payload: { current_password: 'not the password', new_password: 'another long passphrase' },
   })
 
-/** Enrolls and confirms an authenticator app for `username`; returns its secret. */
+/**
+ * Enrolls and confirms an authenticator app for `username` from their newest sign-in (as over the
+ * API: that password-only session is the one a new factor keeps); returns the secret.
+ */
 async function enroll(testApp: TestApp, username: string) {
   const user = await userRecord(testApp, username)
-  const { secret } = await testApp.services.mfa.enrollTotp(user, mfaContext)
-  await testApp.services.mfa.confirmTotp(user.id, codeAt(testApp, secret), mfaContext)
+  const [current] = await testApp.services.sessions.listLive(user.id)
+  const context = { ...mfaContext, sessionId: current?.id ?? null }
+  const { secret } = await testApp.services.mfa.enrollTotp(user, context)
+  await testApp.services.mfa.confirmTotp(user.id, codeAt(testApp, secret), context)
   testApp.clock.advance(STEP_MS)
   return secret
 }

@@ -8,7 +8,8 @@ import type {
   Store,
   WebAuthnChallengeRecord,
 } from '../../src/store/store.js'
-import { type Fresh, newUser, rejectsUnique, T0, T1, T2 } from './contract-helpers.js'
+import { newBrowserSession } from './contract-authorization.js'
+import { type Fresh, newSession, newUser, rejectsUnique, T0, T1, T2 } from './contract-helpers.js'
 
 const ROUNDS = 5
 const many = <T>(n: number, call: (i: number) => Promise<T>) =>
@@ -101,6 +102,37 @@ async function withTotp(store: Store) {
 const hashes = (prefix: string) => Array.from({ length: 10 }, (_, i) => `${prefix}-${i}`)
 
 export function mfaContract(fresh: Fresh): void {
+  describe('sign-ins by password alone, when a factor is added', () => {
+    it('revokes single-factor sessions but the one kept, and ends single-factor browser logins', async (t) => {
+      const store = await fresh(t)
+      const user = await store.users.create(newUser())
+      const other = await store.users.create(newUser())
+      const weak = newSession(user.id, { amr: ['pwd'] })
+      const kept = newSession(user.id, { amr: ['pwd'] })
+      const strong = newSession(user.id, { amr: ['pwd', 'otp', 'mfa'] })
+      const passkey = newSession(user.id, { amr: ['hwk', 'user', 'mfa'] })
+      // `mfa` must be a whole value: a look-alike is still one factor.
+      const lookalike = newSession(user.id, { amr: ['pwd', 'xmfa'] })
+      const someoneElse = newSession(other.id, { amr: ['pwd'] })
+      for (const s of [weak, kept, strong, passkey, lookalike, someoneElse]) {
+        await store.sessions.create(s, null)
+      }
+      const weakLogin = newBrowserSession(user.id, { amr: ['pwd'] })
+      const strongLogin = newBrowserSession(user.id, { amr: ['pwd', 'otp', 'mfa'] })
+      for (const b of [weakLogin, strongLogin]) await store.browserSessions.create(b)
+      assert.equal(await store.sessions.revokeSingleFactorForUser(user.id, T1, kept.id), 2)
+      const revokedAt = async (id: string) => (await store.sessions.findById(id))?.revokedAt
+      assert.equal(await revokedAt(weak.id), T1)
+      assert.equal(await revokedAt(lookalike.id), T1)
+      for (const s of [kept, strong, passkey, someoneElse])
+        assert.equal(await revokedAt(s.id), null)
+      assert.equal((await store.browserSessions.findById(weakLogin.id))?.endedAt, T1)
+      assert.equal((await store.browserSessions.findById(strongLogin.id))?.endedAt, null)
+      assert.equal(await store.sessions.revokeSingleFactorForUser(user.id, T2, null), 1)
+      assert.equal(await revokedAt(kept.id), T2)
+    })
+  })
+
   describe('second factors', () => {
     it('stores TOTP and passkey factors with every field intact, by id and credential id', async (t) => {
       const store = await fresh(t)

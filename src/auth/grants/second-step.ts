@@ -76,9 +76,10 @@ export async function refuseWeakRefresh(
   user: UserRecord,
   amr: readonly string[],
 ): Promise<void> {
-  if (isMultiFactor(amr)) return
+  // A required role without a factor first: even a multi-factor sign-in whose factors an
+  // operator has since reset gets nothing until the user enrolls again.
   await refuseUnenrolled(deps, user)
-  if (!(await deps.mfa.hasFactor(user.id))) return
+  if (isMultiFactor(amr) || !(await deps.mfa.hasFactor(user.id))) return
   throw invalidGrant(
     'this session was signed in without the second factor the account now has: sign in again',
   )

@@ -10,6 +10,11 @@ export interface MfaContext {
   clientId: string | null
   ip: string
   userAgent: string | null
+  /**
+   * The token session making the change, if any: adding a factor ends the user's sign-ins by
+   * password alone except this one (whose refresh the factor then refuses anyway).
+   */
+  sessionId?: string | null
 }
 
 /** The second factors a sign-in can be completed with (the password grant's `mfa_methods`). */
@@ -49,7 +54,7 @@ export interface MfaStatus {
 }
 
 export interface MfaServiceDeps {
-  store: Pick<Store, 'mfaFactors' | 'recoveryCodes' | 'users'>
+  store: Pick<Store, 'mfaFactors' | 'recoveryCodes' | 'users' | 'sessions'>
   sealer: KeySealer
   clock: Clock
   audit: AuditService
@@ -81,4 +86,18 @@ export async function requireUser(
   const user = await store.users.findById(userId)
   if (!user) throw new ApiError('not_found', `no user ${userId}`)
   return user
+}
+
+/**
+ * Ends the user's sign-ins by password alone (token sessions, but the one making the change,
+ * and browser logins) once a factor is added: whoever had only the password keeps nothing, and
+ * a stolen session cannot come back if the factor is later removed. Returns how many ended.
+ */
+export function endSingleFactorSignIns(
+  store: Pick<Store, 'sessions'>,
+  userId: string,
+  at: string,
+  context: MfaContext,
+): Promise<number> {
+  return store.sessions.revokeSingleFactorForUser(userId, at, context.sessionId ?? null)
 }

@@ -16,7 +16,7 @@ import {
 import type { AuditService } from '../audit.js'
 import { hasControlCharacters } from '../control-characters.js'
 import type { MfaNotices } from './mfa-notices.js'
-import { auditMeta, type MfaContext } from './mfa-types.js'
+import { auditMeta, endSingleFactorSignIns, type MfaContext } from './mfa-types.js'
 import {
   challengeTtlMs,
   PasskeyChallenges,
@@ -26,7 +26,7 @@ import {
 
 /** What the passkeys service needs. */
 export interface PasskeyDeps {
-  store: Pick<Store, 'mfaFactors' | 'webauthnChallenges' | 'users'>
+  store: Pick<Store, 'mfaFactors' | 'webauthnChallenges' | 'users' | 'sessions'>
   audit: AuditService
   clock: Clock
   /** Emails the owner when a passkey is added or removed (an attacker's would not go unseen). */
@@ -178,6 +178,7 @@ export class Passkeys {
       if (error instanceof UniqueViolationError) throw await fail('duplicate')
       throw error
     }
+    await endSingleFactorSignIns(this.deps.store, user.id, at, context)
     await this.audit('passkey.register', user.id, context, {
       factor_id: factor.id,
       backup_eligible: factor.backupEligible,

@@ -6,6 +6,7 @@ import { type KeySealer, mfaFactorContext } from '../key-sealer.js'
 import type { MfaNotices } from './mfa-notices.js'
 import {
   auditMeta,
+  endSingleFactorSignIns,
   type MfaContext,
   type MfaServiceDeps,
   requireUser,
@@ -116,6 +117,7 @@ export class TotpEnrollments {
     if (!(await store.mfaFactors.confirm(pending.id, userId, at))) throw wrongCode()
     await store.mfaFactors.acceptStep(pending.id, step, at)
     const codes = await this.recoveryCodes.issue(userId, at)
+    await endSingleFactorSignIns(store, userId, at, context)
     await this.deps.audit.record({
       type: 'mfa.totp_confirm',
       ...auditMeta(userId, context),
