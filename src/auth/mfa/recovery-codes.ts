@@ -35,8 +35,9 @@ export function normalizeRecoveryCode(input: string): string | null {
  * Security invariant: a code is stored only as HMAC-SHA-256 under the server secret
  * `recovery-code-key` (sealed by the key-encryption key when one is set) over the user id and
  * the normalised code. 50 bits are under the 112 that NIST SP 800-63B-4 §3.1.2.1 lets be stored
- * with a bare hash: the key makes a database copy alone useless for testing guesses offline, and
- * the user id salts each hash, so one guess never tests every user's codes at once.
+ * with a bare hash: while the key-encryption key seals the server secret (production requires
+ * one unless told otherwise), a database copy alone is useless for testing guesses offline; the
+ * user id salts each hash, so one guess never tests every user's codes at once.
  */
 export class RecoveryCodes {
   /** `key`: the server secret `recovery-code-key` (services.ts). */
