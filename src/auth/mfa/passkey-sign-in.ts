@@ -6,14 +6,14 @@ import {
 } from '@simplewebauthn/server'
 import type { MfaFactorRecord, UserRecord } from '../../store/store.js'
 import type { SignInMethod } from './amr.js'
-import { auditMeta, type MfaContext } from './mfa-types.js'
+import type { MfaContext } from './mfa-types.js'
 import {
   challengeTtlMs,
   PasskeyChallenges,
   type RelyingParty,
   userHandleOf,
 } from './passkey-ceremony.js'
-import type { PasskeyDeps } from './passkeys.js'
+import { auditPasskey, type PasskeyDeps } from './passkeys.js'
 
 /** A passkey assertion that was accepted. */
 export interface PasskeyAssertion {
@@ -88,7 +88,7 @@ export class PasskeySignIn {
         : null
     const owner = factor?.userId ?? userId
     const fail = async (reason: string) => {
-      await this.audit('passkey.failure', owner, context, {
+      await auditPasskey(this.deps.audit, 'passkey.failure', owner, context, {
         reason,
         ...(factor ? { factor_id: factor.id } : {}),
       })
@@ -136,21 +136,10 @@ export class PasskeySignIn {
       return fail('concurrent')
     }
     const method = factor.backupEligible ? 'passkey_synced' : 'passkey_hardware'
-    await this.audit('passkey.login', user.id, context, { factor_id: factor.id, method })
-    return { user, factor: { ...factor, ...next, lastUsedAt: at }, method }
-  }
-
-  private async audit(
-    type: 'passkey.login' | 'passkey.failure',
-    userId: string | null,
-    context: MfaContext,
-    detail: Record<string, unknown>,
-  ): Promise<void> {
-    await this.deps.audit.record({
-      type,
-      outcome: type === 'passkey.failure' ? 'failure' : 'success',
-      ...auditMeta(userId, context),
-      detail,
+    await auditPasskey(this.deps.audit, 'passkey.login', user.id, context, {
+      factor_id: factor.id,
+      method,
     })
+    return { user, factor: { ...factor, ...next, lastUsedAt: at }, method }
   }
 }

@@ -136,7 +136,10 @@ export class Passkeys {
       user.id,
     )
     const fail = async (reason: string) => {
-      await this.audit('passkey.failure', user.id, context, { reason, ceremony: 'register' })
+      await auditPasskey(this.deps.audit, 'passkey.failure', user.id, context, {
+        reason,
+        ceremony: 'register',
+      })
       return refused()
     }
     if (challenge === null) throw await fail('challenge')
@@ -179,7 +182,7 @@ export class Passkeys {
       throw error
     }
     await endSingleFactorSignIns(this.deps.store, user.id, at, context)
-    await this.audit('passkey.register', user.id, context, {
+    await auditPasskey(this.deps.audit, 'passkey.register', user.id, context, {
       factor_id: factor.id,
       backup_eligible: factor.backupEligible,
     })
@@ -192,14 +195,14 @@ export class Passkeys {
     const label = passkeyName(name)
     await this.own(userId, id)
     if (!(await this.deps.store.mfaFactors.rename(id, userId, label))) throw notFound()
-    await this.audit('passkey.rename', userId, context, { factor_id: id })
+    await auditPasskey(this.deps.audit, 'passkey.rename', userId, context, { factor_id: id })
   }
 
   /** Removes the user's passkey `id` (with it the recovery codes, if it was the last factor). */
   async remove(userId: string, id: string, context: MfaContext): Promise<void> {
     await this.own(userId, id)
     if (!(await this.deps.store.mfaFactors.delete(id, userId))) throw notFound()
-    await this.audit('passkey.remove', userId, context, { factor_id: id })
+    await auditPasskey(this.deps.audit, 'passkey.remove', userId, context, { factor_id: id })
     await this.notify(userId, 'passkey_removed')
   }
 
@@ -213,20 +216,27 @@ export class Passkeys {
     const factor = await this.deps.store.mfaFactors.findById(id)
     if (factor === null || factor.userId !== userId || factor.kind !== 'passkey') throw notFound()
   }
-
-  private async audit(
-    type: 'passkey.register' | 'passkey.failure' | 'passkey.rename' | 'passkey.remove',
-    userId: string,
-    context: MfaContext,
-    detail: Record<string, unknown>,
-  ): Promise<void> {
-    await this.deps.audit.record({
-      type,
-      outcome: type === 'passkey.failure' ? 'failure' : 'success',
-      ...auditMeta(userId, context),
-      detail,
-    })
-  }
 }
 
 const notFound = () => new ApiError('not_found', 'no such passkey')
+
+/** A passkey event in the audit log (`passkey.failure` is the only failure). */
+export async function auditPasskey(
+  audit: AuditService,
+  type:
+    | 'passkey.register'
+    | 'passkey.rename'
+    | 'passkey.remove'
+    | 'passkey.login'
+    | 'passkey.failure',
+  userId: string | null,
+  context: MfaContext,
+  detail: Record<string, unknown>,
+): Promise<void> {
+  await audit.record({
+    type,
+    outcome: type === 'passkey.failure' ? 'failure' : 'success',
+    ...auditMeta(userId, context),
+    detail,
+  })
+}
