@@ -20,6 +20,13 @@ import { type KeysConfig, keyRows, readKeys } from './config/keys.js'
 import { type LimitsConfig, limitRows, readLimits } from './config/limits.js'
 import { type MailConfig, mailRows, readMail } from './config/mail.js'
 import { type MfaConfig, mfaRows, readMfa } from './config/mfa.js'
+import {
+  type MetricsConfig,
+  operationsRows,
+  readMetrics,
+  readWorkers,
+  type WorkersConfig,
+} from './config/operations.js'
 import { type HashingConfig, passwordRows, readHashing, readPasswords } from './config/passwords.js'
 import {
   type HttpConfig,
@@ -85,6 +92,10 @@ export interface Config {
   mfa: MfaConfig
   /** Read once at server start: creates this admin if no user has the username. */
   bootstrapAdmin: BootstrapAdminConfig | null
+  /** How many worker processes share the port. */
+  workers: WorkersConfig
+  /** The separate Prometheus listener, or null for none. */
+  metrics: MetricsConfig
 }
 
 /** The README's configuration table rows, in its order: one per variable (or pair). */
@@ -100,6 +111,7 @@ export const configRows: readonly Row[] = [
   ...adminRows,
   ...passwordRows,
   ...httpRows,
+  ...operationsRows,
   ...limitRows,
   ...mailRows,
   ...authorizationRows,
@@ -162,5 +174,7 @@ export function loadConfig(env: Env = process.env): Config {
     hashing: readHashing(env),
     http: readHttp(env),
     limits,
+    workers: readWorkers(env),
+    metrics: readMetrics(env, listen),
   }
 }
