@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import type { JobMessage, LoadJob, LoadSummary, ResultMessage } from './load-job.js'
+import { pinned } from './pinning.js'
 
 const children = new Set<ChildProcess>()
 
@@ -12,14 +13,23 @@ export interface SpawnOptions {
   env?: Record<string, string>
   /** Adds an IPC channel (for the load clients). */
   ipc?: boolean
+  /** Runs the entry as compiled JavaScript with plain `node`, without the tsx loader. */
+  plain?: boolean
+  /** A `taskset -c` cpu list to pin the process (and every thread and child it starts) to. */
+  pin?: string
 }
 
 /**
- * Starts `node --import tsx <entry>` with stdout discarded and stderr kept (last 8 KiB, for
- * error messages). Every child is tracked until it exits, so `stopAll` can end it.
+ * Starts `node --import tsx <entry>` (or `node <entry>` when `plain`), pinned when asked, with
+ * stdout discarded and stderr kept (last 8 KiB, for error messages). Every child is tracked
+ * until it exits, so `stopAll` can end it. `taskset` execs node, so the child's pid is node's.
  */
 export function spawnNode(entry: string, options: SpawnOptions = {}): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const [command, args] = pinned(options.pin, process.execPath, [
+    ...(options.plain ? [] : ['--import', 'tsx']),
+    entry,
+  ])
+  const child = spawn(command, args, {
     cwd: root,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'ignore', 'pipe', ...(options.ipc ? ['ipc' as const] : [])],
@@ -32,11 +42,27 @@ export function spawnNode(entry: string, options: SpawnOptions = {}): ChildProce
   children.add(child)
   child.on('exit', (code, signal) => {
     children.delete(child)
-    if (!stopping && code !== 0) {
+    if (!stopping && !expectedExits.has(child) && code !== 0) {
       console.error(`bench: ${entry} exited (${signal ?? code})${stderr ? `:\n${stderr}` : ''}`)
     }
   })
   return child
+}
+
+const expectedExits = new WeakSet<ChildProcess>()
+
+/** Stops one child (SIGTERM, SIGKILL after 3 s) and resolves once it has exited. */
+export function stopChild(child: ChildProcess): Promise<void> {
+  expectedExits.add(child)
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve()
+    const force = setTimeout(() => child.kill('SIGKILL'), 3000)
+    child.once('exit', () => {
+      clearTimeout(force)
+      resolve()
+    })
+    child.kill('SIGTERM')
+  })
 }
 
 let stopping = false
@@ -44,20 +70,7 @@ let stopping = false
 /** Ends every child still running: SIGTERM, then SIGKILL after 3 s. */
 export async function stopAll(): Promise<void> {
   stopping = true
-  await Promise.all(
-    [...children].map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve()
-          const force = setTimeout(() => child.kill('SIGKILL'), 3000)
-          child.once('exit', () => {
-            clearTimeout(force)
-            resolve()
-          })
-          child.kill('SIGTERM')
-        }),
-    ),
-  )
+  await Promise.all([...children].map(stopChild))
 }
 
 /** Last resort on process exit (synchronous): SIGKILL whatever is left. */
@@ -81,8 +94,16 @@ export function freePort(): Promise<number> {
   })
 }
 
-/** Polls `url` until it answers 200; fails if `child` exits first or after `timeoutMs`. */
-export async function waitForHttp(url: string, child: ChildProcess, timeoutMs = 30_000) {
+/**
+ * Polls `url` every `intervalMs` until it answers 200; fails if `child` exits first or after
+ * `timeoutMs`.
+ */
+export async function waitForHttp(
+  url: string,
+  child: ChildProcess,
+  timeoutMs = 30_000,
+  intervalMs = 100,
+) {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
@@ -93,7 +114,7 @@ export async function waitForHttp(url: string, child: ChildProcess, timeoutMs = 
       () => false,
     )
     if (ok) return
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    await new Promise((resolve) => setTimeout(resolve, intervalMs))
   }
   throw new Error(`${url} was not ready within ${timeoutMs} ms`)
 }

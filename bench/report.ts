@@ -16,6 +16,11 @@ export interface Row {
   errors: number
   target: string
   verdict: 'PASS' | 'FAIL' | ''
+  /**
+   * Client and server CPU use (busy shares of their cores) and a CLIENT-BOUND flag when the
+   * load generator rather than the server was the limit; empty where not measured.
+   */
+  cpu?: string
 }
 
 /** Several runs of one scenario reduced to medians; failures are summed. */
@@ -40,7 +45,17 @@ export function aggregate(runs: LoadSummary[]): Aggregate {
   }
 }
 
-const headers = ['Scenario', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'non-2xx', 'errors', 'target']
+const headers = [
+  'Scenario',
+  'req/s',
+  'p50 ms',
+  'p99 ms',
+  'ratio',
+  'non-2xx',
+  'errors',
+  'CPU (busy share)',
+  'target',
+]
 
 function cells(row: Row): string[] {
   return [
@@ -51,6 +66,7 @@ function cells(row: Row): string[] {
     row.ratio,
     String(row.non2xx),
     String(row.errors),
+    row.cpu ?? '',
     row.verdict ? `${row.target}: ${row.verdict}` : row.target,
   ]
 }
@@ -74,4 +90,67 @@ export function markdownTable(rows: Row[]): string {
 export function writeJson(path: string, data: unknown): void {
   mkdirSync(dirname(path), { recursive: true })
   writeFileSync(path, `${JSON.stringify(data, null, 2)}\n`)
+}
+
+/** A table row; a target's verdict is FAIL as well when any response was non-2xx or failed. */
+export function resultRow(
+  scenario: string,
+  a: Aggregate,
+  ratio: string,
+  target = '',
+  ok?: boolean,
+  cpu?: string,
+): Row {
+  const clean = a.non2xx + a.errors === 0
+  return {
+    scenario,
+    requestsPerSecond: a.requestsPerSecond,
+    p50Ms: a.p50Ms,
+    p99Ms: a.p99Ms,
+    ratio,
+    non2xx: a.non2xx,
+    errors: a.errors,
+    target: clean ? target : `${target} (non-2xx or errors)`.trim(),
+    verdict: ok === undefined && clean ? '' : ok && clean ? 'PASS' : 'FAIL',
+    ...(cpu === undefined ? {} : { cpu }),
+  }
+}
+
+/** `x` as a ratio cell, e.g. "0.62× ceiling". */
+export const times = (x: number, of: string) => `${x.toFixed(2)}× ${of}`
+
+/** A figure beside its target, outside the load tables (memory, start-up). */
+export interface FigureRow {
+  figure: string
+  value: string
+  target: string
+  verdict: 'PASS' | 'FAIL' | ''
+}
+
+/** Figure rows as an aligned plain-text table. */
+export function figureTable(rows: FigureRow[]): string {
+  const table = [
+    ['Figure', 'value', 'target'],
+    ...rows.map((r) => [r.figure, r.value, r.verdict ? `${r.target}: ${r.verdict}` : r.target]),
+  ]
+  const widths = [0, 1, 2].map((i) => Math.max(...table.map((line) => line[i]?.length ?? 0)))
+  return table
+    .map((line) =>
+      line
+        .map((v, i) => (i === 1 ? v.padStart(widths[i] ?? 0) : v.padEnd(widths[i] ?? 0)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
+}
+
+/** Figure rows as a Markdown table. */
+export function figureMarkdown(rows: FigureRow[]): string {
+  return [
+    '| Figure | value | target |',
+    '| --- | ---: | --- |',
+    ...rows.map(
+      (r) => `| ${r.figure} | ${r.value} | ${r.verdict ? `${r.target}: ${r.verdict}` : r.target} |`,
+    ),
+  ].join('\n')
 }

@@ -18,6 +18,34 @@ async function expectOk(response: Response, what: string): Promise<unknown> {
 export const loginForm = (user: Pick<BenchUser, 'username' | 'password'>) =>
   new URLSearchParams({ username: user.username, password: user.password }).toString()
 
+async function logIn(
+  baseUrl: string,
+  user: Pick<BenchUser, 'username' | 'password'>,
+): Promise<{ access_token: string; refresh_token: string }> {
+  return (await expectOk(
+    await fetch(`${baseUrl}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: loginForm(user),
+    }),
+    `log in ${user.username}`,
+  )) as { access_token: string; refresh_token: string }
+}
+
+/**
+ * Logs each user in once more (a few at a time, like createUsers) and returns the new
+ * sessions' refresh tokens: a pool for the refresh grant apart from the sessions whose access
+ * tokens the other loads present.
+ */
+export async function issueRefreshTokens(baseUrl: string, users: BenchUser[]): Promise<string[]> {
+  const tokens: string[] = []
+  for (let start = 0; start < users.length; start += 4) {
+    const batch = users.slice(start, start + 4).map((u) => logIn(baseUrl, u))
+    tokens.push(...(await Promise.all(batch)).map((l) => l.refresh_token))
+  }
+  return tokens
+}
+
 async function createUser(baseUrl: string, index: number): Promise<BenchUser> {
   const username = `bench_user_${String(index).padStart(3, '0')}`
   const password = `pw-${randomBytes(18).toString('base64url')}`
@@ -29,14 +57,7 @@ async function createUser(baseUrl: string, index: number): Promise<BenchUser> {
     }),
     `register ${username}`,
   )
-  const login = (await expectOk(
-    await fetch(`${baseUrl}/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: loginForm({ username, password }),
-    }),
-    `log in ${username}`,
-  )) as { access_token: string; refresh_token: string }
+  const login = await logIn(baseUrl, { username, password })
   return { username, password, token: login.access_token, refreshToken: login.refresh_token }
 }
 
