@@ -13,7 +13,9 @@ export interface WrkRequest {
  * What wrk sends. `rotate`: prebuilt requests in turn (tokens of many users, login forms).
  * `refresh`: the refresh grant, each request spending an unspent refresh token from a pool and
  * putting the successor from its answer back, so no token is ever presented twice (which the
- * server would rightly treat as theft) and the pool never runs dry while connections ≤ pool.
+ * server would rightly treat as theft). Each run strands a few tokens: those in flight when it
+ * ends, and one that wrk takes from request() when a thread starts without sending it; a pool
+ * well above the connection count (the bench's is 100 for 8 connections) covers many runs.
  */
 export type WrkLoad =
   | { kind: 'rotate'; requests: WrkRequest[] }

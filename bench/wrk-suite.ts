@@ -61,6 +61,9 @@ function refreshTarget(
     load: () => refreshLoad(pool),
     after: (run) => {
       pool = run.pool
+      if (pool.length < 2 * S.POST_CONNECTIONS) {
+        console.error(`bench: ${name}: only ${pool.length} refresh tokens left in the pool`)
+      }
     },
   }
 }
