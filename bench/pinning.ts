@@ -30,10 +30,13 @@ export interface Pinning {
   description: string
 }
 
-/** The pinning this machine allows: taskset on the PATH and two cores or more. */
+/**
+ * The pinning this machine allows: taskset on the PATH and two cores or more. `taskset` is its
+ * path, null when absent (found on the PATH by default).
+ */
 export function choosePinning(
   cores = availableParallelism(),
-  taskset = onPath('taskset'),
+  taskset: string | null = onPath('taskset') ?? null,
 ): Pinning {
   if (!taskset || cores < 2) {
     return {
