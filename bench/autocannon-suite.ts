@@ -31,7 +31,7 @@ const S = autocannonSettings
 
 /** The warning printed when the bench falls back to autocannon. */
 export const AUTOCANNON_WARNING =
-  'wrk is not on the PATH (Debian: apt-get install wrk): falling back to autocannon, a Node load generator on the same cores as the servers. The ceiling then measures the client, not the server: ratios against it are INFLATED. Install wrk for figures you can trust.'
+  'no wrk (not on the PATH, or --autocannon given; Debian: apt-get install wrk): falling back to autocannon, a Node load generator on the same cores as the servers. The ceiling then measures the client, not the server: ratios against it are INFLATED. Install wrk for figures you can trust.'
 
 export const bearer = (users: BenchUser[]): RequestVariant[] =>
   users.map((u) => ({ headers: { authorization: `Bearer ${u.token}` } }))
