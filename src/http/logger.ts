@@ -36,10 +36,12 @@ export function logResponse(access: Logger) {
     reply: FastifyReply,
     done: HookHandlerDoneFunction,
   ) {
+    const { url } = request
+    const query = url.indexOf('?')
     access.info({
       reqId: request.id,
       method: request.method,
-      path: request.url.split('?', 1)[0],
+      path: query === -1 ? url : url.slice(0, query),
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 10) / 10,
       msg: 'request',
