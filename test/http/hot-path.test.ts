@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { Writable } from 'node:stream'
 import { describe, it } from 'node:test'
 import { buildTestApp, getMe, login, registerUser } from '../helpers.js'
 
@@ -55,5 +56,50 @@ describe('the /users/me hot path', () => {
     })
     assert.equal(body.statusCode, 400)
     assert.match(body.json().error_description, /NUL/)
+  })
+
+  it('writes one access line per request in the log format, path without its query', async (t) => {
+    const lines: string[] = []
+    const logStream = new Writable({
+      write(chunk, _encoding, callback) {
+        lines.push(String(chunk))
+        callback()
+      },
+    })
+    const { app } = await buildTestApp(t, { env: { PORTCULLIS_LOG_LEVEL: 'info' }, logStream })
+    await app.inject({ url: '/no"where\\?access_token=secret-in-query' })
+    const access = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request')
+    assert.equal(access.length, 1)
+    const [line] = access
+    assert.deepEqual(Object.keys(line), [
+      'level',
+      'time',
+      'reqId',
+      'method',
+      'path',
+      'status',
+      'ms',
+      'msg',
+    ])
+    assert.equal(line.level, 30)
+    assert.equal(typeof line.time, 'number')
+    assert.equal(line.method, 'GET')
+    assert.equal(line.path, '/no%22where/')
+    assert.equal(line.status, 404)
+    assert.equal(typeof line.ms, 'number')
+    assert.ok(!lines.join('').includes('secret-in-query'))
+  })
+
+  it('writes no access line above the info level', async (t) => {
+    const lines: string[] = []
+    const logStream = new Writable({
+      write(chunk, _encoding, callback) {
+        lines.push(String(chunk))
+        callback()
+      },
+    })
+    const { app } = await buildTestApp(t, { env: { PORTCULLIS_LOG_LEVEL: 'warn' }, logStream })
+    assert.equal((await app.inject({ url: '/healthz' })).statusCode, 200)
+    assert.deepEqual(lines, [])
   })
 })
