@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import formbody from '@fastify/formbody'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
@@ -17,6 +16,8 @@ import { refuseNul } from './http/nul-guard.js'
 import { protectedRoutes } from './http/protected.js'
 import { rateLimit } from './http/rate-limit.js'
 import { checkRequestHead } from './http/request-head.js'
+import { requestIds } from './http/request-id.js'
+import { deferredChildLogger } from './http/request-logger.js'
 import { securityHeaders } from './http/security-headers.js'
 import { stepUpCheck } from './http/step-up.js'
 import { fastifyTrustProxy } from './http/trust-proxy.js'
@@ -69,7 +70,9 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
-    genReqId: () => randomUUID(),
+    genReqId: requestIds(),
+    // request.log is made on first use: most requests never log through it.
+    childLoggerFactory: deferredChildLogger,
     // Timeouts: a client must send all its headers within headersTimeout and the whole request
     // within requestTimeout (both answered 408), stay silent no longer than connectionTimeout,
     // and keep an idle connection open no longer than keepAliveTimeout. Node checks the first

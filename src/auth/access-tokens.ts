@@ -83,7 +83,7 @@ function assertCanonical(token: string): void {
  * algorithms of the held keys (one alg per key), issuer, audience and typ, and refuses
  * key-carrying headers and unknown kids. Verified tokens are cached by their full string;
  * a cache hit still re-checks `exp` against the clock. A token not spelled in canonical
- * base64url is refused before the cache is consulted, so one token has one cache key.
+ * base64url is refused before it is verified or cached, so one token has one cache key.
  */
 export class AccessTokens {
   private readonly cache: BoundedCache<{ claims: AccessClaims; kid: string }>
@@ -178,12 +178,16 @@ export class AccessTokens {
   /**
    * The claims of a token verified before, re-checking expiry and that its key is still held;
    * undefined on a miss. Synchronous, for the hot path; throws invalid_token when expired or
-   * not canonically spelled (checked before the lookup).
+   * not canonically spelled. Only canonical spellings ever enter the cache (`verifyUncached`
+   * checks first), so a hit is canonical and the spelling is checked on a miss only.
    */
   fromCache(token: string): AccessClaims | undefined {
-    assertCanonical(token)
     const cached = this.cache.get(token)
-    if (!cached || !this.keyring.find(cached.kid)) return undefined
+    if (!cached) {
+      assertCanonical(token)
+      return undefined
+    }
+    if (!this.keyring.find(cached.kid)) return undefined
     if (cached.claims.exp > this.clock.now() / 1000) return cached.claims
     this.cache.delete(token)
     throw invalidToken('the access token expired')

@@ -68,7 +68,9 @@ export function authenticate(deps: AuthenticateDeps) {
     if (user.id !== claims.sub || user.disabled) {
       throw reject(new ApiError('invalid_token', 'the user of this token is disabled'))
     }
-    const required = request.routeOptions.config.scopes ?? []
+    // Read once: Fastify builds this object anew on every read.
+    const route = request.routeOptions
+    const required = route.config.scopes ?? []
     const missing = missingScopes(claims.scope, required)
     // The token's scopes were granted at login; a role taken away since then (even by another
     // instance, even mid-login) takes them away now.
@@ -92,7 +94,7 @@ export function authenticate(deps: AuthenticateDeps) {
       })
     }
     // After the scopes: a token that may not call the route at all is told that first.
-    await deps.stepUp?.(request, user, session)
+    await deps.stepUp?.(request, user, session, route)
     request.auth = { user, claims, session }
   }
 }

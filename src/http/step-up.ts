@@ -31,8 +31,7 @@ export interface StepUpDeps {
  * so a refresh never makes an old sign-in recent.
  */
 export function stepUpCheck(deps: StepUpDeps) {
-  const applies = (request: FastifyRequest) => {
-    const { config, url } = request.routeOptions
+  const applies = ({ config, url }: Pick<FastifyRequest['routeOptions'], 'config' | 'url'>) => {
     return (
       config.stepUp === true ||
       (deps.admin && url !== undefined && (url === '/admin' || url.startsWith('/admin/')))
@@ -42,8 +41,10 @@ export function stepUpCheck(deps: StepUpDeps) {
     request: FastifyRequest,
     user: UserRecord,
     session: SessionRecord,
+    // The route's options, read once by the caller (Fastify builds a new object per read).
+    route: Pick<FastifyRequest['routeOptions'], 'config' | 'url'> = request.routeOptions,
   ): Promise<void> {
-    if (!applies(request)) return
+    if (!applies(route)) return
     const signIn = { userId: user.id, amr: session.amr, authTime: session.authTime }
     if (await stepUpSatisfied(deps.mfa, signIn, deps.clock.now(), deps.maxAgeSeconds)) return
     const description = isMultiFactor(session.amr)
@@ -56,7 +57,7 @@ export function stepUpCheck(deps: StepUpDeps) {
       clientId: session.clientId,
       ip: request.ip,
       userAgent: userAgentOf(request),
-      detail: { route: request.routeOptions.url ?? null, amr: session.amr },
+      detail: { route: route.url ?? null, amr: session.amr },
     })
     const challenge = bearerChallenge(deps.realm, 'insufficient_user_authentication', description)
     throw new ApiError('insufficient_user_authentication', description, {

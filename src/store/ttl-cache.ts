@@ -3,6 +3,11 @@
  * Writes call `forget`/`forgetAll`; a generation counter makes sure a read that overlapped a
  * write never caches what it saw. An entry stamped in the future (the clock stepped back) is
  * treated as stale, so a clock change can never stretch the bound.
+ *
+ * Memory: entries are kept in the order they were stored, so each store first releases the
+ * expired ones at the front, and beyond `limit` entries the oldest go. What the cache holds is
+ * therefore what was looked up within the last `ttlMs`, never more than `limit` entries: keys
+ * seen once (a session that ended, a user deleted) do not stay until the cache fills.
  */
 export class TtlCache<V> {
   private readonly entries = new Map<string, { value: V; at: number }>()
@@ -11,8 +16,13 @@ export class TtlCache<V> {
   constructor(
     private readonly now: () => number,
     private readonly ttlMs: number,
-    private readonly limit = 100_000,
+    private readonly limit = 10_000,
   ) {}
+
+  /** How many entries are held (expired ones included until the next store releases them). */
+  get size(): number {
+    return this.entries.size
+  }
 
   /** The cached value, or `load(key)` (cached unless a write overlapped it). */
   get(key: string, load: (key: string) => Promise<V>): Promise<V> {
@@ -26,11 +36,19 @@ export class TtlCache<V> {
   private async load(key: string, now: number, load: (key: string) => Promise<V>): Promise<V> {
     const seen = this.generation
     const value = await load(key)
-    if (seen === this.generation) {
-      if (this.entries.size >= this.limit) this.entries.clear()
-      this.entries.set(key, { value, at: now })
-    }
+    if (seen === this.generation) this.store(key, value, now)
     return value
+  }
+
+  private store(key: string, value: V, now: number): void {
+    // Deleted first so that the key moves to the end: the front stays the oldest.
+    this.entries.delete(key)
+    for (const [oldKey, entry] of this.entries) {
+      const fresh = now >= entry.at && now - entry.at < this.ttlMs
+      if (fresh && this.entries.size < this.limit) break
+      this.entries.delete(oldKey)
+    }
+    this.entries.set(key, { value, at: now })
   }
 
   forget(key: string): void {

@@ -34,12 +34,18 @@ describe('error handling', () => {
     const body = res.json()
     assert.deepEqual(Object.keys(body), ['error', 'error_description'])
     assert.equal(body.error, 'server_error')
-    assert.match(body.error_description, /^internal error \(request id [0-9a-f-]{36}\)$/)
+    const id = /^internal error \(request id ([A-Za-z0-9_-]{8}-[0-9a-z]+)\)$/.exec(
+      body.error_description,
+    )?.[1]
+    assert.ok(id, body.error_description)
     assert.doesNotMatch(res.body, /SQLITE|SELECT|password_hash|at .*\.ts/)
-    assert.ok(
-      logs.lines.some((l) => l.includes('no such column')),
-      'the detail is logged',
-    )
+    const detail = logs.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'unhandled error')
+    assert.equal(detail.length, 1, 'the detail is logged')
+    assert.match(detail[0].err.message, /no such column/)
+    // The error line and the access line carry the id the client was given.
+    assert.equal(detail[0].reqId, id)
+    const access = logs.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request')
+    assert.equal(access.at(-1).reqId, id)
   })
 
   it('answers a database failure with 503 and Retry-After, not 500', async (t) => {
@@ -95,9 +101,10 @@ describe('logs', () => {
     const requests = logs.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request')
     assert.equal(requests.length, 5)
     for (const line of requests) {
-      assert.match(line.reqId, /^[0-9a-f-]{36}$/)
+      assert.match(line.reqId, /^[A-Za-z0-9_-]{8}-[0-9a-z]+$/)
       assert.equal(typeof line.status, 'number')
     }
+    assert.equal(new Set(requests.map((l) => l.reqId)).size, requests.length, 'ids are unique')
   })
 
   it('log a warning when a spent refresh token comes back, without the token', async (t) => {
