@@ -38,6 +38,7 @@ export function signInMetrics(registry: Registry) {
   const count = Object.fromEntries(
     loginOutcomes.map((outcome) => {
       const child = logins.labels(outcome)
+      child.inc(0)
       return [outcome, () => child.inc()]
     }),
   ) as Record<LoginOutcome, () => void>

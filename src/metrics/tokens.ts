@@ -18,6 +18,7 @@ export function tokenMetrics(registry: Registry) {
   const byGrant = new Map<TokenGrantType, () => void>()
   for (const type of tokenGrantTypes) {
     const child = issued.labels(type.startsWith('urn:') ? 'mfa' : type)
+    child.inc(0)
     byGrant.set(type, () => child.inc())
   }
   const rotations = new Counter({
