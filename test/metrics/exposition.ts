@@ -40,7 +40,7 @@ export function parseExposition(text: string): Parsed {
  * The value of the one sample `name` with exactly `labels` (histogram `le` included when
  * given); throws when there is none or more than one, so a test cannot read the wrong series.
  */
-export function valueOf(parsed: Parsed, name: string, labels: Record<string, string> = {}) {
+export function sampleValue(parsed: Parsed, name: string, labels: Record<string, string> = {}) {
   const wanted = Object.entries(labels)
   const found = parsed.samples.filter(
     (s) =>

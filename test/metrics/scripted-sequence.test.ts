@@ -5,7 +5,7 @@ import { startMetricsListener } from '../../src/metrics/listener.js'
 import { exposition } from '../../src/metrics/registry.js'
 import { buildTestApp, getMe, PASSWORD, postToken, registerUser } from '../helpers.js'
 import { outboxMessage } from '../mail/outbox-fixture.js'
-import { labelSets, type Parsed, parseExposition, valueOf } from './exposition.js'
+import { labelSets, type Parsed, parseExposition, sampleValue } from './exposition.js'
 
 /** The Store contract's method names, as `part.method`: the only `method` label values allowed. */
 const storeParts = [
@@ -51,7 +51,7 @@ describe('metrics after a scripted sequence of requests', () => {
     }
     const before = (await scrape()).parsed
     // The hashes of start-up (the dummy hash and its samples) are counted before the script.
-    const hashesBefore = valueOf(before, hashWaits)
+    const hashesBefore = sampleValue(before, hashWaits)
 
     await registerUser(app, 'alice')
     const good = await postToken(app, { username: 'alice', password: PASSWORD })
@@ -85,7 +85,7 @@ describe('metrics after a scripted sequence of requests', () => {
 
     assert.equal(parsed.types.get('portcullis_http_request_duration_seconds'), 'histogram')
     const requests = (route: string, method: string, status_class: string) =>
-      valueOf(parsed, http, { route, method, status_class })
+      sampleValue(parsed, http, { route, method, status_class })
     assert.equal(requests('/register', 'POST', '2xx'), 1)
     assert.equal(requests('/token', 'POST', '2xx'), 2)
     // Two wrong passwords, the reused refresh token, the throttled attempt.
@@ -112,7 +112,7 @@ describe('metrics after a scripted sequence of requests', () => {
     )
 
     assert.equal(parsed.types.get('portcullis_logins_total'), 'counter')
-    const logins = (outcome: string) => valueOf(parsed, 'portcullis_logins_total', { outcome })
+    const logins = (outcome: string) => sampleValue(parsed, 'portcullis_logins_total', { outcome })
     assert.equal(logins('success'), 1)
     assert.equal(logins('failure'), 2)
     assert.equal(logins('throttled'), 1)
@@ -120,29 +120,29 @@ describe('metrics after a scripted sequence of requests', () => {
 
     assert.equal(parsed.types.get('portcullis_tokens_issued_total'), 'counter')
     const issued = (grant_type: string) =>
-      valueOf(parsed, 'portcullis_tokens_issued_total', { grant_type })
+      sampleValue(parsed, 'portcullis_tokens_issued_total', { grant_type })
     assert.equal(issued('password'), 1)
     assert.equal(issued('refresh_token'), 1)
     assert.equal(issued('authorization_code'), 0)
     assert.equal(issued('client_credentials'), 0)
     assert.equal(issued('mfa'), 0)
-    assert.equal(valueOf(parsed, 'portcullis_refresh_rotations_total'), 1)
-    assert.equal(valueOf(parsed, 'portcullis_refresh_reuse_detections_total'), 1)
+    assert.equal(sampleValue(parsed, 'portcullis_refresh_rotations_total'), 1)
+    assert.equal(sampleValue(parsed, 'portcullis_refresh_reuse_detections_total'), 1)
     assert.equal(parsed.types.get('portcullis_refresh_reuse_detections_total'), 'counter')
 
     // One hash (register), three verifications (the good and the two wrong passwords); the
     // throttled attempt hashed nothing.
     assert.equal(parsed.types.get('portcullis_password_hash_wait_seconds'), 'histogram')
-    assert.equal(valueOf(parsed, hashWaits) - hashesBefore, 4)
-    assert.equal(valueOf(parsed, 'portcullis_password_hash_rejected_total'), 0)
+    assert.equal(sampleValue(parsed, hashWaits) - hashesBefore, 4)
+    assert.equal(sampleValue(parsed, 'portcullis_password_hash_rejected_total'), 0)
     assert.equal(parsed.types.get('portcullis_password_hash_queue_depth'), 'gauge')
-    assert.equal(valueOf(parsed, 'portcullis_password_hash_queue_depth'), 0)
-    assert.equal(valueOf(parsed, 'portcullis_password_hash_running'), 0)
-    assert.equal(valueOf(parsed, 'portcullis_password_hash_queue_limit'), 64)
-    assert.equal(valueOf(parsed, 'portcullis_load_shed_total'), 0)
+    assert.equal(sampleValue(parsed, 'portcullis_password_hash_queue_depth'), 0)
+    assert.equal(sampleValue(parsed, 'portcullis_password_hash_running'), 0)
+    assert.equal(sampleValue(parsed, 'portcullis_password_hash_queue_limit'), 64)
+    assert.equal(sampleValue(parsed, 'portcullis_load_shed_total'), 0)
 
     const queries = (method: string) =>
-      valueOf(parsed, 'portcullis_store_query_duration_seconds_count', { method })
+      sampleValue(parsed, 'portcullis_store_query_duration_seconds_count', { method })
     assert.equal(parsed.types.get('portcullis_store_query_duration_seconds'), 'histogram')
     // One rotation; the reuse found the token spent and revoked the session instead.
     assert.equal(queries('sessions.rotate'), 1)
@@ -160,7 +160,8 @@ describe('metrics after a scripted sequence of requests', () => {
     }
 
     assert.equal(parsed.types.get('portcullis_store_pool_connections'), 'gauge')
-    const pool = (state: string) => valueOf(parsed, 'portcullis_store_pool_connections', { state })
+    const pool = (state: string) =>
+      sampleValue(parsed, 'portcullis_store_pool_connections', { state })
     if (services.store.engine === 'sqlite') {
       assert.deepEqual([pool('total'), pool('idle'), pool('waiting')], [0, 0, 0])
     } else {
@@ -169,17 +170,17 @@ describe('metrics after a scripted sequence of requests', () => {
       assert.equal(pool('idle'), pool('total'))
       assert.equal(pool('waiting'), 0)
     }
-    assert.equal(valueOf(parsed, 'portcullis_outbox_backlog'), 1)
+    assert.equal(sampleValue(parsed, 'portcullis_outbox_backlog'), 1)
     const created = Date.parse(services.keyring.signingKey().createdAt)
     assert.equal(
-      valueOf(parsed, 'portcullis_signing_key_age_seconds'),
+      sampleValue(parsed, 'portcullis_signing_key_age_seconds'),
       (clock.now() - created) / 1000,
     )
-    assert.equal(valueOf(parsed, 'portcullis_jwks_keys'), 1)
+    assert.equal(sampleValue(parsed, 'portcullis_jwks_keys'), 1)
     clock.advance(3_600_000)
     const later = (await scrape()).parsed
     assert.equal(
-      valueOf(later, 'portcullis_signing_key_age_seconds'),
+      sampleValue(later, 'portcullis_signing_key_age_seconds'),
       (clock.now() - created) / 1000,
     )
   })
@@ -197,14 +198,14 @@ describe('metrics after a scripted sequence of requests', () => {
       (error: { code?: string }) => error.code === 'temporarily_unavailable',
     )
     const during = parseExposition((await exposition(metrics.registry)).body)
-    assert.equal(valueOf(during, 'portcullis_password_hash_queue_depth'), 1)
-    assert.equal(valueOf(during, 'portcullis_password_hash_running'), 1)
-    assert.equal(valueOf(during, 'portcullis_password_hash_queue_limit'), 1)
-    assert.equal(valueOf(during, 'portcullis_password_hash_rejected_total'), 1)
+    assert.equal(sampleValue(during, 'portcullis_password_hash_queue_depth'), 1)
+    assert.equal(sampleValue(during, 'portcullis_password_hash_running'), 1)
+    assert.equal(sampleValue(during, 'portcullis_password_hash_queue_limit'), 1)
+    assert.equal(sampleValue(during, 'portcullis_password_hash_rejected_total'), 1)
     release()
     await Promise.all([running, waiting])
     const after = parseExposition((await exposition(metrics.registry)).body)
-    assert.equal(valueOf(after, 'portcullis_password_hash_queue_depth'), 0)
-    assert.equal(valueOf(after, 'portcullis_password_hash_running'), 0)
+    assert.equal(sampleValue(after, 'portcullis_password_hash_queue_depth'), 0)
+    assert.equal(sampleValue(after, 'portcullis_password_hash_running'), 0)
   })
 })
