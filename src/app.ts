@@ -123,8 +123,9 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   app.addHook('onRequest', checkRequestHead)
   // CORS before load shedding, so a browser can read the 503 it is given.
   await registerCors(app, http.cors)
-  registerLoadShedding(app, http.maxEventLoopDelayMs)
+  registerLoadShedding(app, http.maxEventLoopDelayMs, services.metrics.shed)
   app.addHook('onResponse', logResponse(services.logs.access))
+  app.addHook('onResponse', services.metrics.onResponse)
   app.removeContentTypeParser('text/plain')
   refuseDuplicateJsonKeys(app)
   await app.register(formbody, { bodyLimit: authBodyLimit })

@@ -6,6 +6,8 @@ import { adminRole } from './auth/roles.js'
 import { systemClock } from './clock.js'
 import { type Config, loadConfig, sharedIssuerCheck } from './config.js'
 import { createLoggers } from './loggers.js'
+import { type MetricsListener, startMetricsListener } from './metrics/listener.js'
+import { exposition, processRegistry } from './metrics/registry.js'
 import { createServices } from './services.js'
 import { startupLine } from './startup-line.js'
 import { looseModeWarnings } from './store/file-modes.js'
@@ -40,7 +42,7 @@ export async function runServer(
   const logStream = pino.destination({ dest: 1, sync: false })
   const logs = createLoggers(config.http.logLevel, logStream)
   try {
-    const services = await createServices(config, store, systemClock, logs)
+    const services = await createServices(config, store, systemClock, logs, processRegistry())
     const app = await buildApp(services)
     try {
       await bootstrapAdmin(services, app.log)
@@ -50,13 +52,27 @@ export async function runServer(
     }
     warnings(config, issuerWarning, app)
     let timers: Timers | undefined
-    const { closed, remove } = closeOnSignal(app, () => timers?.stop(), store)
+    let metrics: MetricsListener | undefined
+    const stop = () => Promise.all([timers?.stop(), metrics?.close()]).then(() => {})
+    const { closed, remove } = closeOnSignal(app, stop, store)
+    // Its own address (loopback by default), never the API's; off unless configured.
+    if (config.metrics) {
+      const { registry } = services.metrics
+      metrics = await startMetricsListener(config.metrics, () => exposition(registry)).catch(
+        async (error: unknown) => {
+          remove()
+          await app.close()
+          throw error
+        },
+      )
+      app.log.info({ url: `${metrics.url}/metrics` }, 'metrics listening')
+    }
     // A port in use (say) must not leave the app, the store or the signal handlers behind.
     const address = await app
       .listen({ host: config.listen.host, port: config.listen.port })
       .catch(async (error: unknown) => {
         remove()
-        await app.close()
+        await Promise.all([app.close(), metrics?.close()])
         throw error
       })
     timers = startTimers(services)

@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client'
 import { AccessTokens } from './auth/access-tokens.js'
 import { AuditService } from './auth/audit.js'
 import { AuthorizationFlow } from './auth/authorization/flow.js'
@@ -35,6 +36,8 @@ import type { Config } from './config.js'
 import { type Loggers, silentLoggers } from './loggers.js'
 import { MailSender } from './mail/sender.js'
 import { createMailTransport } from './mail/transport.js'
+import { createMetrics, type Metrics } from './metrics/metrics.js'
+import { privateRegistry } from './metrics/registry.js'
 import { withStatusCache } from './store/status-cache.js'
 import type { Store } from './store/store.js'
 
@@ -84,34 +87,45 @@ export interface Services {
   passkeySignIn: PasskeySignIn
   /** Passkey sign-ins at the hosted login page (browser sessions). */
   passkeyLogins: PasskeyLogins
+  /** The `portcullis_*` metrics and their registry (what the metrics listener renders). */
+  metrics: Metrics
 }
 
 /**
  * The composition root: builds every service complete (nothing is patched in later), loads (or
  * creates) the signing key and computes the dummy hash. Audit records and refresh-token reuse
- * are logged through `logs.app`; by default nothing is logged (the CLI).
+ * are logged through `logs.app`; by default nothing is logged (the CLI). The metrics go to
+ * `registry`: by default one of their own (the CLI, tests); the server passes the process's.
  */
 export async function createServices(
   config: Config,
   rawStore: Store,
   clock: Clock,
   logs: Loggers = silentLoggers(),
+  registry: Registry = privateRegistry(),
 ): Promise<Services> {
-  const store = withStatusCache(rawStore, clock, config.store.statusCacheMs)
-  const limiter = new WorkLimiter(config.hashing.concurrency, config.hashing.queueLimit)
+  const metrics = createMetrics(registry)
+  const store = withStatusCache(metrics.timed(rawStore), clock, config.store.statusCacheMs)
+  const { concurrency, queueLimit } = config.hashing
+  const limiter = new WorkLimiter(concurrency, queueLimit, metrics.hashing)
   const hasher = new PasswordHasher(config.hashing.argon2, limiter)
   const sealer = new KeySealer(config.keys.encryptionKey)
   const keyring = createKeyring(config.keys, store, clock)
   await Promise.all([keyring.load(), store.users.maxLegacyCost().then((cost) => hasher.init(cost))])
+  metrics.watch({ store, keyring, clock, limiter })
   const tokens = new AccessTokens(keyring, clock, {
     ...config.tokens,
     resources: config.authorization.resources,
   })
   const audit = new AuditService(store.audit, clock, {
-    sink: (record) => logs.app.info({ audit: record }, `audit ${record.type}`),
+    sink: (record) => {
+      metrics.signIns.audited(record.type)
+      logs.app.info({ audit: record }, `audit ${record.type}`)
+    },
     onError: (error) => logs.app.error({ err: error }, 'audit record not stored'),
   })
   const onReuse = async (event: ReuseEvent) => {
+    metrics.tokens.reused()
     logs.app.warn(
       { event: 'refresh_token_reuse', ...event },
       'refresh token reused: session revoked',
@@ -127,7 +141,10 @@ export async function createServices(
   }
   const createdAt = new Date(clock.now()).toISOString()
   const rotationKey = await serverSecret(store, sealer, 'refresh-rotation-key', createdAt)
-  const sessions = new SessionService(store, clock, config.sessions, rotationKey, { onReuse })
+  const sessions = new SessionService(store, clock, config.sessions, rotationKey, {
+    onReuse,
+    onRotate: metrics.tokens.rotated,
+  })
   const deviceKey = await serverSecret(store, sealer, 'device-key', createdAt)
   const { limits } = config
   // Where limits are off the limiters do nothing: decided here, asked nowhere else.
@@ -136,6 +153,7 @@ export async function createServices(
     clock,
     limits.login,
     deviceKey,
+    metrics.signIns.throttled,
   )
   const rateLimiter = new (limits.enabled ? RateLimiter : NoRateLimits)(store.counters, clock)
   const users = new UserService(store, hasher, config.passwords, clock, config.roles)
@@ -209,6 +227,7 @@ export async function createServices(
       passwordGrant: config.authorization.passwordGrant,
       mfaRequiredRoles: config.mfa.requiredRoles,
     },
+    metrics.tokens.issued,
   )
   const mailLimits = new MailLimits(rateLimiter, flows)
   const verification = new EmailVerification({
@@ -276,6 +295,7 @@ export async function createServices(
       { store, audit, clock, notices: new MfaNotices(emailTokens, flows.enabled) },
       browserSessions,
     ),
+    metrics,
   }
 }
 

@@ -40,6 +40,7 @@ export const everyEngine: readonly string[] = [
   'test/http/error-handler.test.ts',
   'test/http/hot-path.test.ts',
   'test/http/load-shedding.test.ts',
+  'test/metrics/scripted-sequence.test.ts',
   'test/http/one-reading.test.ts',
   'test/mail/kill.test.ts',
   'test/mail/sender.test.ts',
@@ -117,6 +118,8 @@ export const oneEngine: Readonly<Record<string, string>> = {
   'test/browser/oidc-interop.test.ts':
     'openid-client in Chromium against a listening server; the flows behind it run on both engines in test/routes/',
   'test/auth/access-tokens.test.ts': 'the token service on an in-memory SQLite store',
+  'test/metrics/shed-count.test.ts':
+    'counts refusals of event-loop load shedding, which no store call takes part in; the store metrics run on both engines in test/metrics/scripted-sequence.test.ts',
   'test/auth/resources.test.ts': 'the token service on an in-memory SQLite store',
   'test/auth/id-tokens.test.ts': 'the ID token service on an in-memory SQLite store',
   'test/auth/key-rotation.test.ts': 'the key ring on an in-memory SQLite store',

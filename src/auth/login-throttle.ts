@@ -81,6 +81,8 @@ export class LoginThrottle {
     private readonly clock: Clock,
     private readonly policy: ThrottlePolicy,
     private readonly deviceKey: string,
+    /** Called for each attempt the throttle refuses (429): the metrics count them. */
+    private readonly onRefused: () => void = () => {},
   ) {}
 
   /**
@@ -105,7 +107,10 @@ export class LoginThrottle {
       limit: ipFailures,
       expiresAt: iso(window + size),
     })
-    if (ipCount === null) throw tooMany(window + size - now)
+    if (ipCount === null) {
+      this.onRefused()
+      throw tooMany(window + size - now)
+    }
     const releaseIp = () => this.counters.release(keys.ip, iso(window))
 
     const pairCount = await this.counters.reserve(
@@ -222,6 +227,7 @@ export class LoginThrottle {
 
   /** The 429 for a refused reservation of `key`, with the time its block has left. */
   private async blocked(key: string, now: number): Promise<ApiError> {
+    this.onRefused()
     const until = Date.parse((await this.counters.get(key))?.blockedUntil ?? '') || now
     return tooMany(until - now)
   }

@@ -68,8 +68,14 @@ export class SessionService {
     private readonly clock: Clock,
     private readonly policy: SessionPolicy,
     private readonly rotationKey: string,
-    /** `onReuse`: called when a spent refresh token is presented again; the server logs it. */
-    private readonly hooks: { onReuse?: (event: ReuseEvent) => Promise<void> | void } = {},
+    /**
+     * `onReuse`: called when a spent refresh token is presented again; the server logs it.
+     * `onRotate`: called for each refresh that returns a successor (the metrics count them).
+     */
+    private readonly hooks: {
+      onReuse?: (event: ReuseEvent) => Promise<void> | void
+      onRotate?: () => void
+    } = {},
   ) {}
 
   /**
@@ -213,6 +219,7 @@ export class SessionService {
       await this.hooks.onReuse?.({ sessionId: session.id, userId: session.userId, ...meta })
       throw invalidGrant('the refresh token was already used; the session has been revoked')
     }
+    this.hooks.onRotate?.()
     return { session, refreshToken: successor, scope }
   }
 

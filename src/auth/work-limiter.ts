@@ -1,4 +1,13 @@
+import { performance } from 'node:perf_hooks'
 import { temporarilyUnavailable } from '../errors.js'
+
+/** What the limiter reports as it works (the metrics): each job's wait, and each refusal. */
+export interface WorkLimiterObserver {
+  /** A job started after waiting `ms` in the queue (0: a slot was free). */
+  waited(ms: number): void
+  /** A job was refused with 503 because the queue was full. */
+  refused(): void
+}
 
 /**
  * Bounds how many expensive jobs (password hashes) run at once, with a bounded wait queue.
@@ -12,6 +21,7 @@ export class WorkLimiter {
   constructor(
     readonly concurrency: number,
     readonly queueLimit: number,
+    private readonly observer?: WorkLimiterObserver,
   ) {}
 
   /** Jobs running now and jobs waiting. */
@@ -22,11 +32,15 @@ export class WorkLimiter {
   async run<T>(job: () => Promise<T>): Promise<T> {
     if (this.running >= this.concurrency) {
       if (this.waiting.length >= this.queueLimit) {
+        this.observer?.refused()
         throw temporarilyUnavailable('the server is busy hashing passwords; retry shortly')
       }
+      const queued = performance.now()
       await new Promise<void>((resolve) => this.waiting.push(resolve))
+      this.observer?.waited(performance.now() - queued)
     } else {
       this.running++
+      this.observer?.waited(0)
     }
     try {
       return await job()

@@ -13,13 +13,18 @@ const exempt = new Set(['/healthz'])
 /**
  * Sheds load when the event loop lags: a timer measures how late it fires, and while the last
  * measurement exceeds `maxDelayMs`, new requests get 503 `temporarily_unavailable` with
- * `Retry-After` before any work is done for them; `/healthz` still answers. The state clears at
- * the first punctual tick (within about 100 ms once the loop is free). `0` disables it.
+ * `Retry-After` before any work is done for them (each reported to `onShed`); `/healthz` still
+ * answers. The state clears at the first punctual tick (within about 100 ms once the loop is
+ * free). `0` disables it.
  *
  * (@fastify/under-pressure was measured and not used: it compares the *mean* delay of 10 ms
  * samples over a second, so a 1.5 s stall read as 76 ms and never tripped a 1 s threshold.)
  */
-export function registerLoadShedding(app: FastifyInstance, maxDelayMs: number): void {
+export function registerLoadShedding(
+  app: FastifyInstance,
+  maxDelayMs: number,
+  onShed: () => void = () => {},
+): void {
   if (maxDelayMs <= 0) return
   const interval = Math.min(100, Math.max(10, Math.floor(maxDelayMs / 2)))
   const retryAfter = Math.max(1, Math.ceil(maxDelayMs / 1000))
@@ -37,6 +42,7 @@ export function registerLoadShedding(app: FastifyInstance, maxDelayMs: number): 
     'onRequest',
     (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
       if (lagging && !exempt.has(request.routeOptions.url ?? '')) {
+        onShed()
         done(temporarilyUnavailable('the server is overloaded; retry shortly', retryAfter))
         return
       }

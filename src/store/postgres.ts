@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { type Db, type Result, uniqueViolation } from './sql.js'
 import { sqlStore } from './sql-store.js'
-import { type Store, StoreUnavailableError } from './store.js'
+import { type PoolUse, type Store, StoreUnavailableError } from './store.js'
 
 export interface PostgresOptions {
   poolSize: number
@@ -55,7 +55,7 @@ const types = {
  * map every other failure, or the last one, to the Store's errors. A timeout is not retried, so
  * a request waits at most one connection timeout plus one statement timeout plus the backoff.
  */
-function createPgDriver(url: string, options: PostgresOptions): Db {
+function createPgDriver(url: string, options: PostgresOptions): Db & { poolUse: () => PoolUse } {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize,
@@ -120,6 +120,7 @@ function createPgDriver(url: string, options: PostgresOptions): Db {
     close: async () => {
       if (!pool.ended) await pool.end()
     },
+    poolUse: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   }
 }
 
@@ -129,5 +130,6 @@ function createPgDriver(url: string, options: PostgresOptions): Db {
  * 503), unique violations naming their column.
  */
 export function openPostgresStore(url: string, options: PostgresOptions): Store {
-  return sqlStore(createPgDriver(url, options), [])
+  const driver = createPgDriver(url, options)
+  return { ...sqlStore(driver, []), poolUse: driver.poolUse }
 }

@@ -290,5 +290,14 @@ export interface Store {
    * was current (or the store was opened without migrating).
    */
   readonly appliedAtOpen: readonly number[]
+  /** PostgreSQL only: the connection pool's use now (read by the metrics at each scrape). */
+  readonly poolUse?: () => PoolUse
   close(): Promise<void>
+}
+
+/** A connection pool's clients: open, idle among them, and callers waiting for one. */
+export interface PoolUse {
+  total: number
+  idle: number
+  waiting: number
 }

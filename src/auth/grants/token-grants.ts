@@ -26,6 +26,9 @@ const grants = {
   [mfaGrantType]: mfaGrant,
 } satisfies Record<TokenGrantType, Grant>
 
+/** Every grant type of the token endpoint. */
+export const tokenGrantTypes = Object.keys(grants) as TokenGrantType[]
+
 /**
  * A `grant_type` the token endpoint answers: a client's grant types, and the password grant's
  * second step, which belongs to the password grant (a client allowed `password` may use it,
@@ -45,7 +48,12 @@ const allowedBy = (type: TokenGrantType): GrantType => (type === mfaGrantType ? 
 export class TokenGrants {
   private readonly deps: GrantDeps
 
-  constructor(services: GrantServices, policy: GrantPolicy) {
+  /** `onIssued`: called with the grant type of each token response (the metrics count them). */
+  constructor(
+    services: GrantServices,
+    policy: GrantPolicy,
+    private readonly onIssued: (grantType: TokenGrantType) => void = () => {},
+  ) {
     this.deps = { ...services, policy, perMinute: perMinute(policy.requestsPerMinute) }
   }
 
@@ -79,6 +87,8 @@ export class TokenGrants {
     if (!context.client.grantTypes.includes(allowedBy(grantType))) {
       throw new ApiError('unauthorized_client', `this client may not use ${allowedBy(grantType)}`)
     }
-    return grants[grantType](this.deps, form, context)
+    const body = await grants[grantType](this.deps, form, context)
+    this.onIssued(grantType)
+    return body
   }
 }
