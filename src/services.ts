@@ -97,7 +97,7 @@ export async function createServices(
   clock: Clock,
   logs: Loggers = silentLoggers(),
 ): Promise<Services> {
-  const store = withStatusCache(rawStore, clock, config.store.statusCacheMs)
+  const store = withStatusCache(rawStore, clock, config.store.statusCacheMs, logs.app)
   const limiter = new WorkLimiter(config.hashing.concurrency, config.hashing.queueLimit)
   const hasher = new PasswordHasher(config.hashing.argon2, limiter)
   const sealer = new KeySealer(config.keys.encryptionKey)

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
+import { statusListener } from './invalidation-listener.js'
 import { type Db, type Result, uniqueViolation } from './sql.js'
 import { sqlStore } from './sql-store.js'
 import { type Store, StoreUnavailableError } from './store.js'
@@ -126,8 +127,19 @@ function createPgDriver(url: string, options: PostgresOptions): Db {
 /**
  * Opens the PostgreSQL store over a connection pool, without migrating it (`openStore` does).
  * Failures follow createPgDriver: transient ones retried, the rest StoreUnavailableError (HTTP
- * 503), unique violations naming their column.
+ * 503), unique violations naming their column. `statusChanges` is the LISTEN/NOTIFY feed of
+ * committed status changes: its own connection, opened only once something subscribes (the
+ * status cache), closed with the store.
  */
 export function openPostgresStore(url: string, options: PostgresOptions): Store {
-  return sqlStore(createPgDriver(url, options), [])
+  const store = sqlStore(createPgDriver(url, options), [])
+  const statusChanges = statusListener(url, { timeoutMs: options.timeoutMs })
+  return {
+    ...store,
+    statusChanges,
+    close: async () => {
+      await statusChanges.close()
+      await store.close()
+    },
+  }
 }

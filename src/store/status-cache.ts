@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js'
+import type { StatusChange } from './invalidation.js'
 import type {
   AuthorizationCodeStore,
   BrowserSessionStore,
@@ -55,14 +56,30 @@ export function cached<S extends object>(store: S, rules: CacheRules<S>): S {
   return wrapped as S
 }
 
+/** Where the status cache says that it stopped or started trusting its memory. */
+export interface StatusCacheLog {
+  warn(details: object, message: string): void
+  info(details: object, message: string): void
+}
+
 /**
  * Wraps a store so the lookups every protected request makes (`sessions.findWithUser`, and
  * `users.findById` / `sessions.findById`) are served from memory for at most `ttlMs`. Every
- * write made through this store drops what it affects at once; a write made elsewhere (another
- * instance, the CLI) is seen within `ttlMs`: the bound on how long a disabled user or an ended
- * session elsewhere keeps working. `ttlMs` 0 returns the store unchanged.
+ * write made through this store drops what it affects at once. A write made elsewhere (another
+ * instance, the CLI) is seen within `ttlMs` on a store without `statusChanges` (SQLite): the
+ * bound on how long a disabled user or an ended session elsewhere keeps working. With
+ * `statusChanges` (PostgreSQL) it is seen as soon as it commits: each change evicts what it
+ * names, and while the feed is not listening (not yet connected, dropped, reconnecting) nothing
+ * is served from memory; when it listens again everything is forgotten before caching resumes.
+ * An eviction during a read keeps that read's result out of the cache. `ttlMs` 0 returns the
+ * store unchanged.
  */
-export function withStatusCache(store: Store, clock: Clock, ttlMs: number): Store {
+export function withStatusCache(
+  store: Store,
+  clock: Clock,
+  ttlMs: number,
+  log?: StatusCacheLog,
+): Store {
   if (ttlMs <= 0) return store
   const now = () => clock.now()
   const userCache = new TtlCache<UserRecord | null>(now, ttlMs)
@@ -85,6 +102,29 @@ export function withStatusCache(store: Store, clock: Clock, ttlMs: number): Stor
   const forgetUsers = forgetAll(userCache, pairCache)
   const forgetSessions = forgetAll(sessionCache, pairCache)
   const forgetEverything = forgetAll(userCache, sessionCache, pairCache)
+  if (store.statusChanges) {
+    const caches = [userCache, sessionCache, pairCache]
+    // Uncached until the feed listens: a change made before then would not be heard.
+    for (const cache of caches) cache.suspend()
+    store.statusChanges.subscribe({
+      changed: (change: StatusChange) => {
+        if (change.kind === 'user') forgetUser(change.id)
+        else if (change.kind === 'session') forgetSession(change.id)
+        else forgetEverything()
+      },
+      down: (reason) => {
+        for (const cache of caches) cache.suspend()
+        log?.warn(
+          { event: 'status_listener_down', reason: reason.message },
+          'status change listener down: serving user and session status uncached',
+        )
+      },
+      live: () => {
+        for (const cache of caches) cache.resume()
+        log?.info({ event: 'status_listener_live' }, 'status change listener live: caching')
+      },
+    })
+  }
   const users = cached<UserStore>(store.users, {
     findById: userCache,
     findByUsername: 'pass',

@@ -8,6 +8,7 @@ import type {
   BrowserSessionStore,
   ConsentStore,
 } from './authorization-stores.js'
+import type { StatusChanges } from './invalidation.js'
 import type { EmailTokenStore, OutboxStore } from './mail-stores.js'
 import type {
   MfaFactorStore,
@@ -290,5 +291,10 @@ export interface Store {
    * was current (or the store was opened without migrating).
    */
   readonly appliedAtOpen: readonly number[]
+  /**
+   * Changes committed by any process, as they commit (PostgreSQL: LISTEN/NOTIFY); absent where
+   * the engine cannot announce them (SQLite). The status cache follows it.
+   */
+  readonly statusChanges?: StatusChanges
   close(): Promise<void>
 }

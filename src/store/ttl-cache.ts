@@ -1,12 +1,14 @@
 /**
  * A read-through cache whose entries live at most `ttlMs`, for lookups on the request path.
  * Writes call `forget`/`forgetAll`; a generation counter makes sure a read that overlapped a
- * write never caches what it saw. An entry stamped in the future (the clock stepped back) is
- * treated as stale, so a clock change can never stretch the bound.
+ * write (or any eviction: a change announced by another process) never caches what it saw. An
+ * entry stamped in the future (the clock stepped back) is treated as stale, so a clock change
+ * can never stretch the bound. While suspended, every lookup is a load and nothing is kept.
  */
 export class TtlCache<V> {
   private readonly entries = new Map<string, { value: V; at: number }>()
   private generation = 0
+  private suspended = false
 
   constructor(
     private readonly now: () => number,
@@ -14,8 +16,9 @@ export class TtlCache<V> {
     private readonly limit = 100_000,
   ) {}
 
-  /** The cached value, or `load(key)` (cached unless a write overlapped it). */
+  /** The cached value, or `load(key)` (cached unless an eviction overlapped it). */
   get(key: string, load: (key: string) => Promise<V>): Promise<V> {
+    if (this.suspended) return load(key)
     const hit = this.entries.get(key)
     const now = this.now()
     // Not an async function: a hit on the request path costs no extra promise machinery.
@@ -41,5 +44,20 @@ export class TtlCache<V> {
   forgetAll(): void {
     this.generation++
     this.entries.clear()
+  }
+
+  /**
+   * Forgets everything and serves nothing from memory until `resume`; a read in flight keeps
+   * nothing either (the generation moved).
+   */
+  suspend(): void {
+    this.forgetAll()
+    this.suspended = true
+  }
+
+  /** Forgets everything (anything may have changed meanwhile), then caches again. */
+  resume(): void {
+    this.forgetAll()
+    this.suspended = false
   }
 }
