@@ -143,6 +143,8 @@ export const oneEngine: Readonly<Record<string, string>> = {
   'test/store/postgres.test.ts': 'the store contract on PostgreSQL, opened by name',
   'test/store/sqlite.test.ts': 'the store contract on SQLite, opened by name',
   'test/store/status-cache.test.ts': 'the cache in front of a store, tested on in-memory SQLite',
+  'test/store/status-cache-feed.test.ts':
+    'the cache following a feed the test drives, over an in-memory SQLite store',
 }
 
 /** Text that shows a test file builds the app, assembles the services or opens a store. */
