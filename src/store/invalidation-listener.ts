@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import {
   parseStatusChange,
@@ -18,6 +19,37 @@ export interface StatusListenerOptions {
 /** What operators see in pg_stat_activity for this connection. */
 export const listenerApplicationName = 'portcullis-listener'
 
+/** Where a listener sends itself a probe, to prove its LISTEN holds (not on statusChannel). */
+const probeChannel = `${statusChannel}_probe`
+
+/**
+ * Resolves once `client` receives a notification it sent itself after LISTEN: proof that the
+ * subscription lives on this connection. Behind a pooler in transaction mode (PgBouncer) the
+ * LISTEN and the NOTIFY land on different server connections, the probe never arrives, and the
+ * feed stays down (uncached) instead of silently missing every change.
+ */
+function probe(client: pg.Client, timeoutMs: number): Promise<void> {
+  const token = randomUUID()
+  return new Promise<void>((resolve, reject) => {
+    const done = (error?: Error) => {
+      clearTimeout(timer)
+      client.off('notification', onNotification)
+      if (error) reject(error)
+      else resolve()
+    }
+    const onNotification = (m: pg.Notification) => {
+      if (m.channel === probeChannel && m.payload === token) done()
+    }
+    const timer = setTimeout(
+      () =>
+        done(new Error('LISTEN does not hold on this connection (a pooler in transaction mode?)')),
+      timeoutMs,
+    )
+    client.on('notification', onNotification)
+    client.query('SELECT pg_notify($1, $2)', [probeChannel, token]).catch(done)
+  })
+}
+
 /** A feed of status changes that can be closed (with its store). */
 export interface StatusListener extends StatusChanges {
   close(): Promise<void>
@@ -29,10 +61,11 @@ export interface StatusListener extends StatusChanges {
  * delivers each notification to the subscribers. It connects at the first subscriber. When the
  * connection fails (refused, terminated, heartbeat unanswered) the subscribers hear `down` at
  * once and the feed reconnects with exponential backoff; `live` comes only after the new
- * LISTEN is acknowledged, so a change committed while it was away is either seen by a fresh read
- * or delivered. A heartbeat (`SELECT 1`) bounds how long a silently dead connection (a
- * half-open TCP link) goes unnoticed. Through a pooler in transaction mode (PgBouncer) LISTEN
- * does not hold: the heartbeat cannot tell, so the URL must reach PostgreSQL directly.
+ * LISTEN is acknowledged and proven (a probe notification to itself came back), so a change
+ * committed while it was away is either seen by a fresh read or delivered. A heartbeat
+ * (`SELECT 1`) bounds how long a silently dead connection (a half-open TCP link) goes
+ * unnoticed. Through a pooler in transaction mode (PgBouncer) the probe never returns: the feed
+ * stays down and the instance serves uncached.
  */
 export function statusListener(url: string, options: StatusListenerOptions): StatusListener {
   const heartbeatMs = options.heartbeatMs ?? 5000
@@ -86,7 +119,8 @@ export function statusListener(url: string, options: StatusListenerOptions): Sta
     next.on('end', () => fail(next, new Error('the listening connection ended')))
     next
       .connect()
-      .then(() => next.query(`LISTEN ${statusChannel}`))
+      .then(() => next.query(`LISTEN ${statusChannel}; LISTEN ${probeChannel}`))
+      .then(() => probe(next, options.timeoutMs))
       .then(() => {
         if (next !== client) return
         if (closed) return void next.end().catch(() => {})
