@@ -139,6 +139,14 @@ export function statusListener(url: string, options: StatusListenerOptions): Sta
     get listening() {
       return listening
     },
+    // Notifications reach a listener in commit order: once a probe sent now comes back, every
+    // change committed before it has been delivered here (and, signalled at the same moment,
+    // to the other instances' listeners).
+    settle: () => {
+      const current = client
+      if (!listening || !current) return Promise.resolve()
+      return probe(current, options.timeoutMs).catch(() => {})
+    },
     subscribe(subscriber) {
       subscribers.add(subscriber)
       if (!started && !closed) {

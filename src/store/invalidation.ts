@@ -49,4 +49,10 @@ export interface StatusChanges {
   subscribe(subscriber: StatusSubscriber): () => void
   /** True while listening (between `live` and the next `down`). */
   readonly listening: boolean
+  /**
+   * Resolves once every change committed before the call has been delivered to this feed (at
+   * once when not listening; never rejects). A writer awaits it before answering, so the
+   * client's next request, to any instance, comes after the others were told.
+   */
+  settle(): Promise<void>
 }

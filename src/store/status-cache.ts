@@ -31,8 +31,15 @@ export type CacheRules<S> = {
     : never
 }
 
-/** `store` with each method wrapped by its rule; methods are looked up on `store` at each call. */
-export function cached<S extends object>(store: S, rules: CacheRules<S>): S {
+/**
+ * `store` with each method wrapped by its rule; methods are looked up on `store` at each call.
+ * A write, once done and forgotten, awaits `settle` (if given) before it returns.
+ */
+export function cached<S extends object>(
+  store: S,
+  rules: CacheRules<S>,
+  settle?: () => Promise<void>,
+): S {
   type Fn = (...args: unknown[]) => Promise<unknown>
   const call = (name: string, args: unknown[]) =>
     ((store as Record<string, Fn>)[name] as Fn)(...args)
@@ -45,11 +52,14 @@ export function cached<S extends object>(store: S, rules: CacheRules<S>): S {
       const forget = rule as (...args: unknown[]) => void
       wrapped[name] = async (...args: unknown[]) => {
         forget(...args)
+        let result: unknown
         try {
-          return await call(name, args)
+          result = await call(name, args)
         } finally {
           forget(...args)
         }
+        if (settle) await settle()
+        return result
       }
     }
   }
@@ -102,11 +112,14 @@ export function withStatusCache(
   const forgetUsers = forgetAll(userCache, pairCache)
   const forgetSessions = forgetAll(sessionCache, pairCache)
   const forgetEverything = forgetAll(userCache, sessionCache, pairCache)
-  if (store.statusChanges) {
+  // PostgreSQL: a write returns once the other instances have been told (see `settle`).
+  const changes = store.statusChanges
+  const settle = changes && (() => changes.settle())
+  if (changes) {
     const caches = [userCache, sessionCache, pairCache]
     // Uncached until the feed listens: a change made before then would not be heard.
     for (const cache of caches) cache.suspend()
-    store.statusChanges.subscribe({
+    changes.subscribe({
       changed: (change: StatusChange) => {
         if (change.kind === 'user') forgetUser(change.id)
         else if (change.kind === 'session') forgetSession(change.id)
@@ -125,84 +138,108 @@ export function withStatusCache(
       },
     })
   }
-  const users = cached<UserStore>(store.users, {
-    findById: userCache,
-    findByUsername: 'pass',
-    findByEmail: 'pass',
-    maxLegacyCost: 'pass',
-    search: 'pass',
-    anyEnabledWithRole: 'pass',
-    page: 'pass',
-    create: (user) => forgetUser(user.id),
-    insertRecord: (user) => forgetUser(user.id),
-    replacePasswordHash: forgetUser,
-    setDisabled: forgetUser,
-    setEmailVerified: forgetUser,
-    setRoles: forgetUser,
-    // Any id may be among the batch, including ids cached as missing.
-    importMany: forgetUsers,
-    // Deleting a user also deletes its sessions (cascade).
-    delete: forgetEverything,
-    deleteUnlessLastHolder: forgetEverything,
-  })
-  const sessions = cached<SessionStore>(store.sessions, {
-    findById: sessionCache,
-    findWithUser: pairCache,
-    listForUser: 'pass',
-    findRefreshToken: 'pass',
-    page: 'pass',
-    pageRefreshTokens: 'pass',
-    // Refresh tokens are not cached.
-    insertRefreshToken: 'pass',
-    create: (session) => forgetSession(session.id),
-    revoke: forgetSession,
-    revokeAllForUser: forgetSessions,
-    revokeSingleFactorForUser: forgetSessions,
-    revokeAllForClient: forgetSessions,
-    rotate: forgetSessions,
-    insertRecord: (session) => forgetSession(session.id),
-    purge: forgetSessions,
-  })
+  const users = cached<UserStore>(
+    store.users,
+    {
+      findById: userCache,
+      findByUsername: 'pass',
+      findByEmail: 'pass',
+      maxLegacyCost: 'pass',
+      search: 'pass',
+      anyEnabledWithRole: 'pass',
+      page: 'pass',
+      create: (user) => forgetUser(user.id),
+      insertRecord: (user) => forgetUser(user.id),
+      replacePasswordHash: forgetUser,
+      setDisabled: forgetUser,
+      setEmailVerified: forgetUser,
+      setRoles: forgetUser,
+      // Any id may be among the batch, including ids cached as missing.
+      importMany: forgetUsers,
+      // Deleting a user also deletes its sessions (cascade).
+      delete: forgetEverything,
+      deleteUnlessLastHolder: forgetEverything,
+    },
+    settle,
+  )
+  const sessions = cached<SessionStore>(
+    store.sessions,
+    {
+      findById: sessionCache,
+      findWithUser: pairCache,
+      listForUser: 'pass',
+      findRefreshToken: 'pass',
+      page: 'pass',
+      pageRefreshTokens: 'pass',
+      // Refresh tokens are not cached.
+      insertRefreshToken: 'pass',
+      create: (session) => forgetSession(session.id),
+      revoke: forgetSession,
+      revokeAllForUser: forgetSessions,
+      revokeSingleFactorForUser: forgetSessions,
+      revokeAllForClient: forgetSessions,
+      rotate: forgetSessions,
+      insertRecord: (session) => forgetSession(session.id),
+      purge: forgetSessions,
+    },
+    settle,
+  )
   // Redeeming rewrites the user (verified, new address, new password) and a reset revokes
   // every session of the user: all of it must be forgotten at once. Tokens are not cached.
-  const emailTokens = cached<EmailTokenStore>(store.emailTokens, {
-    issue: 'pass',
-    find: 'pass',
-    voidForUser: 'pass',
-    purge: 'pass',
-    page: 'pass',
-    insertRecord: 'pass',
-    redeem: forgetEverything,
-  })
+  const emailTokens = cached<EmailTokenStore>(
+    store.emailTokens,
+    {
+      issue: 'pass',
+      find: 'pass',
+      voidForUser: 'pass',
+      purge: 'pass',
+      page: 'pass',
+      insertRecord: 'pass',
+      redeem: forgetEverything,
+    },
+    settle,
+  )
   // Redeeming inserts a session, or revokes the one a first redemption started.
-  const authorizationCodes = cached<AuthorizationCodeStore>(store.authorizationCodes, {
-    insert: 'pass',
-    find: 'pass',
-    purge: 'pass',
-    page: 'pass',
-    insertRecord: 'pass',
-    redeem: forgetSessions,
-  })
+  const authorizationCodes = cached<AuthorizationCodeStore>(
+    store.authorizationCodes,
+    {
+      insert: 'pass',
+      find: 'pass',
+      purge: 'pass',
+      page: 'pass',
+      insertRecord: 'pass',
+      redeem: forgetSessions,
+    },
+    settle,
+  )
   // Browser sessions are not cached; ending one revokes the token sessions started from it.
-  const browserSessions = cached<BrowserSessionStore>(store.browserSessions, {
-    create: 'pass',
-    findBySecret: 'pass',
-    findById: 'pass',
-    touch: 'pass',
-    purge: 'pass',
-    page: 'pass',
-    insertRecord: 'pass',
-    end: forgetSessions,
-  })
+  const browserSessions = cached<BrowserSessionStore>(
+    store.browserSessions,
+    {
+      create: 'pass',
+      findBySecret: 'pass',
+      findById: 'pass',
+      touch: 'pass',
+      purge: 'pass',
+      page: 'pass',
+      insertRecord: 'pass',
+      end: forgetSessions,
+    },
+    settle,
+  )
   // Consents are not cached; revoking one revokes the user's sessions of the client.
-  const consents = cached<ConsentStore>(store.consents, {
-    find: 'pass',
-    grant: 'pass',
-    listForUser: 'pass',
-    page: 'pass',
-    insertRecord: 'pass',
-    revoke: forgetSessions,
-  })
+  const consents = cached<ConsentStore>(
+    store.consents,
+    {
+      find: 'pass',
+      grant: 'pass',
+      listForUser: 'pass',
+      page: 'pass',
+      insertRecord: 'pass',
+      revoke: forgetSessions,
+    },
+    settle,
+  )
   // Second factors live in their own tables, read fresh at each sign-in and step-up check: no
   // write of theirs touches a user row or a session (a session's amr is fixed when it starts,
   // and `deleteAllForUser` leaves sessions alone: a service that ends them on a reset does so
@@ -242,7 +279,7 @@ export function withStatusCache(
     consume: 'pass',
     purge: 'pass',
   })
-  const { clear } = cached<Pick<Store, 'clear'>>(store, { clear: forgetEverything })
+  const { clear } = cached<Pick<Store, 'clear'>>(store, { clear: forgetEverything }, settle)
   // The outbox holds nothing the cache serves: it passes as it is.
   return {
     ...store,

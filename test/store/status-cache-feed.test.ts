@@ -18,6 +18,7 @@ function fakeFeed() {
       subscribers.add(s)
       return () => subscribers.delete(s)
     },
+    settle: () => Promise.resolve(),
   }
   return {
     feed,
