@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js'
-import type { StatusChange } from './invalidation.js'
+import { followStatusChanges, type StatusCacheLog } from './invalidation-follow.js'
 import type {
   AuthorizationCodeStore,
   BrowserSessionStore,
@@ -66,12 +66,6 @@ export function cached<S extends object>(
   return wrapped as S
 }
 
-/** Where the status cache says that it stopped or started trusting its memory. */
-export interface StatusCacheLog {
-  warn(details: object, message: string): void
-  info(details: object, message: string): void
-}
-
 /**
  * Wraps a store so the lookups every protected request makes (`sessions.findWithUser`, and
  * `users.findById` / `sessions.findById`) are served from memory for at most `ttlMs`. Every
@@ -116,27 +110,12 @@ export function withStatusCache(
   const changes = store.statusChanges
   const settle = changes && (() => changes.settle())
   if (changes) {
-    const caches = [userCache, sessionCache, pairCache]
-    // Uncached until the feed listens: a change made before then would not be heard.
-    for (const cache of caches) cache.suspend()
-    changes.subscribe({
-      changed: (change: StatusChange) => {
-        if (change.kind === 'user') forgetUser(change.id)
-        else if (change.kind === 'session') forgetSession(change.id)
-        else forgetEverything()
-      },
-      down: (reason) => {
-        for (const cache of caches) cache.suspend()
-        log?.warn(
-          { event: 'status_listener_down', reason: reason.message },
-          'status change listener down: serving user and session status uncached',
-        )
-      },
-      live: () => {
-        for (const cache of caches) cache.resume()
-        log?.info({ event: 'status_listener_live' }, 'status change listener live: caching')
-      },
-    })
+    followStatusChanges(
+      changes,
+      [userCache, sessionCache, pairCache],
+      { user: forgetUser, session: forgetSession, everything: forgetEverything },
+      log,
+    )
   }
   const users = cached<UserStore>(
     store.users,
