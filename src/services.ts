@@ -105,7 +105,12 @@ export async function createServices(
   registry: Registry = privateRegistry(),
 ): Promise<Services> {
   const metrics = createMetrics(registry)
-  const store = withStatusCache(metrics.timed(rawStore), clock, config.store.statusCacheMs)
+  const store = withStatusCache(
+    metrics.timed(rawStore),
+    clock,
+    config.store.statusCacheMs,
+    logs.app,
+  )
   const { concurrency, queueLimit } = config.hashing
   const limiter = new WorkLimiter(concurrency, queueLimit, metrics.hashing)
   const hasher = new PasswordHasher(config.hashing.argon2, limiter)

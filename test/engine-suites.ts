@@ -140,11 +140,15 @@ export const oneEngine: Readonly<Record<string, string>> = {
   'test/cli/main.test.ts': 'runs each command on SQLite and on PostgreSQL, both opened by name',
   'test/docs/openapi-lint.test.ts': 'the OpenAPI document does not depend on the engine',
   'test/multi-instance.test.ts': 'instances sharing one PostgreSQL, opened by name',
+  'test/multi-instance-invalidation.test.ts':
+    'instances sharing one PostgreSQL (LISTEN/NOTIFY), opened by name',
   'test/server.test.ts': 'starts the process on SQLite and on PostgreSQL, both opened by name',
   'test/store/file-modes.test.ts': 'file permissions of a SQLite database file',
   'test/store/postgres.test.ts': 'the store contract on PostgreSQL, opened by name',
   'test/store/sqlite.test.ts': 'the store contract on SQLite, opened by name',
   'test/store/status-cache.test.ts': 'the cache in front of a store, tested on in-memory SQLite',
+  'test/store/status-cache-feed.test.ts':
+    'the cache following a feed the test drives, over an in-memory SQLite store',
 }
 
 /** Text that shows a test file builds the app, assembles the services or opens a store. */

@@ -16,13 +16,7 @@ const dataDir = variable('PORTCULLIS_DATA_DIR', '`./data`')
 const databaseUrl = variable('PORTCULLIS_DATABASE_URL', '`sqlite:<data dir>/portcullis.db`')
 const poolSize = intVariable('PORTCULLIS_DB_POOL_SIZE', 10, 1, 1000)
 const timeout = intVariable('PORTCULLIS_DB_TIMEOUT_MS', 2000, 100, 60_000)
-const statusCache = intVariable(
-  'PORTCULLIS_STATUS_CACHE_MS',
-  1000,
-  0,
-  60_000,
-  '`1000` on SQLite, `0` on PostgreSQL',
-)
+const statusCache = intVariable('PORTCULLIS_STATUS_CACHE_MS', 1000, 0, 60_000)
 
 export const storeRows: Row[] = [
   row(
@@ -40,7 +34,7 @@ export const storeRows: Row[] = [
   ),
   row(
     statusCache,
-    "How long a user's or session's status may be served from memory. Changes made through the server itself (logout, revocation, password change, account deletion) apply at once; changes made by another process (the CLI beside a SQLite server) within this bound. Off by default on PostgreSQL, so a session ended or a user disabled through one instance is refused by every instance at once",
+    "How long a user's or session's status may be served from memory. Changes made through the server itself (logout, revocation, password change, account deletion) apply at once; on SQLite, changes made by another process (the CLI) within this bound. On PostgreSQL every change, from any instance, the CLI or SQL, evicts at once (LISTEN/NOTIFY; the bound is a backstop), and while the listening connection is down nothing is served from memory. `0` turns the cache off",
   ),
 ]
 
@@ -55,7 +49,7 @@ function masked(raw: string): string {
   }
 }
 
-/** Reads the store section; the status cache's default depends on the engine. */
+/** Reads the store section. */
 export function readStore(env: Env): StoreConfig {
   const dir = resolve(env[dataDir.name] || 'data')
   const url = env[databaseUrl.name] || `sqlite:${resolve(dir, 'portcullis.db')}`
@@ -68,7 +62,7 @@ export function readStore(env: Env): StoreConfig {
     dataDir: dir,
     databaseUrl: url,
     pool: { poolSize: int(env, poolSize), timeoutMs: int(env, timeout) },
-    // Off on PostgreSQL: other instances write there, and revocation must reach them at once.
-    statusCacheMs: int(env, statusCache, url.startsWith('sqlite:') ? 1000 : 0),
+    // On PostgreSQL too: changes elsewhere arrive by LISTEN/NOTIFY (src/store/invalidation.ts).
+    statusCacheMs: int(env, statusCache),
   }
 }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
+import { statusListener } from './invalidation-listener.js'
 import { type Db, type Result, uniqueViolation } from './sql.js'
 import { sqlStore } from './sql-store.js'
 import { type PoolUse, type Store, StoreUnavailableError } from './store.js'
@@ -127,9 +128,21 @@ function createPgDriver(url: string, options: PostgresOptions): Db & { poolUse: 
 /**
  * Opens the PostgreSQL store over a connection pool, without migrating it (`openStore` does).
  * Failures follow createPgDriver: transient ones retried, the rest StoreUnavailableError (HTTP
- * 503), unique violations naming their column.
+ * 503), unique violations naming their column. `statusChanges` is the LISTEN/NOTIFY feed of
+ * committed status changes: its own connection, opened only once something subscribes (the
+ * status cache), closed with the store.
  */
 export function openPostgresStore(url: string, options: PostgresOptions): Store {
   const driver = createPgDriver(url, options)
-  return { ...sqlStore(driver, []), poolUse: driver.poolUse }
+  const store = sqlStore(driver, [])
+  const statusChanges = statusListener(url, { timeoutMs: options.timeoutMs })
+  return {
+    ...store,
+    poolUse: driver.poolUse,
+    statusChanges,
+    close: async () => {
+      await statusChanges.close()
+      await store.close()
+    },
+  }
 }

@@ -8,6 +8,7 @@ import type {
   BrowserSessionStore,
   ConsentStore,
 } from './authorization-stores.js'
+import type { StatusChanges } from './invalidation.js'
 import type { EmailTokenStore, OutboxStore } from './mail-stores.js'
 import type {
   MfaFactorStore,
@@ -292,6 +293,11 @@ export interface Store {
   readonly appliedAtOpen: readonly number[]
   /** PostgreSQL only: the connection pool's use now (read by the metrics at each scrape). */
   readonly poolUse?: () => PoolUse
+  /**
+   * Changes committed by any process, as they commit (PostgreSQL: LISTEN/NOTIFY); absent where
+   * the engine cannot announce them (SQLite). The status cache follows it.
+   */
+  readonly statusChanges?: StatusChanges
   close(): Promise<void>
 }
 

@@ -1,8 +1,9 @@
 /**
  * A read-through cache whose entries live at most `ttlMs`, for lookups on the request path.
  * Writes call `forget`/`forgetAll`; a generation counter makes sure a read that overlapped a
- * write never caches what it saw. An entry stamped in the future (the clock stepped back) is
- * treated as stale, so a clock change can never stretch the bound.
+ * write (or any eviction: a change announced by another process) never caches what it saw. An
+ * entry stamped in the future (the clock stepped back) is treated as stale, so a clock change
+ * can never stretch the bound. While suspended, every lookup is a load and nothing is kept.
  *
  * Memory: entries are kept in the order they were stored, so each store first releases the
  * expired ones at the front, and beyond `limit` entries the oldest go. What the cache holds is
@@ -12,6 +13,7 @@
 export class TtlCache<V> {
   private readonly entries = new Map<string, { value: V; at: number }>()
   private generation = 0
+  private suspended = false
 
   constructor(
     private readonly now: () => number,
@@ -24,8 +26,9 @@ export class TtlCache<V> {
     return this.entries.size
   }
 
-  /** The cached value, or `load(key)` (cached unless a write overlapped it). */
+  /** The cached value, or `load(key)` (cached unless an eviction overlapped it). */
   get(key: string, load: (key: string) => Promise<V>): Promise<V> {
+    if (this.suspended) return load(key)
     const hit = this.entries.get(key)
     const now = this.now()
     // Not an async function: a hit on the request path costs no extra promise machinery.
@@ -59,5 +62,20 @@ export class TtlCache<V> {
   forgetAll(): void {
     this.generation++
     this.entries.clear()
+  }
+
+  /**
+   * Forgets everything and serves nothing from memory until `resume`; a read in flight keeps
+   * nothing either (the generation moved).
+   */
+  suspend(): void {
+    this.forgetAll()
+    this.suspended = true
+  }
+
+  /** Forgets everything (anything may have changed meanwhile), then caches again. */
+  resume(): void {
+    this.forgetAll()
+    this.suspended = false
   }
 }

@@ -13,7 +13,7 @@ import { testPostgresUrl } from '../support/engines.js'
 import { keyringFor } from '../support/keyring.js'
 import { storeContract } from './contract.js'
 import { emailTokensContract } from './contract-email-tokens.js'
-import { newUser } from './contract-helpers.js'
+import { newSession, newUser } from './contract-helpers.js'
 import { newMessage, newToken } from './contract-mail-helpers.js'
 import { outboxContract } from './contract-outbox.js'
 
@@ -120,6 +120,45 @@ describe('PostgreSQL store specifics', () => {
     assert.deepEqual((await store.users.search({ text: 'ol', limit: 5 })).length, 1)
   })
 
+  it('publishes each committed change of a user or session row, and nothing else (migration 14)', async (t) => {
+    const url = await freshSchemaUrl()
+    const store = openPostgresStore(url, { poolSize: 2, timeoutMs: 5000 })
+    t.after(() => store.close())
+    await store.migrate()
+    const listener = new pg.Client({ connectionString: url })
+    await listener.connect()
+    t.after(() => listener.end())
+    const heard: string[] = []
+    listener.on('notification', (m) => {
+      if (m.channel === 'portcullis_status') heard.push(m.payload ?? '')
+    })
+    await listener.query('LISTEN portcullis_status')
+    const user = newUser()
+    const session = newSession(user.id)
+    // Inserts publish nothing (a new row only replaces an id cached as missing).
+    await store.users.create(user)
+    await store.sessions.create(session, null)
+    await store.users.setDisabled(user.id, true, 'now')
+    await store.users.setRoles(user.id, ['user', 'admin'], 'now')
+    await store.sessions.revoke(session.id, new Date().toISOString())
+    // A statement that rolls back publishes nothing.
+    const other = new pg.Client({ connectionString: url })
+    await other.connect()
+    await assert.rejects(other.query('BEGIN; UPDATE users SET disabled = false; SELECT 1 / 0'))
+    await other.end()
+    await store.users.delete(user.id)
+    // A round trip on the listener: every notification committed before it has arrived.
+    await listener.query('SELECT 1')
+    assert.deepEqual(heard, [
+      `u:${user.id}`,
+      `u:${user.id}`,
+      `s:${session.id}`,
+      // The delete, and its cascade to the session (revoked, but its row goes all the same).
+      `u:${user.id}`,
+      `s:${session.id}`,
+    ])
+  })
+
   it('reads sessions stored before migration 13 as password sign-ins at their creation', async (t) => {
     const url = await freshSchemaUrl()
     const client = new pg.Client({ connectionString: url })
@@ -144,7 +183,7 @@ describe('PostgreSQL store specifics', () => {
     await client.end()
     const store = openPostgresStore(url, { poolSize: 2, timeoutMs: 5000 })
     t.after(() => store.close())
-    assert.deepEqual(await store.migrate(), [13])
+    assert.deepEqual(await store.migrate(), [13, 14])
     const session = await store.sessions.findById('s1')
     assert.deepEqual([session?.amr, session?.authTime], [['pwd'], createdAt])
   })

@@ -324,4 +324,40 @@ export const postgresMigrations: Migration[] = [
       CREATE INDEX webauthn_challenges_expiry ON webauthn_challenges (expires_at);
     `,
   },
+  {
+    version: 14,
+    name: 'status change notifications',
+    // Every committed change to a row the status cache holds (a session, a user: status, roles
+    // and password live in the row) is published on the channel the instances LISTEN on, from a
+    // trigger, so the CLI, SQL by hand and other server versions publish too, and in the same
+    // transaction: PostgreSQL delivers a NOTIFY only when that transaction commits. Per row, so
+    // the payload names the row (`u:<user id>`, `s:<session id>`, a few dozen bytes whatever
+    // the statement); identical payloads within a transaction are sent once. Not on INSERT: a
+    // new row can only replace an id cached as missing, whose staleness refuses (and lasts at
+    // most the cache's TTL). TRUNCATE publishes `*`: forget everything.
+    sql: `
+      CREATE FUNCTION portcullis_status_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify('portcullis_status', TG_ARGV[0] || OLD.id);
+        RETURN NULL;
+      END $$;
+      CREATE FUNCTION portcullis_status_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify('portcullis_status', '*');
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER users_status_updated AFTER UPDATE ON users FOR EACH ROW
+        WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION portcullis_status_changed('u:');
+      CREATE TRIGGER users_status_deleted AFTER DELETE ON users FOR EACH ROW
+        EXECUTE FUNCTION portcullis_status_changed('u:');
+      CREATE TRIGGER users_status_truncated AFTER TRUNCATE ON users FOR EACH STATEMENT
+        EXECUTE FUNCTION portcullis_status_truncated();
+      CREATE TRIGGER sessions_status_updated AFTER UPDATE ON sessions FOR EACH ROW
+        WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION portcullis_status_changed('s:');
+      CREATE TRIGGER sessions_status_deleted AFTER DELETE ON sessions FOR EACH ROW
+        EXECUTE FUNCTION portcullis_status_changed('s:');
+      CREATE TRIGGER sessions_status_truncated AFTER TRUNCATE ON sessions FOR EACH STATEMENT
+        EXECUTE FUNCTION portcullis_status_truncated();
+    `,
+  },
 ]

@@ -354,4 +354,12 @@ export const sqliteMigrations: Migration[] = [
       CREATE INDEX webauthn_challenges_expiry ON webauthn_challenges (expires_at);
     `,
   },
+  {
+    version: 14,
+    name: 'status change notifications',
+    // PostgreSQL only: SQLite has no LISTEN/NOTIFY, so processes sharing a SQLite file (the
+    // CLI beside the server) see each other's changes within the cache's TTL. Kept empty so
+    // both engines number their migrations alike.
+    sql: '',
+  },
 ]
