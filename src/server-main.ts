@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import type { Server, ServerResponse } from 'node:http'
 import pino from 'pino'
 import { buildApp } from './app.js'
 import { bootstrapAdmin } from './auth/bootstrap-admin.js'
@@ -131,12 +132,14 @@ function closeOnSignal(
 ): { closed: Promise<number>; remove: () => void; shutdown: (reason: string) => void } {
   let remove = () => {}
   let shutdown: (reason: string) => void = () => {}
+  const answering = responsesInFlight(app.server)
   const closed = new Promise<number>((resolve) => {
     let closing = false
     shutdown = (signal: string) => {
       if (closing) return
       closing = true
       app.log.info({ signal }, 'shutting down')
+      closeAfterResponse(answering)
       const force = setTimeout(() => resolve(1), 10_000)
       force.unref()
       // The mail sender settles its delivery in flight while the app drains; then the store.
@@ -157,4 +160,25 @@ function closeOnSignal(
     }
   })
   return { closed, remove, shutdown }
+}
+
+/** The responses being written now (requests in flight). */
+function responsesInFlight(server: Server): Set<ServerResponse> {
+  const responses = new Set<ServerResponse>()
+  server.on('request', (_req, res: ServerResponse) => {
+    responses.add(res)
+    res.once('close', () => responses.delete(res))
+  })
+  return responses
+}
+
+/**
+ * Closing the server closes the idle connections only: a keep-alive connection whose request is
+ * in flight would stay open after its answer until the client left or the 10 s force, holding
+ * the shutdown. Its answer says `Connection: close` instead (RFC 9112 §9.6), so the client
+ * knows not to reuse it and the server closes it once the answer is out. Requests arriving
+ * after this get Fastify's 503 with `Connection: close`.
+ */
+function closeAfterResponse(responses: Set<ServerResponse>) {
+  for (const res of responses) if (!res.headersSent) res.setHeader('Connection', 'close')
 }

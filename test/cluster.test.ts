@@ -239,7 +239,7 @@ describe('a cluster serving', () => {
     await ended
     assert.match(response, /^HTTP\/1\.1 200 /, response)
     assert.match(response, /"access_token":"/)
-    assert.equal(await exit, 0)
+    assert.equal(await exit, 0, cluster.output())
     // Gone (or a zombie, where nothing reaps the orphans in a container).
     for (const pid of workers) assert.ok(!running(pid), `worker ${pid} still runs`)
   })
