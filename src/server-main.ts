@@ -1,5 +1,5 @@
-import type { FastifyInstance } from 'fastify'
 import type { Server, ServerResponse } from 'node:http'
+import type { FastifyInstance } from 'fastify'
 import pino from 'pino'
 import { buildApp } from './app.js'
 import { bootstrapAdmin } from './auth/bootstrap-admin.js'

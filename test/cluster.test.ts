@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
-import { connect } from 'node:net'
+import { type AddressInfo, connect, createServer } from 'node:net'
 import { describe, it, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { openStore } from '../src/store/open-store.js'
@@ -265,4 +265,88 @@ function running(pid: number): boolean {
   } catch {
     return false
   }
+}
+
+describe('the status cache across workers', () => {
+  // Real time here, sparingly: the bound holds in each worker's own process, where no test
+  // clock reaches. Each check goes through a connection pinned to each worker.
+  const cases = [
+    { engine: 'sqlite', bound: '0' },
+    { engine: 'postgres', bound: '0' },
+    { engine: 'sqlite', bound: '200' },
+  ] as const
+  for (const { engine, bound } of cases) {
+    it(`on ${engine} with PORTCULLIS_STATUS_CACHE_MS=${bound}: a logout through one worker is refused by every worker ${bound === '0' ? 'at once' : 'after the bound'}`, {
+      timeout: 60_000,
+    }, async (t) => {
+      const cluster = await startCluster(t, 2, {
+        ...cheap,
+        PORTCULLIS_DATABASE_URL: await databaseUrl(t, engine),
+        PORTCULLIS_STATUS_CACHE_MS: bound,
+      })
+      await register(cluster.url, 'alice')
+      const token = await login(cluster.url, 'alice')
+      const bearer = { authorization: `Bearer ${token}` }
+      const [a, b] = await pinEveryWorker(cluster)
+      assert.ok(a && b)
+      t.after(() => {
+        a.close()
+        b.close()
+      })
+      // Both workers have the session's status in their caches now.
+      for (const worker of [a, b])
+        assert.equal((await worker.send('GET', '/users/me', bearer)).status, 200)
+      assert.equal((await a.send('POST', '/logout', bearer)).status, 204)
+      const loggedOut = Date.now()
+      if (bound !== '0') await sleep(Number(bound) + 50 - (Date.now() - loggedOut))
+      for (const worker of [b, a]) {
+        const me = await worker.send('GET', '/users/me', bearer)
+        assert.equal(me.status, 401, `worker ${worker.pid}: ${me.body}`)
+      }
+      // And every new connection, whichever worker round-robin hands it to.
+      for (let i = 0; i < 10; i++) {
+        assert.equal((await sendOnce(cluster.url, 'GET', '/users/me', bearer)).status, 401)
+      }
+    })
+  }
+})
+
+describe('metrics of a cluster', () => {
+  it("the primary's listener answers the workers' default metrics summed", {
+    timeout: 60_000,
+  }, async (t) => {
+    const port = await freePort()
+    const cluster = await startCluster(t, 2, {
+      ...cheap,
+      PORTCULLIS_DATABASE_URL: await sharedDatabaseUrl(t, 'sqlite'),
+      PORTCULLIS_METRICS_PORT: String(port),
+    })
+    const workers = cluster.workers()
+    const answer = await fetch(`http://127.0.0.1:${port}/metrics`)
+    const text = await answer.text()
+    const rss = workers.map(residentBytes)
+    assert.equal(answer.status, 200, text)
+    assert.match(answer.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/)
+    assert.equal(text.match(/^# TYPE process_resident_memory_bytes gauge$/gm)?.length, 1)
+    const value = Number(/^process_resident_memory_bytes (\S+)$/m.exec(text)?.[1])
+    // Each worker's resident memory (read from /proc just after the scrape; an idle worker's
+    // moves by far less than the 10% allowed) summed: not one worker's figure, not the primary's.
+    const sum = rss.reduce((x, y) => x + y, 0)
+    assert.ok(Math.abs(value - sum) < sum * 0.1, `${value} is not about ${sum} (${rss})`)
+    assert.ok(value > Math.max(...rss) * 1.4, `${value} looks like one worker's (${rss})`)
+  })
+})
+
+/** A process's resident memory in bytes, from /proc (what prom-client reports too). */
+function residentBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]) * 1024
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
 }

@@ -20,9 +20,11 @@ export function startClusterMetrics(address: {
 }
 
 /**
- * In a worker: loading prom-client is what makes the worker answer the primary's requests for
- * its registry; the default process metrics are collected unless the process already does.
+ * In a worker: answers the primary's requests for the default registry (prom-client installs
+ * that responder when an AggregatorRegistry is made in a worker, not when it is loaded), and
+ * collects the default process metrics unless the process already does.
  */
 export function answerMetricsRequests(): void {
+  new AggregatorRegistry()
   if (!register.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics()
 }
