@@ -1,3 +1,4 @@
+import type { Server, ServerResponse } from 'node:http'
 import type { FastifyInstance } from 'fastify'
 import pino from 'pino'
 import { buildApp } from './app.js'
@@ -10,15 +11,32 @@ import { type MetricsListener, startMetricsListener } from './metrics/listener.j
 import { exposition, processRegistry } from './metrics/registry.js'
 import { createServices } from './services.js'
 import { startupLine } from './startup-line.js'
-import { looseModeWarnings } from './store/file-modes.js'
-import { openStore, sqliteFilePath } from './store/open-store.js'
+import { startupWarnings } from './startup-warnings.js'
+import { openStore } from './store/open-store.js'
 import type { Store } from './store/store.js'
 import { startTimers, type Timers } from './timers.js'
 
 export interface RunningServer {
-  app: FastifyInstance
   /** Resolves with the exit code once SIGINT or SIGTERM has closed the server. */
   closed: Promise<number>
+}
+
+/** One process serving the port: alone, or as a worker of a cluster. */
+export interface ServingProcess extends RunningServer {
+  app: FastifyInstance
+  /** The address the app listens on, e.g. `http://127.0.0.1:8000`. */
+  url: string
+  /** Drains and closes as SIGTERM does (a worker whose primary is gone calls it). */
+  shutdown(reason: string): void
+}
+
+/**
+ * What a cluster worker does differently from a process alone: the primary already did the
+ * one-time work (migrations, keys, the bootstrap admin), logged the warnings and says when the
+ * server is ready; the purge and the mail sender run in the housekeeper only.
+ */
+export interface WorkerRole {
+  housekeeper: boolean
 }
 
 /**
@@ -29,13 +47,32 @@ export interface RunningServer {
  * PORTCULLIS_ISSUER (only a warning in development on loopback), and KeySealError for stored keys
  * or secrets the encryption key does not open (or that are in clear while it is set). Warns when
  * the SQLite files are open to group or others. When `terminal` (default: standard output is a TTY), one
- * human line follows the JSON logs.
+ * human line follows the JSON logs. With PORTCULLIS_WORKERS above 1 the process becomes the
+ * primary of a cluster of that many workers instead (src/cluster/primary.ts).
  */
 export async function runServer(
   env: NodeJS.ProcessEnv = process.env,
   terminal = process.stdout.isTTY === true,
 ): Promise<RunningServer> {
   const config = loadConfig(env)
+  if (config.workers.count > 1) {
+    // Loaded only here: a single process has nothing to do with node:cluster.
+    const { runPrimary } = await import('./cluster/primary.js')
+    return runPrimary(config, env, terminal)
+  }
+  return serve(config, env, terminal)
+}
+
+/**
+ * Serves the port in this process: alone (`worker` undefined, everything runServer describes)
+ * or as a cluster worker (see WorkerRole).
+ */
+export async function serve(
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  terminal: boolean,
+  worker?: WorkerRole,
+): Promise<ServingProcess> {
   const issuerWarning = sharedIssuerCheck(config, env)
   const store = await openStore(config.store.databaseUrl, config.store.pool)
   // The log destination, held here to add the start-up line to it.
@@ -44,19 +81,22 @@ export async function runServer(
   try {
     const services = await createServices(config, store, systemClock, logs, processRegistry())
     const app = await buildApp(services)
-    try {
-      await bootstrapAdmin(services, app.log)
-    } catch (error) {
-      await app.close()
-      throw error
+    if (!worker) {
+      try {
+        await bootstrapAdmin(services, app.log)
+      } catch (error) {
+        await app.close()
+        throw error
+      }
+      for (const warning of startupWarnings(config, issuerWarning)) app.log.warn(warning)
     }
-    warnings(config, issuerWarning, app)
     let timers: Timers | undefined
     let metrics: MetricsListener | undefined
     const stop = () => Promise.all([timers?.stop(), metrics?.close()]).then(() => {})
-    const { closed, remove } = closeOnSignal(app, stop, store)
-    // Its own address (loopback by default), never the API's; off unless configured.
-    if (config.metrics) {
+    const { closed, remove, shutdown } = closeOnSignal(app, stop, store)
+    // Its own address (loopback by default), never the API's; off unless configured. A cluster's
+    // primary serves the workers' metrics aggregated instead.
+    if (config.metrics && !worker) {
       const { registry } = services.metrics
       metrics = await startMetricsListener(config.metrics, () => exposition(registry)).catch(
         async (error: unknown) => {
@@ -75,7 +115,8 @@ export async function runServer(
         await Promise.all([app.close(), metrics?.close()])
         throw error
       })
-    timers = startTimers(services)
+    timers = startTimers(services, { housekeeping: worker?.housekeeper ?? true })
+    if (worker) return { app, closed, url: address, shutdown }
     app.log.info(
       { issuer: config.tokens.issuer, store: store.engine, alg: config.keys.alg },
       'portcullis ready',
@@ -88,47 +129,34 @@ export async function runServer(
         `${startupLine({ url: address, databaseUrl: config.store.databaseUrl, adminExists })}\n`,
       )
     }
-    return { app, closed }
+    return { app, closed, url: address, shutdown }
   } catch (error) {
     await store.close()
     throw error
   }
 }
 
-function warnings(config: Config, issuerWarning: string | null, app: FastifyInstance) {
-  const file = sqliteFilePath(config.store.databaseUrl)
-  for (const warning of file ? looseModeWarnings(file) : []) app.log.warn(warning)
-  if (config.env === 'production' && !config.keys.encryptionKey) {
-    app.log.warn(
-      'PORTCULLIS_ALLOW_UNENCRYPTED_KEYS=true: private signing keys and server secrets are stored in clear; set PORTCULLIS_KEY_ENCRYPTION_KEY (32 bytes, base64)',
-    )
-  }
-  if (issuerWarning) app.log.warn(issuerWarning)
-  if (typeof config.http.trustProxy === 'number') {
-    app.log.warn(
-      "PORTCULLIS_TRUST_PROXY is a hop count: anyone who can reach this port directly can choose their client IP; list the proxies' addresses instead unless only the proxy can connect",
-    )
-  }
-}
-
 /**
- * Shutdown on SIGINT or SIGTERM: the timers stop (the mail sender settles its send in flight)
- * while the app drains and closes, then the store closes. Installed before listening, so a signal
- * that arrives as soon as the port answers is never met by Node's default handler; `remove`
- * takes the handlers away again (a failed start).
+ * Shutdown on SIGINT or SIGTERM (or `shutdown`): the timers stop (the mail sender settles its
+ * send in flight) while the app drains and closes, then the store closes. Installed before
+ * listening, so a signal that arrives as soon as the port answers is never met by Node's default
+ * handler; `remove` takes the handlers away again (a failed start).
  */
 function closeOnSignal(
   app: FastifyInstance,
   stopTimers: () => Promise<void> | undefined,
   store: Store,
-): { closed: Promise<number>; remove: () => void } {
+): { closed: Promise<number>; remove: () => void; shutdown: (reason: string) => void } {
   let remove = () => {}
+  let shutdown: (reason: string) => void = () => {}
+  const answering = responsesInFlight(app.server)
   const closed = new Promise<number>((resolve) => {
     let closing = false
-    const shutdown = (signal: string) => {
+    shutdown = (signal: string) => {
       if (closing) return
       closing = true
       app.log.info({ signal }, 'shutting down')
+      closeAfterResponse(answering)
       const force = setTimeout(() => resolve(1), 10_000)
       force.unref()
       // The mail sender settles its delivery in flight while the app drains; then the store.
@@ -148,5 +176,26 @@ function closeOnSignal(
       process.removeListener('SIGTERM', onTerm)
     }
   })
-  return { closed, remove }
+  return { closed, remove, shutdown }
+}
+
+/** The responses being written now (requests in flight). */
+function responsesInFlight(server: Server): Set<ServerResponse> {
+  const responses = new Set<ServerResponse>()
+  server.on('request', (_req, res: ServerResponse) => {
+    responses.add(res)
+    res.once('close', () => responses.delete(res))
+  })
+  return responses
+}
+
+/**
+ * Closing the server closes the idle connections only: a keep-alive connection whose request is
+ * in flight would stay open after its answer until the client left or the 10 s force, holding
+ * the shutdown. Its answer says `Connection: close` instead (RFC 9112 §9.6), so the client
+ * knows not to reuse it and the server closes it once the answer is out. Requests arriving
+ * after this get Fastify's 503 with `Connection: close`.
+ */
+function closeAfterResponse(responses: Set<ServerResponse>) {
+  for (const res of responses) if (!res.headersSent) res.setHeader('Connection', 'close')
 }

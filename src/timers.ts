@@ -11,10 +11,19 @@ export interface Timers {
  * Starts the purge (every PORTCULLIS_PURGE_INTERVAL), the key-ring reload (every
  * PORTCULLIS_KEY_RELOAD_SECONDS) and the mail sender (every PORTCULLIS_MAIL_POLL_SECONDS);
  * failures are logged, never thrown. The timers do not keep the process alive; shutdown awaits
- * `stop` before it closes the store.
+ * `stop` before it closes the store. Without `housekeeping` (a cluster worker other than the
+ * housekeeper) only the key reload runs: every process's key ring must see a rotation, while
+ * the purge and the mail sender need one process each per server.
  */
-export function startTimers(services: Services): Timers {
+export function startTimers(services: Services, { housekeeping = true } = {}): Timers {
   const { config, logs } = services
+  const keyReload = startKeyReload(
+    services.keyring,
+    config.keys.reloadSeconds * 1000,
+    (error) => logs.app.error({ err: error }, 'signing key reload failed'),
+    { cost: () => services.store.users.maxLegacyCost(), hasher: services.hasher },
+  )
+  if (!housekeeping) return { stop: async () => keyReload.stop() }
   const purge = startPurging(
     {
       sessions: services.sessions,
@@ -28,12 +37,6 @@ export function startTimers(services: Services): Timers {
     },
     config.housekeeping.purgeIntervalSeconds * 1000,
     (error) => logs.app.error({ err: error }, 'purge failed'),
-  )
-  const keyReload = startKeyReload(
-    services.keyring,
-    config.keys.reloadSeconds * 1000,
-    (error) => logs.app.error({ err: error }, 'signing key reload failed'),
-    { cost: () => services.store.users.maxLegacyCost(), hasher: services.hasher },
   )
   // Production never prints mail: without SMTP (allowed only with the email flows off) messages
   // left from when the flows were on stay queued, visible in `portcullis mail status`.

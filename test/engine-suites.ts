@@ -142,6 +142,8 @@ export const oneEngine: Readonly<Record<string, string>> = {
   'test/multi-instance.test.ts': 'instances sharing one PostgreSQL, opened by name',
   'test/multi-instance-invalidation.test.ts':
     'instances sharing one PostgreSQL (LISTEN/NOTIFY), opened by name',
+  'test/cluster.test.ts':
+    'worker processes on a SQLite file and on PostgreSQL, both opened by name',
   'test/server.test.ts': 'starts the process on SQLite and on PostgreSQL, both opened by name',
   'test/store/file-modes.test.ts': 'file permissions of a SQLite database file',
   'test/store/postgres.test.ts': 'the store contract on PostgreSQL, opened by name',

@@ -8,7 +8,8 @@ export const serveCommand: Command = {
 
 Runs the HTTP server with the PORTCULLIS_* settings until SIGINT or SIGTERM, then closes
 gracefully. When PORTCULLIS_BOOTSTRAP_ADMIN_USERNAME and PORTCULLIS_BOOTSTRAP_ADMIN_PASSWORD
-are set and no user has that username, it first creates that admin.`,
+are set and no user has that username, it first creates that admin. With PORTCULLIS_WORKERS
+above 1 it runs that many worker processes on the port and drains them all on SIGTERM.`,
   needs: 'nothing',
   async run() {
     const server = await runServer()
