@@ -9,6 +9,7 @@ import { clientErrorHandler } from './http/client-error.js'
 import { registerCors } from './http/cors.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
 import { refuseDuplicateJsonKeys } from './http/json-body.js'
+import { lazySchemaCompilers } from './http/lazy-schema-compilers.js'
 import { authBodyLimit, maxHeaderSize, timeoutCheckIntervalMs } from './http/limits.js'
 import { registerLoadShedding } from './http/load-shedding.js'
 import { logResponse } from './http/logger.js'
@@ -101,6 +102,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       // Fastify's defaults silently drop unknown fields and coerce types; an auth API must refuse.
       customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false },
     },
+    // Each route's validators and serializers are compiled by its first request, not at start.
+    schemaController: lazySchemaCompilers(),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   const { users, sessions, audit, keyring, store, rateLimiter, clients, tokens } = services

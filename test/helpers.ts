@@ -59,6 +59,8 @@ export async function buildTestApp(t: TestContext, options: TestAppOptions = {})
   )
   const app = await buildApp(services)
   await app.ready()
+  // The hasher warms up in the background; tests that count its work start after it.
+  await services.hasher.warmedUp()
   // As the process does on shutdown: the app first, then the store.
   t.after(async () => {
     await app.close()

@@ -1,5 +1,11 @@
-import { dictionary } from '@zxcvbn-ts/language-common'
+import { createRequire } from 'node:module'
 
+type LanguageCommon = typeof import('@zxcvbn-ts/language-common')
+
+// The list is loaded by the first password checked, not at start: decompressing it costs tens of
+// milliseconds that a start on an existing database does not need. A synchronous require (the
+// package's main file is CommonJS) keeps the check synchronous.
+const require = createRequire(import.meta.url)
 let blocklist: Set<string> | undefined
 
 /**
@@ -7,6 +13,9 @@ let blocklist: Set<string> | undefined
  * (shipped offline in @zxcvbn-ts/language-common). Compared case-insensitively.
  */
 export function isCommonPassword(password: string): boolean {
-  blocklist ??= new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()))
+  if (blocklist === undefined) {
+    const { dictionary } = require('@zxcvbn-ts/language-common') as LanguageCommon
+    blocklist = new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()))
+  }
   return blocklist.has(password.toLowerCase())
 }

@@ -46,6 +46,10 @@ export class PasswordHasher {
   /** One padding computation at a time, shared by every caller that asks for it. */
   private raising: Promise<void> = Promise.resolve()
   private readonly floor = new FailureFloor()
+  /** The warm-up (see init): null until started, and again after it failed. */
+  private warming: Promise<void> | null = null
+  /** The highest legacy bcrypt cost in the store when init ran. */
+  private legacyCostAtStart: number | null = null
 
   constructor(
     private readonly params: Argon2Params,
@@ -55,16 +59,38 @@ export class PasswordHasher {
   }
 
   /**
-   * Computes the dummy hash that unknown users are verified against (equal timing), and the
-   * bcrypt dummy when the store holds legacy hashes (`legacyCost`, their highest bcrypt cost).
+   * Starts the warm-up in the background and returns at once, so that it does not delay the
+   * start: the dummy hash that unknown users are verified against (equal timing), the bcrypt
+   * dummy when the store holds legacy hashes (`legacyCost`, their highest bcrypt cost), and a
+   * few samples of the full failure work, so that the first failure already has a floor. Every
+   * `checkLogin` waits for the warm-up ({@link warmedUp}) before its own work, so no login is
+   * checked without them, and all wait alike whatever account they name.
    */
-  async init(legacyCost: number | null = null): Promise<void> {
+  init(legacyCost: number | null = null): Promise<void> {
+    this.legacyCostAtStart = legacyCost
+    // A failure is not lost: the next checkLogin starts the warm-up again and reports it.
+    this.warmedUp().catch(() => {})
+    return Promise.resolve()
+  }
+
+  /**
+   * Resolves once the warm-up is done, starting it if init has not (or if it failed: its
+   * error, such as a 503 from a saturated limiter, is then this caller's).
+   */
+  warmedUp(): Promise<void> {
+    this.warming ??= this.warmUp().catch((error: unknown) => {
+      this.warming = null
+      throw error
+    })
+    return this.warming
+  }
+
+  private async warmUp(): Promise<void> {
     this.dummy = {
       hash: await this.hash(randomBytes(32).toString('base64url')),
       params: this.params,
     }
-    await this.learnLegacyCost(legacyCost)
-    // A few samples of the full failure work, so that the first failure already has a floor.
+    await this.learnLegacyCost(this.legacyCostAtStart)
     await this.sampleFullPath()
   }
 
@@ -82,6 +108,17 @@ export class PasswordHasher {
     stored: string | null,
     password: string,
     options: LoginCheckOptions = {},
+  ): Promise<VerifyResult> {
+    // Before the clock starts: the wait must not inflate the floor that failures record.
+    await this.warmedUp()
+    return this.check(stored, password, options)
+  }
+
+  /** checkLogin's work, once warmed up (the warm-up's own samples run it directly). */
+  private async check(
+    stored: string | null,
+    password: string,
+    options: LoginCheckOptions,
   ): Promise<VerifyResult> {
     const started = performance.now()
     const dummy = this.dummy
@@ -176,7 +213,7 @@ export class PasswordHasher {
   }
 
   private async sampleFullPath(): Promise<void> {
-    for (let i = 0; i < 3; i++) await this.checkLogin(null, randomBytes(12).toString('base64url'))
+    for (let i = 0; i < 3; i++) await this.check(null, randomBytes(12).toString('base64url'), {})
   }
 
   hash(password: string): Promise<string> {

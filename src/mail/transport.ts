@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream'
-import nodemailer from 'nodemailer'
+import type { Transporter } from 'nodemailer'
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js'
 import type { MailDeliveryConfig } from '../config/mail.js'
 import { consoleTransport } from './console-transport.js'
@@ -90,10 +90,16 @@ export function smtpOptions(
  * line just within the socket timeout), so a send never outlives the sender's claim.
  */
 export function smtpTransport(delivery: MailDeliveryConfig & { smtpUrl: string }): MailTransport {
-  const transporter = nodemailer.createTransport(smtpOptions(delivery), {
-    from: delivery.from,
-    headers: { 'Auto-Submitted': 'auto-generated' },
-  })
+  // nodemailer is loaded by the first message, not at start: a server without mail to send
+  // need not pay for it.
+  let transporter: Promise<Transporter> | undefined
+  const connect = () =>
+    import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport(smtpOptions(delivery), {
+        from: delivery.from,
+        headers: { 'Auto-Submitted': 'auto-generated' },
+      }),
+    )
   const limit = delivery.sendTimeoutSeconds * 1000
   return {
     async send(mail) {
@@ -102,17 +108,20 @@ export function smtpTransport(delivery: MailDeliveryConfig & { smtpUrl: string }
         timer = setTimeout(() => reject(new MailDeliveryError('ETIMEDOUT', null)), limit)
       })
       try {
+        transporter ??= connect()
         await Promise.race([
-          transporter.sendMail(mail).catch((error: unknown) => {
-            throw deliveryError(error)
-          }),
+          transporter
+            .then((smtp) => smtp.sendMail(mail))
+            .catch((error: unknown) => {
+              throw deliveryError(error)
+            }),
           deadline,
         ])
       } finally {
         clearTimeout(timer)
       }
     },
-    close: () => transporter.close(),
+    close: () => void transporter?.then((smtp) => smtp.close()),
   }
 }
 

@@ -1,4 +1,3 @@
-import { openPostgresStore } from './postgres.js'
 import { openSqliteStore } from './sqlite.js'
 import type { Store } from './store.js'
 
@@ -21,6 +20,8 @@ export function sqliteFilePath(databaseUrl: string): string | null {
 export async function openStore(databaseUrl: string, options: OpenStoreOptions): Promise<Store> {
   if (databaseUrl.startsWith('sqlite:')) return openSqliteStore(databaseUrl.slice('sqlite:'.length))
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    // Loaded only for PostgreSQL: a SQLite start need not pay for the pg driver.
+    const { openPostgresStore } = await import('./postgres.js')
     const store = openPostgresStore(databaseUrl, options)
     try {
       return { ...store, appliedAtOpen: await store.migrate() }

@@ -192,9 +192,60 @@ describe('PasswordHasher', () => {
       const limiter = new WorkLimiter(1, 10)
       const hasher = hasherWith(cheap, limiter)
       await hasher.init()
+      await hasher.warmedUp()
       const run = t.mock.method(limiter, 'run')
       await hasher.checkLogin(null, PASSWORD)
       assert.equal(run.mock.callCount(), 1)
+    })
+  })
+
+  describe('warm-up', () => {
+    /** A limiter whose one slot is held until `release` is called. */
+    const heldLimiter = () => {
+      const limiter = new WorkLimiter(1, 100)
+      let release = () => {}
+      const held = limiter.run(() => new Promise<void>((resolve) => (release = resolve)))
+      return {
+        limiter,
+        release: () => {
+          release()
+          return held
+        },
+      }
+    }
+    const settles = async (promise: Promise<unknown>) => {
+      let settled = false
+      void promise.then(() => (settled = true))
+      // Every callback and I/O completion queued so far runs first.
+      await new Promise((resolve) => setImmediate(resolve))
+      return settled
+    }
+
+    it('does not hold up the start: init returns while the hashing it starts cannot run', async () => {
+      const { limiter, release } = heldLimiter()
+      const hasher = hasherWith(cheap, limiter)
+      assert.equal(await settles(hasher.init()), true)
+      assert.equal(await settles(hasher.warmedUp()), false)
+      await release()
+      await hasher.warmedUp()
+    })
+
+    it('makes a login that arrives during the warm-up wait for it, then verify against a real dummy hash', async (t) => {
+      const { limiter, release } = heldLimiter()
+      const hasher = hasherWith(cheap, limiter)
+      const verified: string[] = []
+      const verify = hasher.verify.bind(hasher)
+      t.mock.method(hasher, 'verify', (stored: string, password: string) => {
+        verified.push(stored)
+        return verify(stored, password)
+      })
+      await hasher.init()
+      const login = hasher.checkLogin(null, PASSWORD)
+      assert.equal(await settles(login), false)
+      await release()
+      assert.deepEqual(await login, { ok: false, needsRehash: false })
+      assert.ok(verified.length > 0)
+      for (const stored of verified) assert.match(stored, phc)
     })
   })
 

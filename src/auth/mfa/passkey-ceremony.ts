@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { decodeClientDataJSON } from '@simplewebauthn/server/helpers'
 import type { Clock } from '../../clock.js'
 import type { WebAuthnPurpose } from '../../store/records.js'
 import type { Store } from '../../store/store.js'
 import { sha256 } from '../sha256.js'
+import { webauthnHelpers } from './webauthn-library.js'
 
 /** Where passkey ceremonies happen: the relying party (WebAuthn §5.1.3), from `config.mfa`. */
 export interface RelyingParty {
@@ -65,7 +65,7 @@ export class PasskeyChallenges {
     purpose: WebAuthnPurpose,
     userId: string | null,
   ): Promise<string | null> {
-    const challenge = challengeOf(clientDataJSON)
+    const challenge = await challengeOf(clientDataJSON)
     if (challenge === null) return null
     const at = new Date(this.clock.now()).toISOString()
     const record = await this.store.webauthnChallenges.consume(
@@ -79,8 +79,9 @@ export class PasskeyChallenges {
 }
 
 /** The challenge in a base64url `clientDataJSON`; null when it cannot be read. */
-function challengeOf(clientDataJSON: unknown): string | null {
+async function challengeOf(clientDataJSON: unknown): Promise<string | null> {
   if (typeof clientDataJSON !== 'string' || clientDataJSON.length > 4096) return null
+  const { decodeClientDataJSON } = await webauthnHelpers()
   try {
     const { challenge } = decodeClientDataJSON(clientDataJSON)
     return typeof challenge === 'string' && /^[A-Za-z0-9_-]{1,128}$/.test(challenge)

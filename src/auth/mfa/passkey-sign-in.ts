@@ -1,8 +1,6 @@
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  type PublicKeyCredentialRequestOptionsJSON,
-  verifyAuthenticationResponse,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server'
 import type { MfaFactorRecord, UserRecord } from '../../store/store.js'
 import type { SignInMethod } from './amr.js'
@@ -14,6 +12,7 @@ import {
   userHandleOf,
 } from './passkey-ceremony.js'
 import { auditPasskey, type PasskeyDeps } from './passkeys.js'
+import { webauthnLibrary } from './webauthn-library.js'
 
 /** A passkey assertion that was accepted. */
 export interface PasskeyAssertion {
@@ -48,6 +47,7 @@ export class PasskeySignIn {
   async options(userId: string | null): Promise<PublicKeyCredentialRequestOptionsJSON> {
     const factors = userId === null ? [] : await this.deps.store.mfaFactors.listForUser(userId)
     const challenge = await this.challenges.issue('authenticate', userId)
+    const { generateAuthenticationOptions } = await webauthnLibrary()
     return generateAuthenticationOptions({
       rpID: this.rp.rpId,
       challenge: Buffer.from(challenge, 'base64url') as Uint8Array<ArrayBuffer>,
@@ -106,6 +106,7 @@ export class PasskeySignIn {
     const user = await store.users.findById(factor.userId)
     if (user === null || user.disabled) return fail('user_disabled')
     const stored = factor.signCount ?? 0
+    const { verifyAuthenticationResponse } = await webauthnLibrary()
     let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>>
     try {
       verified = await verifyAuthenticationResponse({

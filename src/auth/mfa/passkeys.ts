@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import {
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type RegistrationResponseJSON,
-  verifyRegistrationResponse,
+import type {
+  PublicKeyCredentialCreationOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server'
 import type { Clock } from '../../clock.js'
 import { ApiError } from '../../errors.js'
@@ -23,6 +21,7 @@ import {
   type RelyingParty,
   userHandleOf,
 } from './passkey-ceremony.js'
+import { webauthnLibrary } from './webauthn-library.js'
 
 /** What the passkeys service needs. */
 export interface PasskeyDeps {
@@ -97,6 +96,7 @@ export class Passkeys {
   async registrationOptions(user: UserRecord): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const existing = await this.list(user.id)
     const challenge = await this.challenges.issue('register', user.id)
+    const { generateRegistrationOptions } = await webauthnLibrary()
     return generateRegistrationOptions({
       rpName: this.rp.rpName,
       rpID: this.rp.rpId,
@@ -143,6 +143,7 @@ export class Passkeys {
       return refused()
     }
     if (challenge === null) throw await fail('challenge')
+    const { verifyRegistrationResponse } = await webauthnLibrary()
     let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>
     try {
       verified = await verifyRegistrationResponse({

@@ -1,5 +1,4 @@
 import { Secret, TOTP } from 'otpauth'
-import QRCode from 'qrcode'
 
 /**
  * RFC 6238 with the parameters every authenticator app accepts: HMAC-SHA-1, 6 digits, 30-second
@@ -51,7 +50,11 @@ export function totpUri(secret: string, issuer: string, label: string): string {
   return new TOTP({ ...parameters, issuer, label, secret: Secret.fromBase32(secret) }).toString()
 }
 
-/** The URI as an inline SVG QR code (no image request, nothing sent to a third party). */
-export function qrSvg(uri: string): Promise<string> {
+/**
+ * The URI as an inline SVG QR code (no image request, nothing sent to a third party). The
+ * encoder is loaded by the first enrolment, not at start.
+ */
+export async function qrSvg(uri: string): Promise<string> {
+  const { default: QRCode } = await import('qrcode')
   return QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 })
 }
