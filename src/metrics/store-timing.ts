@@ -46,9 +46,13 @@ export function storeMetrics(registry: Registry) {
   const timed = (store: Store): Store => {
     const parts: Record<string, unknown> = {}
     for (const [name, value] of Object.entries(store)) {
-      // The parts (users, sessions, …) are objects; the store's own members pass as they are.
+      // The parts (users, sessions, …) are objects; the store's own members pass as they are,
+      // and so does the status feed: it is no query, and copying it would freeze its getters.
       parts[name] =
-        typeof value === 'object' && value !== null && !Array.isArray(value)
+        typeof value === 'object' &&
+        value !== null &&
+        !Array.isArray(value) &&
+        name !== 'statusChanges'
           ? timePart(name, value)
           : value
     }

@@ -23,29 +23,60 @@ export const listenerApplicationName = 'portcullis-listener'
 const probeChannel = `${statusChannel}_probe`
 
 /**
+ * The probes in flight on one connection, by token. One `notification` handler serves them all,
+ * so a burst of writes, each awaiting a probe, adds no listener per write.
+ */
+type Probes = Map<string, () => void>
+
+/**
+ * Round trips on one connection, one at a time (a `pg` client must not be handed a query while
+ * another runs): a caller arriving while a probe is out waits for the next one, which is sent
+ * after it arrived, and every caller that arrives meanwhile shares that next probe. So a burst
+ * of N writes costs two probes, not N, and each caller's answer still comes from a probe sent
+ * after its call, as `settle` requires.
+ */
+function probeRounds(client: pg.Client, probes: Probes, timeoutMs: number) {
+  let current: Promise<void> | null = null
+  let next: Promise<void> | null = null
+  const round = (): Promise<void> => {
+    if (!current) {
+      current = probe(client, probes, timeoutMs).finally(() => {
+        current = null
+      })
+      return current
+    }
+    next ??= current
+      .catch(() => {})
+      .then(() => {
+        next = null
+        return round()
+      })
+    return next
+  }
+  return round
+}
+
+/**
  * Resolves once `client` receives a notification it sent itself after LISTEN: proof that the
  * subscription lives on this connection. Behind a pooler in transaction mode (PgBouncer) the
  * LISTEN and the NOTIFY land on different server connections, the probe never arrives, and the
  * feed stays down (uncached) instead of silently missing every change.
  */
-function probe(client: pg.Client, timeoutMs: number): Promise<void> {
+function probe(client: pg.Client, probes: Probes, timeoutMs: number): Promise<void> {
   const token = randomUUID()
   return new Promise<void>((resolve, reject) => {
     const done = (error?: Error) => {
       clearTimeout(timer)
-      client.off('notification', onNotification)
+      probes.delete(token)
       if (error) reject(error)
       else resolve()
-    }
-    const onNotification = (m: pg.Notification) => {
-      if (m.channel === probeChannel && m.payload === token) done()
     }
     const timer = setTimeout(
       () =>
         done(new Error('LISTEN does not hold on this connection (a pooler in transaction mode?)')),
       timeoutMs,
     )
-    client.on('notification', onNotification)
+    probes.set(token, () => done())
     client.query('SELECT pg_notify($1, $2)', [probeChannel, token]).catch(done)
   })
 }
@@ -72,6 +103,7 @@ export function statusListener(url: string, options: StatusListenerOptions): Sta
   const { minMs, maxMs } = options.backoff ?? { minMs: 100, maxMs: 5000 }
   const subscribers = new Set<StatusSubscriber>()
   let client: pg.Client | null = null
+  let roundTrip: () => Promise<void> = () => Promise.resolve()
   let listening = false
   let started = false
   let closed = false
@@ -110,7 +142,10 @@ export function statusListener(url: string, options: StatusListenerOptions): Sta
       keepAlive: true,
     })
     client = next
+    const ownProbes: Probes = new Map()
+    const ownRoundTrip = probeRounds(next, ownProbes, options.timeoutMs)
     next.on('notification', (message) => {
+      if (message.channel === probeChannel) return ownProbes.get(message.payload ?? '')?.()
       if (message.channel !== statusChannel) return
       const change = parseStatusChange(message.payload)
       each((s) => s.changed(change))
@@ -120,14 +155,17 @@ export function statusListener(url: string, options: StatusListenerOptions): Sta
     next
       .connect()
       .then(() => next.query(`LISTEN ${statusChannel}; LISTEN ${probeChannel}`))
-      .then(() => probe(next, options.timeoutMs))
+      .then(ownRoundTrip)
       .then(() => {
         if (next !== client) return
         if (closed) return void next.end().catch(() => {})
         failures = 0
         listening = true
+        roundTrip = ownRoundTrip
+        // The heartbeat is a probe too (one query at a time on this client), and proves the
+        // LISTEN still holds, not only the connection.
         heartbeat = setInterval(() => {
-          next.query('SELECT 1').catch((error: Error) => fail(next, error))
+          ownRoundTrip().catch((error: Error) => fail(next, error))
         }, heartbeatMs)
         heartbeat.unref()
         each((s) => s.live())
@@ -143,9 +181,8 @@ export function statusListener(url: string, options: StatusListenerOptions): Sta
     // change committed before it has been delivered here (and, signalled at the same moment,
     // to the other instances' listeners).
     settle: () => {
-      const current = client
-      if (!listening || !current) return Promise.resolve()
-      return probe(current, options.timeoutMs).catch(() => {})
+      if (!listening) return Promise.resolve()
+      return roundTrip().catch(() => {})
     },
     subscribe(subscriber) {
       subscribers.add(subscriber)

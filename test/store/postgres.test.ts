@@ -2,12 +2,14 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { type AddressInfo, createServer, type Socket } from 'node:net'
 import { after, describe, it, type TestContext } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { SessionService } from '../../src/auth/sessions.js'
 import { ManualClock } from '../../src/clock.js'
 import { ApiError } from '../../src/errors.js'
 import { postgresMigrations } from '../../src/store/migrations/postgres.js'
 import { openPostgresStore } from '../../src/store/postgres.js'
+import { withStatusCache } from '../../src/store/status-cache.js'
 import { type Store, StoreUnavailableError } from '../../src/store/store.js'
 import { testPostgresUrl } from '../support/engines.js'
 import { keyringFor } from '../support/keyring.js'
@@ -157,6 +159,31 @@ describe('PostgreSQL store specifics', () => {
       `u:${user.id}`,
       `s:${session.id}`,
     ])
+  })
+
+  it('settles a burst of concurrent writes through the status cache with one notification handler', async (t) => {
+    const raw = openPostgresStore(await freshSchemaUrl(), { poolSize: 10, timeoutMs: 5000 })
+    t.after(() => raw.close())
+    await raw.migrate()
+    const warnings: string[] = []
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`)
+    process.on('warning', onWarning)
+    t.after(() => process.off('warning', onWarning))
+    const store = withStatusCache(raw, new ManualClock(), 60_000)
+    // Caching starts once the listener has proven its LISTEN.
+    for (let i = 0; i < 200 && !raw.statusChanges?.listening; i++) await sleep(10)
+    assert.equal(raw.statusChanges?.listening, true)
+    const user = newUser()
+    await store.users.create(user)
+    const sessions = Array.from({ length: 40 }, () => newSession(user.id))
+    for (const session of sessions) await store.sessions.create(session, null)
+    // Each write awaits its own probe; forty at once must not pile forty handlers on one client.
+    await Promise.all(sessions.map((s) => store.sessions.revoke(s.id, new Date().toISOString())))
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.deepEqual(warnings, [])
+    for (const session of sessions) {
+      assert.notEqual((await store.sessions.findById(session.id))?.revokedAt, null)
+    }
   })
 
   it('reads sessions stored before migration 13 as password sign-ins at their creation', async (t) => {
