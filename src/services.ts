@@ -124,7 +124,7 @@ export async function createServices(
   })
   const audit = new AuditService(store.audit, clock, {
     sink: (record) => {
-      metrics.signIns.audited(record.type)
+      metrics.signIns.audited(record)
       logs.app.info({ audit: record }, `audit ${record.type}`)
     },
     onError: (error) => logs.app.error({ err: error }, 'audit record not stored'),

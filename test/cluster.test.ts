@@ -245,6 +245,42 @@ describe('a cluster serving', () => {
   })
 })
 
+describe('a worker whose primary is gone', () => {
+  it('finishes the request in flight before it exits', { timeout: 60_000 }, async (t) => {
+    const cluster = await startCluster(t, 2, {
+      ...cheap,
+      PORTCULLIS_DATABASE_URL: await sharedDatabaseUrl(t, 'sqlite'),
+    })
+    await register(cluster.url, 'alice')
+    const workers = cluster.workers()
+    const body = new URLSearchParams({ username: 'alice', password: PASSWORD }).toString()
+    const socket = connect(Number(new URL(cluster.url).port), '127.0.0.1')
+    await once(socket, 'connect')
+    let response = ''
+    socket.on('data', (d) => {
+      response += d
+    })
+    const ended = once(socket, 'close')
+    socket.write(
+      `POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
+    )
+    await sleep(200) // the worker has the request head (no observable event to wait for)
+    // The primary dies without a word: its workers see the IPC channel close.
+    const exit = cluster.stop('SIGKILL')
+    await exit
+    await sleep(200)
+    socket.write(body.slice(5))
+    await ended
+    assert.match(response, /^HTTP\/1\.1 200 /, response || '(no answer: the worker exited at once)')
+    assert.match(response, /"access_token":"/)
+    await waitUntil(
+      () => workers.every((pid) => !running(pid)),
+      10_000,
+      () => `workers still running:\n${cluster.output()}`,
+    )
+  })
+})
+
 /** Whether a new connection to the port is refused. */
 async function refused(port: number): Promise<boolean> {
   const socket = connect(port, '127.0.0.1')

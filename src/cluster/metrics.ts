@@ -1,4 +1,4 @@
-import { AggregatorRegistry, collectDefaultMetrics, register } from 'prom-client'
+import { AggregatorRegistry } from 'prom-client'
 import { type MetricsListener, startMetricsListener } from '../metrics/listener.js'
 
 /**
@@ -21,10 +21,10 @@ export function startClusterMetrics(address: {
 
 /**
  * In a worker: answers the primary's requests for the default registry (prom-client installs
- * that responder when an AggregatorRegistry is made in a worker, not when it is loaded), and
- * collects the default process metrics unless the process already does.
+ * that responder when an AggregatorRegistry is made in a worker, not when it is loaded). The
+ * registry is filled by the server the worker runs (processRegistry, with the default process
+ * metrics).
  */
 export function answerMetricsRequests(): void {
   new AggregatorRegistry()
-  if (!register.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics()
 }

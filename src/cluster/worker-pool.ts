@@ -80,6 +80,11 @@ export class WorkerPool {
         worker.send({ type: 'portcullis:role', slot } satisfies RoleMessage)
       else if (isListeningMessage(message)) this.listened(worker, message.url)
     })
+    // A send on a closed channel or a failed kill is reported here; unheard, it would end the
+    // primary and every worker with it.
+    worker.on('error', (error: Error) =>
+      this.log.warn({ worker: worker.process.pid, err: error }, 'worker channel error'),
+    )
     worker.on('exit', (code: number | null, signal: string | null) =>
       this.exited(worker, slot, code, signal),
     )

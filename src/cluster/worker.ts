@@ -14,14 +14,18 @@ import { answerMetricsRequests } from './metrics.js'
  * SIGTERM or SIGINT (or the primary going away) has drained and closed it.
  */
 export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const { slot } = await roleFromPrimary()
   const config = loadConfig(env)
-  const server = await serve(config, env, false, { housekeeper: slot === 0 })
-  // After serve: the metrics the app registers are in the default registry by then.
+  // Before serving: the primary asks every connected worker at each scrape, and one that does
+  // not answer fails the scrape; the registry is read when asked, so a starting worker answers
+  // what it has so far.
   if (config.metrics) answerMetricsRequests()
+  const { slot } = await roleFromPrimary()
+  const server = await serve(config, env, false, { housekeeper: slot === 0 })
   process.send?.({ type: 'portcullis:listening', url: server.url } satisfies ListeningMessage)
   // Without its primary no connection reaches this worker any more (the primary holds the
-  // listening socket): drain what is in flight and exit rather than linger as an orphan.
+  // listening socket): drain what is in flight and exit rather than linger as an orphan. Node's
+  // own cluster handler would exit at once, cutting the requests in flight, so it goes first.
+  process.removeAllListeners('disconnect')
   process.once('disconnect', () => server.shutdown('primary gone'))
   return server.closed
 }

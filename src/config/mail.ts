@@ -128,6 +128,14 @@ function readSmtpUrl(env: Env): string | null {
   if ((parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') || !parsed.hostname) {
     throw new ConfigError(`${smtpUrl.name} must be an smtp:// or smtps:// URL`)
   }
+  try {
+    decodeURIComponent(parsed.username)
+    decodeURIComponent(parsed.password)
+  } catch {
+    throw new ConfigError(
+      `${smtpUrl.name}: the user name and password must be percent-encoded (a % followed by two hex digits)`,
+    )
+  }
   const query = [...parsed.searchParams]
   if (query.length > 0) {
     const tlsOff = query.length === 1 && query[0]?.[0] === 'tls' && query[0][1] === 'off'

@@ -27,7 +27,10 @@ export const storeRows: Row[] = [
     databaseUrl,
     '`sqlite:<path>`, `sqlite::memory:`, or `postgres://user:pass@host:5432/db` for several instances',
   ),
-  row(poolSize, 'PostgreSQL connections per instance'),
+  row(
+    poolSize,
+    "PostgreSQL connections in each process's pool; each process also holds one listening connection, and with `PORTCULLIS_WORKERS` each worker is a process: an instance uses `workers × (pool + 1)`",
+  ),
   row(
     timeout,
     'PostgreSQL: longest wait for a connection, and for one statement; past it the request gets 503',

@@ -92,10 +92,12 @@ export function smtpOptions(
 export function smtpTransport(delivery: MailDeliveryConfig & { smtpUrl: string }): MailTransport {
   // nodemailer is loaded by the first message, not at start: a server without mail to send
   // need not pay for it.
+  // The URL is read now, so a bad one fails the start, not every later delivery.
+  const options = smtpOptions(delivery)
   let transporter: Promise<Transporter> | undefined
   const connect = () =>
     import('nodemailer').then(({ default: nodemailer }) =>
-      nodemailer.createTransport(smtpOptions(delivery), {
+      nodemailer.createTransport(options, {
         from: delivery.from,
         headers: { 'Auto-Submitted': 'auto-generated' },
       }),
@@ -108,7 +110,11 @@ export function smtpTransport(delivery: MailDeliveryConfig & { smtpUrl: string }
         timer = setTimeout(() => reject(new MailDeliveryError('ETIMEDOUT', null)), limit)
       })
       try {
-        transporter ??= connect()
+        // A failed load is not kept: the next message tries again.
+        transporter ??= connect().catch((error: unknown) => {
+          transporter = undefined
+          throw error
+        })
         await Promise.race([
           transporter
             .then((smtp) => smtp.sendMail(mail))
@@ -121,7 +127,11 @@ export function smtpTransport(delivery: MailDeliveryConfig & { smtpUrl: string }
         clearTimeout(timer)
       }
     },
-    close: () => void transporter?.then((smtp) => smtp.close()),
+    close: () =>
+      void transporter?.then(
+        (smtp) => smtp.close(),
+        () => {},
+      ),
   }
 }
 

@@ -12,10 +12,18 @@ const buckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
  */
 export function passwordHashingMetrics(registry: Registry) {
   let limiter: WorkLimiter | undefined
-  const gauge = (name: string, help: string, read: (l: WorkLimiter) => number) =>
+  // Across cluster workers `max`, not the sum: each worker has its own queue and bound, so the
+  // alert compares the fullest worker's queue with one worker's bound.
+  const gauge = (
+    name: string,
+    help: string,
+    read: (l: WorkLimiter) => number,
+    aggregator: 'sum' | 'max' = 'max',
+  ) =>
     new Gauge({
       name,
       help,
+      aggregator,
       registers: [registry],
       collect() {
         if (limiter) this.set(read(limiter))
@@ -26,7 +34,12 @@ export function passwordHashingMetrics(registry: Registry) {
     'Password hashes waiting for a slot now.',
     (l) => l.load.waiting,
   )
-  gauge('portcullis_password_hash_running', 'Password hashes running now.', (l) => l.load.running)
+  gauge(
+    'portcullis_password_hash_running',
+    'Password hashes running now.',
+    (l) => l.load.running,
+    'sum',
+  )
   gauge(
     'portcullis_password_hash_queue_limit',
     'How many password hashes may wait before new ones are refused with 503 (PORTCULLIS_HASH_QUEUE_LIMIT).',

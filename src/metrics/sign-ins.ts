@@ -44,11 +44,25 @@ export function signInMetrics(registry: Registry) {
   ) as Record<LoginOutcome, () => void>
   return {
     logins,
-    /** Counts the sign-in outcome an audit record of `type` stands for, if any. */
-    audited(type: string): void {
-      const outcome = outcomeOf[type as AuditEventType]
-      if (outcome !== undefined) count[outcome]()
+    /**
+     * Counts the sign-in outcome an audit record stands for, if any. A passkey refused while
+     * being registered (`ceremony: register`) is no sign-in.
+     */
+    audited(record: { type: string; detail: string | null }): void {
+      const outcome = outcomeOf[record.type as AuditEventType]
+      if (outcome === undefined) return
+      if (record.type === 'passkey.failure' && registering(record.detail)) return
+      count[outcome]()
     },
     throttled: count.throttled,
+  }
+}
+
+function registering(detail: string | null): boolean {
+  if (detail === null) return false
+  try {
+    return (JSON.parse(detail) as { ceremony?: unknown }).ceremony === 'register'
+  } catch {
+    return false
   }
 }

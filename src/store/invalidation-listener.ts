@@ -71,9 +71,14 @@ function probe(client: pg.Client, probes: Probes, timeoutMs: number): Promise<vo
       if (error) reject(error)
       else resolve()
     }
+    // After a stalled event loop the timer may fire before the socket holding the answer is
+    // read: the check phase (setImmediate) comes after the poll phase, which reads it.
     const timer = setTimeout(
       () =>
-        done(new Error('LISTEN does not hold on this connection (a pooler in transaction mode?)')),
+        setImmediate(() => {
+          if (!probes.has(token)) return
+          done(new Error('LISTEN does not hold on this connection (a pooler in transaction mode?)'))
+        }),
       timeoutMs,
     )
     probes.set(token, () => done())

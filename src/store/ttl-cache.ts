@@ -1,7 +1,7 @@
 /**
  * A read-through cache whose entries live at most `ttlMs`, for lookups on the request path.
- * Writes call `forget`/`forgetAll`; a generation counter makes sure a read that overlapped a
- * write (or any eviction: a change announced by another process) never caches what it saw. An
+ * Writes call `forget`/`forgetAll`; a read that overlapped an eviction of its key (a write, or a
+ * change announced by another process), or of everything, never caches what it saw. An
  * entry stamped in the future (the clock stepped back) is treated as stale, so a clock change
  * can never stretch the bound. While suspended, every lookup is a load and nothing is kept.
  *
@@ -13,6 +13,8 @@
 export class TtlCache<V> {
   private readonly entries = new Map<string, { value: V; at: number }>()
   private generation = 0
+  /** The reads in flight, by key: whether their key was evicted meanwhile. */
+  private readonly loading = new Map<string, { count: number; forgotten: boolean }>()
   private suspended = false
 
   constructor(
@@ -38,9 +40,21 @@ export class TtlCache<V> {
 
   private async load(key: string, now: number, load: (key: string) => Promise<V>): Promise<V> {
     const seen = this.generation
-    const value = await load(key)
-    if (seen === this.generation) this.store(key, value, now)
-    return value
+    // Per key, so that an eviction of another key (every refresh evicts its own session) does
+    // not keep this read from being cached; `forgetAll` moves the generation instead.
+    let loading = this.loading.get(key)
+    if (!loading) {
+      loading = { count: 0, forgotten: false }
+      this.loading.set(key, loading)
+    }
+    loading.count++
+    try {
+      const value = await load(key)
+      if (seen === this.generation && !loading.forgotten) this.store(key, value, now)
+      return value
+    } finally {
+      if (--loading.count === 0 && this.loading.get(key) === loading) this.loading.delete(key)
+    }
   }
 
   private store(key: string, value: V, now: number): void {
@@ -55,13 +69,19 @@ export class TtlCache<V> {
   }
 
   forget(key: string): void {
-    this.generation++
     this.entries.delete(key)
+    const loading = this.loading.get(key)
+    if (loading) {
+      // The reads in flight keep nothing; the next read starts a fresh record.
+      loading.forgotten = true
+      this.loading.delete(key)
+    }
   }
 
   forgetAll(): void {
     this.generation++
     this.entries.clear()
+    this.loading.clear()
   }
 
   /**

@@ -161,6 +161,21 @@ describe('PORTCULLIS_SMTP_URL', () => {
     }
   })
 
+  it('refuses a user name or password that is not percent-encoded, at start, without echoing it', () => {
+    for (const url of ['smtp://user:hun%zzter2@mail.example.com', 'smtp://us%4@mail.example.com']) {
+      assert.throws(read(url), (e: unknown) => {
+        assert.ok(e instanceof ConfigError)
+        assert.match(e.message, /must be percent-encoded/)
+        assert.doesNotMatch(e.message, /hun|%zz|us%4/)
+        return true
+      })
+    }
+    assert.equal(
+      read('smtp://user:p%40ss@mail.example.com')().mail.delivery.smtpUrl,
+      'smtp://user:p%40ss@mail.example.com',
+    )
+  })
+
   it('production refuses the email flows without SMTP', () => {
     const production = {
       NODE_ENV: 'production',

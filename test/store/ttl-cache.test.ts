@@ -45,3 +45,47 @@ describe('TtlCache memory', () => {
     assert.equal(await cache.get('k', load), 2)
   })
 })
+
+describe('TtlCache evictions and reads in flight', () => {
+  /** A load the test finishes when it says. */
+  function pending<V>() {
+    let finish: (value: V) => void = () => {}
+    const promise = new Promise<V>((resolve) => {
+      finish = resolve
+    })
+    return { load: () => promise, finish }
+  }
+
+  it('a read overlapped by the eviction of another key is still cached', async () => {
+    const clock = new ManualClock(0)
+    const cache = new TtlCache<string>(() => clock.now(), 60_000)
+    const a = pending<string>()
+    const reading = cache.get('a', a.load)
+    cache.forget('b')
+    a.finish('a1')
+    assert.equal(await reading, 'a1')
+    assert.equal(await cache.get('a', async () => 'a2'), 'a1')
+  })
+
+  it('a read overlapped by the eviction of its own key, or of everything, keeps nothing', async () => {
+    for (const evict of ['own', 'all'] as const) {
+      const clock = new ManualClock(0)
+      const cache = new TtlCache<string>(() => clock.now(), 60_000)
+      const first = pending<string>()
+      const second = pending<string>()
+      const one = cache.get('a', first.load)
+      const two = cache.get('a', second.load)
+      if (evict === 'own') cache.forget('a')
+      else cache.forgetAll()
+      // A read that starts after the eviction may cache what it reads.
+      const after = pending<string>()
+      const three = cache.get('a', after.load)
+      first.finish('stale-1')
+      second.finish('stale-2')
+      await Promise.all([one, two])
+      assert.equal(await cache.get('a', async () => 'fresh'), 'fresh', evict)
+      after.finish('late')
+      await three
+    }
+  })
+})
