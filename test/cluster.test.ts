@@ -216,27 +216,15 @@ describe('a cluster serving', () => {
     await register(cluster.url, 'alice')
     const workers = cluster.workers()
     // A login whose body is still arriving when the signal comes: in flight until we finish it.
-    const body = new URLSearchParams({ username: 'alice', password: PASSWORD }).toString()
+    const login = await loginInFlight(cluster.url, 'alice')
     const { port } = new URL(cluster.url)
-    const socket = connect(Number(port), '127.0.0.1')
-    await once(socket, 'connect')
-    let response = ''
-    socket.on('data', (d) => {
-      response += d
-    })
-    const ended = once(socket, 'close')
-    socket.write(
-      `POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
-    )
-    await sleep(200) // the worker has the request head (no observable event to wait for)
     const exit = cluster.stop('SIGTERM')
     await waitUntil(
       () => refused(Number(port)),
       10_000,
       () => `still accepting:\n${cluster.output()}`,
     )
-    socket.write(body.slice(5))
-    await ended
+    const response = await login.finish()
     assert.match(response, /^HTTP\/1\.1 200 /, response)
     assert.match(response, /"access_token":"/)
     assert.equal(await exit, 0, cluster.output())
@@ -253,24 +241,11 @@ describe('a worker whose primary is gone', () => {
     })
     await register(cluster.url, 'alice')
     const workers = cluster.workers()
-    const body = new URLSearchParams({ username: 'alice', password: PASSWORD }).toString()
-    const socket = connect(Number(new URL(cluster.url).port), '127.0.0.1')
-    await once(socket, 'connect')
-    let response = ''
-    socket.on('data', (d) => {
-      response += d
-    })
-    const ended = once(socket, 'close')
-    socket.write(
-      `POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
-    )
-    await sleep(200) // the worker has the request head (no observable event to wait for)
+    const login = await loginInFlight(cluster.url, 'alice')
     // The primary dies without a word: its workers see the IPC channel close.
-    const exit = cluster.stop('SIGKILL')
-    await exit
+    await cluster.stop('SIGKILL')
     await sleep(200)
-    socket.write(body.slice(5))
-    await ended
+    const response = await login.finish()
     assert.match(response, /^HTTP\/1\.1 200 /, response || '(no answer: the worker exited at once)')
     assert.match(response, /"access_token":"/)
     await waitUntil(
@@ -280,6 +255,33 @@ describe('a worker whose primary is gone', () => {
     )
   })
 })
+
+/**
+ * A login whose body is still arriving: the worker has its head (after 200 ms: there is no
+ * observable event to wait for) and waits for the rest; `finish` sends it and resolves with the
+ * raw answer once the connection closes.
+ */
+async function loginInFlight(url: string, username: string) {
+  const body = new URLSearchParams({ username, password: PASSWORD }).toString()
+  const socket = connect(Number(new URL(url).port), '127.0.0.1')
+  await once(socket, 'connect')
+  let response = ''
+  socket.on('data', (d) => {
+    response += d
+  })
+  const ended = once(socket, 'close')
+  socket.write(
+    `POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
+  )
+  await sleep(200)
+  return {
+    finish: async () => {
+      socket.write(body.slice(5))
+      await ended
+      return response
+    },
+  }
+}
 
 /** Whether a new connection to the port is refused. */
 async function refused(port: number): Promise<boolean> {
