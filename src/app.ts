@@ -11,15 +11,14 @@ import { errorHandler, notFoundHandler } from './http/error-handler.js'
 import { refuseDuplicateJsonKeys } from './http/json-body.js'
 import { lazySchemaCompilers } from './http/lazy-schema-compilers.js'
 import { authBodyLimit, maxHeaderSize, timeoutCheckIntervalMs } from './http/limits.js'
-import { registerLoadShedding } from './http/load-shedding.js'
+import { loadShedding, sheddingHook } from './http/load-shedding.js'
 import { logResponse } from './http/logger.js'
 import { refuseNul } from './http/nul-guard.js'
 import { protectedRoutes } from './http/protected.js'
 import { rateLimit } from './http/rate-limit.js'
-import { checkRequestHead } from './http/request-head.js'
+import { requestGate } from './http/request-gate.js'
 import { requestIds } from './http/request-id.js'
 import { deferredChildLogger } from './http/request-logger.js'
-import { securityHeaders } from './http/security-headers.js'
 import { stepUpCheck } from './http/step-up.js'
 import { fastifyTrustProxy } from './http/trust-proxy.js'
 import { emailPagesStyle, pageAssets } from './pages/assets.js'
@@ -88,7 +87,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       // slow-headers client is cut within about a second of its deadline.
       connectionsCheckingInterval: timeoutCheckIntervalMs,
       maxHeaderSize,
-      // Node's own refusal of a request without Host is a bare 400; checkRequestHead refuses it
+      // Node's own refusal of a request without Host is a bare 400; the request gate refuses it
       // in the error shape instead.
       requireHostHeader: false,
     },
@@ -122,13 +121,17 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   app.addHook('preHandler', refuseNul)
   // A rate-limited 404: probing for URLs costs the prober (fastify/demo's advice).
   app.setNotFoundHandler({ preHandler: limited('not_found') }, notFoundHandler)
-  app.addHook('onRequest', securityHeaders)
-  app.addHook('onRequest', checkRequestHead)
-  // CORS before load shedding, so a browser can read the 503 it is given.
+  const shedding = loadShedding(http.maxEventLoopDelayMs, services.metrics.shed)
+  if (shedding) app.addHook('onClose', async () => shedding.stop())
+  // CORS before load shedding, so a browser can read the 503 it is given; without CORS the
+  // gate sheds too (one hook fewer on every request).
+  const corsOn = http.cors.origins.length > 0
+  app.addHook('onRequest', requestGate(corsOn ? undefined : shedding))
   await registerCors(app, http.cors)
-  registerLoadShedding(app, http.maxEventLoopDelayMs, services.metrics.shed)
+  if (corsOn && shedding) app.addHook('onRequest', sheddingHook(shedding))
   app.addHook('onResponse', logResponse(services.logs.access))
-  app.addHook('onResponse', services.metrics.onResponse)
+  // Request durations are only observed where a metrics listener can serve them.
+  if (config.metrics) app.addHook('onResponse', services.metrics.onResponse)
   app.removeContentTypeParser('text/plain')
   refuseDuplicateJsonKeys(app)
   await app.register(formbody, { bodyLimit: authBodyLimit })

@@ -11,12 +11,17 @@ export interface Loggers {
 }
 
 /**
- * The loggers at `level` into `destination`: by default standard output, written asynchronously
- * so a slow stdout never stalls requests (pino flushes at exit).
+ * Standard output, written asynchronously so a slow stdout never stalls requests; pino writes
+ * what is left synchronously when the process exits, however it exits (a fatal error included).
  */
+export function stdoutDestination(): DestinationStream {
+  return pino.destination({ dest: 1, sync: false })
+}
+
+/** The loggers at `level` into `destination` (by default standard output, see above). */
 export function createLoggers(
   level: LogLevel,
-  destination: DestinationStream = pino.destination({ dest: 1, sync: false }),
+  destination: DestinationStream = stdoutDestination(),
 ): Loggers {
   return {
     app: pino(loggerOptions(level), destination),

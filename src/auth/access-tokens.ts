@@ -79,14 +79,22 @@ function assertCanonical(token: string): void {
 }
 
 /**
+ * The cache key of a token: its signature, the last of its three parts. Hashing a map key costs
+ * its whole length on every lookup, and the signature is about a tenth of the token; the entry
+ * still holds the whole token, which a hit must equal.
+ */
+const cacheKey = (token: string): string => token.slice(token.lastIndexOf('.') + 1)
+
+/**
  * Issues and verifies RFC 9068 access tokens (`typ: at+jwt`). Verification pins the
  * algorithms of the held keys (one alg per key), issuer, audience and typ, and refuses
- * key-carrying headers and unknown kids. Verified tokens are cached by their full string;
- * a cache hit still re-checks `exp` against the clock. A token not spelled in canonical
+ * key-carrying headers and unknown kids. Verified tokens are cached, found by their signature
+ * and matched on their full string (a hit is the very token verified before); a cache hit
+ * still re-checks `exp` against the clock. A token not spelled in canonical
  * base64url is refused before it is verified or cached, so one token has one cache key.
  */
 export class AccessTokens {
-  private readonly cache: BoundedCache<{ claims: AccessClaims; kid: string }>
+  private readonly cache: BoundedCache<{ token: string; claims: AccessClaims; kid: string }>
 
   constructor(
     private readonly keyring: Keyring,
@@ -182,21 +190,22 @@ export class AccessTokens {
    * checks first), so a hit is canonical and the spelling is checked on a miss only.
    */
   fromCache(token: string): AccessClaims | undefined {
-    const cached = this.cache.get(token)
-    if (!cached) {
+    const key = cacheKey(token)
+    const cached = this.cache.get(key)
+    if (!cached || cached.token !== token) {
       assertCanonical(token)
       return undefined
     }
     if (!this.keyring.find(cached.kid)) return undefined
     if (cached.claims.exp > this.clock.now() / 1000) return cached.claims
-    this.cache.delete(token)
+    this.cache.delete(key)
     throw invalidToken('the access token expired')
   }
 
   /** The full check of a token not in the cache (after `fromCache` missed); caches the result. */
   async verifyUncached(token: string): Promise<AccessClaims> {
     const { claims, kid } = await this.verifySignedToken(token)
-    this.cache.set(token, { claims, kid })
+    this.cache.set(cacheKey(token), { token, claims, kid })
     return claims
   }
 

@@ -1,9 +1,8 @@
 import cluster from 'node:cluster'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import pino from 'pino'
 import { type Config, sharedIssuerCheck } from '../config.js'
-import { createLoggers } from '../loggers.js'
+import { createLoggers, stdoutDestination } from '../loggers.js'
 import type { MetricsListener } from '../metrics/listener.js'
 import type { RunningServer } from '../server-main.js'
 import { startupLine } from '../startup-line.js'
@@ -30,7 +29,7 @@ export async function runPrimary(
   env: NodeJS.ProcessEnv,
   terminal: boolean,
 ): Promise<RunningServer> {
-  const logStream = pino.destination({ dest: 1, sync: false })
+  const logStream = stdoutDestination()
   const logs = createLoggers(config.http.logLevel, logStream)
   const log = logs.app
   const issuerWarning = sharedIssuerCheck(config, env)

@@ -16,7 +16,7 @@ export const htmlPageCsp = [
 ].join('; ')
 
 /**
- * Replaces the API's default headers (see securityHeaders) with those of an HTML page: the
+ * Replaces the API's default headers (see securityHeaderValues) with those of an HTML page: the
  * strict CSP above, `X-Frame-Options: DENY` for browsers older than `frame-ancestors`, and the
  * defaults that stay (`no-store`: a page may hold a form with a one-time link's state;
  * `Referrer-Policy: no-referrer`; `nosniff`) restated so this is the one place to read them.

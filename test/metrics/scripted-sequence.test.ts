@@ -34,7 +34,13 @@ const hashWaits = 'portcullis_password_hash_wait_seconds_count'
 describe('metrics after a scripted sequence of requests', () => {
   it('count each outcome exactly, by route template and status class, with bounded labels only', async (t) => {
     const { app, services, clock } = await buildTestApp(t, {
-      env: { PORTCULLIS_RATE_LIMITS: 'true', PORTCULLIS_LOGIN_DELAY_AFTER: '2' },
+      env: {
+        PORTCULLIS_RATE_LIMITS: 'true',
+        PORTCULLIS_LOGIN_DELAY_AFTER: '2',
+        // Request durations are observed only where a metrics listener is configured; this test
+        // starts its own listener on the services' registry, so the port itself is never bound.
+        PORTCULLIS_METRICS_PORT: '9464',
+      },
     })
     // Each services instance has a registry of its own (see src/metrics/registry.ts), so other
     // test apps in this process cannot change these counts; the listener is the server's.
@@ -207,5 +213,13 @@ describe('metrics after a scripted sequence of requests', () => {
     const after = parseExposition((await exposition(metrics.registry)).body)
     assert.equal(sampleValue(after, 'portcullis_password_hash_queue_depth'), 0)
     assert.equal(sampleValue(after, 'portcullis_password_hash_running'), 0)
+  })
+  it('observes no request duration when no metrics listener is configured', async (t) => {
+    const { app, services } = await buildTestApp(t)
+    assert.equal((await app.inject('/.well-known/jwks.json')).statusCode, 200)
+    const parsed = parseExposition((await exposition(services.metrics.registry)).body)
+    assert.deepEqual(labelSets(parsed, 'portcullis_http_request_duration_seconds_count'), [])
+    // The other metrics are kept as before: they cost nothing per request.
+    assert.equal(sampleValue(parsed, 'portcullis_password_hash_rejected_total'), 0)
   })
 })

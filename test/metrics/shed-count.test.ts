@@ -16,7 +16,7 @@ function busy(ms: number): void {
 describe('load-shedding metrics', () => {
   it('counts each request refused while the loop lags, and records its 503', async (t) => {
     const { app, services } = await buildTestApp(t, {
-      env: { PORTCULLIS_MAX_EVENT_LOOP_DELAY_MS: '1000' },
+      env: { PORTCULLIS_MAX_EVENT_LOOP_DELAY_MS: '1000', PORTCULLIS_METRICS_PORT: '9464' },
     })
     await sleep(150)
     busy(1500)
