@@ -8,6 +8,21 @@ export interface BenchUser {
   refreshToken: string
 }
 
+/**
+ * `send()`, sent again (up to 5 times) while the server answers 503 with `Retry-After`, as a
+ * well-behaved client would: servers starting side by side on two cores can lag past the
+ * load-shedding threshold while the first requests compile their schemas.
+ */
+async function retrying503(send: () => Promise<Response>): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    const response = await send()
+    const retryAfter = Number(response.headers.get('retry-after'))
+    if (response.status !== 503 || !retryAfter || attempt === 5) return response
+    await response.body?.cancel()
+    await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000))
+  }
+}
+
 async function expectOk(response: Response, what: string): Promise<unknown> {
   const body: unknown = await response.json().catch(() => null)
   if (!response.ok) throw new Error(`${what}: HTTP ${response.status} ${JSON.stringify(body)}`)
@@ -23,11 +38,13 @@ async function logIn(
   user: Pick<BenchUser, 'username' | 'password'>,
 ): Promise<{ access_token: string; refresh_token: string }> {
   return (await expectOk(
-    await fetch(`${baseUrl}/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: loginForm(user),
-    }),
+    await retrying503(() =>
+      fetch(`${baseUrl}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: loginForm(user),
+      }),
+    ),
     `log in ${user.username}`,
   )) as { access_token: string; refresh_token: string }
 }
@@ -50,11 +67,13 @@ async function createUser(baseUrl: string, index: number): Promise<BenchUser> {
   const username = `bench_user_${String(index).padStart(3, '0')}`
   const password = `pw-${randomBytes(18).toString('base64url')}`
   await expectOk(
-    await fetch(`${baseUrl}/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username, password, email: `${username}@example.com` }),
-    }),
+    await retrying503(() =>
+      fetch(`${baseUrl}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password, email: `${username}@example.com` }),
+      }),
+    ),
     `register ${username}`,
   )
   const login = await logIn(baseUrl, { username, password })
