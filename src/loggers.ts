@@ -12,7 +12,8 @@ export interface Loggers {
 
 /**
  * Standard output, written asynchronously so a slow stdout never stalls requests; pino writes
- * what is left synchronously when the process exits, however it exits (a fatal error included).
+ * what is left synchronously when the process exits normally, through `process.exit` or an
+ * uncaught exception (not on SIGKILL or a V8 out-of-memory crash).
  */
 export function stdoutDestination(): DestinationStream {
   return pino.destination({ dest: 1, sync: false })

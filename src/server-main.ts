@@ -198,8 +198,9 @@ function openConnections(server: Server): Set<Socket> {
  * in flight would stay open after its answer until the client left or the 10 s force, holding
  * the shutdown. Its answer says `Connection: close` instead (RFC 9112 §9.6), so the client
  * knows not to reuse it and the server closes it once the answer is out. Requests arriving
- * after this get Fastify's 503 with `Connection: close`. (A pipelined request already read but
- * not yet begun is not marked: rare, and bounded by the 10 s force.)
+ * after this get Fastify's 503 with `Connection: close`. (A pipelined request queued behind a
+ * response whose headers are already out is not marked: its connection then holds the shutdown
+ * until the client leaves or the 10 s force, which exits 1. Pipelining is rare.)
  */
 function closeAfterResponse(sockets: Set<Socket>) {
   for (const socket of sockets) {

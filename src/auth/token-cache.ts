@@ -1,6 +1,7 @@
 /**
- * A bounded map of already-verified tokens, keyed by the whole token string, evicting the
- * least recently inserted entry. It only saves the signature check: callers must still check
+ * A bounded map of already-verified tokens, keyed by a string the caller derives from the token
+ * (AccessTokens: its signature, the entry holding the whole token), evicting the least recently
+ * inserted entry. It only saves the signature check: callers must still check
  * expiry and the user's status on every hit.
  */
 export class BoundedCache<V> {

@@ -187,6 +187,26 @@ describe('AccessTokens', () => {
     await assert.rejects(tokens.verify(`${h}.${payload}.${s}`), invalidToken(/invalid/))
   })
 
+  it("a tampered payload carrying a cached token's signature misses the cache and fails", async (t) => {
+    const { tokens } = await setup(t)
+    const { token } = await tokens.issue('u', 'c', 'profile', SID)
+    const find = fullChecks(t, tokens)
+    assert.equal((await tokens.verify(token)).scope, 'profile')
+    assert.equal(find.mock.callCount(), 1)
+    const [h, , s] = token.split('.')
+    const payload = Buffer.from(JSON.stringify({ ...decodeJwt(token), scope: 'admin' })).toString(
+      'base64url',
+    )
+    // Same signature, so the same cache key: the entry's whole token must match, or a forged
+    // payload would be answered with the claims cached for the genuine one.
+    assert.equal(tokens.fromCache(`${h}.${payload}.${s}`), undefined)
+    await assert.rejects(tokens.verify(`${h}.${payload}.${s}`), invalidToken(/invalid/))
+    assert.equal(find.mock.callCount(), 2)
+    // The genuine token is still a hit.
+    assert.equal(tokens.fromCache(token)?.scope, 'profile')
+    assert.equal(find.mock.callCount(), 2)
+  })
+
   it('rejects a malformed token', async (t) => {
     const { tokens } = await setup(t)
     await assert.rejects(tokens.verify('not.a.jwt'), invalidToken(/malformed/))

@@ -34,6 +34,30 @@ describe('load shedding', () => {
     assert.equal((await app.inject('/.well-known/jwks.json')).statusCode, 200)
   })
 
+  for (const cors of [false, true]) {
+    it(`sheds with CORS ${cors ? 'on (its own hook, after CORS)' : 'off (in the request gate)'}: the 503 carries the security headers${cors ? ' and the CORS headers' : ''}`, async (t) => {
+      const origin = 'https://app.example.com'
+      const { app } = await buildTestApp(t, {
+        env: {
+          PORTCULLIS_MAX_EVENT_LOOP_DELAY_MS: '1000',
+          ...(cors ? { PORTCULLIS_CORS_ORIGINS: origin } : {}),
+        },
+      })
+      await sleep(150)
+      busy(1500)
+      await sleep(1)
+      const shed = await app.inject({ url: '/.well-known/jwks.json', headers: { origin } })
+      assert.equal(shed.statusCode, 503)
+      assert.equal(shed.json().error, 'temporarily_unavailable')
+      assert.equal(shed.headers['retry-after'], '1')
+      assert.equal(shed.headers['x-content-type-options'], 'nosniff')
+      assert.equal(shed.headers['content-security-policy'], "frame-ancestors 'none'")
+      assert.equal(shed.headers['cache-control'], 'no-store')
+      assert.equal(shed.headers['referrer-policy'], 'no-referrer')
+      assert.equal(shed.headers['access-control-allow-origin'], cors ? origin : undefined)
+    })
+  }
+
   it('ignores lags under the threshold, and can be turned off', async (t) => {
     const { app } = await buildTestApp(t, { env: { PORTCULLIS_MAX_EVENT_LOOP_DELAY_MS: '0' } })
     await sleep(150)
