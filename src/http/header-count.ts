@@ -2,10 +2,9 @@ import type { IncomingMessage } from 'node:http'
 
 /**
  * How many times the header `name` (lowercase) appears in the request as sent. Node keeps only
- * the first of a repeated header such as Authorization in `request.headers`, so a
+ * the first of a repeated Authorization, Content-Type or Host header in `request.headers`, so a
  * proxy that reads the last one and this server would act on two different requests: the
- * callers refuse a repeat instead of picking one. (Host and Content-Type, read on every request,
- * are counted together in one pass by request-head.ts.)
+ * callers refuse a repeat instead of picking one.
  */
 export function headerCount(request: IncomingMessage, name: string): number {
   const raw = request.rawHeaders

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import { ApiError, invalidRequest } from '../errors.js'
+import { headerCount } from './header-count.js'
 
 /**
  * Why this server refuses a request whose head it would read differently from a proxy in front
@@ -10,24 +11,17 @@ import { ApiError, invalidRequest } from '../errors.js'
  * - An HTTP/1.1 request without Host, or with more than one, is 400 (RFC 9112 §3.2).
  * - More than one Content-Type is 400: Node would parse the body as the first.
  * Node keeps only the first of a repeated Host or Content-Type in `request.headers`, so the
- * raw headers are counted, both in one pass (this runs on every request).
+ * raw headers are counted (header-count.ts).
  */
 export function requestHeadError(raw: IncomingMessage): ApiError | undefined {
   const { httpVersionMajor: major, httpVersionMinor: minor } = raw
   if (major !== 1 || (minor !== 0 && minor !== 1)) {
     return new ApiError('http_version_not_supported', 'only HTTP/1.0 and HTTP/1.1 are supported')
   }
-  const names = raw.rawHeaders
-  let hosts = 0
-  let contentTypes = 0
-  for (let i = 0; i < names.length; i += 2) {
-    const name = names[i] as string
-    // Length first: most headers are neither, and are not lower-cased at all.
-    if (name.length === 4 && name.toLowerCase() === 'host') hosts++
-    else if (name.length === 12 && name.toLowerCase() === 'content-type') contentTypes++
-  }
+  const hosts = headerCount(raw, 'host')
   if (hosts > 1) return invalidRequest('more than one Host header')
   if (hosts === 0 && minor === 1) return invalidRequest('an HTTP/1.1 request needs a Host header')
-  if (contentTypes > 1) return invalidRequest('more than one Content-Type header')
+  if (headerCount(raw, 'content-type') > 1)
+    return invalidRequest('more than one Content-Type header')
   return undefined
 }
