@@ -20,14 +20,18 @@ export interface SpawnOptions {
 }
 
 /**
- * Starts `node --import tsx <entry>` (or `node <entry>` when `plain`), pinned when asked, with
+ * Starts `node --import tsx <entry>` (or `node <entry>` when `plain`; `entry` may be node's
+ * flags followed by the file), pinned when asked, with
  * stdout discarded and stderr kept (last 8 KiB, for error messages). Every child is tracked
  * until it exits, so `stopAll` can end it. `taskset` execs node, so the child's pid is node's.
  */
-export function spawnNode(entry: string, options: SpawnOptions = {}): ChildProcess {
+export function spawnNode(
+  entry: string | readonly string[],
+  options: SpawnOptions = {},
+): ChildProcess {
   const [command, args] = pinned(options.pin, process.execPath, [
     ...(options.plain ? [] : ['--import', 'tsx']),
-    entry,
+    ...(typeof entry === 'string' ? [entry] : entry),
   ])
   const child = spawn(command, args, {
     cwd: root,

@@ -1,11 +1,11 @@
-// Time to ready: from spawning `node dist/src/server.js` (dist/ already up to date) to the
+// Time to ready: from spawning the server as `npm start` does (dist/ already up to date) to the
 // first 200 from GET /healthz, polled every 5 ms. The first start is on an empty data
 // directory (migrations, new signing keys); the others restart on that same directory, which
 // is what a deployment's restart does.
 import { join } from 'node:path'
 import { freePort, portcullisEnv, spawnNode, stopChild, waitForHttp } from './children.js'
 import { cpuSeconds } from './proc.js'
-import { SERVER_ENTRY } from './servers.js'
+import { SERVER_COMMAND } from './servers.js'
 import { median } from './stats.js'
 
 /** Start-up times in milliseconds. */
@@ -27,7 +27,7 @@ export interface ReadyTimes {
 async function timeOneStart(dataDir: string): Promise<{ wallMs: number; cpuMs: number }> {
   const port = await freePort()
   const started = performance.now()
-  const child = spawnNode(SERVER_ENTRY, {
+  const child = spawnNode(SERVER_COMMAND, {
     plain: true,
     env: portcullisEnv({ PORTCULLIS_DATA_DIR: dataDir, PORTCULLIS_PORT: String(port) }),
   })

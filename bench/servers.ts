@@ -1,9 +1,10 @@
 import type { ChildProcess } from 'node:child_process'
 import { spawnSync } from 'node:child_process'
+import { startArguments } from '../scripts/start-command.mjs'
 import { freePort, portcullisEnv, root, spawnNode, waitForHttp } from './children.js'
 
-/** The compiled entry `npm start` runs. */
-export const SERVER_ENTRY = 'dist/src/server.js'
+/** What `npm start` runs once built: node's flags and the bundled entry (package.json). */
+export const SERVER_COMMAND: readonly string[] = startArguments(root)
 
 /** Compiles dist/ when a source is newer than it (the step `npm start` runs), once per bench. */
 export function buildIfStale(): void {
@@ -32,7 +33,7 @@ export interface RunningServer {
 }
 
 /**
- * Starts Portcullis through its real entry (`node dist/src/server.js`, so PORTCULLIS_WORKERS
+ * Starts Portcullis as `npm start` does (SERVER_COMMAND, so PORTCULLIS_WORKERS
  * and the rest of the process setup apply) on a free loopback port with its own data
  * directory and default settings plus `options`; resolves once /healthz answers.
  */
@@ -45,7 +46,11 @@ export async function launchPortcullis(options: PortcullisOptions): Promise<Runn
     ...(options.logLevel ? { PORTCULLIS_LOG_LEVEL: options.logLevel } : {}),
     ...options.env,
   }
-  const child = spawnNode(SERVER_ENTRY, { env: portcullisEnv(env), plain: true, pin: options.pin })
+  const child = spawnNode(SERVER_COMMAND, {
+    env: portcullisEnv(env),
+    plain: true,
+    pin: options.pin,
+  })
   const url = `http://127.0.0.1:${port}`
   await waitForHttp(`${url}/healthz`, child)
   if (child.pid === undefined) throw new Error('the server has no pid')

@@ -20,6 +20,7 @@ import { describe, it, type TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { staleSources } from '../scripts/build-if-stale.mjs'
+import { startArguments } from '../scripts/start-command.mjs'
 
 const script = fileURLToPath(new URL('../scripts/build-if-stale.mjs', import.meta.url))
 const run = promisify(execFile)
@@ -42,19 +43,40 @@ function builtPackage(t: TestContext): string {
     put(root, path, before)
   }
   put(root, 'src/types.d.ts', after)
-  for (const path of ['dist/src/a.js', 'dist/src/deep/b.js']) put(root, path, after)
-  // The stand-in compiler: records each run in a file.
-  put(root, 'node_modules/.bin/tsc', before, '#!/bin/sh\necho "$@" >> "$(dirname "$0")/ran"\n')
+  for (const path of ['dist/src/a.js', 'dist/src/deep/b.js', 'dist/bundle/server.js']) {
+    put(root, path, after)
+  }
+  // The stand-ins of the compiler and the bundler: each records its runs in one file.
+  put(root, 'node_modules/.bin/tsc', before, '#!/bin/sh\necho "tsc $@" >> "$(dirname "$0")/ran"\n')
   chmodSync(join(root, 'node_modules/.bin/tsc'), 0o755)
+  put(
+    root,
+    'scripts/bundle.mjs',
+    before,
+    "import { appendFileSync } from 'node:fs'\nappendFileSync(new URL('../node_modules/.bin/ran', import.meta.url), 'bundle ' + process.argv[2] + '\\n')\n",
+  )
   return root
 }
 
 const ran = (root: string) => join(root, 'node_modules/.bin/ran')
+const bothSteps = (root: string) => `tsc -p tsconfig.build.json\nbundle ${root}\n`
 
 describe('npm start', () => {
   it('uses scripts/build-if-stale.mjs before starting the server', () => {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
-    assert.equal(pkg.scripts.start, 'node scripts/build-if-stale.mjs && node dist/src/server.js')
+    assert.match(
+      pkg.scripts.start,
+      /^node scripts\/build-if-stale\.mjs && node .*dist\/bundle\/server\.js$/,
+    )
+    assert.deepEqual(
+      startArguments(fileURLToPath(new URL('..', import.meta.url))).at(-1),
+      'dist/bundle/server.js',
+    )
+  })
+
+  it('builds with tsc, then the bundle, as npm run build does', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+    assert.equal(pkg.scripts.build, 'tsc -p tsconfig.build.json && node scripts/bundle.mjs')
   })
 
   it('does not compile when every output is at least as new as its source', async (t) => {
@@ -71,7 +93,25 @@ describe('npm start', () => {
     put(root, 'src/c.ts', before)
     assert.deepEqual(staleSources(root).sort(), ['src/c.ts', 'src/deep/b.ts'])
     await run(process.execPath, [script, root])
-    assert.equal(readFileSync(ran(root), 'utf8'), '-p tsconfig.build.json\n')
+    assert.equal(readFileSync(ran(root), 'utf8'), bothSteps(root))
+  })
+
+  it('builds when a source is newer than the bundle, or the bundle is missing', async (t) => {
+    const root = builtPackage(t)
+    put(root, 'dist/bundle/server.js', new Date('2025-12-31T00:00:00Z'))
+    // The configuration files are newer than the oldest output (the bundle) too.
+    const all = ['src/a.ts', 'src/deep/b.ts', 'tsconfig.build.json', 'tsconfig.json']
+    assert.deepEqual(staleSources(root).sort(), all)
+    rmSync(join(root, 'dist/bundle/server.js'))
+    assert.deepEqual(staleSources(root).sort(), all)
+    await run(process.execPath, [script, root])
+    assert.equal(readFileSync(ran(root), 'utf8'), bothSteps(root))
+  })
+
+  it('builds when package.json (the dependencies the bundle leaves out) changed', (t) => {
+    const root = builtPackage(t)
+    put(root, 'package.json', new Date('2026-01-03T00:00:00Z'), '{}')
+    assert.deepEqual(staleSources(root), ['package.json'])
   })
 
   it('compiles when a tsconfig changed after the build', async (t) => {
@@ -87,5 +127,7 @@ describe('npm start', () => {
     put(root, 'src/a.ts', new Date('2026-01-03T00:00:00Z'))
     put(root, 'node_modules/.bin/tsc', before, '#!/bin/sh\nexit 2\n')
     await assert.rejects(run(process.execPath, [script, root]), { code: 2 })
+    // The bundle is not built from sources that did not compile.
+    assert.equal(existsSync(ran(root)), false)
   })
 })

@@ -7,16 +7,17 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 
 import { staleSources } from '../../scripts/build-if-stale.mjs'
+import { startArguments } from '../../scripts/start-command.mjs'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
 /**
- * What `npm start` runs, dist/src/server.js, when the build is up to date (`npm test` builds it
- * first): it starts in well under a second, where each worker compiling the sources with tsx
- * takes several on a busy machine. Otherwise the sources through tsx.
+ * What `npm start` runs (the bundle and its node flags) when the build is up to date (`npm test`
+ * builds it first): it starts in well under a second, where each worker compiling the sources
+ * with tsx takes several on a busy machine. Otherwise the sources through tsx.
  */
 function serverCommand(): string[] {
-  if (staleSources(root).length === 0) return [`${root}dist/src/server.js`]
+  if (staleSources(root).length === 0) return startArguments(root)
   return ['--import', import.meta.resolve('tsx'), `${root}src/server.ts`]
 }
 
@@ -43,6 +44,7 @@ export async function startCluster(
   env: Record<string, string>,
 ): Promise<RunningCluster> {
   const child = spawn(process.execPath, serverCommand(), {
+    cwd: root,
     env: {
       PATH: process.env.PATH ?? '',
       PORTCULLIS_PORT: '0',
