@@ -9,6 +9,8 @@ import { readFileSync } from 'node:fs'
 import { type AddressInfo, connect, createServer } from 'node:net'
 import { describe, it, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+import { startArguments } from '../scripts/start-command.mjs'
 import { openStore } from '../src/store/open-store.js'
 import { PASSWORD } from './helpers.js'
 import {
@@ -31,6 +33,7 @@ const admin = {
   PORTCULLIS_BOOTSTRAP_ADMIN_PASSWORD: 'a long and unguessable bootstrap phrase',
 }
 const engines = ['sqlite', 'postgres'] as const
+const root = fileURLToPath(new URL('..', import.meta.url))
 const form = { 'content-type': 'application/x-www-form-urlencoded' }
 
 async function databaseUrl(t: TestContext, engine: (typeof engines)[number]) {
@@ -83,6 +86,13 @@ describe('PORTCULLIS_WORKERS above 1', () => {
       assert.match(ready[0] ?? '', /"workers":2/)
       assert.match(ready[0] ?? '', new RegExp(`"pid":${cluster.primary}\\b`))
       assert.equal(cluster.workers().length, 2)
+      // Every process runs with npm start's node flags (the heap bounds): workers inherit them.
+      const flags = startArguments(root).slice(0, -1)
+      assert.ok(flags.length > 0)
+      for (const pid of [cluster.primary, ...cluster.workers()]) {
+        const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
+        for (const flag of flags) assert.ok(argv.includes(flag), `${pid}: ${argv.join(' ')}`)
+      }
       // The bootstrap admin was made once, by the primary: no worker logs about it.
       assert.equal(cluster.output().match(/created bootstrap admin root/g)?.length, 1)
       assert.doesNotMatch(cluster.output(), /bootstrap admin already made/)

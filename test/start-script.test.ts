@@ -74,6 +74,13 @@ describe('npm start', () => {
     )
   })
 
+  it('is what the systemd unit of deploy/ runs, node flags included', () => {
+    const unit = readFileSync(new URL('../deploy/portcullis@.service', import.meta.url), 'utf8')
+    const exec = /^ExecStart=\/usr\/bin\/node (.+)$/m.exec(unit)?.[1]?.split(' ')
+    const start = startArguments(fileURLToPath(new URL('..', import.meta.url)))
+    assert.deepEqual(exec, [...start.slice(0, -1), `/opt/portcullis/${start.at(-1)}`])
+  })
+
   it('builds with tsc, then the bundle, as npm run build does', () => {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
     assert.equal(pkg.scripts.build, 'tsc -p tsconfig.build.json && node scripts/bundle.mjs')
