@@ -7,8 +7,11 @@ import { readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
-/** Files whose change changes the build: the compiler's settings, and the dependencies the bundle leaves out. */
-const configs = ['tsconfig.json', 'tsconfig.build.json', 'package.json']
+/**
+ * Files whose change changes the build: the compiler's settings, the dependencies the bundle
+ * leaves out, and the bundle's own settings.
+ */
+const configs = ['tsconfig.json', 'tsconfig.build.json', 'package.json', 'scripts/bundle.mjs']
 
 /** The bundle's entry, which every bundle build rewrites (scripts/bundle.mjs). */
 const bundleEntry = 'dist/bundle/server.js'

@@ -106,8 +106,14 @@ describe('npm start', () => {
   it('builds when a source is newer than the bundle, or the bundle is missing', async (t) => {
     const root = builtPackage(t)
     put(root, 'dist/bundle/server.js', new Date('2025-12-31T00:00:00Z'))
-    // The configuration files are newer than the oldest output (the bundle) too.
-    const all = ['src/a.ts', 'src/deep/b.ts', 'tsconfig.build.json', 'tsconfig.json']
+    // The configuration files and the bundle script are newer than the oldest output (the bundle) too.
+    const all = [
+      'scripts/bundle.mjs',
+      'src/a.ts',
+      'src/deep/b.ts',
+      'tsconfig.build.json',
+      'tsconfig.json',
+    ]
     assert.deepEqual(staleSources(root).sort(), all)
     rmSync(join(root, 'dist/bundle/server.js'))
     assert.deepEqual(staleSources(root).sort(), all)
@@ -119,6 +125,12 @@ describe('npm start', () => {
     const root = builtPackage(t)
     put(root, 'package.json', new Date('2026-01-03T00:00:00Z'), '{}')
     assert.deepEqual(staleSources(root), ['package.json'])
+  })
+
+  it('builds when the bundle script changed', (t) => {
+    const root = builtPackage(t)
+    put(root, 'scripts/bundle.mjs', new Date('2026-01-03T00:00:00Z'))
+    assert.deepEqual(staleSources(root), ['scripts/bundle.mjs'])
   })
 
   it('compiles when a tsconfig changed after the build', async (t) => {

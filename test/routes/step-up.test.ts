@@ -56,6 +56,22 @@ function assertRefused(res: Awaited<ReturnType<typeof changePassword>>, maxAge =
 }
 
 describe('step-up (RFC 9470) on sensitive routes', () => {
+  it('is not skipped when the token and its session are already in memory', async (t) => {
+    const testApp = await buildTestApp(t)
+    const { app, services } = testApp
+    await registerUser(app, 'alice')
+    const passwordOnly = await login(app, 'alice')
+    await enroll(testApp, 'alice')
+    // A plain protected call: the token's verification and its session are cached after it.
+    const me = await app.inject({
+      url: '/users/me',
+      headers: { authorization: `Bearer ${passwordOnly}` },
+    })
+    assert.equal(me.statusCode, 200, me.body)
+    assert.ok(services.tokens.fromCache(passwordOnly)?.sid, 'the token is in the cache')
+    assertRefused(await changePassword(app, passwordOnly))
+  })
+
   it('refuses a password-only session of a user with a factor, allows a fresh TOTP sign-in', async (t) => {
     const testApp = await buildTestApp(t)
     const { app, services, clock } = testApp
