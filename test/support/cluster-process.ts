@@ -14,11 +14,13 @@ const root = fileURLToPath(new URL('../..', import.meta.url))
 /**
  * What `npm start` runs (the bundle and its node flags) when the build is up to date (`npm test`
  * builds it first): it starts in well under a second, where each worker compiling the sources
- * with tsx takes several on a busy machine. Otherwise the sources through tsx.
+ * with tsx takes several on a busy machine. Otherwise the sources through tsx, with the same
+ * node flags.
  */
 function serverCommand(): string[] {
-  if (staleSources(root).length === 0) return startArguments(root)
-  return ['--import', import.meta.resolve('tsx'), `${root}src/server.ts`]
+  const start = startArguments(root)
+  if (staleSources(root).length === 0) return start
+  return [...start.slice(0, -1), '--import', import.meta.resolve('tsx'), `${root}src/server.ts`]
 }
 
 /** A server process started as `npm start` starts it, with its workers' process ids. */
