@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { BUNDLE_DIR } from './bundle.mjs'
 
 /**
  * Files whose change changes the build: the compiler's settings, the dependencies the bundle
@@ -14,7 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 const configs = ['tsconfig.json', 'tsconfig.build.json', 'package.json', 'scripts/bundle.mjs']
 
 /** The bundle's entry, which every bundle build rewrites (scripts/bundle.mjs). */
-const bundleEntry = 'dist/bundle/server.js'
+const bundleEntry = join(BUNDLE_DIR, 'server.js')
 
 /** A file's modification time in ms, or -1 when it does not exist. */
 function mtime(path) {

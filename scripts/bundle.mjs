@@ -2,7 +2,8 @@
 // esbuild into dist/bundle/, after tsc has type-checked and compiled dist/src/ (the CLI and the
 // published verifier run from there). Node 20 loads each ES module file on its own (resolve,
 // read, compile, link): the ~240 files of src/ the server loads and the ~420 of typebox and
-// jose cost about 300 ms of every start, and one bundle with a few lazily loaded chunks costs a fraction of it.
+// jose cost about 300 ms of every start, and one bundle with a few lazily loaded chunks costs a
+// fraction of it.
 // Plain JavaScript: it runs before anything is compiled.
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
