@@ -10,13 +10,36 @@ export interface Loggers {
   access: Logger
 }
 
+/** The log destination of a process: pino's asynchronous sonic-boom. */
+export type LogDestination = ReturnType<typeof pino.destination>
+
+// POSIX guarantees that a write(2) of at most PIPE_BUF bytes (4096 on Linux) to a pipe is never
+// interleaved with another writer's: the workers of a cluster share one stdout, and a write of
+// whole lines no larger than this keeps every line whole.
+const PIPE_BUF = 4096
+
+/** Lines are gathered until this many bytes are waiting, then written in one system call. */
+export const LOG_BATCH_BYTES = 3072
+
+/** The longest a line waits in the batch while traffic is light. */
+export const LOG_FLUSH_MS = 250
+
 /**
- * Standard output, written asynchronously so a slow stdout never stalls requests; pino writes
- * what is left synchronously when the process exits normally, through `process.exit` or an
- * uncaught exception (not on SIGKILL or a V8 out-of-memory crash).
+ * Standard output, written asynchronously so a slow stdout never stalls requests, and in
+ * batches: one write(2) through libuv's thread pool per line cost about a sixth of the
+ * `/users/me` throughput, one per {@link LOG_BATCH_BYTES} costs almost nothing. A line waits at
+ * most {@link LOG_FLUSH_MS}; pino writes what is left synchronously when the process exits
+ * through `process.exit` or an uncaught exception (not on SIGKILL or a V8 out-of-memory crash,
+ * which lose at most that much). Lines that must be seen at once are followed by `flush()`.
  */
-export function stdoutDestination(): DestinationStream {
-  return pino.destination({ dest: 1, sync: false })
+export function stdoutDestination(): LogDestination {
+  return pino.destination({
+    dest: 1,
+    sync: false,
+    minLength: LOG_BATCH_BYTES,
+    maxWrite: PIPE_BUF,
+    periodicFlush: LOG_FLUSH_MS,
+  })
 }
 
 /** The loggers at `level` into `destination` (by default standard output, see above). */

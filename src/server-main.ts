@@ -116,19 +116,23 @@ export async function serve(
         throw error
       })
     timers = startTimers(services, { housekeeping: worker?.housekeeper ?? true })
-    if (worker) return { app, closed, url: address, shutdown }
-    app.log.info(
-      { issuer: config.tokens.issuer, store: store.engine, alg: config.keys.alg },
-      'portcullis ready',
-    )
-    if (terminal) {
-      // A hint, not a check: a database hiccup here must not stop a server that is up.
-      const adminExists = await store.users.anyEnabledWithRole(adminRole).catch(() => true)
-      // Into the log stream, so that it follows the JSON lines above, which are written asynchronously.
-      logStream.write(
-        `${startupLine({ url: address, databaseUrl: config.store.databaseUrl, adminExists })}\n`,
+    if (!worker) {
+      app.log.info(
+        { issuer: config.tokens.issuer, store: store.engine, alg: config.keys.alg },
+        'portcullis ready',
       )
+      if (terminal) {
+        // A hint, not a check: a database hiccup here must not stop a server that is up.
+        const adminExists = await store.users.anyEnabledWithRole(adminRole).catch(() => true)
+        // Into the log stream, so that it follows the JSON lines above, which are written asynchronously.
+        logStream.write(
+          `${startupLine({ url: address, databaseUrl: config.store.databaseUrl, adminExists })}\n`,
+        )
+      }
     }
+    // Whoever watches the log for readiness (a worker's listening line too) sees it now, not at
+    // the next periodic flush.
+    logStream.flush()
     return { app, closed, url: address, shutdown }
   } catch (error) {
     await store.close()

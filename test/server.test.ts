@@ -207,6 +207,29 @@ describe('the server process', () => {
     assert.match(server.output(), /shutting down/)
   })
 
+  it('batches its log lines: one request alone is written at the next periodic flush', async (t) => {
+    const server = await startServer({ ...cheap, PORTCULLIS_DATA_DIR: tempDir(t) })
+    t.after(() => server.stop())
+    const accessLine = /"method":"GET","path":"\/healthz","status":200,/
+    assert.equal((await fetch(`${server.url}/healthz`)).status, 200)
+    // Far fewer bytes than a batch: only the periodic flush writes the line.
+    const deadline = Date.now() + 5_000
+    while (!accessLine.test(server.output()) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    assert.match(server.output(), accessLine)
+  })
+
+  it('writes the lines still in its log batch when it shuts down', async (t) => {
+    const server = await startServer({ ...cheap, PORTCULLIS_DATA_DIR: tempDir(t) })
+    // The access line is in the batch before the client has the answer (onResponse runs on
+    // the response's finish); the signal follows at once, well within the flush period.
+    assert.equal((await fetch(`${server.url}/healthz?probe=1`)).status, 200)
+    assert.equal(await server.stop('SIGTERM'), 0)
+    assert.match(server.output(), /"method":"GET","path":"\/healthz","status":200,/)
+    assert.match(server.output(), /shutting down/)
+  })
+
   for (const [env, pattern] of [
     [
       { PORTCULLIS_PORT: 'eighty' },
