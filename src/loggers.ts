@@ -14,11 +14,12 @@ export interface Loggers {
 export type LogDestination = ReturnType<typeof pino.destination>
 
 // POSIX guarantees that a write(2) of at most PIPE_BUF bytes (4096 on Linux) to a pipe is never
-// interleaved with another writer's: the workers of a cluster share one stdout, and a write of
-// whole lines no larger than this keeps every line whole.
+// interleaved with another writer's, and Linux keeps such a write whole on the journal's stream
+// socket too: the workers of a cluster share one stdout, and writes of whole lines no larger than
+// this keep every line whole (a single longer line is written alone).
 const PIPE_BUF = 4096
 
-/** Lines are gathered until this many bytes are waiting, then written in one system call. */
+/** Lines are gathered until at least this many bytes wait, then written (at most PIPE_BUF a call). */
 export const LOG_BATCH_BYTES = 3072
 
 /** The longest a line waits in the batch while traffic is light. */
@@ -42,14 +43,26 @@ export function stdoutDestination(): LogDestination {
   })
 }
 
-/** The loggers at `level` into `destination` (by default standard output, see above). */
-export function createLoggers(
-  level: LogLevel,
-  destination: DestinationStream = stdoutDestination(),
-): Loggers {
+/**
+ * Writes what the batch holds now, also when a write is in flight (`flush` alone then does
+ * nothing, and the rest would wait for the next period): for lines someone waits to see, such as
+ * readiness.
+ */
+export function flushLog(destination: LogDestination): void {
+  destination.flush()
+  destination.once('drain', () => destination.flush())
+}
+
+/**
+ * The loggers at `level` into `destination` (by default standard output, see above); at
+ * `silent`, loggers that write nothing and no destination at all (its flush timer included).
+ */
+export function createLoggers(level: LogLevel, destination?: DestinationStream): Loggers {
+  if (level === 'silent') return silentLoggers()
+  const into = destination ?? stdoutDestination()
   return {
-    app: pino(loggerOptions(level), destination),
-    access: pino({ level, base: null }, destination),
+    app: pino(loggerOptions(level), into),
+    access: pino({ level, base: null }, into),
   }
 }
 

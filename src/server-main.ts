@@ -6,7 +6,7 @@ import { bootstrapAdmin } from './auth/bootstrap-admin.js'
 import { adminRole } from './auth/roles.js'
 import { systemClock } from './clock.js'
 import { type Config, loadConfig, sharedIssuerCheck } from './config.js'
-import { createLoggers, stdoutDestination } from './loggers.js'
+import { createLoggers, flushLog, stdoutDestination } from './loggers.js'
 import { type MetricsListener, startMetricsListener } from './metrics/listener.js'
 import { exposition, processRegistry } from './metrics/registry.js'
 import { createServices } from './services.js'
@@ -132,7 +132,7 @@ export async function serve(
     }
     // Whoever watches the log for readiness (a worker's listening line too) sees it now, not at
     // the next periodic flush.
-    logStream.flush()
+    flushLog(logStream)
     return { app, closed, url: address, shutdown }
   } catch (error) {
     await store.close()
@@ -167,7 +167,11 @@ function closeOnSignal(
       Promise.all([stopTimers(), app.close()])
         .then(() => store.close())
         .then(
-          () => resolve(0),
+          () => {
+            // The last line: the process exits right after it, through the log's exit flush.
+            app.log.info('stopped')
+            resolve(0)
+          },
           () => resolve(1),
         )
     }

@@ -2,7 +2,7 @@ import cluster from 'node:cluster'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type Config, sharedIssuerCheck } from '../config.js'
-import { createLoggers, stdoutDestination } from '../loggers.js'
+import { createLoggers, flushLog, stdoutDestination } from '../loggers.js'
 import type { MetricsListener } from '../metrics/listener.js'
 import type { RunningServer } from '../server-main.js'
 import { startupLine } from '../startup-line.js'
@@ -78,6 +78,6 @@ export async function runPrimary(
     logStream.write(`${startupLine({ url, databaseUrl, adminExists: prepared.adminExists })}\n`)
   }
   // Whoever watches the log for readiness sees it now, not at the next periodic flush.
-  logStream.flush()
+  flushLog(logStream)
   return { closed }
 }

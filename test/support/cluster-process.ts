@@ -82,7 +82,8 @@ export async function startCluster(
     () => {
       if (child.exitCode !== null)
         throw new Error(`server exited with ${child.exitCode}:\n${output}`)
-      return /"msg":"portcullis ready"/.test(output)
+      // The workers' own listening lines are written by each worker, apart from the primary's.
+      return /"msg":"portcullis ready"/.test(output) && /Server listening at /.test(output)
     },
     60_000,
     () => `no ready line:\n${output}`,

@@ -60,7 +60,8 @@ export async function startServer(
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode !== null) return child.exitCode
     child.kill(signal)
-    const [code] = await once(child, 'exit')
+    // 'close', not 'exit': the lines the process writes as it exits are then all read.
+    const [code] = await once(child, 'close')
     return code as number | null
   }
   return { url, child, output: () => output, stop }
@@ -80,7 +81,7 @@ export async function runServerToExit(env: Record<string, string>) {
     stderr += d
   })
   const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
-  const [code] = await once(child, 'exit')
+  const [code] = await once(child, 'close')
   clearTimeout(timer)
   return { code: code as number | null, stderr }
 }
