@@ -226,7 +226,7 @@ describe('the server process', () => {
     assert.equal(await server.stop('SIGTERM'), 0)
     // `stopped` is logged as the process exits, with no timer turn in between: only the exit
     // flush can have written it.
-    assert.match(server.output(), /"msg":"shutting down"[^]*"msg":"stopped"\}\n$/)
+    assert.match(server.output(), /"msg":"shutting down"[\s\S]*"msg":"stopped"\}\n$/)
   })
 
   for (const [env, pattern] of [
