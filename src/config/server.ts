@@ -74,7 +74,10 @@ export const httpRows: Row[] = [
     keepAliveTimeout,
     "An idle keep-alive connection is closed after this. Keep it above your proxy's upstream idle timeout (nginx: 60 s); lower it (e.g. `5000`) when clients connect directly",
   ),
-  row(logLevel, logLevels.map((l) => `\`${l}\``).join(' ')),
+  row(
+    logLevel,
+    `${logLevels.map((l) => `\`${l}\``).join(' ')}. JSON lines on standard output, one access line per request. They are written in batches (once 3 KiB wait, or every 250 ms), so a line normally appears within a few hundred milliseconds of being logged (later only when standard output itself is slow). What is left is written when the process exits, after a stop or an uncaught exception, but not after a \`SIGKILL\`, a native crash or an out-of-memory kill`,
+  ),
   row(
     trustProxy,
     'Whose `X-Forwarded-For` gives the client IP: comma-separated proxy addresses or CIDRs, IPv4 or IPv6 (`10.0.0.0/8,fd00::/8`; also `loopback`, `linklocal`, `uniquelocal`), or a hop count (`1`: whoever connects, so only when nothing but the proxy can reach the port). `X-Real-IP` is never read. `true` is refused',
