@@ -38,6 +38,7 @@ export const everyEngine: readonly string[] = [
   'test/http/client-ip.test.ts',
   'test/http/cors.test.ts',
   'test/http/error-handler.test.ts',
+  'test/http/authenticate-paths.test.ts',
   'test/http/hot-path.test.ts',
   'test/http/load-shedding.test.ts',
   'test/metrics/scripted-sequence.test.ts',

@@ -111,8 +111,21 @@ export const currentScope = (scope: string, roles: RoleTable, user: UserRecord) 
 
 /** The scopes of `required` that a granted scope string lacks (RFC 6750 §3.1 insufficient_scope). */
 export function missingScopes(granted: string, required: readonly string[]): string[] {
-  if (required.length === 0) return []
-  // Every protected request asks: the token's few scopes as an array, no Set to build.
-  const have = scopesOf({ scope: granted })
-  return required.filter((s) => !have.includes(s))
+  // Every protected request asks: the scope string is searched, not split into an array.
+  return required.filter((s) => !hasScope(granted, s))
+}
+
+/**
+ * Whether `scope` is one of the space-delimited tokens of `granted` (RFC 6749 §3.3): a whole
+ * token, never a part of one (`profile` is not in `profile:read`).
+ */
+export function hasScope(granted: string, scope: string): boolean {
+  if (scope === '') return false
+  for (let at = granted.indexOf(scope); at !== -1; at = granted.indexOf(scope, at + 1)) {
+    const end = at + scope.length
+    if ((at === 0 || granted[at - 1] === ' ') && (end === granted.length || granted[end] === ' ')) {
+      return true
+    }
+  }
+  return false
 }

@@ -264,6 +264,14 @@ export class SessionService {
     return this.store.sessions.findWithUser(id)
   }
 
+  /**
+   * What `findWithUser(id)` would answer, synchronously, while the status cache holds it fresh;
+   * undefined when it does not (no cache, a miss, an expired entry, a suspended cache).
+   */
+  cachedWithUser(id: string) {
+    return this.store.cachedSessionWithUser?.(id)
+  }
+
   /** The session and its user while the session is live and the user enabled, else null. */
   async findLive(id: string) {
     const found = await this.store.sessions.findWithUser(id)

@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import type { AccessClaims, AccessTokens } from '../auth/access-tokens.js'
 import { type RoleTable, scopesOfRoles } from '../auth/roles.js'
 import { missingScopes, openidScope } from '../auth/scopes.js'
@@ -6,7 +6,7 @@ import type { SessionService } from '../auth/sessions.js'
 import { ApiError } from '../errors.js'
 import type { SessionRecord, UserRecord } from '../store/store.js'
 import { bearerChallenge, extractBearerToken } from './bearer.js'
-import type { StepUpCheck } from './step-up.js'
+import type { StepUpCheck, StepUpRoute } from './step-up.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -20,9 +20,18 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     /** Set by `authenticate` on protected routes. */
-    auth: { user: UserRecord; claims: AccessClaims; session: SessionRecord } | null
+    auth: Authenticated | null
   }
 }
+
+/** Who a protected request acts for: set on `request.auth` by `authenticate`. */
+export interface Authenticated {
+  user: UserRecord
+  claims: AccessClaims
+  session: SessionRecord
+}
+
+type SessionWithUser = { session: SessionRecord; user: UserRecord }
 
 export interface AuthenticateDeps {
   tokens: AccessTokens
@@ -30,37 +39,50 @@ export interface AuthenticateDeps {
   realm: string
   /** What each role grants: a scope the user's roles no longer grant is refused at once. */
   roles: RoleTable
-  /** RFC 9470 step-up of sensitive routes (`config.stepUp`); none: never asked. */
+  /** RFC 9470 step-up, built per route (`config.stepUp`, admin routes); none: never asked. */
   stepUp?: StepUpCheck
 }
 
 /**
- * preHandler hook factory for protected routes: a valid access token of an existing, enabled
- * user whose session is live, or 401 invalid_token with the RFC 6750 challenge; then every scope
- * the route declares in `config.scopes`, or 403 insufficient_scope naming them (RFC 6750 §3.1).
- * User and session are looked up on every request (through the bounded cache on SQLite), so
- * logout, revocation, disabling or deleting a user take effect at once even for cached tokens.
- * Sensitive routes then need a recent multi-factor sign-in (`deps.stepUp`, RFC 9470).
+ * The preHandler hook of one protected route, built when the route is registered: a valid access
+ * token of an existing, enabled user whose session is live, or 401 invalid_token with the RFC
+ * 6750 challenge; then every scope the route declares in `config.scopes`, or 403
+ * insufficient_scope naming them (RFC 6750 §3.1). User and session are looked up on every
+ * request (through the bounded status cache where there is one), so logout, revocation,
+ * disabling or deleting a user take effect at once even for cached tokens. A sensitive route
+ * then needs a recent multi-factor sign-in (`deps.stepUp`, RFC 9470).
+ *
+ * When the token and the session are both in memory the whole check runs synchronously (no
+ * promise, no microtask: this is every request's cost); otherwise the same checks run with
+ * the lookups awaited. Both paths end in `admit`, so they cannot disagree.
  */
-export function authenticate(deps: AuthenticateDeps) {
+export function authenticate(deps: AuthenticateDeps, route: StepUpRoute) {
+  // The route's options are read here, once, not on every request.
+  const required: readonly string[] = [...(route.config?.scopes ?? [])]
+  const stepUp = deps.stepUp?.(route)
   const reject = (error: ApiError) =>
     new ApiError(error.code, error.description, {
       'www-authenticate': bearerChallenge(deps.realm, error.code, error.description),
     })
-  return async function requireAccessToken(request: FastifyRequest) {
-    const token = extractBearerToken(request.raw, deps.realm)
-    let claims: AccessClaims
+  const refusal = (error: unknown) => (error instanceof ApiError ? reject(error) : error)
+
+  /** The token's claims if it was verified before (undefined on a first sighting); throws 401. */
+  function cachedClaims(token: string): AccessClaims | undefined {
     try {
-      // A cached token is checked synchronously; only a first sighting awaits the signature.
-      claims = deps.tokens.fromCache(token) ?? (await deps.tokens.verifyUncached(token))
+      return deps.tokens.fromCache(token)
     } catch (error) {
-      throw error instanceof ApiError ? reject(error) : error
+      throw refusal(error)
     }
-    // A client_credentials token has no session: it is for other resource servers.
-    if (claims.sid === undefined) {
-      throw reject(new ApiError('invalid_token', "this endpoint needs a user's access token"))
-    }
-    const found = await deps.sessions.findWithUser(claims.sid)
+  }
+
+  /** The token's session id; a client_credentials token has none: it is for other servers. */
+  function sessionOf(claims: AccessClaims): string {
+    if (claims.sid !== undefined) return claims.sid
+    throw reject(new ApiError('invalid_token', "this endpoint needs a user's access token"))
+  }
+
+  /** Who the request acts for, once token and session are known; throws 401 or 403. */
+  function admit(claims: AccessClaims, found: SessionWithUser | null): Authenticated {
     if (!found || !deps.sessions.isLive(found.session)) {
       throw reject(new ApiError('invalid_token', 'the session of this token has ended'))
     }
@@ -68,33 +90,68 @@ export function authenticate(deps: AuthenticateDeps) {
     if (user.id !== claims.sub || user.disabled) {
       throw reject(new ApiError('invalid_token', 'the user of this token is disabled'))
     }
-    // Read once: Fastify builds this object anew on every read.
-    const route = request.routeOptions
-    const required = route.config.scopes ?? []
+    if (required.length > 0) checkScopes(claims, user)
+    return { user, claims, session }
+  }
+
+  function checkScopes(claims: AccessClaims, user: UserRecord): void {
     const missing = missingScopes(claims.scope, required)
     // The token's scopes were granted at login; a role taken away since then (even by another
     // instance, even mid-login) takes them away now.
-    const granted = required.length > 0 ? scopesOfRoles(deps.roles, user.roles) : null
+    const granted = scopesOfRoles(deps.roles, user.roles)
     // `openid` is a protocol switch no role grants (OpenID Connect Core §3.1.2.1): not re-checked.
-    const revoked = granted
-      ? required.filter((s) => s !== openidScope && !missing.includes(s) && !granted.has(s))
-      : []
-    if (missing.length > 0 || revoked.length > 0) {
-      const description =
-        missing.length > 0
-          ? `the access token lacks the scope ${missing.join(' ')}`
-          : `the user's roles no longer grant the scope ${revoked.join(' ')}`
-      throw new ApiError('insufficient_scope', description, {
-        'www-authenticate': bearerChallenge(
-          deps.realm,
-          'insufficient_scope',
-          description,
-          required.join(' '),
-        ),
-      })
+    const revoked = required.filter(
+      (s) => s !== openidScope && !missing.includes(s) && !granted.has(s),
+    )
+    if (missing.length === 0 && revoked.length === 0) return
+    const description =
+      missing.length > 0
+        ? `the access token lacks the scope ${missing.join(' ')}`
+        : `the user's roles no longer grant the scope ${revoked.join(' ')}`
+    throw new ApiError('insufficient_scope', description, {
+      'www-authenticate': bearerChallenge(
+        deps.realm,
+        'insufficient_scope',
+        description,
+        required.join(' '),
+      ),
+    })
+  }
+
+  /** The full check, with the lookups awaited: a first sighting, or a session not in memory. */
+  async function checkAwaiting(request: FastifyRequest, token: string, known?: AccessClaims) {
+    let claims: AccessClaims
+    try {
+      claims = known ?? (await deps.tokens.verifyUncached(token))
+    } catch (error) {
+      throw refusal(error)
     }
+    const auth = admit(claims, await deps.sessions.findWithUser(sessionOf(claims)))
     // After the scopes: a token that may not call the route at all is told that first.
-    await deps.stepUp?.(request, user, session, route)
-    request.auth = { user, claims, session }
+    await stepUp?.(request, auth.user, auth.session)
+    request.auth = auth
+  }
+
+  return function requireAccessToken(
+    request: FastifyRequest,
+    _reply: FastifyReply,
+    done: HookHandlerDoneFunction,
+  ): void {
+    let token: string
+    let claims: AccessClaims | undefined
+    try {
+      token = extractBearerToken(request.raw, deps.realm)
+      claims = cachedClaims(token)
+      if (claims !== undefined && stepUp === undefined) {
+        const found = deps.sessions.cachedWithUser(sessionOf(claims))
+        if (found !== undefined) request.auth = admit(claims, found)
+      }
+    } catch (error) {
+      done(error as Error)
+      return
+    }
+    // `done` is called outside the try: an error raised after it is not the check's.
+    if (request.auth !== null) done()
+    else checkAwaiting(request, token, claims).then(() => done(), done)
   }
 }

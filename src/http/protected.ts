@@ -16,8 +16,11 @@ export function protectedRoutes(deps: AuthenticateDeps, ...routes: FastifyPlugin
     app.addHook('onRoute', (route) => {
       const scopes = [...(route.config?.scopes ?? [])]
       route.schema = { ...route.schema, security: [{ OAuth2PasswordBearer: scopes }] }
+      // First of the route's own preHandlers, so after the app's (the NUL guard), as an app
+      // hook would run; built per route so its scopes are read once, not on every request.
+      const own = route.preHandler === undefined ? [] : [route.preHandler].flat()
+      route.preHandler = [authenticate(deps, route), ...own]
     })
-    app.addHook('preHandler', authenticate(deps))
     for (const route of routes) await app.register(route)
   }
   return plugin

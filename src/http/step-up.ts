@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify'
+import type { FastifyContextConfig, FastifyRequest } from 'fastify'
 import type { AuditService } from '../auth/audit.js'
 import { isMultiFactor } from '../auth/mfa/amr.js'
 import type { MfaService } from '../auth/mfa/mfa-service.js'
@@ -31,40 +31,45 @@ export interface StepUpDeps {
  * so a refresh never makes an old sign-in recent.
  */
 export function stepUpCheck(deps: StepUpDeps) {
-  const applies = ({ config, url }: Pick<FastifyRequest['routeOptions'], 'config' | 'url'>) => {
-    return (
-      config.stepUp === true ||
-      (deps.admin && url !== undefined && (url === '/admin' || url.startsWith('/admin/')))
-    )
+  /** The check of one route, built when it is registered; undefined for a route not sensitive. */
+  return function stepUpFor(route: StepUpRoute) {
+    const { url } = route
+    const sensitive =
+      route.config?.stepUp === true ||
+      (deps.admin && (url === '/admin' || url.startsWith('/admin/')))
+    if (!sensitive) return undefined
+    return async function requireStepUp(
+      request: FastifyRequest,
+      user: UserRecord,
+      session: SessionRecord,
+    ): Promise<void> {
+      const signIn = { userId: user.id, amr: session.amr, authTime: session.authTime }
+      if (await stepUpSatisfied(deps.mfa, signIn, deps.clock.now(), deps.maxAgeSeconds)) return
+      const description = isMultiFactor(session.amr)
+        ? `this action needs a multi-factor sign-in within the last ${deps.maxAgeSeconds} seconds: sign in again with your second factor`
+        : 'this action needs a multi-factor sign-in: sign in again with your second factor'
+      await deps.audit.record({
+        type: 'mfa.step_up_refused',
+        outcome: 'failure',
+        userId: user.id,
+        clientId: session.clientId,
+        ip: request.ip,
+        userAgent: userAgentOf(request),
+        detail: { route: url, amr: session.amr },
+      })
+      const challenge = bearerChallenge(deps.realm, 'insufficient_user_authentication', description)
+      throw new ApiError('insufficient_user_authentication', description, {
+        // RFC 9470 §3: max_age is the allowable elapsed time since the last active authentication.
+        'www-authenticate': `${challenge}, max_age=${deps.maxAgeSeconds}`,
+      })
+    }
   }
-  return async function requireStepUp(
-    request: FastifyRequest,
-    user: UserRecord,
-    session: SessionRecord,
-    // The route's options, read once by the caller (Fastify builds a new object per read).
-    route: Pick<FastifyRequest['routeOptions'], 'config' | 'url'> = request.routeOptions,
-  ): Promise<void> {
-    if (!applies(route)) return
-    const signIn = { userId: user.id, amr: session.amr, authTime: session.authTime }
-    if (await stepUpSatisfied(deps.mfa, signIn, deps.clock.now(), deps.maxAgeSeconds)) return
-    const description = isMultiFactor(session.amr)
-      ? `this action needs a multi-factor sign-in within the last ${deps.maxAgeSeconds} seconds: sign in again with your second factor`
-      : 'this action needs a multi-factor sign-in: sign in again with your second factor'
-    await deps.audit.record({
-      type: 'mfa.step_up_refused',
-      outcome: 'failure',
-      userId: user.id,
-      clientId: session.clientId,
-      ip: request.ip,
-      userAgent: userAgentOf(request),
-      detail: { route: route.url ?? null, amr: session.amr },
-    })
-    const challenge = bearerChallenge(deps.realm, 'insufficient_user_authentication', description)
-    throw new ApiError('insufficient_user_authentication', description, {
-      // RFC 9470 §3: max_age is the allowable elapsed time since the last active authentication.
-      'www-authenticate': `${challenge}, max_age=${deps.maxAgeSeconds}`,
-    })
-  }
+}
+
+/** What the step-up check reads of a route: its options as given to `onRoute`. */
+export interface StepUpRoute {
+  url: string
+  config?: FastifyContextConfig
 }
 
 export type StepUpCheck = ReturnType<typeof stepUpCheck>

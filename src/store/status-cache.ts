@@ -273,5 +273,6 @@ export function withStatusCache(
     mfaTokens,
     webauthnChallenges,
     clear,
+    cachedSessionWithUser: (id) => pairCache.peek(id)?.value,
   }
 }

@@ -291,6 +291,15 @@ export interface Store {
    * was current (or the store was opened without migrating).
    */
   readonly appliedAtOpen: readonly number[]
+  /**
+   * Set by the status cache (`withStatusCache`): what `sessions.findWithUser(id)` would answer,
+   * synchronously, while the cache holds it fresh; undefined otherwise (then ask `sessions`).
+   * The same entry and freshness rule as the cached `findWithUser`, without its promise: the
+   * per-request token check runs without a microtask on a hit.
+   */
+  readonly cachedSessionWithUser?: (
+    id: string,
+  ) => { session: SessionRecord; user: UserRecord } | null | undefined
   /** PostgreSQL only: the connection pool's use now (read by the metrics at each scrape). */
   readonly poolUse?: () => PoolUse
   /**

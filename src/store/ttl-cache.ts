@@ -28,14 +28,25 @@ export class TtlCache<V> {
     return this.entries.size
   }
 
+  /**
+   * The entry of `key` while it is fresh, synchronously; undefined when there is none, it has
+   * expired, or the cache is suspended (then the caller must ask the source). The one freshness
+   * rule: `get` serves a hit through it too.
+   */
+  peek(key: string): { readonly value: V } | undefined {
+    if (this.suspended) return undefined
+    const hit = this.entries.get(key)
+    if (hit === undefined) return undefined
+    const now = this.now()
+    return now >= hit.at && now - hit.at < this.ttlMs ? hit : undefined
+  }
+
   /** The cached value, or `load(key)` (cached unless an eviction overlapped it). */
   get(key: string, load: (key: string) => Promise<V>): Promise<V> {
-    if (this.suspended) return load(key)
-    const hit = this.entries.get(key)
-    const now = this.now()
     // Not an async function: a hit on the request path costs no extra promise machinery.
-    if (hit && now >= hit.at && now - hit.at < this.ttlMs) return Promise.resolve(hit.value)
-    return this.load(key, now, load)
+    const hit = this.peek(key)
+    if (hit) return Promise.resolve(hit.value)
+    return this.suspended ? load(key) : this.load(key, this.now(), load)
   }
 
   private async load(key: string, now: number, load: (key: string) => Promise<V>): Promise<V> {

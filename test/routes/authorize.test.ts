@@ -36,7 +36,7 @@ describe('GET /authorize: openid in the shared-secret (HS256) mode', () => {
     const testApp = await buildTestApp(t, {
       env: {
         PORTCULLIS_JWT_ALG: 'HS256',
-        PORTCULLIS_JWT_SECRET: 'k'.repeat(16) + 'Q7v!x2#Lm9@pR4$w',
+        PORTCULLIS_JWT_SECRET: `${'k'.repeat(16)}Q7v!x2#Lm9@pR4$w`,
       },
     })
     const client = await codeClient(testApp)

@@ -89,3 +89,35 @@ describe('TtlCache evictions and reads in flight', () => {
     }
   })
 })
+
+describe('TtlCache.peek, the synchronous read of the request path', () => {
+  it('answers a fresh entry, and nothing once it is stale, evicted, or the cache suspended', async () => {
+    const clock = new ManualClock(10_000)
+    const cache = new TtlCache<string | null>(() => clock.now(), 1000)
+    assert.equal(cache.peek('k'), undefined)
+    await cache.get('k', async () => null)
+    // A cached "not found" is an answer, told apart from a miss.
+    assert.deepEqual(cache.peek('k')?.value, null)
+    await cache.get('v', async () => 'value')
+    assert.equal(cache.peek('v')?.value, 'value')
+    cache.forget('v')
+    assert.equal(cache.peek('v'), undefined)
+    await cache.get('v', async () => 'again')
+    cache.suspend()
+    assert.equal(cache.peek('v'), undefined)
+    cache.resume()
+    await cache.get('v', async () => 'resumed')
+    clock.advance(999)
+    assert.equal(cache.peek('v')?.value, 'resumed')
+    clock.advance(1)
+    assert.equal(cache.peek('v'), undefined)
+  })
+
+  it('never answers an entry stamped in the future (the clock stepped back)', async () => {
+    const clock = new ManualClock(10_000)
+    const cache = new TtlCache<string>(() => clock.now(), 1000)
+    await cache.get('k', async () => 'value')
+    clock.advance(-1)
+    assert.equal(cache.peek('k'), undefined)
+  })
+})
