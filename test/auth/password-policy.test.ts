@@ -95,6 +95,18 @@ describe('checkNewPassword', () => {
       assertRejected('１ｑａｚ２ｗｓｘ３ｅｄｃ４ｒｆｖ', tooCommon)
     })
 
+    it('matches whole entries only, never a part of one or two neighbours together', () => {
+      const listed = dictionary['passwords-common']
+      const [first = '', second = ''] = listed
+      assert.equal(isCommonPassword(first), true)
+      assert.equal(isCommonPassword(`${first}\n${second}`), false)
+      const entry = listed.find((p) => p.length >= 12) ?? ''
+      const parts = [entry.slice(1), entry.slice(0, -1), `${entry}~`, `~${entry}`]
+      for (const part of parts.filter((p) => !listed.includes(p))) {
+        assert.equal(isCommonPassword(part), false, part)
+      }
+    })
+
     it('does not flag an uncommon password', () => {
       assert.equal(isCommonPassword('lantern orchid basalt quiver'), false)
     })
