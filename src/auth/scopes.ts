@@ -120,7 +120,8 @@ export function missingScopes(granted: string, required: readonly string[]): str
  * token, never a part of one (`profile` is not in `profile:read`).
  */
 export function hasScope(granted: string, scope: string): boolean {
-  if (scope === '') return false
+  // A scope token has no space (RFC 6749 §3.3): 'a b' is two scopes, never one.
+  if (scope === '' || scope.includes(' ')) return false
   for (let at = granted.indexOf(scope); at !== -1; at = granted.indexOf(scope, at + 1)) {
     const end = at + scope.length
     if ((at === 0 || granted[at - 1] === ' ') && (end === granted.length || granted[end] === ' ')) {

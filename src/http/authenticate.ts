@@ -52,9 +52,10 @@ export interface AuthenticateDeps {
  * disabling or deleting a user take effect at once even for cached tokens. A sensitive route
  * then needs a recent multi-factor sign-in (`deps.stepUp`, RFC 9470).
  *
- * When the token and the session are both in memory the whole check runs synchronously (no
- * promise, no microtask: this is every request's cost); otherwise the same checks run with
- * the lookups awaited. Both paths end in `admit`, so they cannot disagree.
+ * When the token and the session are both in memory, on a route without step-up, the whole
+ * check runs synchronously (no promise, no microtask: this is every request's cost); otherwise
+ * the same checks run with the lookups awaited. Both paths end in `admit`, so they cannot
+ * disagree.
  */
 export function authenticate(deps: AuthenticateDeps, route: StepUpRoute) {
   // The route's options are read here, once, not on every request.
@@ -65,6 +66,9 @@ export function authenticate(deps: AuthenticateDeps, route: StepUpRoute) {
       'www-authenticate': bearerChallenge(deps.realm, error.code, error.description),
     })
   const refusal = (error: unknown) => (error instanceof ApiError ? reject(error) : error)
+  // Whatever was thrown reaches `done` as an error: a bare `undefined` would let the request in.
+  const failure = (error: unknown) =>
+    error instanceof Error ? error : new Error('the access token check failed', { cause: error })
 
   /** The token's claims if it was verified before (undefined on a first sighting); throws 401. */
   function cachedClaims(token: string): AccessClaims | undefined {
@@ -139,19 +143,27 @@ export function authenticate(deps: AuthenticateDeps, route: StepUpRoute) {
   ): void {
     let token: string
     let claims: AccessClaims | undefined
+    let admitted = false
     try {
       token = extractBearerToken(request.raw, deps.realm)
       claims = cachedClaims(token)
       if (claims !== undefined && stepUp === undefined) {
         const found = deps.sessions.cachedWithUser(sessionOf(claims))
-        if (found !== undefined) request.auth = admit(claims, found)
+        if (found !== undefined) {
+          request.auth = admit(claims, found)
+          admitted = true
+        }
       }
     } catch (error) {
-      done(error as Error)
+      done(failure(error))
       return
     }
     // `done` is called outside the try: an error raised after it is not the check's.
-    if (request.auth !== null) done()
-    else checkAwaiting(request, token, claims).then(() => done(), done)
+    if (admitted) done()
+    else
+      checkAwaiting(request, token, claims).then(
+        () => done(),
+        (error) => done(failure(error)),
+      )
   }
 }

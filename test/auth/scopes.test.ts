@@ -16,6 +16,7 @@ describe('scope membership (RFC 6749 §3.3: space-delimited tokens)', () => {
     assert.equal(hasScope('', 'profile'), false)
     assert.equal(hasScope('profile', ''), false)
     assert.equal(hasScope('a  b', ''), false)
+    assert.equal(hasScope('a b c', 'a b'), false)
   })
 
   it('names the required scopes a token lacks, in their order', () => {
