@@ -47,5 +47,5 @@ export function isCommonPassword(password: string): boolean {
   byLength ??= loadBlocklist()
   const lower = password.toLowerCase()
   const group = byLength[lower.length]
-  return group !== undefined && group.includes(`\n${lower}\n`)
+  return group?.includes(`\n${lower}\n`) === true
 }

@@ -136,7 +136,11 @@ describe('the token check, from the store and from memory', () => {
     const { id } = await registerUser(test.app, 'alice')
     const token = await login(test.app, 'alice')
     // A role no table lists grants nothing.
-    await test.services.store.users.setRoles(id, ['guest'], new Date(test.clock.now()).toISOString())
+    await test.services.store.users.setRoles(
+      id,
+      ['guest'],
+      new Date(test.clock.now()).toISOString(),
+    )
     const first = await getMe(test.app, `Bearer ${token}`)
     assert.equal(first.statusCode, 403)
     assert.match(first.json().error_description, /roles no longer grant the scope profile/)
