@@ -28,10 +28,11 @@ export const LOG_FLUSH_MS = 250
 /**
  * Standard output, written asynchronously so a slow stdout never stalls requests, and in
  * batches: one write(2) through libuv's thread pool per line cost about a sixth of the
- * `/users/me` throughput, one per {@link LOG_BATCH_BYTES} costs almost nothing. A line waits at
- * most {@link LOG_FLUSH_MS}; pino writes what is left synchronously when the process exits
- * through `process.exit` or an uncaught exception (not on SIGKILL or a V8 out-of-memory crash,
- * which lose at most that much). Lines that must be seen at once are followed by `flush()`.
+ * `/users/me` throughput, one per {@link LOG_BATCH_BYTES} costs almost nothing. A line waits
+ * for the next periodic flush, every {@link LOG_FLUSH_MS} (one period more when a write is still
+ * in flight at that tick); pino writes what is left synchronously when the process exits through
+ * `process.exit` or an uncaught exception (not on SIGKILL or a V8 out-of-memory crash, which lose
+ * what waits). Lines that must be seen at once are followed by {@link flushLog}.
  */
 export function stdoutDestination(): LogDestination {
   return pino.destination({
@@ -45,8 +46,9 @@ export function stdoutDestination(): LogDestination {
 
 /**
  * Writes what the batch holds now, also when a write is in flight (`flush` alone then does
- * nothing, and the rest would wait for the next period): for lines someone waits to see, such as
- * readiness.
+ * nothing, and the rest would wait for the next period): for lines someone waits to see. Called
+ * after the readiness lines (`Server listening at`, `portcullis ready`), so a supervisor or test
+ * watching the log for them sees them at once, not at the next periodic flush.
  */
 export function flushLog(destination: LogDestination): void {
   destination.flush()

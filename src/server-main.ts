@@ -130,8 +130,6 @@ export async function serve(
         )
       }
     }
-    // Whoever watches the log for readiness (a worker's listening line too) sees it now, not at
-    // the next periodic flush.
     flushLog(logStream)
     return { app, closed, url: address, shutdown }
   } catch (error) {

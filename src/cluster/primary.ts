@@ -77,7 +77,6 @@ export async function runPrimary(
     const { databaseUrl } = config.store
     logStream.write(`${startupLine({ url, databaseUrl, adminExists: prepared.adminExists })}\n`)
   }
-  // Whoever watches the log for readiness sees it now, not at the next periodic flush.
   flushLog(logStream)
   return { closed }
 }
