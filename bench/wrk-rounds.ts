@@ -1,6 +1,8 @@
 // Interleaved wrk rounds: every target once per round, the order rotated each round, so drift
-// on a shared machine hits every target alike and each round's pair (target, ceiling) ran
-// minutes apart at most. Each run records the client's and the server's CPU use.
+// on a shared machine hits every target alike. Targets whose ratio is a goal run as one group,
+// back to back, so each round's pair (target, ceiling) ran seconds apart, not a minute: on a
+// host whose speed moves from one 5-second run to the next, a ratio of two runs far apart
+// measures the host. Each run records the client's and the server's CPU use.
 import type { LoadSummary } from './load-job.js'
 import { treeCpuSeconds } from './proc.js'
 import { type Saturation, saturation } from './saturation.js'
@@ -75,20 +77,35 @@ export interface Rounds {
   warmupSeconds: number
 }
 
-/** Warms every target up, then runs the interleaved rounds; runs by target name, in order. */
+/**
+ * The order of one round: the groups rotated by `round`, and the targets inside each group
+ * rotated by `round` too, so no target always runs first, last or right after the same other
+ * one, and the targets of a group always run back to back.
+ */
+export function roundOrder<T>(groups: readonly (readonly T[])[], round: number): T[] {
+  const rotate = <U>(list: readonly U[]): U[] => {
+    const k = list.length === 0 ? 0 : round % list.length
+    return [...list.slice(k), ...list.slice(0, k)]
+  }
+  return rotate(groups).flatMap((group) => rotate(group))
+}
+
+/**
+ * Warms every target up, then runs the interleaved rounds (see {@link roundOrder}); runs by
+ * target name, in order. A group's targets run back to back in every round.
+ */
 export async function interleave(
-  targets: WrkTarget[],
+  groups: readonly (readonly WrkTarget[])[],
   rounds: Rounds,
   client: ClientSettings,
   log: (message: string) => void,
 ): Promise<Record<string, MeasuredRun[]>> {
+  const targets = groups.flat()
   log(`warming up ${targets.length} targets (${rounds.warmupSeconds} s each)`)
   for (const t of targets) await measureOnce(t, rounds.warmupSeconds, client)
   const runs: Record<string, MeasuredRun[]> = Object.fromEntries(targets.map((t) => [t.name, []]))
   for (let round = 0; round < rounds.rounds; round++) {
-    for (let i = 0; i < targets.length; i++) {
-      const t = targets[(round + i) % targets.length]
-      if (!t) continue
+    for (const t of roundOrder(groups, round)) {
       log(`round ${round + 1}/${rounds.rounds}: ${t.name}`)
       runs[t.name]?.push(await measureOnce(t, rounds.seconds, client))
     }
