@@ -147,7 +147,7 @@ async function main(temp: string): Promise<void> {
 
   const cpu = cpus()[0]?.model ?? 'unknown CPU'
   const generator = wrk
-    ? `load generator: wrk, 1 thread, ${pinning.description}; rounds interleaved (every target once per round, order rotated; the ceiling, /users/me on SQLite and on PostgreSQL back to back), ratios are medians of per-round ratios`
+    ? `load generator: wrk, 1 thread, ${pinning.description}; rounds interleaved (every target once per round, order rotated; the ceiling and /users/me on SQLite and on PostgreSQL back to back, 1 and 2 workers back to back), ratios are medians of per-round ratios`
     : `load generator: autocannon (FALLBACK: ${AUTOCANNON_WARNING})`
   const notes = wrk
     ? [

@@ -79,8 +79,8 @@ export interface Rounds {
 
 /**
  * The order of one round: the groups rotated by `round`, and the targets inside each group
- * rotated by `round` too, so no target always runs first, last or right after the same other
- * one, and the targets of a group always run back to back.
+ * rotated by `round` too, so no group always runs first or last, the order inside a group
+ * changes from round to round, and the targets of a group always run back to back.
  */
 export function roundOrder<T>(groups: readonly (readonly T[])[], round: number): T[] {
   const rotate = <U>(list: readonly U[]): U[] => {
@@ -101,6 +101,10 @@ export async function interleave(
   log: (message: string) => void,
 ): Promise<Record<string, MeasuredRun[]>> {
   const targets = groups.flat()
+  // Runs are kept by name and paired by round: two targets of one name would mix their runs.
+  if (new Set(targets.map((t) => t.name)).size !== targets.length) {
+    throw new Error('every target needs a name of its own')
+  }
   log(`warming up ${targets.length} targets (${rounds.warmupSeconds} s each)`)
   for (const t of targets) await measureOnce(t, rounds.warmupSeconds, client)
   const runs: Record<string, MeasuredRun[]> = Object.fromEntries(targets.map((t) => [t.name, []]))

@@ -121,8 +121,8 @@ export async function runWrkSuite(
       connections = S.ME_CONNECTIONS,
     ): WrkTarget => ({ name, url: server.url, pid: server.pid, serverCores, connections, load })
     const twoCores = Math.min(2, cores)
-    // The three whose ratios are goals (/users/me to the ceiling, PostgreSQL to SQLite) run as
-    // one group, back to back in every round; the others each run on their own.
+    // Targets compared with each other run as one group, back to back in every round: the
+    // ceiling with /users/me on SQLite and PostgreSQL (the goals), 1 worker with 2 workers.
     const groups: WrkTarget[][] = [
       [
         target('ceiling', ceiling, () => bearerLoad(sqliteUsers), pinnedCores),
@@ -131,10 +131,14 @@ export async function runWrkSuite(
       ],
       [refreshTarget('refresh', sqlite, refreshPool, pinnedCores)],
       [target('introspect', sqlite, () => introspectLoad(sqliteUsers, introspector), pinnedCores)],
-      [target('meOneWorker', one, () => bearerLoad(oneUsers), 1)],
-      [target('meTwoWorkers', two, () => bearerLoad(twoUsers), twoCores)],
-      [target('loginOneWorker', one, () => loginLoad(oneUsers), 1, S.POST_CONNECTIONS)],
-      [target('loginTwoWorkers', two, () => loginLoad(twoUsers), twoCores, S.POST_CONNECTIONS)],
+      [
+        target('meOneWorker', one, () => bearerLoad(oneUsers), 1),
+        target('meTwoWorkers', two, () => bearerLoad(twoUsers), twoCores),
+      ],
+      [
+        target('loginOneWorker', one, () => loginLoad(oneUsers), 1, S.POST_CONNECTIONS),
+        target('loginTwoWorkers', two, () => loginLoad(twoUsers), twoCores, S.POST_CONNECTIONS),
+      ],
     ]
     const runs = await interleave(
       groups,
