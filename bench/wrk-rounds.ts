@@ -1,5 +1,5 @@
 // Interleaved wrk rounds: every target once per round, the order rotated each round, so drift
-// on a shared machine hits every target alike. Targets whose ratio is a goal run as one group,
+// on a shared machine hits every target alike. Targets compared with each other run as one group,
 // back to back, so each round's pair (target, ceiling) ran seconds apart, not a minute: on a
 // host whose speed moves from one 5-second run to the next, a ratio of two runs far apart
 // measures the host. Each run records the client's and the server's CPU use.
